@@ -1,0 +1,207 @@
+//! Per-file facts: what one file defines and references. Pure data, independent of other files,
+//! so the server can recompute one file's facts after an edit and re-merge.
+
+use rustc_hash::FxHashMap;
+
+use crate::diagnostic::Span;
+use crate::python::value::{Item, Value};
+
+#[derive(Clone, Debug, Default)]
+pub struct FileFacts {
+    /// Dotted module name of the file (`blog.models`), as seen from its import root.
+    pub module: String,
+    pub syntax_error: Option<(Span, String)>,
+    /// Module-level names after the whole module ran (last assignment wins; `+=` folds).
+    pub constants: FxHashMap<String, Value>,
+    pub star_imports: Vec<String>,
+    /// Every module this file imports (`from a import b` gives `a` and `a.b`).
+    pub imported_modules: Vec<String>,
+    pub classes: Vec<ClassFact>,
+    /// `Permission.objects.create/get_or_create/update_or_create(...)` and `Permission(...)`.
+    pub perm_rows: Vec<PermRow>,
+    /// `rules.add_perm("name", ...)` / `set_perm`.
+    pub rules_perms: Vec<Item>,
+    pub references: Vec<Reference>,
+    /// DJP005 findings: the span of the stale check and the receiver text.
+    pub stale_checks: Vec<StaleCheck>,
+    pub has_run_python: bool,
+    pub noqa: Noqa,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ClassFact {
+    pub name: String,
+    pub span: Span,
+    pub bases: Vec<Value>,
+    pub attrs: FxHashMap<String, Item>,
+    pub meta: Option<MetaFact>,
+    pub methods: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MetaFact {
+    pub span: Span,
+    pub bases: Vec<Value>,
+    pub attrs: FxHashMap<String, Item>,
+}
+
+/// A content type as a data migration names it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CtRef {
+    /// `(app_label, model)`, either may be unknown.
+    Known(Option<String>, Option<String>),
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+pub struct PermRow {
+    pub codename: Value,
+    pub content_type: CtRef,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefKind {
+    /// `user.has_perm(p)` / `ahas_perm`.
+    HasPerm,
+    /// `user.has_perms(ps)` / `ahas_perms`.
+    HasPerms,
+    /// `User.objects.with_perm(p)`.
+    WithPerm,
+    /// `permission_required(p)` from django.contrib.auth (or an unknown origin).
+    PermissionRequired,
+    /// guardian's `permission_required(_or_403/_404)`.
+    GuardianPermissionRequired,
+    /// `permission_required = …` on a class.
+    MixinAttr,
+    /// guardian `assign_perm` / `remove_perm`.
+    GuardianAssign,
+    /// guardian `get_objects_for_user/group`.
+    GuardianObjects,
+    /// DRF `perms_map` plain literals.
+    PermsMap,
+    /// `Permission.objects.get/filter(...)`.
+    Lookup,
+    /// Template `{% if perms.app.codename %}`.
+    TemplateAttr,
+    /// Template `{% if perms.app %}`.
+    TemplateModule,
+    /// Template `{% if "app.codename" in perms %}`.
+    TemplateIn,
+    /// Any other string literal shaped like a permission (`<label>.<action>_<model>`).
+    Shape,
+}
+
+impl RefKind {
+    /// Whether a bare codename (no app label) is ever meaningful for this sink.
+    pub fn is_template(self) -> bool {
+        matches!(
+            self,
+            RefKind::TemplateAttr | RefKind::TemplateModule | RefKind::TemplateIn
+        )
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Reference {
+    pub kind: RefKind,
+    /// The permission argument as written (a str, a sequence, or something to resolve).
+    pub value: Item,
+    /// An object argument was passed (`has_perm(p, obj)`, guardian with obj/klass).
+    pub with_obj: bool,
+    /// The whole call (or tag) the reference sits in.
+    pub call_span: Span,
+    /// For lookups: the keyword arguments that matter.
+    pub lookup: Option<Lookup>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Lookup {
+    pub method: String,
+    pub codename: Option<Item>,
+    pub app_label: Option<Value>,
+    pub model: Option<Value>,
+    /// `content_type=`/`content_type_id=`/`content_type__in` or anything else that pins the model.
+    pub pinned: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct StaleCheck {
+    pub span: Span,
+    pub receiver: String,
+    pub first_check: Span,
+    pub mutation: Span,
+}
+
+/// `# noqa` comments by 0-based line; `None` codes means all.
+#[derive(Clone, Debug, Default)]
+pub struct Noqa {
+    pub lines: FxHashMap<u32, Option<Vec<String>>>,
+    pub file: Option<Option<Vec<String>>>,
+    /// Template `{# djperm:off CODE #}…{# djperm:on #}` byte ranges.
+    pub off_ranges: Vec<(u32, u32, Option<Vec<String>>)>,
+}
+
+impl Noqa {
+    pub fn suppresses(&self, line: u32, offset: u32, code: &str) -> bool {
+        let matches = |codes: &Option<Vec<String>>| match codes {
+            None => true,
+            Some(list) => list.iter().any(|c| c == code),
+        };
+        if let Some(codes) = &self.file {
+            if matches(codes) {
+                return true;
+            }
+        }
+        if let Some(codes) = self.lines.get(&line) {
+            if matches(codes) {
+                return true;
+            }
+        }
+        self.off_ranges
+            .iter()
+            .any(|(s, e, codes)| *s <= offset && offset < *e && matches(codes))
+    }
+}
+
+/// Parse the codes after `noqa` (`: DJP001, DJP002`), `None` = every code.
+pub fn parse_noqa_codes(rest: &str) -> Option<Vec<String>> {
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix(':')?;
+    let codes: Vec<String> = rest
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .take_while(|c| {
+            c.chars().all(|ch| ch.is_ascii_alphanumeric()) && c.chars().any(|ch| ch.is_ascii_digit())
+        })
+        .map(str::to_string)
+        .collect();
+    if codes.is_empty() {
+        None
+    } else {
+        Some(codes)
+    }
+}
+
+/// Scan Python source for `# noqa` and `# djperm: noqa` comments.
+pub fn python_noqa(source: &str) -> Noqa {
+    let mut noqa = Noqa::default();
+    for (line_no, line) in source.lines().enumerate() {
+        let Some(hash) = line.find('#') else { continue };
+        let mut comment = &line[hash..];
+        while let Some(pos) = comment.find('#') {
+            let body = comment[pos + 1..].trim_start();
+            let lower = body.to_ascii_lowercase();
+            if let Some(rest) = lower.strip_prefix("djperm: noqa").or_else(|| lower.strip_prefix("djperm:noqa")) {
+                let rest_orig = &body[body.len() - rest.len()..];
+                noqa.file = Some(parse_noqa_codes(rest_orig));
+            } else if let Some(rest) = lower.strip_prefix("noqa") {
+                let rest_orig = &body[body.len() - rest.len()..];
+                noqa.lines.insert(line_no as u32, parse_noqa_codes(rest_orig));
+            }
+            comment = &comment[pos + 1..];
+        }
+    }
+    noqa
+}

@@ -1,0 +1,49 @@
+//! The permissions of `django.contrib` apps (spec §7), embedded for projects that do not
+//! vendor Django.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Table {
+    apps: Vec<ContribApp>,
+}
+
+#[derive(Deserialize)]
+pub struct ContribApp {
+    pub app: String,
+    pub label: String,
+    pub models: Vec<ContribModel>,
+}
+
+#[derive(Deserialize)]
+pub struct ContribModel {
+    pub model: String,
+    pub object_name: String,
+    pub swappable: Option<String>,
+    pub permissions: Vec<ContribPerm>,
+}
+
+#[derive(Deserialize)]
+pub struct ContribPerm {
+    pub codename: String,
+    pub name: String,
+}
+
+fn table() -> &'static [ContribApp] {
+    static TABLE: OnceLock<Vec<ContribApp>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let table: Table = serde_json::from_str(include_str!("contrib_permissions.json"))
+            .expect("embedded contrib table is valid JSON");
+        table.apps
+    })
+}
+
+pub fn app(label: &str) -> Option<&'static ContribApp> {
+    table().iter().find(|a| a.label == label)
+}
+
+pub fn has_models(label: &str) -> bool {
+    app(label).is_some_and(|a| !a.models.is_empty())
+}

@@ -1,0 +1,294 @@
+//! Migration state replay for one app (spec §3): dependency order, squashes, and the option
+//! semantics of CreateModel / AlterModelOptions / RenameModel / DeleteModel /
+//! SeparateDatabaseAndState.
+
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::diagnostic::{FileId, Span};
+use crate::index::models::{parse_default_permissions, parse_permissions, PermOptions, DEFAULT_ACTIONS};
+use crate::index::resolve::Resolver;
+use crate::python::value::{Item, Value};
+
+/// Keys `AlterModelOptions` replaces wholesale (identical in Django 4.2 → 6.1).
+const ALTER_OPTION_KEYS: &[&str] = &[
+    "base_manager_name",
+    "default_manager_name",
+    "default_related_name",
+    "get_latest_by",
+    "managed",
+    "ordering",
+    "permissions",
+    "default_permissions",
+    "select_on_save",
+    "verbose_name",
+    "verbose_name_plural",
+];
+
+#[derive(Clone, Debug)]
+pub struct StateModel {
+    pub name: String,
+    pub model_name: String,
+    pub options: FxHashMap<String, Item>,
+    /// Options that did not fold.
+    pub opaque: bool,
+    /// The operation that last defined or altered the model.
+    pub span: Span,
+}
+
+impl StateModel {
+    pub fn perm_options(&self) -> PermOptions {
+        let mut out = PermOptions::default();
+        if self.opaque {
+            return out;
+        }
+        match self.options.get("permissions") {
+            Some(item) => {
+                let (entries, malformed) = parse_permissions(&item.value);
+                out.permissions = entries;
+                out.malformed = malformed;
+                out.permissions_span = Some(item.span);
+            }
+            None => out.permissions = Some(Vec::new()),
+        }
+        match self.options.get("default_permissions") {
+            Some(item) => {
+                out.default_permissions = parse_default_permissions(&item.value);
+                out.default_permissions_span = Some(item.span);
+            }
+            None => out.default_permissions = Some(DEFAULT_ACTIONS.iter().map(|s| s.to_string()).collect()),
+        }
+        out
+    }
+
+    pub fn option_str(&self, key: &str) -> Option<&str> {
+        self.options.get(key).and_then(|i| i.value.as_str())
+    }
+
+    pub fn option_bool(&self, key: &str) -> Option<bool> {
+        self.options.get(key).and_then(|i| i.value.as_bool())
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Replay {
+    /// Final state, by lowercased model name.
+    pub models: FxHashMap<String, StateModel>,
+    /// `(old model_name, new model_name)` in order.
+    pub renames: Vec<(String, String)>,
+    /// Migration files applied on a fresh DB, in order.
+    pub plan: Vec<FileId>,
+    /// Something could not be read (an operations list that did not fold, a syntax error).
+    pub opaque: bool,
+}
+
+struct Node {
+    name: String,
+    file: FileId,
+    deps: Vec<String>,
+    replaces: Vec<String>,
+    operations: Option<Vec<Item>>,
+}
+
+/// Replay the migrations package `module` of the app labelled `label`.
+pub fn replay(resolver: &Resolver<'_>, label: &str, module: &str, children: &[(String, FileId)]) -> Replay {
+    let ws = resolver.ws;
+    let mut out = Replay::default();
+    let mut nodes: Vec<Node> = Vec::new();
+    for (name, file) in children {
+        if name.starts_with('_') || name.starts_with('~') {
+            continue;
+        }
+        let Some(facts) = ws.python[*file].as_ref() else { continue };
+        if facts.syntax_error.is_some() {
+            out.opaque = true;
+            continue;
+        }
+        let Some(class) = facts.classes.iter().rev().find(|c| c.name == "Migration") else {
+            continue;
+        };
+        let attr = |key: &str| class.attrs.get(key).map(|i| resolver.resolve(&i.value, 0));
+        let same_app = |v: Option<Value>| -> Vec<String> {
+            let mut names = Vec::new();
+            if let Some(Value::Seq(items)) = v {
+                for item in items {
+                    if let Value::Seq(pair) = &item.value {
+                        if let [a, b] = pair.as_slice() {
+                            if let (Some(l), Some(n)) = (a.value.as_str(), b.value.as_str()) {
+                                if l == label {
+                                    names.push(n.to_string());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            names
+        };
+        let operations = match attr("operations") {
+            Some(Value::Seq(items)) => Some(items),
+            None => Some(Vec::new()),
+            Some(_) => None,
+        };
+        nodes.push(Node {
+            name: name.clone(),
+            file: *file,
+            deps: same_app(attr("dependencies")),
+            replaces: same_app(attr("replaces")),
+            operations,
+        });
+    }
+    let _ = module;
+    // Squashes: on a fresh DB the squash is used and the replaced nodes are dropped.
+    let mut replaced_by: FxHashMap<String, String> = FxHashMap::default();
+    for n in &nodes {
+        for r in &n.replaces {
+            replaced_by.insert(r.clone(), n.name.clone());
+        }
+    }
+    nodes.retain(|n| !replaced_by.contains_key(&n.name));
+    let names: FxHashSet<String> = nodes.iter().map(|n| n.name.clone()).collect();
+    for n in nodes.iter_mut() {
+        for d in n.deps.iter_mut() {
+            if let Some(s) = replaced_by.get(d) {
+                *d = s.clone();
+            }
+        }
+        let own = n.name.clone();
+        n.deps.retain(|d| names.contains(d) && *d != own);
+    }
+    // Kahn's algorithm, ties by name; a cycle is broken by name order.
+    let mut done: FxHashSet<String> = FxHashSet::default();
+    let mut order: Vec<usize> = Vec::new();
+    while order.len() < nodes.len() {
+        let ready: BTreeSet<(&str, usize)> = nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !done.contains(&n.name) && n.deps.iter().all(|d| done.contains(d)))
+            .map(|(i, n)| (n.name.as_str(), i))
+            .collect();
+        let next = match ready.iter().next() {
+            Some(&(_, i)) => i,
+            None => {
+                out.opaque = true;
+                match nodes.iter().enumerate().filter(|(_, n)| !done.contains(&n.name)).min_by(|a, b| a.1.name.cmp(&b.1.name)) {
+                    Some((i, _)) => i,
+                    None => break,
+                }
+            }
+        };
+        done.insert(nodes[next].name.clone());
+        order.push(next);
+    }
+    for i in order {
+        let node = &nodes[i];
+        out.plan.push(node.file);
+        match &node.operations {
+            Some(ops) => {
+                for op in ops {
+                    apply(&mut out, &op.value, op.span);
+                }
+            }
+            None => out.opaque = true,
+        }
+    }
+    out
+}
+
+fn options_of(value: Option<&Item>) -> (FxHashMap<String, Item>, bool) {
+    let mut map = FxHashMap::default();
+    let mut opaque = false;
+    match value.map(|i| &i.value) {
+        None | Some(Value::None) => {}
+        Some(Value::Dict(items)) => {
+            for (k, v) in items {
+                match k.as_str() {
+                    Some(key) => {
+                        if matches!(key, "permissions" | "default_permissions" | "swappable" | "proxy") && v.value.has_unknown() {
+                            opaque = true;
+                        }
+                        map.insert(key.to_string(), v.clone());
+                    }
+                    None => opaque = true,
+                }
+            }
+        }
+        Some(_) => opaque = true,
+    }
+    (map, opaque)
+}
+
+fn apply(out: &mut Replay, op: &Value, span: Span) {
+    let Value::Call { func, .. } = op else {
+        if matches!(op, Value::Unknown) {
+            out.opaque = true;
+        }
+        return;
+    };
+    let name_arg = |i: usize, k: &str| op.arg(i, k).and_then(|v| v.value.as_str()).map(str::to_string);
+    match func.as_str() {
+        "CreateModel" => {
+            let Some(name) = name_arg(0, "name") else {
+                out.opaque = true;
+                return;
+            };
+            let (options, opaque) = options_of(op.arg(2, "options"));
+            out.models.insert(
+                name.to_lowercase(),
+                StateModel {
+                    model_name: name.to_lowercase(),
+                    name,
+                    options,
+                    opaque,
+                    span,
+                },
+            );
+        }
+        "AlterModelOptions" => {
+            let Some(name) = name_arg(0, "name") else {
+                out.opaque = true;
+                return;
+            };
+            let (new, opaque) = options_of(op.arg(1, "options"));
+            if let Some(model) = out.models.get_mut(&name.to_lowercase()) {
+                for key in ALTER_OPTION_KEYS {
+                    if !new.contains_key(*key) {
+                        model.options.remove(*key);
+                    }
+                }
+                model.options.extend(new);
+                model.opaque |= opaque;
+                model.span = span;
+            }
+        }
+        "RenameModel" => {
+            let (Some(old), Some(new)) = (name_arg(0, "old_name"), name_arg(1, "new_name")) else {
+                out.opaque = true;
+                return;
+            };
+            if let Some(mut model) = out.models.remove(&old.to_lowercase()) {
+                model.model_name = new.to_lowercase();
+                model.name = new.clone();
+                model.span = span;
+                out.models.insert(new.to_lowercase(), model);
+                out.renames.push((old.to_lowercase(), new.to_lowercase()));
+            }
+        }
+        "DeleteModel" => {
+            if let Some(name) = name_arg(0, "name") {
+                out.models.remove(&name.to_lowercase());
+            }
+        }
+        "SeparateDatabaseAndState" => match op.arg(1, "state_operations").map(|i| &i.value) {
+            Some(Value::Seq(items)) => {
+                for item in items {
+                    apply(out, &item.value, item.span);
+                }
+            }
+            None | Some(Value::None) => {}
+            Some(_) => out.opaque = true,
+        },
+        _ => {}
+    }
+}

@@ -1,0 +1,540 @@
+//! The permission index: for each Django project in the snapshot, the permissions a fresh
+//! `migrate` creates (and the names other backends know), each with where it comes from.
+
+pub mod apps;
+pub mod contrib;
+pub mod migrations;
+pub mod models;
+pub mod resolve;
+
+use globset::{Glob, GlobMatcher};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::config::Config;
+use crate::diagnostic::{FileId, Span};
+use crate::facts::CtRef;
+use crate::python::value::Value;
+use crate::workspace::Workspace;
+use apps::{App, Settings};
+use migrations::{Replay, StateModel};
+use models::{CodeModel, ModelFinder, PermOptions};
+use resolve::{ClassRef, Resolver};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A builtin action of a model (`default_permissions`).
+    Default,
+    /// A `Meta.permissions` entry.
+    Meta,
+    /// A row created by a data migration.
+    DataMigration,
+    /// A row created by project code outside migrations (signals, commands): not on a fresh DB.
+    Code,
+    /// A django-rules permission name (not a DB row).
+    Rules,
+    /// The `django.contrib` table.
+    Contrib,
+    /// `extra-permissions` in the configuration.
+    Config,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Default => "default",
+            Source::Meta => "meta",
+            Source::DataMigration => "data-migration",
+            Source::Code => "code",
+            Source::Rules => "rules",
+            Source::Contrib => "contrib",
+            Source::Config => "config",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct PermissionDef {
+    pub label: String,
+    pub codename: String,
+    pub model: Option<String>,
+    pub in_database: bool,
+    pub source: Source,
+    /// Where it is defined (Meta entry, model class, data-migration call, rules call).
+    pub span: Option<Span>,
+}
+
+impl PermissionDef {
+    pub fn perm(&self) -> String {
+        format!("{}.{}", self.label, self.codename)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Project {
+    /// Directory (relative) that holds the project's manage.py, "" for the snapshot root.
+    pub root: String,
+    pub settings: Settings,
+    pub apps: Vec<App>,
+    pub labels: FxHashMap<String, usize>,
+    pub perms: Vec<PermissionDef>,
+    pub by_label: FxHashMap<String, FxHashMap<String, Vec<usize>>>,
+    /// Labels whose permission set is not fully known (unscanned apps, unfoldable options).
+    pub opaque_labels: FxHashSet<String>,
+    /// Codenames created by data migrations whose content type could not be read.
+    pub floating_codenames: FxHashSet<String>,
+    /// Bare (no dot) names registered with django-rules.
+    pub bare_rules: FxHashSet<String>,
+    /// Some rules names did not fold: bare names may be rules permissions.
+    pub rules_opaque: bool,
+    pub code_models: Vec<CodeModel>,
+    /// Migration state per migrated label (for DJP004).
+    pub state: FxHashMap<String, Replay>,
+    pub migrated: FxHashSet<String>,
+    /// `(label, old model_name, new model_name)`.
+    pub renames: Vec<(String, String, String)>,
+    pub extra: Vec<GlobMatcher>,
+    pub custom_actions: Vec<String>,
+    /// Every INSTALLED_APPS entry was resolved to a scanned or contrib app.
+    pub apps_complete: bool,
+    /// True when no settings module was found and apps were inferred from the tree.
+    pub inferred: bool,
+}
+
+impl Project {
+    pub fn has_label(&self, label: &str) -> bool {
+        self.labels.contains_key(label)
+    }
+
+    pub fn lookup(&self, label: &str, codename: &str) -> impl Iterator<Item = &PermissionDef> {
+        self.by_label
+            .get(label)
+            .and_then(|m| m.get(codename))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.perms[i])
+    }
+
+    pub fn is_known(&self, label: &str, codename: &str) -> bool {
+        if self.lookup(label, codename).next().is_some() {
+            return true;
+        }
+        let perm = format!("{label}.{codename}");
+        if self.extra.iter().any(|g| g.is_match(&perm)) {
+            return true;
+        }
+        self.custom_actions.iter().any(|a| {
+            codename == a || codename.strip_prefix(a.as_str()).is_some_and(|rest| rest.starts_with('_'))
+        })
+    }
+
+    /// Labels (sorted) that define `codename`.
+    pub fn labels_defining(&self, codename: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .by_label
+            .iter()
+            .filter(|(_, m)| m.contains_key(codename))
+            .map(|(l, _)| l.as_str())
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// The model names in `label` that have `codename` (for lookups).
+    pub fn models_with(&self, label: &str, codename: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .lookup(label, codename)
+            .filter(|p| p.in_database)
+            .filter_map(|p| p.model.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    pub fn app(&self, label: &str) -> Option<&App> {
+        self.labels.get(label).map(|&i| &self.apps[i])
+    }
+
+    fn add(&mut self, def: PermissionDef) {
+        let i = self.perms.len();
+        self.by_label
+            .entry(def.label.clone())
+            .or_default()
+            .entry(def.codename.clone())
+            .or_default()
+            .push(i);
+        self.perms.push(def);
+    }
+}
+
+/// All projects of a workspace.
+pub struct Index {
+    pub projects: Vec<Project>,
+}
+
+impl Index {
+    pub fn build(ws: &Workspace, config: &Config) -> Index {
+        let resolver = Resolver::new(ws);
+        let mut projects: Vec<Project> = apps::find_settings_modules(ws, config.settings.as_deref())
+            .into_iter()
+            .map(|(root, module)| build_project(ws, &resolver, root, Some(module), config))
+            .collect();
+        if projects.is_empty() {
+            projects.push(build_project(ws, &resolver, String::new(), None, config));
+        }
+        Index { projects }
+    }
+
+    /// The project a file belongs to: the deepest project root containing it.
+    pub fn project_for(&self, path: &str) -> &Project {
+        self.projects
+            .iter()
+            .filter(|p| p.root.is_empty() || path.starts_with(&format!("{}/", p.root)))
+            .max_by_key(|p| p.root.len())
+            .unwrap_or(&self.projects[0])
+    }
+}
+
+/// Apps inferred from the tree when no settings module names them: every package with an
+/// `apps.py` or `models` module.
+fn inferred_entries(ws: &Workspace) -> Vec<String> {
+    let mut entries: Vec<String> = ws
+        .modules
+        .keys()
+        .filter_map(|m| m.strip_suffix(".apps").or_else(|| m.strip_suffix(".models")))
+        .filter(|m| !m.contains("tests") && !m.starts_with("django."))
+        .map(str::to_string)
+        .collect();
+    entries.sort();
+    entries.dedup();
+    entries
+}
+
+fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings_module: Option<String>, config: &Config) -> Project {
+    let mut project = Project {
+        root,
+        ..Project::default()
+    };
+    let mut settings = match &settings_module {
+        Some(m) => apps::read_settings(resolver, m),
+        None => Settings {
+            installed_apps: inferred_entries(ws),
+            apps_incomplete: true,
+            auth_user_model: None,
+            backends: None,
+            ..Settings::default()
+        },
+    };
+    project.inferred = settings_module.is_none();
+    if project.inferred {
+        settings.installed_apps.extend(["django.contrib.auth".to_string(), "django.contrib.contenttypes".to_string()]);
+    }
+    project.extra = config
+        .extra_permissions
+        .iter()
+        .filter_map(|p| Glob::new(p).ok().map(|g| g.compile_matcher()))
+        .collect();
+    project.custom_actions = config.custom_actions.clone();
+
+    for entry in &settings.installed_apps {
+        let app = apps::resolve_app(resolver, entry);
+        if !app.scanned() && !app.contrib {
+            project.opaque_labels.insert(app.label.clone());
+        }
+        if !app.label_certain {
+            project.opaque_labels.insert(app.label.clone());
+        }
+        project.labels.entry(app.label.clone()).or_insert(project.apps.len());
+        project.apps.push(app);
+    }
+    project.apps_complete = !settings.apps_incomplete && project.apps.iter().all(|a| a.scanned() || a.contrib || a.label_certain);
+
+    // Code models: classes in each scanned app's models module (and what it imports).
+    let mut finder = ModelFinder::new(resolver);
+    let app_of_module = |module: &str| -> Option<&App> {
+        project
+            .apps
+            .iter()
+            .filter(|a| a.scanned() && (module == a.name || module.starts_with(&format!("{}.", a.name))))
+            .max_by_key(|a| a.name.len())
+    };
+    let mut model_files: Vec<FileId> = Vec::new();
+    for app in project.apps.iter().filter(|a| a.scanned() && a.has_models_module) {
+        let root = format!("{}.models", app.name);
+        let mut queue = vec![root.clone()];
+        let mut seen: FxHashSet<String> = FxHashSet::default();
+        while let Some(m) = queue.pop() {
+            if !seen.insert(m.clone()) {
+                continue;
+            }
+            let Some(file) = ws.module_file(&m) else { continue };
+            model_files.push(file);
+            if let Some(facts) = &ws.python[file] {
+                for imported in &facts.imported_modules {
+                    if imported.starts_with(&format!("{}.", app.name)) && ws.modules.contains_key(imported) {
+                        queue.push(imported.clone());
+                    }
+                }
+            }
+        }
+    }
+    model_files.sort_unstable();
+    model_files.dedup();
+    let mut code_models = Vec::new();
+    for file in model_files {
+        let Some(facts) = ws.python[file].as_ref() else { continue };
+        let containing = app_of_module(&facts.module).map(|a| a.label.clone());
+        for class in &facts.classes {
+            let c = ClassRef {
+                file,
+                module: &facts.module,
+                class,
+            };
+            if finder.is_model(c, 0) {
+                code_models.push(finder.model(c, containing.as_deref()));
+            }
+        }
+    }
+
+    let swapped = |label: &str, object_name: &str, swappable: Option<&str>| -> bool {
+        let Some(setting) = swappable else { return false };
+        let target = if setting == "AUTH_USER_MODEL" {
+            settings.auth_user_model.clone()
+        } else {
+            settings_module
+                .as_deref()
+                .and_then(|m| resolver.module_value(m, setting).as_str().map(str::to_string))
+        };
+        match target {
+            Some(t) => !t.eq_ignore_ascii_case(&format!("{label}.{object_name}")),
+            None => false,
+        }
+    };
+
+    // Migrated or not, per scanned app.
+    let mut children: FxHashMap<&str, Vec<(String, FileId)>> = FxHashMap::default();
+    for (module, &file) in &ws.modules {
+        if let Some((parent, name)) = module.rsplit_once('.') {
+            children.entry(parent).or_default().push((name.to_string(), file));
+        }
+    }
+    for list in children.values_mut() {
+        list.sort();
+    }
+    let apps_list = project.apps.clone();
+    for app in apps_list.iter().filter(|a| a.scanned()) {
+        let module = match settings.migration_modules.get(&app.label) {
+            Some(None) => None,
+            Some(Some(m)) => Some(m.clone()),
+            None => Some(format!("{}.migrations", app.name)),
+        };
+        let Some(module) = module.filter(|m| ws.regular_packages.contains_key(m)) else {
+            continue; // unmigrated
+        };
+        project.migrated.insert(app.label.clone());
+        let kids = children.get(module.as_str()).cloned().unwrap_or_default();
+        let replay = migrations::replay(resolver, &app.label, &module, &kids);
+        if replay.opaque {
+            project.opaque_labels.insert(app.label.clone());
+        }
+        for (old, new) in &replay.renames {
+            project.renames.push((app.label.clone(), old.clone(), new.clone()));
+        }
+        project.state.insert(app.label.clone(), replay);
+    }
+    if settings.migration_modules_opaque {
+        for app in &apps_list {
+            project.opaque_labels.insert(app.label.clone());
+        }
+    }
+
+    // Fresh-DB permissions.
+    for app in apps_list.iter() {
+        if app.contrib && !app.scanned() {
+            if let Some(table) = contrib::app(&app.label) {
+                for model in &table.models {
+                    let is_swapped = model.swappable.as_deref().is_some_and(|s| swapped(&app.label, &model.object_name, Some(s)));
+                    let unknown_user = model.swappable.is_some() && settings.auth_user_model.is_none();
+                    if is_swapped {
+                        continue;
+                    }
+                    for p in &model.permissions {
+                        project.add(PermissionDef {
+                            label: app.label.clone(),
+                            codename: p.codename.clone(),
+                            model: Some(model.model.clone()),
+                            in_database: !unknown_user,
+                            source: Source::Contrib,
+                            span: None,
+                        });
+                    }
+                }
+            }
+            continue;
+        }
+        if !app.scanned() || !app.has_models_module {
+            continue;
+        }
+        if let Some(replay) = project.state.get(&app.label) {
+            let mut models: Vec<&StateModel> = replay.models.values().collect();
+            models.sort_by(|a, b| a.model_name.cmp(&b.model_name));
+            let mut defs = Vec::new();
+            let mut opaque = false;
+            for m in models {
+                if swapped(&app.label, &m.name, m.option_str("swappable")) {
+                    continue;
+                }
+                let code = code_models.iter().find(|c| c.label.as_deref() == Some(&app.label) && c.model_name == m.model_name);
+                match perm_defs(&app.label, &m.model_name, &m.perm_options(), code, m.span) {
+                    Some(d) => defs.extend(d),
+                    None => opaque = true,
+                }
+            }
+            if opaque {
+                project.opaque_labels.insert(app.label.clone());
+            }
+            for d in defs {
+                project.add(d);
+            }
+        } else {
+            let mut defs = Vec::new();
+            let mut opaque = false;
+            for m in code_models.iter().filter(|c| c.label.as_deref() == Some(&app.label) && !c.abstract_) {
+                if swapped(&app.label, &m.object_name, m.swappable.as_deref()) {
+                    continue;
+                }
+                match perm_defs(&app.label, &m.model_name, &m.options, Some(m), m.span) {
+                    Some(d) => defs.extend(d),
+                    None => opaque = true,
+                }
+            }
+            if opaque {
+                project.opaque_labels.insert(app.label.clone());
+            }
+            for d in defs {
+                project.add(d);
+            }
+        }
+    }
+    if code_models.iter().any(|m| m.label_opaque) {
+        project.rules_opaque = true;
+    }
+
+    // Data-migration rows (files in some app's fresh-DB plan) and rows made by other code.
+    let plan_files: FxHashSet<FileId> = project.state.values().flat_map(|r| r.plan.iter().copied()).collect();
+    for (file, facts) in ws.python.iter().enumerate() {
+        let Some(facts) = facts else { continue };
+        let is_migration = facts.module.split('.').any(|p| p == "migrations");
+        let in_plan = plan_files.contains(&file) && facts.has_run_python;
+        if is_migration && !in_plan {
+            continue;
+        }
+        for row in &facts.perm_rows {
+            let codename = resolver.resolve(&row.codename, 0);
+            let (label, model) = match &row.content_type {
+                CtRef::Known(l, m) => (l.clone(), m.clone()),
+                CtRef::Unknown => (None, None),
+            };
+            match (label, codename) {
+                (Some(label), Value::Str(codename)) => project.add(PermissionDef {
+                    label,
+                    codename,
+                    model,
+                    in_database: in_plan,
+                    source: if in_plan { Source::DataMigration } else { Source::Code },
+                    span: Some(row.span),
+                }),
+                (Some(label), _) => {
+                    project.opaque_labels.insert(label);
+                }
+                (None, Value::Str(codename)) => {
+                    project.floating_codenames.insert(codename);
+                }
+                (None, _) => {}
+            }
+        }
+        for item in &facts.rules_perms {
+            match resolver.resolve(&item.value, 0) {
+                Value::Str(name) => match name.split_once('.') {
+                    Some((label, codename)) => project.add(PermissionDef {
+                        label: label.to_string(),
+                        codename: codename.to_string(),
+                        model: None,
+                        in_database: false,
+                        source: Source::Rules,
+                        span: Some(item.span),
+                    }),
+                    None => {
+                        project.bare_rules.insert(name);
+                    }
+                },
+                _ => project.rules_opaque = true,
+            }
+        }
+    }
+    for m in &code_models {
+        if let (Some(label), false) = (&m.label, m.abstract_) {
+            for action in &m.rules_permissions {
+                project.add(PermissionDef {
+                    label: label.clone(),
+                    codename: format!("{action}_{}", m.model_name),
+                    model: Some(m.model_name.clone()),
+                    in_database: false,
+                    source: Source::Rules,
+                    span: Some(m.span),
+                });
+            }
+        }
+    }
+    for perm in &config.extra_permissions {
+        if perm.contains(['*', '?', '[']) {
+            continue;
+        }
+        if let Some((label, codename)) = perm.split_once('.') {
+            project.add(PermissionDef {
+                label: label.to_string(),
+                codename: codename.to_string(),
+                model: None,
+                in_database: false,
+                source: Source::Config,
+                span: None,
+            });
+        }
+    }
+    project.code_models = code_models;
+    project.settings = settings;
+    project
+}
+
+/// The permission rows of one model, pointing at the code (Meta entry / class) when possible.
+fn perm_defs(label: &str, model_name: &str, options: &PermOptions, code: Option<&CodeModel>, fallback: Span) -> Option<Vec<PermissionDef>> {
+    let actions = options.default_permissions.as_ref()?;
+    let custom = options.permissions.as_ref()?;
+    let mut out = Vec::new();
+    let class_span = code.map(|c| c.span).unwrap_or(fallback);
+    for action in actions {
+        out.push(PermissionDef {
+            label: label.to_string(),
+            codename: format!("{action}_{model_name}"),
+            model: Some(model_name.to_string()),
+            in_database: true,
+            source: Source::Default,
+            span: Some(class_span),
+        });
+    }
+    for entry in custom {
+        let code_span = code
+            .and_then(|c| c.options.permissions.as_ref())
+            .and_then(|list| list.iter().find(|e| e.codename == entry.codename))
+            .map(|e| e.span);
+        out.push(PermissionDef {
+            label: label.to_string(),
+            codename: entry.codename.clone(),
+            model: Some(model_name.to_string()),
+            in_database: true,
+            source: Source::Meta,
+            span: Some(code_span.unwrap_or(entry.span)),
+        });
+    }
+    Some(out)
+}

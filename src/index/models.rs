@@ -1,0 +1,311 @@
+//! Model classes as Django builds them from code (the global registry): which classes are
+//! models, and their effective options after Meta inheritance (spec ).
+
+use rustc_hash::FxHashMap;
+
+use crate::diagnostic::{FileId, Span};
+use crate::index::resolve::{ClassRef, Resolver, Target};
+use crate::python::value::{Item, Value};
+
+/// Names of external classes that are Django models (abstract or not).
+const EXTERNAL_MODEL_BASES: &[&str] = &[
+    "Model",
+    "AbstractUser",
+    "AbstractBaseUser",
+    "PermissionsMixin",
+    "Page",
+    "RulesModel",
+    "RulesModelMixin",
+    "MP_Node",
+    "NS_Node",
+    "AL_Node",
+];
+
+pub const DEFAULT_ACTIONS: &[&str] = &["add", "change", "delete", "view"];
+
+/// One `(codename, name)` entry of `Meta.permissions`, with where it was written.
+#[derive(Clone, Debug)]
+pub struct PermEntry {
+    pub codename: String,
+    pub name: Option<String>,
+    pub span: Span,
+    /// The span of the codename literal (for DJP004/DJP007 pointers).
+    pub codename_span: Span,
+}
+
+/// Parsed permission options: `None` when the value could not be folded.
+#[derive(Clone, Debug, Default)]
+pub struct PermOptions {
+    pub permissions: Option<Vec<PermEntry>>,
+    pub default_permissions: Option<Vec<String>>,
+    /// Where `permissions` / `default_permissions` were written (own or inherited Meta).
+    pub permissions_span: Option<Span>,
+    pub default_permissions_span: Option<Span>,
+    /// `permissions` is a str or a bare pair (shape errors that crash Django).
+    pub malformed: bool,
+}
+
+impl PermOptions {
+    pub fn opaque(&self) -> bool {
+        self.permissions.is_none() || self.default_permissions.is_none()
+    }
+
+    /// Codenames `create_permissions` makes: builtins first, then custom ones.
+    pub fn codenames(&self, model_name: &str) -> Option<Vec<String>> {
+        let mut out: Vec<String> = self
+            .default_permissions
+            .as_ref()?
+            .iter()
+            .map(|a| format!("{a}_{model_name}"))
+            .collect();
+        out.extend(self.permissions.as_ref()?.iter().map(|e| e.codename.clone()));
+        Some(out)
+    }
+}
+
+/// Parse a folded `permissions` value.
+pub fn parse_permissions(value: &Value) -> (Option<Vec<PermEntry>>, bool) {
+    match value {
+        Value::Seq(items) => {
+            // A bare pair `("can_x", "Can x")`.
+            if items.len() == 2 && items.iter().all(|i| matches!(i.value, Value::Str(_))) {
+                return (None, true);
+            }
+            let mut out = Vec::new();
+            for item in items {
+                match &item.value {
+                    Value::Seq(pair) if pair.len() == 2 => match (&pair[0].value, &pair[1].value) {
+                        (Value::Str(codename), name) => out.push(PermEntry {
+                            codename: codename.clone(),
+                            name: name.as_str().map(str::to_string),
+                            span: item.span,
+                            codename_span: pair[0].span,
+                        }),
+                        _ => return (None, false),
+                    },
+                    Value::Seq(_) | Value::Str(_) => return (None, true),
+                    _ => return (None, false),
+                }
+            }
+            (Some(out), false)
+        }
+        Value::Str(_) => (None, true),
+        _ => (None, false),
+    }
+}
+
+/// Parse a folded `default_permissions` value; a str is iterated per character, as Django does.
+pub fn parse_default_permissions(value: &Value) -> Option<Vec<String>> {
+    match value {
+        Value::Seq(items) => items.iter().map(|i| i.value.as_str().map(str::to_string)).collect(),
+        Value::Str(s) => Some(s.chars().map(|c| c.to_string()).collect()),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CodeModel {
+    pub file: FileId,
+    pub module: String,
+    pub object_name: String,
+    pub model_name: String,
+    pub span: Span,
+    pub label: Option<String>,
+    pub abstract_: bool,
+    pub proxy: bool,
+    pub options: PermOptions,
+    pub swappable: Option<String>,
+    pub verbose_name: Option<String>,
+    /// django-rules `Meta.rules_permissions` keys.
+    pub rules_permissions: Vec<String>,
+    /// Label could not be decided (explicit `app_label` that did not fold).
+    pub label_opaque: bool,
+}
+
+pub struct ModelFinder<'r, 'w> {
+    pub resolver: &'r Resolver<'w>,
+    memo: FxHashMap<(FileId, String), bool>,
+}
+
+impl<'r, 'w> ModelFinder<'r, 'w> {
+    pub fn new(resolver: &'r Resolver<'w>) -> Self {
+        ModelFinder {
+            resolver,
+            memo: FxHashMap::default(),
+        }
+    }
+
+    /// Whether a class is a Django model (abstract or not).
+    pub fn is_model(&mut self, class: ClassRef<'w>, depth: u32) -> bool {
+        let key = (class.file, class.class.name.clone());
+        if let Some(&known) = self.memo.get(&key) {
+            return known;
+        }
+        if depth > 32 {
+            return false;
+        }
+        self.memo.insert(key.clone(), false);
+        let mut result = false;
+        for base in &class.class.bases {
+            match self.resolver.base_target(base, 0) {
+                Target::Class(c) => {
+                    if self.is_model(c, depth + 1) {
+                        result = true;
+                    }
+                }
+                Target::External(name) => {
+                    let last = name.rsplit('.').next().unwrap_or(&name);
+                    if EXTERNAL_MODEL_BASES.contains(&last)
+                        || (last.ends_with("Model") && !name.starts_with("rest_framework") && !last.ends_with("ViewModel"))
+                    {
+                        result = true;
+                    }
+                }
+                _ => {}
+            }
+            if result {
+                break;
+            }
+        }
+        self.memo.insert(key, result);
+        result
+    }
+
+    /// The MRO after the class itself, approximated depth-first with later duplicates kept last
+    /// (C3 for the diamond shapes models use).
+    fn ancestors(&self, class: ClassRef<'w>) -> Vec<ClassRef<'w>> {
+        fn linearize<'w>(r: &Resolver<'w>, class: ClassRef<'w>, depth: u32) -> Vec<ClassRef<'w>> {
+            let mut out = vec![class];
+            if depth > 32 {
+                return out;
+            }
+            let parents: Vec<Vec<ClassRef<'w>>> = class
+                .class
+                .bases
+                .iter()
+                .filter_map(|b| r.base_class("", b, 0))
+                .map(|c| linearize(r, c, depth + 1))
+                .collect();
+            // C3 merge.
+            let mut seqs: Vec<Vec<ClassRef<'w>>> = parents;
+            let same = |a: &ClassRef<'_>, b: &ClassRef<'_>| a.file == b.file && a.class.name == b.class.name;
+            loop {
+                seqs.retain(|s| !s.is_empty());
+                if seqs.is_empty() {
+                    break;
+                }
+                let candidate = seqs.iter().map(|s| s[0]).find(|c| {
+                    !seqs.iter().any(|s| s[1..].iter().any(|x| same(x, c)))
+                });
+                let Some(next) = candidate.or_else(|| seqs.first().map(|s| s[0])) else { break };
+                out.push(next);
+                for s in seqs.iter_mut() {
+                    s.retain(|x| !same(x, &next));
+                }
+            }
+            out
+        }
+        let mut all = linearize(self.resolver, class, 0);
+        all.remove(0);
+        all
+    }
+
+    fn own_abstract(&self, class: ClassRef<'w>) -> bool {
+        class
+            .class
+            .meta
+            .as_ref()
+            .and_then(|m| m.attrs.get("abstract"))
+            .and_then(|i| self.resolver.resolve(&i.value, 0).as_bool())
+            .unwrap_or(false)
+    }
+
+    /// `getattr(Meta, name)` where Meta is what `ModelBase.__new__` sees for this class.
+    fn effective_attr(&mut self, class: ClassRef<'w>, name: &str) -> Option<Item> {
+        if class.class.meta.is_some() {
+            return self.resolver.meta_attr(class, name, 0);
+        }
+        for ancestor in self.ancestors(class) {
+            if ancestor.class.meta.is_none() {
+                continue;
+            }
+            // Concrete models do not keep their Meta; abstract ones and plain mixins do.
+            let keeps_meta = !self.is_model(ancestor, 0) || self.own_abstract(ancestor);
+            if keeps_meta {
+                if name == "abstract" {
+                    return None;
+                }
+                return self.resolver.meta_attr(ancestor, name, 0);
+            }
+        }
+        None
+    }
+
+    /// Build the code model for a class known to be a model.
+    pub fn model(&mut self, class: ClassRef<'w>, containing_label: Option<&str>) -> CodeModel {
+        let resolve = |r: &Resolver<'w>, item: &Item| r.resolve(&item.value, 0);
+        let abstract_ = self.own_abstract(class);
+        let proxy = self
+            .effective_attr(class, "proxy")
+            .map(|i| resolve(self.resolver, &i).as_bool())
+            .unwrap_or(Some(false));
+        let mut options = PermOptions::default();
+        match self.effective_attr(class, "permissions") {
+            Some(item) => {
+                let (entries, malformed) = parse_permissions(&resolve(self.resolver, &item));
+                options.permissions = entries;
+                options.malformed = malformed;
+                options.permissions_span = Some(item.span);
+            }
+            None => options.permissions = Some(Vec::new()),
+        }
+        match self.effective_attr(class, "default_permissions") {
+            Some(item) => {
+                options.default_permissions = parse_default_permissions(&resolve(self.resolver, &item));
+                options.default_permissions_span = Some(item.span);
+            }
+            None => {
+                options.default_permissions = Some(DEFAULT_ACTIONS.iter().map(|s| s.to_string()).collect())
+            }
+        }
+        let mut label_opaque = false;
+        let label = match self.effective_attr(class, "app_label") {
+            Some(item) => match resolve(self.resolver, &item) {
+                Value::Str(s) => Some(s),
+                _ => {
+                    label_opaque = true;
+                    None
+                }
+            },
+            None => containing_label.map(str::to_string),
+        };
+        let swappable = self
+            .effective_attr(class, "swappable")
+            .and_then(|i| resolve(self.resolver, &i).as_str().map(str::to_string));
+        let verbose_name = self
+            .effective_attr(class, "verbose_name")
+            .and_then(|i| resolve(self.resolver, &i).as_str().map(str::to_string));
+        let rules_permissions = match self.effective_attr(class, "rules_permissions").map(|i| resolve(self.resolver, &i)) {
+            Some(Value::Dict(items)) => items.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect(),
+            _ => Vec::new(),
+        };
+        if proxy.is_none() {
+            options.permissions = None; // `proxy = <expression>`: cannot tell (DRF's TokenProxy)
+        }
+        CodeModel {
+            file: class.file,
+            module: class.module.to_string(),
+            object_name: class.class.name.clone(),
+            model_name: class.class.name.to_lowercase(),
+            span: class.class.span,
+            label,
+            abstract_,
+            proxy: proxy.unwrap_or(false),
+            options,
+            swappable,
+            verbose_name,
+            rules_permissions,
+            label_opaque,
+        }
+    }
+}

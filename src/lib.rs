@@ -1,0 +1,102 @@
+//! djperm: a static linter for Django permissions. See ARCHITECTURE.md for the map.
+
+pub mod config;
+pub mod diagnostic;
+pub mod discover;
+pub mod facts;
+pub mod index;
+pub mod locator;
+pub mod output;
+pub mod python;
+pub mod refs;
+pub mod rules;
+pub mod workspace;
+
+use globset::{Glob, GlobMatcher};
+
+use config::Config;
+use diagnostic::Diagnostic;
+use index::Index;
+use locator::Locator;
+use workspace::{FileKind, Snapshot, Workspace};
+
+/// Which rule codes run: ruff's select / extend-select / ignore semantics with prefixes.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub select: Option<Vec<String>>,
+    pub extend_select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub per_file_ignores: Vec<(String, Vec<String>)>,
+}
+
+fn matches_code(pattern: &str, code: &str) -> bool {
+    pattern.eq_ignore_ascii_case("ALL") || code.starts_with(&pattern.to_ascii_uppercase())
+}
+
+impl Selection {
+    pub fn from_config(config: &Config) -> Self {
+        Selection {
+            select: config.select.clone(),
+            extend_select: config.extend_select.clone(),
+            ignore: config.ignore.clone(),
+            per_file_ignores: config.per_file_ignores.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        }
+    }
+
+    pub fn enabled(&self, code: &str) -> bool {
+        let selected = match &self.select {
+            Some(list) => list.iter().any(|p| matches_code(p, code)),
+            None => rules::rule(code).is_some_and(|r| !r.preview),
+        } || self.extend_select.iter().any(|p| matches_code(p, code));
+        selected && !self.ignore.iter().any(|p| matches_code(p, code))
+    }
+}
+
+/// The result of one analysis: what was read, the index, and the diagnostics to report.
+pub struct Analysis {
+    pub ws: Workspace,
+    pub index: Index,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Analyse a snapshot: facts → index → rules → selection and suppression.
+pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> Analysis {
+    let ws = Workspace::build(snapshot);
+    let index = Index::build(&ws, config);
+    let diagnostics = {
+        let ctx = rules::Context::new(&ws, &index);
+        let all = rules::run_all(&ctx);
+        let per_file: Vec<(GlobMatcher, &Vec<String>)> = selection
+            .per_file_ignores
+            .iter()
+            .filter_map(|(g, codes)| Glob::new(g).ok().map(|g| (g.compile_matcher(), codes)))
+            .collect();
+        all.into_iter()
+            .filter(|d| selection.enabled(d.code))
+            .filter(|d| {
+                let path = ws.path(d.span.file);
+                !per_file.iter().any(|(g, codes)| g.is_match(path) && codes.iter().any(|c| matches_code(c, d.code)))
+            })
+            .filter(|d| !suppressed(&ws, d))
+            .collect()
+    };
+    Analysis { ws, index, diagnostics }
+}
+
+fn suppressed(ws: &Workspace, d: &Diagnostic) -> bool {
+    if d.code == "DJP000" {
+        return false;
+    }
+    let file = d.span.file;
+    let noqa = match ws.snapshot.files[file].kind {
+        FileKind::Python => ws.python[file].as_ref().map(|f| &f.noqa),
+        FileKind::Template => ws.templates[file].as_ref().map(|f| &f.noqa),
+    };
+    let Some(noqa) = noqa else { return false };
+    let locator = Locator::new(ws.text(file));
+    // A noqa comment on any line the diagnostic spans (ruff uses the last line of a
+    // multi-line string; we accept any).
+    let first = locator.line(d.span.start as usize);
+    let last = locator.line(d.span.end as usize);
+    (first..=last).any(|line| noqa.suppresses(line as u32, d.span.start, d.code))
+}

@@ -1,0 +1,114 @@
+//! Constant values as djperm folds them: enough of Python to evaluate `Meta.permissions`,
+//! migration operations and settings lists without importing anything.
+
+use crate::diagnostic::Span;
+
+/// A folded Python value. `Ref`/`StarRef`/`Concat` are resolved later, across files, by the index.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Str(String),
+    /// A list or a tuple, each item with where it was written.
+    Seq(Vec<Item>),
+    Dict(Vec<(Value, Item)>),
+    Bool(bool),
+    Int(i64),
+    None,
+    /// `module.path[0].path[1]…`, e.g. a name imported from another module or a local class.
+    Ref {
+        module: String,
+        path: Vec<String>,
+    },
+    /// A name that may come from one of these star-imported modules (searched last to first).
+    StarRef {
+        modules: Vec<String>,
+        path: Vec<String>,
+    },
+    /// `a + b + …` where some part is not known yet.
+    Concat(Vec<Value>),
+    /// A call such as `migrations.CreateModel(...)`: callee's last name, positional and keyword args.
+    Call {
+        func: String,
+        args: Vec<Item>,
+        kwargs: Vec<(String, Item)>,
+    },
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    pub value: Value,
+    pub span: Span,
+    /// True when the value is written as a plain string literal at `span` (so a fix may edit it).
+    pub literal: bool,
+}
+
+impl Value {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Item]> {
+        match self {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::Int(i) => Some(*i != 0),
+            Value::None => Some(false),
+            Value::Str(s) => Some(!s.is_empty()),
+            _ => None,
+        }
+    }
+
+    pub fn is_deferred(&self) -> bool {
+        matches!(
+            self,
+            Value::Ref { .. } | Value::StarRef { .. } | Value::Concat(_)
+        )
+    }
+
+    pub fn kwarg<'a>(kwargs: &'a [(String, Item)], name: &str) -> Option<&'a Item> {
+        kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// Positional argument `index`, or keyword `name`.
+    pub fn arg<'a>(&'a self, index: usize, name: &str) -> Option<&'a Item> {
+        match self {
+            Value::Call { args, kwargs, .. } => {
+                args.get(index).or_else(|| Value::kwarg(kwargs, name))
+            }
+            _ => None,
+        }
+    }
+
+    pub fn dict_get(&self, key: &str) -> Option<&Item> {
+        match self {
+            Value::Dict(items) => items
+                .iter()
+                .rev()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Whether the value (after resolution) still contains something unknown.
+    pub fn has_unknown(&self) -> bool {
+        match self {
+            Value::Unknown | Value::Ref { .. } | Value::StarRef { .. } | Value::Concat(_) => true,
+            Value::Seq(items) => items.iter().any(|i| i.value.has_unknown()),
+            Value::Dict(items) => items
+                .iter()
+                .any(|(k, v)| k.has_unknown() || v.value.has_unknown()),
+            Value::Call { .. } => true,
+            _ => false,
+        }
+    }
+}

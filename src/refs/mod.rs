@@ -1,0 +1,3 @@
+//! Reference extraction outside Python: Django templates.
+
+pub mod templates;

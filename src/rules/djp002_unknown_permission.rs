@@ -1,0 +1,58 @@
+//! DJP002 unknown-permission: a `label.codename` that no fresh database has.
+
+use super::verdict::Verdict;
+use super::{by_code, Context};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+
+pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for (i, s, verdict) in &ctx.verdicts {
+        let Verdict::Unknown { label, codename, suggestions, reason } = verdict else { continue };
+        let project = ctx.project(ctx.refs[*i].file);
+        let mut d = Diagnostic::new(by_code("DJP002"), s.span, format!("Unknown permission `{label}.{codename}`"));
+        let edit_span = ctx.string_edit_span(s);
+        match suggestions.as_slice() {
+            [] => {}
+            [one] => {
+                d = d.with_help(format!("Did you mean `{one}`?"));
+                if let Some(span) = edit_span {
+                    d = d.with_fix(Some(Fix {
+                        applicability: Applicability::Unsafe,
+                        message: format!("Replace with `{one}`"),
+                        edits: vec![Edit { span, content: one.clone() }],
+                    }));
+                }
+            }
+            several => {
+                let list: Vec<String> = several.iter().map(|c| format!("`{c}`")).collect();
+                d = d.with_help(format!("Did you mean one of {}?", list.join(", ")));
+                if let Some(span) = edit_span {
+                    d = d.with_fix(Some(Fix {
+                        applicability: Applicability::DisplayOnly,
+                        message: format!("Replace with one of {}", list.join(", ")),
+                        edits: vec![Edit { span, content: several[0].clone() }],
+                    }));
+                }
+            }
+        }
+        if let Some(reason) = reason {
+            d = d.with_note(format!("{reason}; a fresh database has only the new codenames"));
+        }
+        if label == "auth" && codename.ends_with("_user") {
+            if let Some(user) = &project.settings.auth_user_model {
+                if !user.eq_ignore_ascii_case("auth.User") {
+                    d = d.with_note(format!("`AUTH_USER_MODEL` is `{user}`, so `auth.User` is swapped out and has no permissions"));
+                }
+            }
+        }
+        let custom = project.settings.custom_backends();
+        if !custom.is_empty() {
+            d = d.with_note(format!(
+                "A custom backend (`{}`) may accept it: list it under `extra-permissions` in `[tool.djperm]` if so",
+                custom[0]
+            ));
+        } else {
+            d = d.with_note("`has_perm` returns False for every user but active superusers");
+        }
+        out.push(d);
+    }
+}

@@ -1,0 +1,50 @@
+//! DJP003 unknown-app-label: the part before the dot is an app label, not a module path.
+
+use super::verdict::{label_suggestion, Verdict};
+use super::{by_code, Context};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Span};
+use crate::facts::RefKind;
+
+pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for (_, s, verdict) in &ctx.verdicts {
+        let Verdict::UnknownLabel { label, suggestion } = verdict else { continue };
+        let mut d = Diagnostic::new(by_code("DJP003"), s.span, format!("Unknown app label `{label}` in `{}`", s.text));
+        if let Some(better) = suggestion {
+            let fixed = format!("{better}{}", &s.text[label.len()..]);
+            d = d.with_help(format!("Did you mean `{fixed}`? Permission strings use the app label (`AppConfig.label`)"));
+            if let Some(span) = ctx.string_edit_span(s) {
+                d = d.with_fix(Some(Fix {
+                    applicability: Applicability::Unsafe,
+                    message: format!("Use the app label: `{fixed}`"),
+                    edits: vec![Edit { span, content: fixed }],
+                }));
+            }
+        }
+        out.push(d.with_note("No installed app has this label: the check is False for every user except active superusers"));
+    }
+    // `{% if perms.app %}` module checks.
+    for r in &ctx.refs {
+        if r.reference.kind != RefKind::TemplateModule {
+            continue;
+        }
+        let Some(label) = r.value.value.as_str() else { continue };
+        let project = ctx.project(r.file);
+        if project.has_label(label) || project.by_label.contains_key(label) || project.inferred {
+            continue;
+        }
+        let suggestion = label_suggestion(project, label);
+        if suggestion.is_none() && !project.apps_complete {
+            continue;
+        }
+        let span: Span = r.value.span;
+        let mut d = Diagnostic::new(by_code("DJP003"), span, format!("Unknown app label `{label}` in `perms.{label}`"));
+        if let Some(better) = suggestion {
+            d = d.with_help(format!("Did you mean `perms.{better}`?")).with_fix(Some(Fix {
+                applicability: Applicability::Unsafe,
+                message: format!("Use the app label `{better}`"),
+                edits: vec![Edit { span, content: better }],
+            }));
+        }
+        out.push(d.with_note("`perms.<label>` is a module check (`has_module_perms`): False for every non-superuser when no app has that label"));
+    }
+}

@@ -1,0 +1,32 @@
+//! DJP006 has-perms-string: `has_perms("a.b")` raises ValueError on Django ≥ 4.1 (and iterated
+//! the characters before: False for users, True for superusers).
+
+use super::{by_code, Context};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::facts::RefKind;
+use crate::python::value::Value;
+
+pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for r in &ctx.refs {
+        if r.reference.kind != RefKind::HasPerms {
+            continue;
+        }
+        let Value::Str(s) = &r.value.value else { continue };
+        let span = r.reference.value.span;
+        let written = ctx.ws.text(span.file).get(span.start as usize..span.end as usize).unwrap_or_default();
+        let fix = Fix {
+            applicability: Applicability::Safe,
+            message: "Wrap the permission in a tuple".to_string(),
+            edits: vec![Edit {
+                span,
+                content: format!("({written},)"),
+            }],
+        };
+        out.push(
+            Diagnostic::new(by_code("DJP006"), r.reference.call_span, format!("`has_perms` is given the str `{s}` instead of a list of permissions"))
+                .with_help(format!("Pass a tuple: `has_perms((\"{s}\",))`, or call `has_perm`"))
+                .with_note("Django ≥ 4.1 raises `ValueError: perm_list must be an iterable of permissions`; older versions checked each character")
+                .with_fix(Some(fix)),
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! DJP008 ambiguous-permission-lookup: `Permission.objects.get(codename=…)` that matches
+//! several rows (several apps, or several models of one app) → MultipleObjectsReturned.
+
+use super::{by_code, Context};
+use crate::diagnostic::Diagnostic;
+use crate::facts::RefKind;
+use crate::python::value::Value;
+
+pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for r in &ctx.refs {
+        if r.reference.kind != RefKind::Lookup {
+            continue;
+        }
+        let Some(lookup) = &r.reference.lookup else { continue };
+        if !matches!(lookup.method.as_str(), "get" | "aget") || lookup.pinned || lookup.model.is_some() {
+            continue;
+        }
+        let Value::Str(codename) = &r.value.value else { continue };
+        if codename.contains('.') {
+            continue;
+        }
+        let project = ctx.project(r.file);
+        let (rows, what): (Vec<String>, String) = match &lookup.app_label {
+            Some(Value::Str(label)) => {
+                if project.opaque_labels.contains(label) {
+                    continue;
+                }
+                let models = project.models_with(label, codename);
+                (models.iter().map(|m| format!("`{label}.{m}`")).collect(), format!("models of `{label}`"))
+            }
+            Some(_) => continue,
+            None => {
+                if project.opaque_labels.iter().any(|_| false) {
+                    continue;
+                }
+                let mut rows = Vec::new();
+                for label in project.labels_defining(codename) {
+                    for m in project.models_with(label, codename) {
+                        rows.push(format!("`{label}.{m}`"));
+                    }
+                }
+                (rows, "models".to_string())
+            }
+        };
+        if rows.len() < 2 {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                by_code("DJP008"),
+                r.reference.call_span,
+                format!("`Permission.objects.{}(codename=\"{codename}\")` matches {} rows", lookup.method, rows.len()),
+            )
+            .with_help("Filter by `content_type=` (or `content_type__app_label=` and `content_type__model=`) to pick one")
+            .with_note(format!("`{codename}` is defined on several {what}: {}; `get` raises MultipleObjectsReturned", rows.join(", "))),
+        );
+    }
+}

@@ -1,0 +1,283 @@
+//! The rule registry and the shared context rules read. One file per rule.
+
+mod djp000_syntax_error;
+mod djp001_missing_app_label;
+mod djp002_unknown_permission;
+mod djp003_unknown_app_label;
+mod djp004_unmigrated_permission;
+mod djp005_stale_permission_cache;
+mod djp006_has_perms_string;
+mod djp007_invalid_permission_definition;
+mod djp008_ambiguous_permission_lookup;
+mod djp009_malformed_permission_string;
+pub mod verdict;
+
+use crate::diagnostic::{Diagnostic, FileId, Span};
+use crate::facts::{RefKind, Reference};
+use crate::index::{Index, Project};
+use crate::python::value::{Item, Value};
+use crate::workspace::Workspace;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixAvailability {
+    None,
+    Sometimes,
+    Always,
+}
+
+impl FixAvailability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::None => "none",
+            FixAvailability::Sometimes => "sometimes",
+            FixAvailability::Always => "always",
+        }
+    }
+}
+
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    pub fix: FixAvailability,
+    pub preview: bool,
+    pub doc: &'static str,
+    pub check: fn(&Context<'_>, &mut Vec<Diagnostic>),
+}
+
+macro_rules! rule {
+    ($code:literal, $name:literal, $summary:literal, $fix:ident, $module:ident) => {
+        Rule {
+            code: $code,
+            name: $name,
+            summary: $summary,
+            fix: FixAvailability::$fix,
+            preview: false,
+            doc: include_str!(concat!("../../rules/", $code, ".md")),
+            check: $module::check,
+        }
+    };
+}
+
+pub static RULES: &[Rule] = &[
+    rule!("DJP000", "syntax-error", "A Python file djperm could not parse", None, djp000_syntax_error),
+    rule!(
+        "DJP001",
+        "permission-missing-app-label",
+        "A permission string without its app label (`can_publish` for `blog.can_publish`)",
+        Sometimes,
+        djp001_missing_app_label
+    ),
+    rule!(
+        "DJP002",
+        "unknown-permission",
+        "A permission that no fresh database has",
+        Sometimes,
+        djp002_unknown_permission
+    ),
+    rule!(
+        "DJP003",
+        "unknown-app-label",
+        "A permission whose app label matches no installed app",
+        Sometimes,
+        djp003_unknown_app_label
+    ),
+    rule!(
+        "DJP004",
+        "unmigrated-permission",
+        "A `Meta.permissions` / `default_permissions` change that no migration records",
+        None,
+        djp004_unmigrated_permission
+    ),
+    rule!(
+        "DJP005",
+        "stale-permission-cache",
+        "A permission check on a user object whose permission cache predates a grant",
+        None,
+        djp005_stale_permission_cache
+    ),
+    rule!(
+        "DJP006",
+        "has-perms-string",
+        "`has_perms` given a str instead of a list of permissions",
+        Always,
+        djp006_has_perms_string
+    ),
+    rule!(
+        "DJP007",
+        "invalid-permission-definition",
+        "A permission definition Django's system checks reject (auth.E005–E012, contenttypes.E005)",
+        None,
+        djp007_invalid_permission_definition
+    ),
+    rule!(
+        "DJP008",
+        "ambiguous-permission-lookup",
+        "`Permission.objects.get` that matches several rows",
+        None,
+        djp008_ambiguous_permission_lookup
+    ),
+    rule!(
+        "DJP009",
+        "malformed-permission-string",
+        "A permission string with whitespace, an empty part or a stray dot",
+        Sometimes,
+        djp009_malformed_permission_string
+    ),
+];
+
+pub fn rule(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
+}
+
+pub(crate) fn by_code(code: &str) -> &'static Rule {
+    rule(code).expect("rule is registered")
+}
+
+/// One permission string as a reference passes it.
+#[derive(Clone, Debug)]
+pub struct PermString {
+    pub text: String,
+    pub span: Span,
+    /// The text sits in a plain literal at `span` (so a fix may rewrite it).
+    pub literal: bool,
+}
+
+/// A reference with its value resolved across files.
+pub struct Resolved<'a> {
+    pub file: FileId,
+    pub reference: &'a Reference,
+    pub value: Item,
+}
+
+impl Resolved<'_> {
+    /// The permission strings it checks; dynamic parts are skipped.
+    pub fn strings(&self) -> Vec<PermString> {
+        let one = |item: &Item| match &item.value {
+            Value::Str(s) => Some(PermString {
+                text: s.clone(),
+                span: item.span,
+                literal: item.literal,
+            }),
+            _ => None,
+        };
+        match &self.value.value {
+            Value::Str(_) => one(&self.value).into_iter().collect(),
+            Value::Seq(items) => items.iter().filter_map(one).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+pub struct Context<'a> {
+    pub ws: &'a Workspace,
+    pub index: &'a Index,
+    pub refs: Vec<Resolved<'a>>,
+    /// `(index into refs, string, verdict)` for every permission string of every reference.
+    pub verdicts: Vec<(usize, PermString, verdict::Verdict)>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(ws: &'a Workspace, index: &'a Index) -> Self {
+        let resolver = crate::index::resolve::Resolver::new(ws);
+        let mut refs = Vec::new();
+        for (file, facts) in ws.python.iter().enumerate() {
+            if let Some(facts) = facts {
+                for r in &facts.references {
+                    refs.push(Resolved {
+                        file,
+                        reference: r,
+                        value: resolver.resolve_item(&r.value),
+                    });
+                }
+            }
+        }
+        for (file, facts) in ws.templates.iter().enumerate() {
+            if let Some(facts) = facts {
+                for r in &facts.references {
+                    refs.push(Resolved {
+                        file,
+                        reference: r,
+                        value: r.value.clone(),
+                    });
+                }
+            }
+        }
+        let mut ctx = Context {
+            ws,
+            index,
+            refs,
+            verdicts: Vec::new(),
+        };
+        let mut verdicts = Vec::new();
+        for (i, r) in ctx.refs.iter().enumerate() {
+            if matches!(r.reference.kind, RefKind::Lookup | RefKind::TemplateModule) {
+                continue;
+            }
+            let project = ctx.project(r.file);
+            for s in r.strings() {
+                let v = verdict::judge(project, r.reference.kind, &s.text, r.reference.with_obj);
+                verdicts.push((i, s, v));
+            }
+        }
+        ctx.verdicts = verdicts;
+        ctx
+    }
+
+    /// The text inside a string literal at `span` (without prefix and quotes).
+    pub fn literal_content(&self, span: Span) -> Option<Span> {
+        let text = self.ws.text(span.file);
+        let slice = text.get(span.start as usize..span.end as usize)?;
+        let prefix = slice.find(['"', '\''])?;
+        if prefix > 2 || !slice[..prefix].chars().all(|c| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        if prefix == 0 && !slice.starts_with(['"', '\'']) {
+            return Some(span);
+        }
+        let quote = &slice[prefix..prefix + 1];
+        let qlen = if slice[prefix..].starts_with(&quote.repeat(3)) && slice.len() >= prefix + 6 { 3 } else { 1 };
+        if slice[..prefix].to_ascii_lowercase().contains('f') || slice[..prefix].to_ascii_lowercase().contains('b') {
+            return None;
+        }
+        Some(Span::new(span.file, span.start + (prefix + qlen) as u32, span.end - qlen as u32))
+    }
+
+    /// Where to put an edit of a permission string: its literal content, if it is a plain literal.
+    pub fn string_edit_span(&self, s: &PermString) -> Option<Span> {
+        if !s.literal {
+            return None;
+        }
+        let file = &self.ws.snapshot.files[s.span.file];
+        if file.kind == crate::workspace::FileKind::Template {
+            return Some(s.span);
+        }
+        let content = self.literal_content(s.span)?;
+        let inner = self.ws.text(s.span.file).get(content.start as usize..content.end as usize)?;
+        // Escapes would make byte offsets differ from the value.
+        (inner == s.text).then_some(content)
+    }
+
+    pub fn project(&self, file: FileId) -> &'a Project {
+        self.index.project_for(self.ws.path(file))
+    }
+
+    /// References whose strings are permission strings (not lookups, not module checks).
+    pub fn perm_refs(&self) -> impl Iterator<Item = &Resolved<'a>> {
+        self.refs
+            .iter()
+            .filter(|r| !matches!(r.reference.kind, RefKind::Lookup | RefKind::TemplateModule))
+    }
+}
+
+/// Run every rule (selection and noqa are applied by the caller).
+pub fn run_all(ctx: &Context<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in RULES {
+        (rule.check)(ctx, &mut out);
+    }
+    out.sort_by(|a, b| a.span.cmp(&b.span).then(a.code.cmp(b.code)).then(a.message.cmp(&b.message)));
+    out.dedup_by(|a, b| a.span == b.span && a.code == b.code && a.message == b.message);
+    out
+}

@@ -1,0 +1,203 @@
+//! What is wrong with one permission string, decided once and shared by DJP001/2/3/9 so that
+//! a string gets at most one of them.
+
+use crate::facts::RefKind;
+use crate::index::Project;
+use crate::index::models::DEFAULT_ACTIONS;
+
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    Fine,
+    /// Nothing can be said (dynamic, opaque label, not a permission-shaped string).
+    Silent,
+    Malformed(&'static str),
+    MissingLabel { candidates: Vec<String> },
+    UnknownLabel { label: String, suggestion: Option<String> },
+    Unknown { label: String, codename: String, suggestions: Vec<String>, reason: Option<String> },
+}
+
+/// Which reference kinds pass a full `"label.codename"` string to a backend.
+fn is_sink(kind: RefKind) -> bool {
+    !matches!(kind, RefKind::Shape | RefKind::Lookup | RefKind::TemplateModule)
+}
+
+pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Verdict {
+    if kind == RefKind::GuardianObjects && !text.contains('.') {
+        return Verdict::Silent; // bare codenames are fine with `klass` (DJP020 handles the rest)
+    }
+    // A declared codename with dots or spaces is valid as written.
+    if let Some((label, codename)) = text.split_once('.') {
+        if project.is_known(label, codename) {
+            return Verdict::Fine;
+        }
+    }
+    if is_sink(kind) {
+        if let Some(reason) = malformed(text) {
+            return Verdict::Malformed(reason);
+        }
+    }
+    let Some((label, codename)) = text.split_once('.') else {
+        if !is_sink(kind) || with_obj || project.bare_rules.contains(text) || project.rules_opaque {
+            return Verdict::Silent;
+        }
+        if kind == RefKind::TemplateAttr {
+            return Verdict::Silent;
+        }
+        let candidates = project.labels_defining(text).into_iter().map(str::to_string).collect();
+        return Verdict::MissingLabel { candidates };
+    };
+    if kind == RefKind::Shape {
+        // Only `<known label>.<action>_<name>` strings are taken for permissions.
+        let Some(app) = project.app(label) else { return Verdict::Silent };
+        if !app.scanned() && !app.contrib {
+            return Verdict::Silent;
+        }
+        let action_ok = label_actions(project, label).iter().any(|a| {
+            codename.strip_prefix(a.as_str()).is_some_and(|rest| rest.starts_with('_') && rest.len() > 1)
+        });
+        if !action_ok {
+            return Verdict::Silent;
+        }
+    }
+    if !project.has_label(label) && !project.by_label.contains_key(label) {
+        if kind == RefKind::Shape || project.inferred {
+            return Verdict::Silent;
+        }
+        let suggestion = label_suggestion(project, label);
+        if suggestion.is_none() && !project.apps_complete {
+            return Verdict::Silent;
+        }
+        return Verdict::UnknownLabel {
+            label: label.to_string(),
+            suggestion,
+        };
+    }
+    if project.opaque_labels.contains(label) || project.floating_codenames.contains(codename) {
+        return Verdict::Silent;
+    }
+    let suggestions = suggestions(project, label, codename);
+    let reason = project
+        .renames
+        .iter()
+        .find(|(l, old, _)| l == label && codename.ends_with(&format!("_{old}")))
+        .map(|(_, old, new)| format!("model `{old}` was renamed to `{new}` by a migration"));
+    Verdict::Unknown {
+        label: label.to_string(),
+        codename: codename.to_string(),
+        suggestions,
+        reason,
+    }
+}
+
+/// Whitespace, empty parts, stray dots.
+pub fn malformed(text: &str) -> Option<&'static str> {
+    if text.is_empty() {
+        return Some("is empty");
+    }
+    if text.trim() != text {
+        return Some("has leading or trailing whitespace");
+    }
+    if text.chars().any(char::is_whitespace) {
+        return Some("contains whitespace");
+    }
+    if text.starts_with('.') || text.ends_with('.') {
+        return Some("has a leading or trailing dot");
+    }
+    if text.contains("..") {
+        return Some("has an empty part");
+    }
+    None
+}
+
+/// Actions used by the models of `label` (their `default_permissions`, plus Django's four).
+fn label_actions(project: &Project, label: &str) -> Vec<String> {
+    let mut actions: Vec<String> = DEFAULT_ACTIONS.iter().map(|s| s.to_string()).collect();
+    for m in project.code_models.iter().filter(|m| m.label.as_deref() == Some(label)) {
+        if let Some(list) = &m.options.default_permissions {
+            for a in list {
+                if a.len() > 1 && !actions.contains(a) {
+                    actions.push(a.clone());
+                }
+            }
+        }
+    }
+    actions
+}
+
+/// The label the author probably meant: the app's module name or last component → its label.
+pub fn label_suggestion(project: &Project, written: &str) -> Option<String> {
+    for app in &project.apps {
+        let last = app.name.rsplit('.').next().unwrap_or(&app.name);
+        if (app.name == written || last == written) && app.label != written {
+            return Some(app.label.clone());
+        }
+    }
+    let mut best: Option<(f64, &str)> = None;
+    for label in project.labels.keys().chain(project.by_label.keys()) {
+        let score = strsim::jaro_winkler(written, label);
+        if score >= 0.9 && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, label));
+        }
+    }
+    best.map(|(_, l)| l.to_string())
+}
+
+/// Did-you-mean candidates for an unknown `label.codename`, best first.
+pub fn suggestions(project: &Project, label: &str, codename: &str) -> Vec<String> {
+    // 1. The same codename under another label.
+    let other: Vec<String> = project
+        .labels_defining(codename)
+        .into_iter()
+        .filter(|l| *l != label)
+        .map(|l| format!("{l}.{codename}"))
+        .collect();
+    if !other.is_empty() {
+        return other;
+    }
+    // 2. A model renamed by a migration.
+    for (l, old, new) in &project.renames {
+        if l == label {
+            if let Some(action) = codename.strip_suffix(&format!("_{old}")) {
+                let candidate = format!("{action}_{new}");
+                if project.is_known(label, &candidate) {
+                    return vec![format!("{label}.{candidate}")];
+                }
+            }
+        }
+    }
+    // 3. auth.*_user with a swapped user model.
+    if label == "auth" {
+        if let (Some(action), Some((user_label, user_model))) = (codename.strip_suffix("_user"), project.settings.user_model()) {
+            if (user_label.as_str(), user_model.as_str()) != ("auth", "user") {
+                let candidate = format!("{action}_{user_model}");
+                if project.is_known(&user_label, &candidate) {
+                    return vec![format!("{user_label}.{candidate}")];
+                }
+            }
+        }
+    }
+    // 4. Case, then edit distance within the label.
+    let Some(codenames) = project.by_label.get(label) else { return Vec::new() };
+    let mut exact_case: Vec<String> = codenames
+        .keys()
+        .filter(|c| c.eq_ignore_ascii_case(codename))
+        .map(|c| format!("{label}.{c}"))
+        .collect();
+    if !exact_case.is_empty() {
+        exact_case.sort();
+        return exact_case;
+    }
+    let limit = (codename.chars().count() / 4).clamp(1, 3);
+    let mut scored: Vec<(usize, String)> = codenames
+        .keys()
+        .map(|c| (strsim::levenshtein(codename, c), c.clone()))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    scored.sort();
+    let Some(best) = scored.first().map(|(d, _)| *d) else { return Vec::new() };
+    scored
+        .into_iter()
+        .filter(|(d, _)| *d == best)
+        .map(|(_, c)| format!("{label}.{c}"))
+        .collect()
+}
