@@ -77,11 +77,22 @@ pub fn parse(path: &Path, text: &str) -> Result<Option<Config>, ConfigError> {
         };
         let text = toml::to_string(&table).map_err(|e| ConfigError(e.to_string()))?;
         // Re-parse for unknown-key errors with the original file name.
-        return toml::from_str::<Config>(&text)
-            .map(Some)
-            .map_err(|e| ConfigError(format!("{}: [tool.djperm]: {}{}", path.display(), e.message(), if e.message().contains("unknown field") { format!(" (valid keys: {})", KEYS.join(", ")) } else { String::new() })));
+        return toml::from_str::<Config>(&text).map(Some).map_err(|e| {
+            ConfigError(format!(
+                "{}: [tool.djperm]: {}{}",
+                path.display(),
+                e.message(),
+                if e.message().contains("unknown field") {
+                    format!(" (valid keys: {})", KEYS.join(", "))
+                } else {
+                    String::new()
+                }
+            ))
+        });
     }
-    toml::from_str::<Config>(text).map(Some).map_err(|e| explain(path, e))
+    toml::from_str::<Config>(text)
+        .map(Some)
+        .map_err(|e| explain(path, e))
 }
 
 /// The closest config file at or above `start`: djperm.toml wins over pyproject.toml.

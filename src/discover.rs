@@ -10,9 +10,29 @@ use crate::workspace::Snapshot;
 
 /// Directories never worth reading (as ruff).
 pub const DEFAULT_EXCLUDES: &[&str] = &[
-    ".bzr", ".direnv", ".eggs", ".git", ".hg", ".mypy_cache", ".nox", ".pants.d", ".pytype",
-    ".ruff_cache", ".svn", ".tox", ".venv", "__pypackages__", "_build", "buck-out", "build",
-    "dist", "node_modules", "site-packages", "venv", "__pycache__", ".pytest_cache",
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".hg",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pytype",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+    "__pycache__",
+    ".pytest_cache",
 ];
 
 #[derive(Debug)]
@@ -52,7 +72,8 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
         .hidden(false)
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
-            !(e.file_type().is_some_and(|t| t.is_dir()) && DEFAULT_EXCLUDES.contains(&name.as_ref()))
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && DEFAULT_EXCLUDES.contains(&name.as_ref()))
         })
         .build();
     let mut paths: Vec<(String, PathBuf)> = Vec::new();
@@ -61,7 +82,9 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
             continue;
         }
         let path = entry.path();
-        let Ok(rel) = path.strip_prefix(&root) else { continue };
+        let Ok(rel) = path.strip_prefix(&root) else {
+            continue;
+        };
         let Some(rel) = rel.to_str().map(|s| s.replace('\\', "/")) else {
             unreadable.push(Unreadable {
                 path: rel.to_string_lossy().into_owned(),
@@ -86,7 +109,10 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
                     reason: "not valid UTF-8".into(),
                 }),
             },
-            Err(e) => unreadable.push(Unreadable { path: rel, reason: e.to_string() }),
+            Err(e) => unreadable.push(Unreadable {
+                path: rel,
+                reason: e.to_string(),
+            }),
         }
     }
     (snapshot, unreadable)

@@ -173,7 +173,8 @@ pub fn parse_noqa_codes(rest: &str) -> Option<Vec<String>> {
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .take_while(|c| {
-            c.chars().all(|ch| ch.is_ascii_alphanumeric()) && c.chars().any(|ch| ch.is_ascii_digit())
+            c.chars().all(|ch| ch.is_ascii_alphanumeric())
+                && c.chars().any(|ch| ch.is_ascii_digit())
         })
         .map(str::to_string)
         .collect();
@@ -193,12 +194,16 @@ pub fn python_noqa(source: &str) -> Noqa {
         while let Some(pos) = comment.find('#') {
             let body = comment[pos + 1..].trim_start();
             let lower = body.to_ascii_lowercase();
-            if let Some(rest) = lower.strip_prefix("djperm: noqa").or_else(|| lower.strip_prefix("djperm:noqa")) {
+            if let Some(rest) = lower
+                .strip_prefix("djperm: noqa")
+                .or_else(|| lower.strip_prefix("djperm:noqa"))
+            {
                 let rest_orig = &body[body.len() - rest.len()..];
                 noqa.file = Some(parse_noqa_codes(rest_orig));
             } else if let Some(rest) = lower.strip_prefix("noqa") {
                 let rest_orig = &body[body.len() - rest.len()..];
-                noqa.lines.insert(line_no as u32, parse_noqa_codes(rest_orig));
+                noqa.lines
+                    .insert(line_no as u32, parse_noqa_codes(rest_orig));
             }
             comment = &comment[pos + 1..];
         }

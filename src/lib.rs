@@ -39,7 +39,11 @@ impl Selection {
             select: config.select.clone(),
             extend_select: config.extend_select.clone(),
             ignore: config.ignore.clone(),
-            per_file_ignores: config.per_file_ignores.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            per_file_ignores: config
+                .per_file_ignores
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         }
     }
 
@@ -75,12 +79,18 @@ pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> An
             .filter(|d| selection.enabled(d.code))
             .filter(|d| {
                 let path = ws.path(d.span.file);
-                !per_file.iter().any(|(g, codes)| g.is_match(path) && codes.iter().any(|c| matches_code(c, d.code)))
+                !per_file.iter().any(|(g, codes)| {
+                    g.is_match(path) && codes.iter().any(|c| matches_code(c, d.code))
+                })
             })
             .filter(|d| !suppressed(&ws, d))
             .collect()
     };
-    Analysis { ws, index, diagnostics }
+    Analysis {
+        ws,
+        index,
+        diagnostics,
+    }
 }
 
 fn suppressed(ws: &Workspace, d: &Diagnostic) -> bool {

@@ -11,7 +11,11 @@ use djperm::output::{self, OutputFormat};
 use djperm::{analyze, discover, rules, Selection};
 
 #[derive(Parser)]
-#[command(name = "djperm", version, about = "A static linter for Django permissions")]
+#[command(
+    name = "djperm",
+    version,
+    about = "A static linter for Django permissions"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -99,17 +103,30 @@ fn main() -> ExitCode {
 /// of a file that holds a manage.py or a config file.
 fn project_root(paths: &[PathBuf]) -> Result<PathBuf, String> {
     let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    let first = first.canonicalize().map_err(|e| format!("{}: {e}", first.display()))?;
+    let first = first
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", first.display()))?;
     for p in paths.iter().skip(1) {
-        p.canonicalize().map_err(|e| format!("{}: {e}", p.display()))?;
+        p.canonicalize()
+            .map_err(|e| format!("{}: {e}", p.display()))?;
     }
     if paths.len() <= 1 && first.is_dir() {
         return Ok(first);
     }
-    let start = if first.is_dir() { first.clone() } else { first.parent().map(Path::to_path_buf).unwrap_or(first.clone()) };
+    let start = if first.is_dir() {
+        first.clone()
+    } else {
+        first
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or(first.clone())
+    };
     let mut dir = Some(start.as_path());
     while let Some(d) = dir {
-        if ["manage.py", "djperm.toml", "pyproject.toml", ".git"].iter().any(|n| d.join(n).exists()) {
+        if ["manage.py", "djperm.toml", "pyproject.toml", ".git"]
+            .iter()
+            .any(|n| d.join(n).exists())
+        {
             return Ok(d.to_path_buf());
         }
         dir = d.parent();
@@ -120,10 +137,16 @@ fn project_root(paths: &[PathBuf]) -> Result<PathBuf, String> {
 fn load_config(root: &Path, explicit: Option<&Path>) -> Result<Config, String> {
     match explicit {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            Ok(config::parse(path, &text).map_err(|e| e.to_string())?.unwrap_or_default())
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(config::parse(path, &text)
+                .map_err(|e| e.to_string())?
+                .unwrap_or_default())
         }
-        None => Ok(config::discover(root).map_err(|e| e.to_string())?.map(|(_, c)| c).unwrap_or_default()),
+        None => Ok(config::discover(root)
+            .map_err(|e| e.to_string())?
+            .map(|(_, c)| c)
+            .unwrap_or_default()),
     }
 }
 
@@ -139,8 +162,18 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     }
     selection.extend_select.extend(args.extend_select);
     selection.ignore.extend(args.ignore);
-    for code in selection.select.iter().flatten().chain(&selection.extend_select).chain(&selection.ignore) {
-        if !code.eq_ignore_ascii_case("ALL") && !rules::RULES.iter().any(|r| r.code.starts_with(&code.to_ascii_uppercase())) {
+    for code in selection
+        .select
+        .iter()
+        .flatten()
+        .chain(&selection.extend_select)
+        .chain(&selection.ignore)
+    {
+        if !code.eq_ignore_ascii_case("ALL")
+            && !rules::RULES
+                .iter()
+                .any(|r| r.code.starts_with(&code.to_ascii_uppercase()))
+        {
             return Err(format!("unknown rule selector `{code}`"));
         }
     }
@@ -150,7 +183,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     }
     let mut analysis = analyze(snapshot, &config, &selection);
     // When files were named, report only on them (the index still covers the whole project).
-    let filters: Vec<PathBuf> = args.paths.iter().filter_map(|p| p.canonicalize().ok()).filter(|p| *p != root).collect();
+    let filters: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .filter(|p| *p != root)
+        .collect();
     if !filters.is_empty() {
         let ws = &analysis.ws;
         analysis.diagnostics.retain(|d| {
@@ -160,7 +198,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     }
     let text = output::render(&analysis.ws, &analysis.diagnostics, args.output_format);
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    stdout
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())?;
     if analysis.diagnostics.is_empty() || args.exit_zero {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -195,7 +235,11 @@ fn permissions(args: PermissionsArgs) -> Result<ExitCode, String> {
             let (filename, row) = match p.span {
                 Some(span) => (
                     Some(ws.path(span.file).to_string()),
-                    Some(Locator::new(ws.text(span.file)).row_col(span.start as usize).0),
+                    Some(
+                        Locator::new(ws.text(span.file))
+                            .row_col(span.start as usize)
+                            .0,
+                    ),
                 ),
                 None => (None, None),
             };
@@ -211,8 +255,12 @@ fn permissions(args: PermissionsArgs) -> Result<ExitCode, String> {
             });
         }
     }
-    rows.sort_by(|a, b| (&a.app_label, &a.model, &a.codename).cmp(&(&b.app_label, &b.model, &b.codename)));
-    rows.dedup_by(|a, b| a.permission == b.permission && a.model == b.model && a.source == b.source);
+    rows.sort_by(|a, b| {
+        (&a.app_label, &a.model, &a.codename).cmp(&(&b.app_label, &b.model, &b.codename))
+    });
+    rows.dedup_by(|a, b| {
+        a.permission == b.permission && a.model == b.model && a.source == b.source
+    });
     let text = match args.output_format {
         ListFormat::Json => serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())? + "\n",
         ListFormat::Text => {
@@ -231,11 +279,18 @@ fn permissions(args: PermissionsArgs) -> Result<ExitCode, String> {
                     at
                 ));
             }
-            s.push_str(&format!("{} permissions ({} in a fresh database)\n", rows.len(), rows.iter().filter(|r| r.in_database).count()));
+            s.push_str(&format!(
+                "{} permissions ({} in a fresh database)\n",
+                rows.len(),
+                rows.iter().filter(|r| r.in_database).count()
+            ));
             s
         }
     };
-    std::io::stdout().lock().write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -253,7 +308,9 @@ fn rule(args: RuleArgs) -> Result<ExitCode, String> {
     let selected: Vec<&rules::Rule> = if args.all {
         rules::RULES.iter().collect()
     } else {
-        let code = args.code.ok_or("give a rule code (e.g. `djperm rule DJP002`) or `--all`")?;
+        let code = args
+            .code
+            .ok_or("give a rule code (e.g. `djperm rule DJP002`) or `--all`")?;
         vec![rules::rule(&code).ok_or_else(|| format!("unknown rule `{code}`"))?]
     };
     let text = match args.output_format {
@@ -269,12 +326,22 @@ fn rule(args: RuleArgs) -> Result<ExitCode, String> {
                     explanation: r.doc,
                 })
                 .collect();
-            let v = if args.all { serde_json::to_string_pretty(&rows) } else { serde_json::to_string_pretty(&rows[0]) };
+            let v = if args.all {
+                serde_json::to_string_pretty(&rows)
+            } else {
+                serde_json::to_string_pretty(&rows[0])
+            };
             v.map_err(|e| e.to_string())? + "\n"
         }
-        ListFormat::Text if args.all => selected.iter().map(|r| format!("{} {:<36} {}\n", r.code, r.name, r.summary)).collect(),
+        ListFormat::Text if args.all => selected
+            .iter()
+            .map(|r| format!("{} {:<36} {}\n", r.code, r.name, r.summary))
+            .collect(),
         ListFormat::Text => selected[0].doc.to_string(),
     };
-    std::io::stdout().lock().write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

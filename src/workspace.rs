@@ -139,7 +139,9 @@ impl Workspace {
                 let (dir, _) = split_dir(&f.path);
                 if is_package {
                     regular_packages.entry(module.clone()).or_insert(id);
-                    packages.entry(module.clone()).or_insert_with(|| dir.to_string());
+                    packages
+                        .entry(module.clone())
+                        .or_insert_with(|| dir.to_string());
                 }
                 // Every parent is a package (maybe a namespace one).
                 let mut parent_dir = dir;
@@ -147,13 +149,17 @@ impl Workspace {
                 if !is_package {
                     if let Some((p, _)) = parent.rsplit_once('.') {
                         parent = p;
-                        packages.entry(parent.to_string()).or_insert_with(|| parent_dir.to_string());
+                        packages
+                            .entry(parent.to_string())
+                            .or_insert_with(|| parent_dir.to_string());
                     }
                 }
                 while let Some((p, _)) = parent.rsplit_once('.') {
                     parent_dir = split_dir(parent_dir).0;
                     parent = p;
-                    packages.entry(parent.to_string()).or_insert_with(|| parent_dir.to_string());
+                    packages
+                        .entry(parent.to_string())
+                        .or_insert_with(|| parent_dir.to_string());
                 }
                 modules.entry(module.clone()).or_insert(id);
                 let better = match &primary[id] {
@@ -212,6 +218,8 @@ impl Workspace {
     }
 
     pub fn abs_path(&self, id: FileId) -> PathBuf {
-        self.snapshot.root.join(Path::new(&self.snapshot.files[id].path))
+        self.snapshot
+            .root
+            .join(Path::new(&self.snapshot.files[id].path))
     }
 }

@@ -67,7 +67,9 @@ impl Settings {
     pub fn has_object_backend(&self) -> bool {
         match &self.backends {
             None => true,
-            Some(list) => list.iter().any(|b| !b.starts_with("django.contrib.auth.backends.")),
+            Some(list) => list
+                .iter()
+                .any(|b| !b.starts_with("django.contrib.auth.backends.")),
         }
     }
 
@@ -77,13 +79,19 @@ impl Settings {
             Some(list) => list
                 .iter()
                 .map(String::as_str)
-                .filter(|b| !b.starts_with("django.contrib.auth.backends.") && !b.starts_with("guardian.") && !b.starts_with("rules."))
+                .filter(|b| {
+                    !b.starts_with("django.contrib.auth.backends.")
+                        && !b.starts_with("guardian.")
+                        && !b.starts_with("rules.")
+                })
                 .collect(),
         }
     }
 
     pub fn rules_backend(&self) -> bool {
-        self.backends.as_ref().is_some_and(|l| l.iter().any(|b| b.starts_with("rules.")))
+        self.backends
+            .as_ref()
+            .is_some_and(|l| l.iter().any(|b| b.starts_with("rules.")))
     }
 
     pub fn user_model(&self) -> Option<(String, String)> {
@@ -132,16 +140,25 @@ pub fn read_settings(resolver: &Resolver<'_>, module: &str) -> Settings {
         _ => settings.apps_incomplete = true,
     }
     let defined = |name: &str| -> bool {
-        !matches!(resolver.target(module, &[name.to_string()], 0), Target::Unknown)
+        !matches!(
+            resolver.target(module, &[name.to_string()], 0),
+            Target::Unknown
+        )
     };
     settings.auth_user_model = if defined("AUTH_USER_MODEL") {
-        resolver.module_value(module, "AUTH_USER_MODEL").as_str().map(str::to_string)
+        resolver
+            .module_value(module, "AUTH_USER_MODEL")
+            .as_str()
+            .map(str::to_string)
     } else {
         Some("auth.User".to_string())
     };
     settings.backends = if defined("AUTHENTICATION_BACKENDS") {
         match resolver.module_value(module, "AUTHENTICATION_BACKENDS") {
-            Value::Seq(items) => items.iter().map(|i| i.value.as_str().map(str::to_string)).collect(),
+            Value::Seq(items) => items
+                .iter()
+                .map(|i| i.value.as_str().map(str::to_string))
+                .collect(),
             _ => None,
         }
     } else {
@@ -153,7 +170,9 @@ pub fn read_settings(resolver: &Resolver<'_>, module: &str) -> Settings {
                 for (k, v) in items {
                     match (k.as_str(), &v.value) {
                         (Some(label), Value::Str(m)) => {
-                            settings.migration_modules.insert(label.to_string(), Some(m.clone()));
+                            settings
+                                .migration_modules
+                                .insert(label.to_string(), Some(m.clone()));
                         }
                         (Some(label), Value::None) => {
                             settings.migration_modules.insert(label.to_string(), None);
@@ -193,14 +212,22 @@ fn auto_config<'w>(resolver: &Resolver<'w>, package: &str) -> Option<ClassRef<'w
     let enabled: Vec<ClassRef<'w>> = candidates
         .iter()
         .copied()
-        .filter(|c| config_attr(resolver, *c, "default", 0).and_then(|v| v.as_bool()) != Some(false))
+        .filter(|c| {
+            config_attr(resolver, *c, "default", 0).and_then(|v| v.as_bool()) != Some(false)
+        })
         .collect();
     if enabled.len() == 1 {
         return Some(enabled[0]);
     }
     let defaults: Vec<ClassRef<'w>> = enabled
         .into_iter()
-        .filter(|c| c.class.attrs.get("default").and_then(|i| resolver.resolve(&i.value, 0).as_bool()) == Some(true))
+        .filter(|c| {
+            c.class
+                .attrs
+                .get("default")
+                .and_then(|i| resolver.resolve(&i.value, 0).as_bool())
+                == Some(true)
+        })
         .collect();
     (defaults.len() == 1).then(|| defaults[0])
 }
@@ -209,15 +236,24 @@ fn is_app_config(resolver: &Resolver<'_>, class: ClassRef<'_>, depth: u32) -> bo
     if depth > 16 {
         return false;
     }
-    class.class.bases.iter().any(|b| match resolver.base_target(b, 0) {
-        Target::Class(c) => is_app_config(resolver, c, depth + 1),
-        Target::External(name) => name.ends_with("AppConfig") || name.ends_with("Config"),
-        _ => false,
-    })
+    class
+        .class
+        .bases
+        .iter()
+        .any(|b| match resolver.base_target(b, 0) {
+            Target::Class(c) => is_app_config(resolver, c, depth + 1),
+            Target::External(name) => name.ends_with("AppConfig") || name.ends_with("Config"),
+            _ => false,
+        })
 }
 
 /// A class attribute of an AppConfig, inherited through project base classes.
-fn config_attr(resolver: &Resolver<'_>, class: ClassRef<'_>, name: &str, depth: u32) -> Option<Value> {
+fn config_attr(
+    resolver: &Resolver<'_>,
+    class: ClassRef<'_>,
+    name: &str,
+    depth: u32,
+) -> Option<Value> {
     if depth > 16 {
         return None;
     }
@@ -240,7 +276,11 @@ fn last_component(name: &str) -> &str {
 
 pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
     let ws = resolver.ws;
-    if let Some(label) = KNOWN_LABELS.iter().find(|(e, _)| *e == entry).map(|(_, l)| *l) {
+    if let Some(label) = KNOWN_LABELS
+        .iter()
+        .find(|(e, _)| *e == entry)
+        .map(|(_, l)| *l)
+    {
         if ws.packages.get(entry).is_none() {
             return App {
                 entry: entry.to_string(),
@@ -275,7 +315,10 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
                 config = Some(c);
                 package = match config_attr(resolver, c, "name", 0) {
                     Some(Value::Str(n)) => n,
-                    _ => module.rsplit_once('.').map(|(p, _)| p.to_string()).unwrap_or_default(),
+                    _ => module
+                        .rsplit_once('.')
+                        .map(|(p, _)| p.to_string())
+                        .unwrap_or_default(),
                 };
             }
         }
@@ -338,7 +381,9 @@ pub fn find_settings_modules(ws: &Workspace, configured: Option<&str>) -> Vec<(S
         if !facts.constants.contains_key("INSTALLED_APPS") || !path.contains("settings") {
             continue;
         }
-        let n = facts.constants["INSTALLED_APPS"].as_seq().map_or(0, |s| s.len());
+        let n = facts.constants["INSTALLED_APPS"]
+            .as_seq()
+            .map_or(0, |s| s.len());
         candidates.push((n, path.to_string(), facts.module.clone()));
     }
     // Prefer a module that star-imports another (the leaf of a split settings package).

@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::{FileId, Span};
-use crate::index::models::{parse_default_permissions, parse_permissions, PermOptions, DEFAULT_ACTIONS};
+use crate::index::models::{
+    parse_default_permissions, parse_permissions, PermOptions, DEFAULT_ACTIONS,
+};
 use crate::index::resolve::Resolver;
 use crate::python::value::{Item, Value};
 
@@ -57,7 +59,10 @@ impl StateModel {
                 out.default_permissions = parse_default_permissions(&item.value);
                 out.default_permissions_span = Some(item.span);
             }
-            None => out.default_permissions = Some(DEFAULT_ACTIONS.iter().map(|s| s.to_string()).collect()),
+            None => {
+                out.default_permissions =
+                    Some(DEFAULT_ACTIONS.iter().map(|s| s.to_string()).collect())
+            }
         }
         out
     }
@@ -92,7 +97,12 @@ struct Node {
 }
 
 /// Replay the migrations package `module` of the app labelled `label`.
-pub fn replay(resolver: &Resolver<'_>, label: &str, module: &str, children: &[(String, FileId)]) -> Replay {
+pub fn replay(
+    resolver: &Resolver<'_>,
+    label: &str,
+    module: &str,
+    children: &[(String, FileId)],
+) -> Replay {
     let ws = resolver.ws;
     let mut out = Replay::default();
     let mut nodes: Vec<Node> = Vec::new();
@@ -100,7 +110,9 @@ pub fn replay(resolver: &Resolver<'_>, label: &str, module: &str, children: &[(S
         if name.starts_with('_') || name.starts_with('~') {
             continue;
         }
-        let Some(facts) = ws.python[*file].as_ref() else { continue };
+        let Some(facts) = ws.python[*file].as_ref() else {
+            continue;
+        };
         if facts.syntax_error.is_some() {
             out.opaque = true;
             continue;
@@ -172,7 +184,12 @@ pub fn replay(resolver: &Resolver<'_>, label: &str, module: &str, children: &[(S
             Some(&(_, i)) => i,
             None => {
                 out.opaque = true;
-                match nodes.iter().enumerate().filter(|(_, n)| !done.contains(&n.name)).min_by(|a, b| a.1.name.cmp(&b.1.name)) {
+                match nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| !done.contains(&n.name))
+                    .min_by(|a, b| a.1.name.cmp(&b.1.name))
+                {
                     Some((i, _)) => i,
                     None => break,
                 }
@@ -205,7 +222,11 @@ fn options_of(value: Option<&Item>) -> (FxHashMap<String, Item>, bool) {
             for (k, v) in items {
                 match k.as_str() {
                     Some(key) => {
-                        if matches!(key, "permissions" | "default_permissions" | "swappable" | "proxy") && v.value.has_unknown() {
+                        if matches!(
+                            key,
+                            "permissions" | "default_permissions" | "swappable" | "proxy"
+                        ) && v.value.has_unknown()
+                        {
                             opaque = true;
                         }
                         map.insert(key.to_string(), v.clone());
@@ -226,7 +247,11 @@ fn apply(out: &mut Replay, op: &Value, span: Span) {
         }
         return;
     };
-    let name_arg = |i: usize, k: &str| op.arg(i, k).and_then(|v| v.value.as_str()).map(str::to_string);
+    let name_arg = |i: usize, k: &str| {
+        op.arg(i, k)
+            .and_then(|v| v.value.as_str())
+            .map(str::to_string)
+    };
     match func.as_str() {
         "CreateModel" => {
             let Some(name) = name_arg(0, "name") else {

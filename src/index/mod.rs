@@ -123,7 +123,10 @@ impl Project {
             return true;
         }
         self.custom_actions.iter().any(|a| {
-            codename == a || codename.strip_prefix(a.as_str()).is_some_and(|rest| rest.starts_with('_'))
+            codename == a
+                || codename
+                    .strip_prefix(a.as_str())
+                    .is_some_and(|rest| rest.starts_with('_'))
         })
     }
 
@@ -175,10 +178,11 @@ pub struct Index {
 impl Index {
     pub fn build(ws: &Workspace, config: &Config) -> Index {
         let resolver = Resolver::new(ws);
-        let mut projects: Vec<Project> = apps::find_settings_modules(ws, config.settings.as_deref())
-            .into_iter()
-            .map(|(root, module)| build_project(ws, &resolver, root, Some(module), config))
-            .collect();
+        let mut projects: Vec<Project> =
+            apps::find_settings_modules(ws, config.settings.as_deref())
+                .into_iter()
+                .map(|(root, module)| build_project(ws, &resolver, root, Some(module), config))
+                .collect();
         if projects.is_empty() {
             projects.push(build_project(ws, &resolver, String::new(), None, config));
         }
@@ -201,7 +205,10 @@ fn inferred_entries(ws: &Workspace) -> Vec<String> {
     let mut entries: Vec<String> = ws
         .modules
         .keys()
-        .filter_map(|m| m.strip_suffix(".apps").or_else(|| m.strip_suffix(".models")))
+        .filter_map(|m| {
+            m.strip_suffix(".apps")
+                .or_else(|| m.strip_suffix(".models"))
+        })
         .filter(|m| !m.contains("tests") && !m.starts_with("django."))
         .map(str::to_string)
         .collect();
@@ -210,7 +217,13 @@ fn inferred_entries(ws: &Workspace) -> Vec<String> {
     entries
 }
 
-fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings_module: Option<String>, config: &Config) -> Project {
+fn build_project(
+    ws: &Workspace,
+    resolver: &Resolver<'_>,
+    root: String,
+    settings_module: Option<String>,
+    config: &Config,
+) -> Project {
     let mut project = Project {
         root,
         ..Project::default()
@@ -227,7 +240,10 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
     };
     project.inferred = settings_module.is_none();
     if project.inferred {
-        settings.installed_apps.extend(["django.contrib.auth".to_string(), "django.contrib.contenttypes".to_string()]);
+        settings.installed_apps.extend([
+            "django.contrib.auth".to_string(),
+            "django.contrib.contenttypes".to_string(),
+        ]);
     }
     project.extra = config
         .extra_permissions
@@ -244,10 +260,17 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
         if !app.label_certain {
             project.opaque_labels.insert(app.label.clone());
         }
-        project.labels.entry(app.label.clone()).or_insert(project.apps.len());
+        project
+            .labels
+            .entry(app.label.clone())
+            .or_insert(project.apps.len());
         project.apps.push(app);
     }
-    project.apps_complete = !settings.apps_incomplete && project.apps.iter().all(|a| a.scanned() || a.contrib || a.label_certain);
+    project.apps_complete = !settings.apps_incomplete
+        && project
+            .apps
+            .iter()
+            .all(|a| a.scanned() || a.contrib || a.label_certain);
 
     // Code models: classes in each scanned app's models module (and what it imports).
     let mut finder = ModelFinder::new(resolver);
@@ -255,11 +278,17 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
         project
             .apps
             .iter()
-            .filter(|a| a.scanned() && (module == a.name || module.starts_with(&format!("{}.", a.name))))
+            .filter(|a| {
+                a.scanned() && (module == a.name || module.starts_with(&format!("{}.", a.name)))
+            })
             .max_by_key(|a| a.name.len())
     };
     let mut model_files: Vec<FileId> = Vec::new();
-    for app in project.apps.iter().filter(|a| a.scanned() && a.has_models_module) {
+    for app in project
+        .apps
+        .iter()
+        .filter(|a| a.scanned() && a.has_models_module)
+    {
         let root = format!("{}.models", app.name);
         let mut queue = vec![root.clone()];
         let mut seen: FxHashSet<String> = FxHashSet::default();
@@ -267,11 +296,15 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
             if !seen.insert(m.clone()) {
                 continue;
             }
-            let Some(file) = ws.module_file(&m) else { continue };
+            let Some(file) = ws.module_file(&m) else {
+                continue;
+            };
             model_files.push(file);
             if let Some(facts) = &ws.python[file] {
                 for imported in &facts.imported_modules {
-                    if imported.starts_with(&format!("{}.", app.name)) && ws.modules.contains_key(imported) {
+                    if imported.starts_with(&format!("{}.", app.name))
+                        && ws.modules.contains_key(imported)
+                    {
                         queue.push(imported.clone());
                     }
                 }
@@ -282,7 +315,9 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
     model_files.dedup();
     let mut code_models = Vec::new();
     for file in model_files {
-        let Some(facts) = ws.python[file].as_ref() else { continue };
+        let Some(facts) = ws.python[file].as_ref() else {
+            continue;
+        };
         let containing = app_of_module(&facts.module).map(|a| a.label.clone());
         for class in &facts.classes {
             let c = ClassRef {
@@ -297,13 +332,18 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
     }
 
     let swapped = |label: &str, object_name: &str, swappable: Option<&str>| -> bool {
-        let Some(setting) = swappable else { return false };
+        let Some(setting) = swappable else {
+            return false;
+        };
         let target = if setting == "AUTH_USER_MODEL" {
             settings.auth_user_model.clone()
         } else {
-            settings_module
-                .as_deref()
-                .and_then(|m| resolver.module_value(m, setting).as_str().map(str::to_string))
+            settings_module.as_deref().and_then(|m| {
+                resolver
+                    .module_value(m, setting)
+                    .as_str()
+                    .map(str::to_string)
+            })
         };
         match target {
             Some(t) => !t.eq_ignore_ascii_case(&format!("{label}.{object_name}")),
@@ -315,7 +355,10 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
     let mut children: FxHashMap<&str, Vec<(String, FileId)>> = FxHashMap::default();
     for (module, &file) in &ws.modules {
         if let Some((parent, name)) = module.rsplit_once('.') {
-            children.entry(parent).or_default().push((name.to_string(), file));
+            children
+                .entry(parent)
+                .or_default()
+                .push((name.to_string(), file));
         }
     }
     for list in children.values_mut() {
@@ -338,7 +381,9 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
             project.opaque_labels.insert(app.label.clone());
         }
         for (old, new) in &replay.renames {
-            project.renames.push((app.label.clone(), old.clone(), new.clone()));
+            project
+                .renames
+                .push((app.label.clone(), old.clone(), new.clone()));
         }
         project.state.insert(app.label.clone(), replay);
     }
@@ -353,8 +398,12 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
         if app.contrib && !app.scanned() {
             if let Some(table) = contrib::app(&app.label) {
                 for model in &table.models {
-                    let is_swapped = model.swappable.as_deref().is_some_and(|s| swapped(&app.label, &model.object_name, Some(s)));
-                    let unknown_user = model.swappable.is_some() && settings.auth_user_model.is_none();
+                    let is_swapped = model
+                        .swappable
+                        .as_deref()
+                        .is_some_and(|s| swapped(&app.label, &model.object_name, Some(s)));
+                    let unknown_user =
+                        model.swappable.is_some() && settings.auth_user_model.is_none();
                     if is_swapped {
                         continue;
                     }
@@ -384,7 +433,9 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
                 if swapped(&app.label, &m.name, m.option_str("swappable")) {
                     continue;
                 }
-                let code = code_models.iter().find(|c| c.label.as_deref() == Some(&app.label) && c.model_name == m.model_name);
+                let code = code_models.iter().find(|c| {
+                    c.label.as_deref() == Some(&app.label) && c.model_name == m.model_name
+                });
                 match perm_defs(&app.label, &m.model_name, &m.perm_options(), code, m.span) {
                     Some(d) => defs.extend(d),
                     None => opaque = true,
@@ -399,7 +450,10 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
         } else {
             let mut defs = Vec::new();
             let mut opaque = false;
-            for m in code_models.iter().filter(|c| c.label.as_deref() == Some(&app.label) && !c.abstract_) {
+            for m in code_models
+                .iter()
+                .filter(|c| c.label.as_deref() == Some(&app.label) && !c.abstract_)
+            {
                 if swapped(&app.label, &m.object_name, m.swappable.as_deref()) {
                     continue;
                 }
@@ -421,7 +475,11 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
     }
 
     // Data-migration rows (files in some app's fresh-DB plan) and rows made by other code.
-    let plan_files: FxHashSet<FileId> = project.state.values().flat_map(|r| r.plan.iter().copied()).collect();
+    let plan_files: FxHashSet<FileId> = project
+        .state
+        .values()
+        .flat_map(|r| r.plan.iter().copied())
+        .collect();
     for (file, facts) in ws.python.iter().enumerate() {
         let Some(facts) = facts else { continue };
         let is_migration = facts.module.split('.').any(|p| p == "migrations");
@@ -441,7 +499,11 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
                     codename,
                     model,
                     in_database: in_plan,
-                    source: if in_plan { Source::DataMigration } else { Source::Code },
+                    source: if in_plan {
+                        Source::DataMigration
+                    } else {
+                        Source::Code
+                    },
                     span: Some(row.span),
                 }),
                 (Some(label), _) => {
@@ -507,7 +569,13 @@ fn build_project(ws: &Workspace, resolver: &Resolver<'_>, root: String, settings
 }
 
 /// The permission rows of one model, pointing at the code (Meta entry / class) when possible.
-fn perm_defs(label: &str, model_name: &str, options: &PermOptions, code: Option<&CodeModel>, fallback: Span) -> Option<Vec<PermissionDef>> {
+fn perm_defs(
+    label: &str,
+    model_name: &str,
+    options: &PermOptions,
+    code: Option<&CodeModel>,
+    fallback: Span,
+) -> Option<Vec<PermissionDef>> {
     let actions = options.default_permissions.as_ref()?;
     let custom = options.permissions.as_ref()?;
     let mut out = Vec::new();

@@ -58,7 +58,12 @@ impl PermOptions {
             .iter()
             .map(|a| format!("{a}_{model_name}"))
             .collect();
-        out.extend(self.permissions.as_ref()?.iter().map(|e| e.codename.clone()));
+        out.extend(
+            self.permissions
+                .as_ref()?
+                .iter()
+                .map(|e| e.codename.clone()),
+        );
         Some(out)
     }
 }
@@ -97,7 +102,10 @@ pub fn parse_permissions(value: &Value) -> (Option<Vec<PermEntry>>, bool) {
 /// Parse a folded `default_permissions` value; a str is iterated per character, as Django does.
 pub fn parse_default_permissions(value: &Value) -> Option<Vec<String>> {
     match value {
-        Value::Seq(items) => items.iter().map(|i| i.value.as_str().map(str::to_string)).collect(),
+        Value::Seq(items) => items
+            .iter()
+            .map(|i| i.value.as_str().map(str::to_string))
+            .collect(),
         Value::Str(s) => Some(s.chars().map(|c| c.to_string()).collect()),
         _ => None,
     }
@@ -156,7 +164,9 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
                 Target::External(name) => {
                     let last = name.rsplit('.').next().unwrap_or(&name);
                     if EXTERNAL_MODEL_BASES.contains(&last)
-                        || (last.ends_with("Model") && !name.starts_with("rest_framework") && !last.ends_with("ViewModel"))
+                        || (last.ends_with("Model")
+                            && !name.starts_with("rest_framework")
+                            && !last.ends_with("ViewModel"))
                     {
                         result = true;
                     }
@@ -188,16 +198,21 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
                 .collect();
             // C3 merge.
             let mut seqs: Vec<Vec<ClassRef<'w>>> = parents;
-            let same = |a: &ClassRef<'_>, b: &ClassRef<'_>| a.file == b.file && a.class.name == b.class.name;
+            let same = |a: &ClassRef<'_>, b: &ClassRef<'_>| {
+                a.file == b.file && a.class.name == b.class.name
+            };
             loop {
                 seqs.retain(|s| !s.is_empty());
                 if seqs.is_empty() {
                     break;
                 }
-                let candidate = seqs.iter().map(|s| s[0]).find(|c| {
-                    !seqs.iter().any(|s| s[1..].iter().any(|x| same(x, c)))
-                });
-                let Some(next) = candidate.or_else(|| seqs.first().map(|s| s[0])) else { break };
+                let candidate = seqs
+                    .iter()
+                    .map(|s| s[0])
+                    .find(|c| !seqs.iter().any(|s| s[1..].iter().any(|x| same(x, c))));
+                let Some(next) = candidate.or_else(|| seqs.first().map(|s| s[0])) else {
+                    break;
+                };
                 out.push(next);
                 for s in seqs.iter_mut() {
                     s.retain(|x| !same(x, &next));
@@ -261,11 +276,13 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
         }
         match self.effective_attr(class, "default_permissions") {
             Some(item) => {
-                options.default_permissions = parse_default_permissions(&resolve(self.resolver, &item));
+                options.default_permissions =
+                    parse_default_permissions(&resolve(self.resolver, &item));
                 options.default_permissions_span = Some(item.span);
             }
             None => {
-                options.default_permissions = Some(DEFAULT_ACTIONS.iter().map(|s| s.to_string()).collect())
+                options.default_permissions =
+                    Some(DEFAULT_ACTIONS.iter().map(|s| s.to_string()).collect())
             }
         }
         let mut label_opaque = false;
@@ -285,8 +302,14 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
         let verbose_name = self
             .effective_attr(class, "verbose_name")
             .and_then(|i| resolve(self.resolver, &i).as_str().map(str::to_string));
-        let rules_permissions = match self.effective_attr(class, "rules_permissions").map(|i| resolve(self.resolver, &i)) {
-            Some(Value::Dict(items)) => items.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect(),
+        let rules_permissions = match self
+            .effective_attr(class, "rules_permissions")
+            .map(|i| resolve(self.resolver, &i))
+        {
+            Some(Value::Dict(items)) => items
+                .iter()
+                .filter_map(|(k, _)| k.as_str().map(str::to_string))
+                .collect(),
             _ => Vec::new(),
         };
         if proxy.is_none() {

@@ -189,10 +189,12 @@ impl<'w> Resolver<'w> {
         for base in &meta.bases {
             // `class Meta(Base.Meta)`: Base.Meta is Base's stored Meta.
             let owner = match base {
-                Value::Ref { module, path } if path.last().is_some_and(|p| p == "Meta") => Value::Ref {
-                    module: module.clone(),
-                    path: path[..path.len() - 1].to_vec(),
-                },
+                Value::Ref { module, path } if path.last().is_some_and(|p| p == "Meta") => {
+                    Value::Ref {
+                        module: module.clone(),
+                        path: path[..path.len() - 1].to_vec(),
+                    }
+                }
                 Value::StarRef { modules, path } if path.last().is_some_and(|p| p == "Meta") => {
                     Value::StarRef {
                         modules: modules.clone(),

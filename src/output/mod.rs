@@ -37,7 +37,13 @@ pub fn concise(ws: &Workspace, diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diagnostics {
         let (row, col) = Locator::new(ws.text(d.span.file)).row_col(d.span.start as usize);
-        out.push_str(&format!("{}:{row}:{col}: {} {}{}\n", ws.path(d.span.file), d.code, fix_marker(d), d.message));
+        out.push_str(&format!(
+            "{}:{row}:{col}: {} {}{}\n",
+            ws.path(d.span.file),
+            d.code,
+            fix_marker(d),
+            d.message
+        ));
     }
     out.push_str(&summary(diagnostics));
     out
@@ -49,9 +55,12 @@ pub fn full(ws: &Workspace, diagnostics: &[Diagnostic]) -> String {
     let config = TermConfig::default();
     let mut out = String::new();
     for d in diagnostics {
-        let id = *ids
-            .entry(d.span.file)
-            .or_insert_with(|| files.add(ws.path(d.span.file).to_string(), ws.text(d.span.file).to_string()));
+        let id = *ids.entry(d.span.file).or_insert_with(|| {
+            files.add(
+                ws.path(d.span.file).to_string(),
+                ws.text(d.span.file).to_string(),
+            )
+        });
         let mut notes = Vec::new();
         if let Some(help) = &d.help {
             notes.push(format!("help: {help}"));
@@ -70,11 +79,19 @@ pub fn full(ws: &Workspace, diagnostics: &[Diagnostic]) -> String {
         let cs = CsDiagnostic::error()
             .with_code(d.code)
             .with_message(format!("{}{}", fix_marker(d), d.message))
-            .with_labels(vec![Label::primary(id, d.span.start as usize..d.span.end as usize)])
+            .with_labels(vec![Label::primary(
+                id,
+                d.span.start as usize..d.span.end as usize,
+            )])
             .with_notes(notes);
         match term::emit_into_string(&config, &files, &cs) {
             Ok(s) => out.push_str(&s),
-            Err(_) => out.push_str(&format!("{}: {} {}\n", ws.path(d.span.file), d.code, d.message)),
+            Err(_) => out.push_str(&format!(
+                "{}: {} {}\n",
+                ws.path(d.span.file),
+                d.code,
+                d.message
+            )),
         }
     }
     out.push_str(&summary(diagnostics));
@@ -88,12 +105,29 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     }
     let n = diagnostics.len();
     let mut out = format!("Found {n} error{}.\n", if n == 1 { "" } else { "s" });
-    let safe = diagnostics.iter().filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Safe)).count();
-    let unsafe_ = diagnostics.iter().filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Unsafe)).count();
+    let safe = diagnostics
+        .iter()
+        .filter(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability == Applicability::Safe)
+        })
+        .count();
+    let unsafe_ = diagnostics
+        .iter()
+        .filter(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability == Applicability::Unsafe)
+        })
+        .count();
     if safe > 0 {
         out.push_str(&format!("[*] {safe} fixable with the `--fix` option"));
         if unsafe_ > 0 {
-            out.push_str(&format!(" ({unsafe_} hidden fix{} can be enabled with the `--unsafe-fixes` option)", if unsafe_ == 1 { "" } else { "es" }));
+            out.push_str(&format!(
+                " ({unsafe_} hidden fix{} can be enabled with the `--unsafe-fixes` option)",
+                if unsafe_ == 1 { "" } else { "es" }
+            ));
         }
         out.push_str(".\n");
     } else if unsafe_ > 0 {

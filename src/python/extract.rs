@@ -65,7 +65,10 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
     let package = if is_package {
         module.to_string()
     } else {
-        module.rsplit_once('.').map(|(p, _)| p.to_string()).unwrap_or_default()
+        module
+            .rsplit_once('.')
+            .map(|(p, _)| p.to_string())
+            .unwrap_or_default()
     };
     let mut ex = Extractor {
         file,
@@ -101,7 +104,11 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
             Value::Str(s) => {
                 used.insert(s.clone());
             }
-            Value::Seq(items) => used.extend(items.iter().filter_map(|i| i.value.as_str().map(str::to_string))),
+            Value::Seq(items) => used.extend(
+                items
+                    .iter()
+                    .filter_map(|i| i.value.as_str().map(str::to_string)),
+            ),
             _ => {}
         }
     }
@@ -152,7 +159,10 @@ impl<'s> Extractor<'s> {
         }
         let mut base = self.package.clone();
         for _ in 1..level {
-            base = base.rsplit_once('.').map(|(p, _)| p.to_string()).unwrap_or_default();
+            base = base
+                .rsplit_once('.')
+                .map(|(p, _)| p.to_string())
+                .unwrap_or_default();
         }
         match module {
             Some(m) if base.is_empty() => m.to_string(),
@@ -188,7 +198,8 @@ impl<'s> Extractor<'s> {
                 }
             }
             Stmt::ImportFrom(imp) => {
-                let module = self.absolute_module(imp.level, imp.module.as_ref().map(|m| m.id.as_str()));
+                let module =
+                    self.absolute_module(imp.level, imp.module.as_ref().map(|m| m.id.as_str()));
                 self.facts.imported_modules.push(module.clone());
                 for alias in &imp.names {
                     let name = alias.name.id.as_str();
@@ -302,7 +313,9 @@ impl<'s> Extractor<'s> {
     fn bind_target(&mut self, target: &Expr, value: &Value) {
         match target {
             Expr::Name(name) => {
-                self.facts.constants.insert(name.id.to_string(), value.clone());
+                self.facts
+                    .constants
+                    .insert(name.id.to_string(), value.clone());
             }
             Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
                 for (i, elt) in elts.iter().enumerate() {
@@ -367,7 +380,9 @@ impl<'s> Extractor<'s> {
                                 }
                             }
                         } else if let Stmt::AnnAssign(assign) = s {
-                            if let (Expr::Name(name), Some(value)) = (&*assign.target, &assign.value) {
+                            if let (Expr::Name(name), Some(value)) =
+                                (&*assign.target, &assign.value)
+                            {
                                 let folded = self.fold(value, None, 0);
                                 let item = self.item(value, folded);
                                 meta.attrs.insert(name.id.to_string(), item);
@@ -536,7 +551,10 @@ impl<'s> Extractor<'s> {
                         .iter()
                         .filter_map(|k| {
                             let name = k.arg.as_ref()?.id.to_string();
-                            Some((name, self.item(&k.value, self.fold(&k.value, scope, depth + 1))))
+                            Some((
+                                name,
+                                self.item(&k.value, self.fold(&k.value, scope, depth + 1)),
+                            ))
                         })
                         .collect(),
                 }
@@ -749,7 +767,10 @@ impl<'a> Walker<'_, '_, 'a> {
                 }
             }
         }
-        if matches!(func_name.as_str(), "add" | "remove" | "set" | "clear" | "aadd" | "aremove" | "aset" | "aclear") {
+        if matches!(
+            func_name.as_str(),
+            "add" | "remove" | "set" | "clear" | "aadd" | "aremove" | "aset" | "aclear"
+        ) {
             if let Some(Expr::Attribute(rel)) = receiver {
                 if matches!(rel.attr.id.as_str(), "user_permissions" | "groups") {
                     let owner = self.ex.text(rel.value.range()).to_string();
@@ -770,7 +791,11 @@ impl<'a> Walker<'_, '_, 'a> {
                 };
                 let with_obj = args.len() > 1 || kw("obj").is_some();
                 let item = self.item(perm);
-                let kind = if plural { RefKind::HasPerms } else { RefKind::HasPerm };
+                let kind = if plural {
+                    RefKind::HasPerms
+                } else {
+                    RefKind::HasPerm
+                };
                 self.push_ref(kind, item, with_obj, call_span);
             }
             "with_perm" => {
@@ -824,7 +849,9 @@ impl<'a> Walker<'_, '_, 'a> {
             }
             "add_perm" | "set_perm" => {
                 let from_rules = match &*call.func {
-                    Expr::Name(n) => self.import_origin(n.id.as_str()).is_some_and(|m| m.starts_with("rules")),
+                    Expr::Name(n) => self
+                        .import_origin(n.id.as_str())
+                        .is_some_and(|m| m.starts_with("rules")),
                     Expr::Attribute(a) => {
                         matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "rules" || n.id.as_str() == "permissions")
                     }
@@ -838,9 +865,12 @@ impl<'a> Walker<'_, '_, 'a> {
                     }
                 }
             }
-            "get" | "filter" | "aget" | "exclude" | "get_by_natural_key" | "create" | "get_or_create"
-            | "update_or_create" | "acreate" | "aget_or_create" | "aupdate_or_create" => {
-                let Some(Expr::Attribute(objects)) = receiver else { return };
+            "get" | "filter" | "aget" | "exclude" | "get_by_natural_key" | "create"
+            | "get_or_create" | "update_or_create" | "acreate" | "aget_or_create"
+            | "aupdate_or_create" => {
+                let Some(Expr::Attribute(objects)) = receiver else {
+                    return;
+                };
                 if objects.attr.id.as_str() != "objects" {
                     return;
                 }
@@ -869,9 +899,16 @@ impl<'a> Walker<'_, '_, 'a> {
                         };
                         match arg.id.as_str() {
                             "codename" => lookup.codename = Some(self.item(&k.value)),
-                            "content_type__app_label" => lookup.app_label = Some(self.fold(&k.value)),
+                            "content_type__app_label" => {
+                                lookup.app_label = Some(self.fold(&k.value))
+                            }
                             "content_type__model" => lookup.model = Some(self.fold(&k.value)),
-                            other if other.starts_with("content_type") || other == "pk" || other == "id" || other == "name" => {
+                            other
+                                if other.starts_with("content_type")
+                                    || other == "pk"
+                                    || other == "id"
+                                    || other == "name" =>
+                            {
                                 lookup.pinned = true
                             }
                             _ => {}
@@ -903,12 +940,21 @@ impl<'a> Walker<'_, '_, 'a> {
     }
 
     /// A data-migration (or code) row: `Permission.objects.create(codename=…, content_type=…)`.
-    fn perm_row(&mut self, call: &'a ast::ExprCall, codename: Option<&'a Expr>, ct: Option<&'a Expr>) {
+    fn perm_row(
+        &mut self,
+        call: &'a ast::ExprCall,
+        codename: Option<&'a Expr>,
+        ct: Option<&'a Expr>,
+    ) {
         let span = self.ex.span(call.range());
-        let content_type = ct.map(|e| self.content_type(e, 0)).unwrap_or(CtRef::Unknown);
+        let content_type = ct
+            .map(|e| self.content_type(e, 0))
+            .unwrap_or(CtRef::Unknown);
         let codenames: Vec<Value> = match codename {
             None => vec![Value::Unknown],
-            Some(expr) => self.loop_values(expr).unwrap_or_else(|| vec![self.fold(expr)]),
+            Some(expr) => self
+                .loop_values(expr)
+                .unwrap_or_else(|| vec![self.fold(expr)]),
         };
         if let Some(expr) = codename {
             self.sink_literals.insert(self.ex.span(expr.range()));
@@ -938,14 +984,21 @@ impl<'a> Walker<'_, '_, 'a> {
         for (targets, items) in self.loops.iter().rev() {
             if let Some(pos) = targets.iter().position(|t| t.as_deref() == Some(name)) {
                 let pick = |v: &Value, i: usize| match v {
-                    Value::Seq(items) => items.get(i).map(|x| x.value.clone()).unwrap_or(Value::Unknown),
+                    Value::Seq(items) => items
+                        .get(i)
+                        .map(|x| x.value.clone())
+                        .unwrap_or(Value::Unknown),
                     _ => Value::Unknown,
                 };
                 return Some(
                     items
                         .iter()
                         .map(|item| {
-                            let v = if targets.len() == 1 { item.clone() } else { pick(item, pos) };
+                            let v = if targets.len() == 1 {
+                                item.clone()
+                            } else {
+                                pick(item, pos)
+                            };
                             match index {
                                 Some(i) => pick(&v, i),
                                 None => v,
@@ -964,7 +1017,9 @@ impl<'a> Walker<'_, '_, 'a> {
         }
         match expr {
             Expr::Name(name) => {
-                let Some(Some((def, index))) = self.scope().and_then(|s| s.locals.get(name.id.as_str())) else {
+                let Some(Some((def, index))) =
+                    self.scope().and_then(|s| s.locals.get(name.id.as_str()))
+                else {
                     return CtRef::Unknown;
                 };
                 match (def, index) {
@@ -1048,13 +1103,17 @@ impl<'a> Walker<'_, '_, 'a> {
             .map(|a| a.args.iter().map(|b| self.fold(b)).collect())
             .unwrap_or_default();
         let object_mixin = bases.iter().any(|b| match b {
-            Value::Ref { module, .. } => module.starts_with("guardian") || module.starts_with("rules"),
+            Value::Ref { module, .. } => {
+                module.starts_with("guardian") || module.starts_with("rules")
+            }
             _ => false,
         });
         for stmt in &class.body {
             let (target, value) = match stmt {
                 Stmt::Assign(a) if a.targets.len() == 1 => (&a.targets[0], &*a.value),
-                Stmt::AnnAssign(a) if a.value.is_some() => (&*a.target, a.value.as_deref().unwrap()),
+                Stmt::AnnAssign(a) if a.value.is_some() => {
+                    (&*a.target, a.value.as_deref().unwrap())
+                }
                 _ => continue,
             };
             let Expr::Name(name) = target else { continue };
@@ -1071,7 +1130,12 @@ impl<'a> Walker<'_, '_, 'a> {
                                 for item in items {
                                     if let Value::Str(s) = &item.value {
                                         if !s.contains("%(") {
-                                            self.push_ref(RefKind::PermsMap, item.clone(), false, item.span);
+                                            self.push_ref(
+                                                RefKind::PermsMap,
+                                                item.clone(),
+                                                false,
+                                                item.span,
+                                            );
                                         }
                                     }
                                 }
@@ -1120,7 +1184,10 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                 for t in &del.targets {
                     if let Expr::Attribute(a) = t {
                         let owner = self.ex.text(a.value.range()).to_string();
-                        deleted.entry(owner).or_default().insert(a.attr.id.to_string());
+                        deleted
+                            .entry(owner)
+                            .or_default()
+                            .insert(a.attr.id.to_string());
                     }
                 }
                 for (owner, attrs) in deleted {
@@ -1190,7 +1257,11 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
     }
 }
 
-fn collect_locals<'a>(body: &'a [Stmt], scope: &mut Scope<'a>, counts: &mut FxHashMap<String, u32>) {
+fn collect_locals<'a>(
+    body: &'a [Stmt],
+    scope: &mut Scope<'a>,
+    counts: &mut FxHashMap<String, u32>,
+) {
     for stmt in body {
         match stmt {
             Stmt::Assign(assign) => {
@@ -1229,7 +1300,10 @@ fn collect_locals<'a>(body: &'a [Stmt], scope: &mut Scope<'a>, counts: &mut FxHa
                     *counts.entry(n.id.to_string()).or_default() += 1;
                     match &a.value {
                         Some(v) => {
-                            scope.locals.entry(n.id.to_string()).or_insert(Some((v, None)));
+                            scope
+                                .locals
+                                .entry(n.id.to_string())
+                                .or_insert(Some((v, None)));
                         }
                         None => {
                             scope.locals.insert(n.id.to_string(), None);
@@ -1334,7 +1408,13 @@ def view(request, obj, name):
         let kinds: Vec<_> = facts
             .references
             .iter()
-            .map(|r| (r.kind, r.value.value.as_str().map(str::to_string), r.with_obj))
+            .map(|r| {
+                (
+                    r.kind,
+                    r.value.value.as_str().map(str::to_string),
+                    r.with_obj,
+                )
+            })
             .collect();
         assert_eq!(
             kinds,

@@ -24,7 +24,9 @@ pub fn extract_template(file: FileId, text: &str) -> TemplateFacts {
     let mut off_start: Option<(u32, Option<Vec<String>>)> = None;
     while let Some(rel) = memchr::memchr(b'{', &bytes[i..]) {
         let start = i + rel;
-        let Some(&kind) = bytes.get(start + 1) else { break };
+        let Some(&kind) = bytes.get(start + 1) else {
+            break;
+        };
         let close = match kind {
             b'%' => "%}",
             b'{' => "}}",
@@ -35,7 +37,9 @@ pub fn extract_template(file: FileId, text: &str) -> TemplateFacts {
             }
         };
         let body_start = start + 2;
-        let Some(end_rel) = text[body_start..].find(close) else { break };
+        let Some(end_rel) = text[body_start..].find(close) else {
+            break;
+        };
         let body_end = body_start + end_rel;
         let body = &text[body_start..body_end];
         i = body_end + 2;
@@ -54,13 +58,20 @@ pub fn extract_template(file: FileId, text: &str) -> TemplateFacts {
                 facts.noqa.lines.insert(line, codes);
             } else if let Some(rest) = lower.strip_prefix("djperm:off") {
                 let rest = trimmed[trimmed.len() - rest.len()..].trim();
-                let codes: Vec<String> = rest.split([',', ' ']).filter(|c| !c.is_empty()).map(str::to_string).collect();
+                let codes: Vec<String> = rest
+                    .split([',', ' '])
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+                    .collect();
                 off_start = Some((start as u32, (!codes.is_empty()).then_some(codes)));
             } else if lower.starts_with("djperm:on") {
                 if let Some((s, codes)) = off_start.take() {
                     facts.noqa.off_ranges.push((s, start as u32, codes));
                 }
-            } else if let Some(rest) = lower.strip_prefix("djperm: noqa").or_else(|| lower.strip_prefix("djperm:noqa")) {
+            } else if let Some(rest) = lower
+                .strip_prefix("djperm: noqa")
+                .or_else(|| lower.strip_prefix("djperm:noqa"))
+            {
                 facts.noqa.file = Some(parse_noqa_codes(&trimmed[trimmed.len() - rest.len()..]));
             }
             continue;
@@ -101,7 +112,13 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
             return true;
         }
     }
-    if words.first() == Some(&"for") && words.iter().skip(1).take_while(|w| **w != "in").any(|w| w.trim_end_matches(',') == "perms") {
+    if words.first() == Some(&"for")
+        && words
+            .iter()
+            .skip(1)
+            .take_while(|w| **w != "in")
+            .any(|w| w.trim_end_matches(',') == "perms")
+    {
         return true;
     }
     if body.contains("perms=") && words.iter().any(|w| w.starts_with("perms=")) {
@@ -113,7 +130,9 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
         // String literal followed by `in perms`.
         if b[j] == b'"' || b[j] == b'\'' {
             let quote = b[j];
-            let Some(close_rel) = memchr::memchr(quote, &b[j + 1..]) else { break };
+            let Some(close_rel) = memchr::memchr(quote, &b[j + 1..]) else {
+                break;
+            };
             let close = j + 1 + close_rel;
             let lit = &body[j + 1..close];
             let after = &body[close + 1..];

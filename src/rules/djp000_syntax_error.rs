@@ -9,7 +9,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if let Some((span, message)) = &facts.syntax_error {
             out.push(
                 Diagnostic::new(by_code("DJP000"), *span, format!("Syntax error: {message}"))
-                    .with_note("djperm skipped this file: permissions it defines or checks are not known"),
+                    .with_note(
+                        "djperm skipped this file: permissions it defines or checks are not known",
+                    ),
             );
         }
     }

@@ -7,7 +7,9 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (i, s, verdict) in &ctx.verdicts {
-        let Verdict::MissingLabel { candidates } = verdict else { continue };
+        let Verdict::MissingLabel { candidates } = verdict else {
+            continue;
+        };
         let _ = &ctx.refs[*i];
         let mut d = Diagnostic::new(
             by_code("DJP001"),
@@ -25,13 +27,23 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     d = d.with_fix(Some(Fix {
                         applicability: Applicability::Unsafe,
                         message: format!("Add the app label: `{full}`"),
-                        edits: vec![Edit { span, content: full }],
+                        edits: vec![Edit {
+                            span,
+                            content: full,
+                        }],
                     }));
                 }
             }
             several => {
-                let list: Vec<String> = several.iter().map(|l| format!("`{l}.{}`", s.text)).collect();
-                d = d.with_help(format!("Several apps define `{}`: {}", s.text, list.join(", ")));
+                let list: Vec<String> = several
+                    .iter()
+                    .map(|l| format!("`{l}.{}`", s.text))
+                    .collect();
+                d = d.with_help(format!(
+                    "Several apps define `{}`: {}",
+                    s.text,
+                    list.join(", ")
+                ));
                 if let Some(span) = edit_span {
                     d = d.with_fix(Some(Fix {
                         applicability: Applicability::DisplayOnly,

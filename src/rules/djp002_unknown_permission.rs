@@ -6,9 +6,21 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (i, s, verdict) in &ctx.verdicts {
-        let Verdict::Unknown { label, codename, suggestions, reason } = verdict else { continue };
+        let Verdict::Unknown {
+            label,
+            codename,
+            suggestions,
+            reason,
+        } = verdict
+        else {
+            continue;
+        };
         let project = ctx.project(ctx.refs[*i].file);
-        let mut d = Diagnostic::new(by_code("DJP002"), s.span, format!("Unknown permission `{label}.{codename}`"));
+        let mut d = Diagnostic::new(
+            by_code("DJP002"),
+            s.span,
+            format!("Unknown permission `{label}.{codename}`"),
+        );
         let edit_span = ctx.string_edit_span(s);
         match suggestions.as_slice() {
             [] => {}
@@ -18,7 +30,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     d = d.with_fix(Some(Fix {
                         applicability: Applicability::Unsafe,
                         message: format!("Replace with `{one}`"),
-                        edits: vec![Edit { span, content: one.clone() }],
+                        edits: vec![Edit {
+                            span,
+                            content: one.clone(),
+                        }],
                     }));
                 }
             }
@@ -29,13 +44,31 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     d = d.with_fix(Some(Fix {
                         applicability: Applicability::DisplayOnly,
                         message: format!("Replace with one of {}", list.join(", ")),
-                        edits: vec![Edit { span, content: several[0].clone() }],
+                        edits: vec![Edit {
+                            span,
+                            content: several[0].clone(),
+                        }],
                     }));
                 }
             }
         }
+        if let Some(model) = project.code_models.iter().find(|m| {
+            m.label.as_deref() == Some(label.as_str())
+                && m.options
+                    .permissions
+                    .iter()
+                    .flatten()
+                    .any(|e| &e.codename == codename)
+        }) {
+            d = d.with_note(format!(
+                "`{}.Meta.permissions` declares it, but no migration does, so `migrate` never creates it (see DJP004)",
+                model.object_name
+            ));
+        }
         if let Some(reason) = reason {
-            d = d.with_note(format!("{reason}; a fresh database has only the new codenames"));
+            d = d.with_note(format!(
+                "{reason}; a fresh database has only the new codenames"
+            ));
         }
         if label == "auth" && codename.ends_with("_user") {
             if let Some(user) = &project.settings.auth_user_model {

@@ -7,16 +7,27 @@ use crate::facts::RefKind;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (_, s, verdict) in &ctx.verdicts {
-        let Verdict::UnknownLabel { label, suggestion } = verdict else { continue };
-        let mut d = Diagnostic::new(by_code("DJP003"), s.span, format!("Unknown app label `{label}` in `{}`", s.text));
+        let Verdict::UnknownLabel { label, suggestion } = verdict else {
+            continue;
+        };
+        let mut d = Diagnostic::new(
+            by_code("DJP003"),
+            s.span,
+            format!("Unknown app label `{label}` in `{}`", s.text),
+        );
         if let Some(better) = suggestion {
             let fixed = format!("{better}{}", &s.text[label.len()..]);
-            d = d.with_help(format!("Did you mean `{fixed}`? Permission strings use the app label (`AppConfig.label`)"));
+            d = d.with_help(format!(
+                "Did you mean `{fixed}`? Permission strings use the app label (`AppConfig.label`)"
+            ));
             if let Some(span) = ctx.string_edit_span(s) {
                 d = d.with_fix(Some(Fix {
                     applicability: Applicability::Unsafe,
                     message: format!("Use the app label: `{fixed}`"),
-                    edits: vec![Edit { span, content: fixed }],
+                    edits: vec![Edit {
+                        span,
+                        content: fixed,
+                    }],
                 }));
             }
         }
@@ -27,7 +38,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if r.reference.kind != RefKind::TemplateModule {
             continue;
         }
-        let Some(label) = r.value.value.as_str() else { continue };
+        let Some(label) = r.value.value.as_str() else {
+            continue;
+        };
         let project = ctx.project(r.file);
         if project.has_label(label) || project.by_label.contains_key(label) || project.inferred {
             continue;
@@ -37,13 +50,22 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let span: Span = r.value.span;
-        let mut d = Diagnostic::new(by_code("DJP003"), span, format!("Unknown app label `{label}` in `perms.{label}`"));
+        let mut d = Diagnostic::new(
+            by_code("DJP003"),
+            span,
+            format!("Unknown app label `{label}` in `perms.{label}`"),
+        );
         if let Some(better) = suggestion {
-            d = d.with_help(format!("Did you mean `perms.{better}`?")).with_fix(Some(Fix {
-                applicability: Applicability::Unsafe,
-                message: format!("Use the app label `{better}`"),
-                edits: vec![Edit { span, content: better }],
-            }));
+            d = d
+                .with_help(format!("Did you mean `perms.{better}`?"))
+                .with_fix(Some(Fix {
+                    applicability: Applicability::Unsafe,
+                    message: format!("Use the app label `{better}`"),
+                    edits: vec![Edit {
+                        span,
+                        content: better,
+                    }],
+                }));
         }
         out.push(d.with_note("`perms.<label>` is a module check (`has_module_perms`): False for every non-superuser when no app has that label"));
     }

@@ -10,19 +10,35 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for project in &ctx.index.projects {
         for model in &project.code_models {
             let Some(label) = &model.label else { continue };
-            if model.abstract_ || model.options.opaque() || model.label_opaque || !project.migrated.contains(label) {
+            if model.abstract_
+                || model.options.opaque()
+                || model.label_opaque
+                || !project.migrated.contains(label)
+            {
                 continue;
             }
-            let Some(app) = project.app(label) else { continue };
+            let Some(app) = project.app(label) else {
+                continue;
+            };
             if !app.has_models_module {
                 continue;
             }
-            let Some(replay) = project.state.get(label) else { continue };
+            let Some(replay) = project.state.get(label) else {
+                continue;
+            };
             if replay.opaque {
                 continue;
             }
             if let Some(setting) = &model.swappable {
-                if setting == "AUTH_USER_MODEL" && project.settings.auth_user_model.as_deref().is_some_and(|u| !u.eq_ignore_ascii_case(&format!("{label}.{}", model.object_name))) {
+                if setting == "AUTH_USER_MODEL"
+                    && project
+                        .settings
+                        .auth_user_model
+                        .as_deref()
+                        .is_some_and(|u| {
+                            !u.eq_ignore_ascii_case(&format!("{label}.{}", model.object_name))
+                        })
+                {
                     continue;
                 }
             }
@@ -43,7 +59,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if state_options.opaque() {
                 continue;
             }
-            let state_codenames: FxHashSet<String> = state_options.codenames(&model.model_name).unwrap_or_default().into_iter().collect();
+            let state_codenames: FxHashSet<String> = state_options
+                .codenames(&model.model_name)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
             for entry in model.options.permissions.iter().flatten() {
                 if !state_codenames.contains(&entry.codename) {
                     out.push(

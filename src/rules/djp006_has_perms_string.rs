@@ -11,9 +11,15 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if r.reference.kind != RefKind::HasPerms {
             continue;
         }
-        let Value::Str(s) = &r.value.value else { continue };
+        let Value::Str(s) = &r.value.value else {
+            continue;
+        };
         let span = r.reference.value.span;
-        let written = ctx.ws.text(span.file).get(span.start as usize..span.end as usize).unwrap_or_default();
+        let written = ctx
+            .ws
+            .text(span.file)
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or_default();
         let fix = Fix {
             applicability: Applicability::Safe,
             message: "Wrap the permission in a tuple".to_string(),

@@ -36,13 +36,19 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let label = model.label.as_deref().unwrap_or("?");
             let opts_label = format!("{label}.{}", model.object_name);
             let actions = model.options.default_permissions.as_ref().unwrap();
-            let builtins: FxHashSet<String> = actions.iter().map(|a| format!("{a}_{}", model.model_name)).collect();
+            let builtins: FxHashSet<String> = actions
+                .iter()
+                .map(|a| format!("{a}_{}", model.model_name))
+                .collect();
             let model_name_len = model.model_name.chars().count();
             if model_name_len > 100 {
                 out.push(Diagnostic::new(rule, model.span, format!("Model names must be at most 100 characters (got {model_name_len}) (contenttypes.E005)")).with_note(blocks));
             }
             if let Some(max_action) = actions.iter().map(|a| a.chars().count()).max() {
-                let verbose = model.verbose_name.clone().unwrap_or_else(|| camel_case_to_spaces(&model.object_name));
+                let verbose = model
+                    .verbose_name
+                    .clone()
+                    .unwrap_or_else(|| camel_case_to_spaces(&model.object_name));
                 let verbose_len = verbose.chars().count();
                 let max_name = "Can ".len() + max_action + 1 + verbose_len;
                 if max_name > 255 {

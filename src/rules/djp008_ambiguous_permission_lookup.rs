@@ -11,11 +11,18 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if r.reference.kind != RefKind::Lookup {
             continue;
         }
-        let Some(lookup) = &r.reference.lookup else { continue };
-        if !matches!(lookup.method.as_str(), "get" | "aget") || lookup.pinned || lookup.model.is_some() {
+        let Some(lookup) = &r.reference.lookup else {
+            continue;
+        };
+        if !matches!(lookup.method.as_str(), "get" | "aget")
+            || lookup.pinned
+            || lookup.model.is_some()
+        {
             continue;
         }
-        let Value::Str(codename) = &r.value.value else { continue };
+        let Value::Str(codename) = &r.value.value else {
+            continue;
+        };
         if codename.contains('.') {
             continue;
         }
@@ -26,7 +33,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     continue;
                 }
                 let models = project.models_with(label, codename);
-                (models.iter().map(|m| format!("`{label}.{m}`")).collect(), format!("models of `{label}`"))
+                (
+                    models.iter().map(|m| format!("`{label}.{m}`")).collect(),
+                    format!("models of `{label}`"),
+                )
             }
             Some(_) => continue,
             None => {

@@ -61,7 +61,13 @@ macro_rules! rule {
 }
 
 pub static RULES: &[Rule] = &[
-    rule!("DJP000", "syntax-error", "A Python file djperm could not parse", None, djp000_syntax_error),
+    rule!(
+        "DJP000",
+        "syntax-error",
+        "A Python file djperm could not parse",
+        None,
+        djp000_syntax_error
+    ),
     rule!(
         "DJP001",
         "permission-missing-app-label",
@@ -237,11 +243,21 @@ impl<'a> Context<'a> {
             return Some(span);
         }
         let quote = &slice[prefix..prefix + 1];
-        let qlen = if slice[prefix..].starts_with(&quote.repeat(3)) && slice.len() >= prefix + 6 { 3 } else { 1 };
-        if slice[..prefix].to_ascii_lowercase().contains('f') || slice[..prefix].to_ascii_lowercase().contains('b') {
+        let qlen = if slice[prefix..].starts_with(&quote.repeat(3)) && slice.len() >= prefix + 6 {
+            3
+        } else {
+            1
+        };
+        if slice[..prefix].to_ascii_lowercase().contains('f')
+            || slice[..prefix].to_ascii_lowercase().contains('b')
+        {
             return None;
         }
-        Some(Span::new(span.file, span.start + (prefix + qlen) as u32, span.end - qlen as u32))
+        Some(Span::new(
+            span.file,
+            span.start + (prefix + qlen) as u32,
+            span.end - qlen as u32,
+        ))
     }
 
     /// Where to put an edit of a permission string: its literal content, if it is a plain literal.
@@ -254,7 +270,10 @@ impl<'a> Context<'a> {
             return Some(s.span);
         }
         let content = self.literal_content(s.span)?;
-        let inner = self.ws.text(s.span.file).get(content.start as usize..content.end as usize)?;
+        let inner = self
+            .ws
+            .text(s.span.file)
+            .get(content.start as usize..content.end as usize)?;
         // Escapes would make byte offsets differ from the value.
         (inner == s.text).then_some(content)
     }
@@ -277,7 +296,12 @@ pub fn run_all(ctx: &Context<'_>) -> Vec<Diagnostic> {
     for rule in RULES {
         (rule.check)(ctx, &mut out);
     }
-    out.sort_by(|a, b| a.span.cmp(&b.span).then(a.code.cmp(b.code)).then(a.message.cmp(&b.message)));
+    out.sort_by(|a, b| {
+        a.span
+            .cmp(&b.span)
+            .then(a.code.cmp(b.code))
+            .then(a.message.cmp(&b.message))
+    });
     out.dedup_by(|a, b| a.span == b.span && a.code == b.code && a.message == b.message);
     out
 }

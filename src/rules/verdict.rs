@@ -2,8 +2,8 @@
 //! a string gets at most one of them.
 
 use crate::facts::RefKind;
-use crate::index::Project;
 use crate::index::models::DEFAULT_ACTIONS;
+use crate::index::Project;
 
 #[derive(Debug, PartialEq)]
 pub enum Verdict {
@@ -11,14 +11,27 @@ pub enum Verdict {
     /// Nothing can be said (dynamic, opaque label, not a permission-shaped string).
     Silent,
     Malformed(&'static str),
-    MissingLabel { candidates: Vec<String> },
-    UnknownLabel { label: String, suggestion: Option<String> },
-    Unknown { label: String, codename: String, suggestions: Vec<String>, reason: Option<String> },
+    MissingLabel {
+        candidates: Vec<String>,
+    },
+    UnknownLabel {
+        label: String,
+        suggestion: Option<String>,
+    },
+    Unknown {
+        label: String,
+        codename: String,
+        suggestions: Vec<String>,
+        reason: Option<String>,
+    },
 }
 
 /// Which reference kinds pass a full `"label.codename"` string to a backend.
 fn is_sink(kind: RefKind) -> bool {
-    !matches!(kind, RefKind::Shape | RefKind::Lookup | RefKind::TemplateModule)
+    !matches!(
+        kind,
+        RefKind::Shape | RefKind::Lookup | RefKind::TemplateModule
+    )
 }
 
 pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Verdict {
@@ -43,17 +56,25 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
         if kind == RefKind::TemplateAttr {
             return Verdict::Silent;
         }
-        let candidates = project.labels_defining(text).into_iter().map(str::to_string).collect();
+        let candidates = project
+            .labels_defining(text)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         return Verdict::MissingLabel { candidates };
     };
     if kind == RefKind::Shape {
         // Only `<known label>.<action>_<name>` strings are taken for permissions.
-        let Some(app) = project.app(label) else { return Verdict::Silent };
+        let Some(app) = project.app(label) else {
+            return Verdict::Silent;
+        };
         if !app.scanned() && !app.contrib {
             return Verdict::Silent;
         }
         let action_ok = label_actions(project, label).iter().any(|a| {
-            codename.strip_prefix(a.as_str()).is_some_and(|rest| rest.starts_with('_') && rest.len() > 1)
+            codename
+                .strip_prefix(a.as_str())
+                .is_some_and(|rest| rest.starts_with('_') && rest.len() > 1)
         });
         if !action_ok {
             return Verdict::Silent;
@@ -112,7 +133,11 @@ pub fn malformed(text: &str) -> Option<&'static str> {
 /// Actions used by the models of `label` (their `default_permissions`, plus Django's four).
 fn label_actions(project: &Project, label: &str) -> Vec<String> {
     let mut actions: Vec<String> = DEFAULT_ACTIONS.iter().map(|s| s.to_string()).collect();
-    for m in project.code_models.iter().filter(|m| m.label.as_deref() == Some(label)) {
+    for m in project
+        .code_models
+        .iter()
+        .filter(|m| m.label.as_deref() == Some(label))
+    {
         if let Some(list) = &m.options.default_permissions {
             for a in list {
                 if a.len() > 1 && !actions.contains(a) {
@@ -167,7 +192,10 @@ pub fn suggestions(project: &Project, label: &str, codename: &str) -> Vec<String
     }
     // 3. auth.*_user with a swapped user model.
     if label == "auth" {
-        if let (Some(action), Some((user_label, user_model))) = (codename.strip_suffix("_user"), project.settings.user_model()) {
+        if let (Some(action), Some((user_label, user_model))) = (
+            codename.strip_suffix("_user"),
+            project.settings.user_model(),
+        ) {
             if (user_label.as_str(), user_model.as_str()) != ("auth", "user") {
                 let candidate = format!("{action}_{user_model}");
                 if project.is_known(&user_label, &candidate) {
@@ -177,7 +205,9 @@ pub fn suggestions(project: &Project, label: &str, codename: &str) -> Vec<String
         }
     }
     // 4. Case, then edit distance within the label.
-    let Some(codenames) = project.by_label.get(label) else { return Vec::new() };
+    let Some(codenames) = project.by_label.get(label) else {
+        return Vec::new();
+    };
     let mut exact_case: Vec<String> = codenames
         .keys()
         .filter(|c| c.eq_ignore_ascii_case(codename))
@@ -194,7 +224,9 @@ pub fn suggestions(project: &Project, label: &str, codename: &str) -> Vec<String
         .filter(|(d, _)| *d <= limit)
         .collect();
     scored.sort();
-    let Some(best) = scored.first().map(|(d, _)| *d) else { return Vec::new() };
+    let Some(best) = scored.first().map(|(d, _)| *d) else {
+        return Vec::new();
+    };
     scored
         .into_iter()
         .filter(|(d, _)| *d == best)

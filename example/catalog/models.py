@@ -1,0 +1,11 @@
+from django.db import models
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        permissions = [
+            ("can_publish", "Can publish products"),
+            ("can_export", "Can export the catalog"),  # added later: no migration yet
+        ]
