@@ -281,7 +281,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
         .find(|(e, _)| *e == entry)
         .map(|(_, l)| *l)
     {
-        if ws.packages.get(entry).is_none() {
+        if !ws.packages.contains_key(entry) {
             return App {
                 entry: entry.to_string(),
                 name: entry.to_string(),

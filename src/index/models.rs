@@ -156,11 +156,7 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
         let mut result = false;
         for base in &class.class.bases {
             match self.resolver.base_target(base, 0) {
-                Target::Class(c) => {
-                    if self.is_model(c, depth + 1) {
-                        result = true;
-                    }
-                }
+                Target::Class(c) if self.is_model(c, depth + 1) => result = true,
                 Target::External(name) => {
                     let last = name.rsplit('.').next().unwrap_or(&name);
                     if EXTERNAL_MODEL_BASES.contains(&last)
