@@ -331,6 +331,11 @@ fn build_project(
         }
     }
 
+    project.opaque_labels.extend(unreadable_labels);
+    if settings.file.and_then(|f| ws.python[f].as_ref()).is_some_and(|f| f.syntax_error.is_some()) {
+        settings.apps_incomplete = true;
+        project.apps_complete = false;
+    }
     let swapped = |label: &str, object_name: &str, swappable: Option<&str>| -> bool {
         let Some(setting) = swappable else {
             return false;

@@ -40,9 +40,6 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             Some(_) => continue,
             None => {
-                if project.opaque_labels.iter().any(|_| false) {
-                    continue;
-                }
                 let mut rows = Vec::new();
                 for label in project.labels_defining(codename) {
                     for m in project.models_with(label, codename) {
