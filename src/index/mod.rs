@@ -314,11 +314,17 @@ fn build_project(
     model_files.sort_unstable();
     model_files.dedup();
     let mut code_models = Vec::new();
+    let mut unreadable_labels = Vec::new();
     for file in model_files {
         let Some(facts) = ws.python[file].as_ref() else {
             continue;
         };
         let containing = app_of_module(&facts.module).map(|a| a.label.clone());
+        if facts.syntax_error.is_some() {
+            // Its models are unknown: say nothing about this app's permissions.
+            unreadable_labels.extend(containing.clone());
+            continue;
+        }
         for class in &facts.classes {
             let c = ClassRef {
                 file,
@@ -332,7 +338,11 @@ fn build_project(
     }
 
     project.opaque_labels.extend(unreadable_labels);
-    if settings.file.and_then(|f| ws.python[f].as_ref()).is_some_and(|f| f.syntax_error.is_some()) {
+    if settings
+        .file
+        .and_then(|f| ws.python[f].as_ref())
+        .is_some_and(|f| f.syntax_error.is_some())
+    {
         settings.apps_incomplete = true;
         project.apps_complete = false;
     }
