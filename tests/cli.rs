@@ -203,13 +203,13 @@ fn unparsable_file_is_one_diagnostic_and_the_run_continues() {
     )
     .unwrap();
     let out = djperm()
-        .args(["check", "--output-format", "concise"])
+        .args(["check", "--output-format", "full"])
         .arg(root)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.matches("DJP000").count(), 1, "{text}");
+    assert_eq!(text.matches("error[DJP000]").count(), 1, "{text}");
     assert!(text.contains("DJP002"), "{text}");
     assert!(text.contains("Did you mean `auth.add_group`?"), "{text}");
 }

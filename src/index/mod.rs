@@ -154,6 +154,26 @@ impl Project {
         out
     }
 
+    /// Lowercase model names known under `label` (from its permissions and its code).
+    pub fn model_names(&self, label: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .by_label
+            .get(label)
+            .into_iter()
+            .flat_map(|m| m.values().flatten())
+            .filter_map(|&i| self.perms[i].model.as_deref())
+            .chain(
+                self.code_models
+                    .iter()
+                    .filter(|m| m.label.as_deref() == Some(label))
+                    .map(|m| m.model_name.as_str()),
+            )
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     pub fn app(&self, label: &str) -> Option<&App> {
         self.labels.get(label).map(|&i| &self.apps[i])
     }

@@ -71,10 +71,19 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
         if !app.scanned() && !app.contrib {
             return Verdict::Silent;
         }
+        // `<action>_<model>` where the model is one of the app's models, or a near miss of one
+        // (`view_postt`): task names, metric keys and cache keys share the shape but not this.
+        let models = project.model_names(label);
+        let near = |m: &str, model: &str| {
+            m == model
+                || (model.len() >= 4
+                    && strsim::levenshtein(m, model) <= 1 + usize::from(model.len() >= 8))
+        };
         let action_ok = label_actions(project, label).iter().any(|a| {
             codename
                 .strip_prefix(a.as_str())
-                .is_some_and(|rest| rest.starts_with('_') && rest.len() > 1)
+                .and_then(|rest| rest.strip_prefix('_'))
+                .is_some_and(|model| models.iter().any(|m| near(m, model)))
         });
         if !action_ok {
             return Verdict::Silent;
