@@ -113,6 +113,9 @@ pub struct Reference {
     pub call_span: Span,
     /// For lookups: the keyword arguments that matter.
     pub lookup: Option<Lookup>,
+    /// For `permission_required = …` class attributes: the class's bases, to confirm it is a
+    /// `PermissionRequiredMixin` view.
+    pub class_bases: Vec<Value>,
 }
 
 #[derive(Clone, Debug, Default)]

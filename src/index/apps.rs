@@ -83,6 +83,8 @@ impl Settings {
                     !b.starts_with("django.contrib.auth.backends.")
                         && !b.starts_with("guardian.")
                         && !b.starts_with("rules.")
+                        && !b.starts_with("axes.")
+                        && !b.ends_with("ModelBackend")
                 })
                 .collect(),
         }
@@ -155,10 +157,13 @@ pub fn read_settings(resolver: &Resolver<'_>, module: &str) -> Settings {
     };
     settings.backends = if defined("AUTHENTICATION_BACKENDS") {
         match resolver.module_value(module, "AUTHENTICATION_BACKENDS") {
-            Value::Seq(items) => items
-                .iter()
-                .map(|i| i.value.as_str().map(str::to_string))
-                .collect(),
+            // Unknown entries (`*REMOTE_AUTH_BACKEND`) count as a custom backend.
+            Value::Seq(items) => Some(
+                items
+                    .iter()
+                    .map(|i| i.value.as_str().unwrap_or("<unknown backend>").to_string())
+                    .collect(),
+            ),
             _ => None,
         }
     } else {

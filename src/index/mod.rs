@@ -258,6 +258,11 @@ fn build_project(
             ..Settings::default()
         },
     };
+    if settings.installed_apps.is_empty() && settings_module.is_some() {
+        // INSTALLED_APPS did not fold at all: fall back to the apps found in the tree.
+        settings.installed_apps = inferred_entries(ws);
+        settings.apps_incomplete = true;
+    }
     project.inferred = settings_module.is_none();
     if project.inferred {
         settings.installed_apps.extend([

@@ -121,6 +121,7 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
                 value: item,
                 with_obj: false,
                 lookup: None,
+                class_bases: Vec::new(),
             });
         }
     }
@@ -342,12 +343,20 @@ impl<'s> Extractor<'s> {
             bases,
             ..ClassFact::default()
         };
+        let mut class_scope = Scope::default();
+        let mut counts: FxHashMap<String, u32> = FxHashMap::default();
+        collect_locals(&class.body, &mut class_scope, &mut counts);
+        for (name, count) in counts {
+            if count > 1 {
+                class_scope.locals.insert(name, None);
+            }
+        }
         for stmt in &class.body {
             match stmt {
                 Stmt::Assign(assign) => {
                     for target in &assign.targets {
                         if let Expr::Name(name) = target {
-                            let value = self.fold(&assign.value, None, 0);
+                            let value = self.fold(&assign.value, Some(&class_scope), 0);
                             let item = self.item(&assign.value, value);
                             fact.attrs.insert(name.id.to_string(), item);
                         }
@@ -572,12 +581,31 @@ pub fn add_values(left: Value, right: Value) -> Value {
             a.extend(b);
             Value::Seq(a)
         }
+        // A list plus something unknown stays a list with an unknown item (INSTALLED_APPS
+        // `+= get_plugins()`): known entries are kept, the list is marked incomplete.
+        (Value::Seq(mut a), Value::Unknown) => {
+            a.push(unknown_item());
+            Value::Seq(a)
+        }
+        (Value::Unknown, Value::Seq(b)) => {
+            let mut a = vec![unknown_item()];
+            a.extend(b);
+            Value::Seq(a)
+        }
         (Value::Unknown, _) | (_, Value::Unknown) => Value::Unknown,
         (Value::Concat(mut a), b) => {
             a.push(b);
             Value::Concat(a)
         }
         (a, b) => Value::Concat(vec![a, b]),
+    }
+}
+
+fn unknown_item() -> Item {
+    Item {
+        value: Value::Unknown,
+        span: Span::default(),
+        literal: false,
     }
 }
 
@@ -702,6 +730,7 @@ impl<'a> Walker<'_, '_, 'a> {
             with_obj,
             call_span,
             lookup: None,
+            class_bases: Vec::new(),
         });
     }
 
@@ -930,6 +959,7 @@ impl<'a> Walker<'_, '_, 'a> {
                     with_obj: false,
                     call_span,
                     lookup: Some(lookup),
+                    class_bases: Vec::new(),
                 });
             }
             "Permission" if receiver.is_none() => {
@@ -1122,6 +1152,9 @@ impl<'a> Walker<'_, '_, 'a> {
                     let item = self.item(value);
                     let span = item.span;
                     self.push_ref(RefKind::MixinAttr, item, object_mixin, span);
+                    if let Some(r) = self.ex.facts.references.last_mut() {
+                        r.class_bases = bases.clone();
+                    }
                 }
                 "perms_map" => {
                     if let Value::Dict(entries) = self.fold(value) {

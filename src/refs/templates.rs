@@ -152,6 +152,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                             with_obj: false,
                             call_span: span(j, close + 1),
                             lookup: None,
+                            class_bases: Vec::new(),
                         });
                     }
                 }
@@ -183,6 +184,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                         with_obj: false,
                         call_span: span(var_start, k),
                         lookup: None,
+                        class_bases: Vec::new(),
                     }),
                     2 => out.push(Reference {
                         kind: RefKind::TemplateAttr,
@@ -194,6 +196,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                         with_obj: false,
                         call_span: span(var_start, k),
                         lookup: None,
+                        class_bases: Vec::new(),
                     }),
                     _ => {}
                 }

@@ -191,6 +191,11 @@ impl<'a> Context<'a> {
         for (file, facts) in ws.python.iter().enumerate() {
             if let Some(facts) = facts {
                 for r in &facts.references {
+                    if r.kind == RefKind::MixinAttr
+                        && !permission_mixin(&resolver, &r.class_bases, 0)
+                    {
+                        continue; // `permission_required` on some other class (wagtail's own mixins)
+                    }
                     refs.push(Resolved {
                         file,
                         reference: r,
@@ -202,6 +207,11 @@ impl<'a> Context<'a> {
         for (file, facts) in ws.templates.iter().enumerate() {
             if let Some(facts) = facts {
                 for r in &facts.references {
+                    if r.kind == RefKind::MixinAttr
+                        && !permission_mixin(&resolver, &r.class_bases, 0)
+                    {
+                        continue; // `permission_required` on some other class (wagtail's own mixins)
+                    }
                     refs.push(Resolved {
                         file,
                         reference: r,
@@ -288,6 +298,33 @@ impl<'a> Context<'a> {
             .iter()
             .filter(|r| !matches!(r.reference.kind, RefKind::Lookup | RefKind::TemplateModule))
     }
+}
+
+/// Whether bases reach a `PermissionRequiredMixin` (Django's, guardian's, rules', or a project
+/// subclass of one).
+fn permission_mixin(
+    resolver: &crate::index::resolve::Resolver<'_>,
+    bases: &[Value],
+    depth: u32,
+) -> bool {
+    use crate::index::resolve::Target;
+    if depth > 16 {
+        return false;
+    }
+    bases.iter().any(|base| {
+        let named = match base {
+            Value::Ref { path, .. } | Value::StarRef { path, .. } => path
+                .last()
+                .is_some_and(|p| p.ends_with("PermissionRequiredMixin")),
+            _ => false,
+        };
+        named
+            || match resolver.base_target(base, 0) {
+                Target::External(name) => name.ends_with("PermissionRequiredMixin"),
+                Target::Class(c) => permission_mixin(resolver, &c.class.bases, depth + 1),
+                _ => false,
+            }
+    })
 }
 
 /// Run every rule (selection and noqa are applied by the caller).

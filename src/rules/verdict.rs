@@ -105,6 +105,15 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
     if project.opaque_labels.contains(label) || project.floating_codenames.contains(codename) {
         return Verdict::Silent;
     }
+    // A project backend that answers `has_perm` itself (netbox, nautobot) accepts free-form
+    // actions on real models: `dcim.render_config_device`. Stay silent for those.
+    if !project.settings.custom_backends().is_empty() {
+        if let Some((_, model)) = codename.rsplit_once('_') {
+            if project.model_names(label).contains(&model) {
+                return Verdict::Silent;
+            }
+        }
+    }
     let suggestions = suggestions(project, label, codename);
     let reason = project
         .renames
