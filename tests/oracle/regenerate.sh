@@ -9,7 +9,11 @@ export PYTHONDONTWRITEBYTECODE=1
 for dir in "$root"/tests/fixtures/projects/*/; do
     [ -f "$dir/manage.py" ] || continue
     name="$(basename "$dir")"
-    "$py" "$root/tests/oracle/dump_permissions.py" "$dir" > "$dir/.oracle.json.tmp"
+    if ! "$py" "$root/tests/oracle/dump_permissions.py" "$dir" > "$dir/.oracle.json.tmp" 2>/dev/null; then
+        rm -f "$dir/.oracle.json.tmp"
+        echo "$name: Django refuses to migrate it (system check errors): no .oracle.json"
+        continue
+    fi
     mv "$dir/.oracle.json.tmp" "$dir/.oracle.json"
     echo "$name: $(grep -c '"codename"' "$dir/.oracle.json") permissions"
 done
