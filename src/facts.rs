@@ -14,6 +14,8 @@ pub struct FileFacts {
     /// Module-level names after the whole module ran (last assignment wins; `+=` folds).
     pub constants: FxHashMap<String, Value>,
     pub star_imports: Vec<String>,
+    /// Names bound by imports: local name → (module, attribute path).
+    pub imports: FxHashMap<String, (String, Vec<String>)>,
     /// Every module this file imports (`from a import b` gives `a` and `a.b`).
     pub imported_modules: Vec<String>,
     pub classes: Vec<ClassFact>,
@@ -56,6 +58,8 @@ pub enum CtRef {
 #[derive(Clone, Debug)]
 pub struct PermRow {
     pub codename: Value,
+    /// `codename=f"publish_{model_name}"`: rows for an action on many models.
+    pub action: Option<String>,
     pub content_type: CtRef,
     pub span: Span,
 }
@@ -86,6 +90,10 @@ pub enum RefKind {
     TemplateAttr,
     /// Template `{% if perms.app %}`.
     TemplateModule,
+    /// `user.has_module_perms("app")`.
+    ModulePerms,
+    /// `return "a.b"` in a `get_permission_required()` override.
+    PermissionRequiredReturn,
     /// Template `{% if "app.codename" in perms %}`.
     TemplateIn,
     /// Any other string literal shaped like a permission (`<label>.<action>_<model>`).

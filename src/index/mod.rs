@@ -82,6 +82,8 @@ pub struct Project {
     pub opaque_labels: FxHashSet<String>,
     /// Codenames created by data migrations whose content type could not be read.
     pub floating_codenames: FxHashSet<String>,
+    /// Some code creates rows whose label and codename are both unknown.
+    pub dynamic_rows: bool,
     /// Bare (no dot) names registered with django-rules.
     pub bare_rules: FxHashSet<String>,
     /// Some rules names did not fold: bare names may be rules permissions.
@@ -308,7 +310,9 @@ fn build_project(
             })
             .max_by_key(|a| a.name.len())
     };
-    let mut model_files: Vec<FileId> = Vec::new();
+    // (file, its module name as the app sees it): a manage.py inside a package gives files a
+    // shorter primary name than the one INSTALLED_APPS uses.
+    let mut model_files: Vec<(FileId, String)> = Vec::new();
     for app in project
         .apps
         .iter()
@@ -317,6 +321,7 @@ fn build_project(
         let root = format!("{}.models", app.name);
         let mut queue = vec![root.clone()];
         let mut seen: FxHashSet<String> = FxHashSet::default();
+        let app_prefix = format!("{}.", app.name);
         while let Some(m) = queue.pop() {
             if !seen.insert(m.clone()) {
                 continue;
@@ -324,27 +329,31 @@ fn build_project(
             let Some(file) = ws.module_file(&m) else {
                 continue;
             };
-            model_files.push(file);
+            model_files.push((file, m.clone()));
             if let Some(facts) = &ws.python[file] {
+                let outer = m.strip_suffix(facts.module.as_str()).unwrap_or("");
                 for imported in &facts.imported_modules {
-                    if imported.starts_with(&format!("{}.", app.name))
-                        && ws.modules.contains_key(imported)
-                    {
-                        queue.push(imported.clone());
+                    let full = if imported.starts_with(&app_prefix) {
+                        imported.clone()
+                    } else {
+                        format!("{outer}{imported}")
+                    };
+                    if full.starts_with(&app_prefix) && ws.modules.contains_key(&full) {
+                        queue.push(full);
                     }
                 }
             }
         }
     }
     model_files.sort_unstable();
-    model_files.dedup();
+    model_files.dedup_by(|a, b| a.0 == b.0);
     let mut code_models = Vec::new();
     let mut unreadable_labels = Vec::new();
-    for file in model_files {
+    for (file, module) in model_files {
         let Some(facts) = ws.python[file].as_ref() else {
             continue;
         };
-        let containing = app_of_module(&facts.module).map(|a| a.label.clone());
+        let containing = app_of_module(&module).map(|a| a.label.clone());
         if facts.syntax_error.is_some() {
             // Its models are unknown: say nothing about this app's permissions.
             unreadable_labels.extend(containing.clone());
@@ -546,13 +555,19 @@ fn build_project(
                     },
                     span: Some(row.span),
                 }),
+                (_, _) if row.action.is_some() => {
+                    let action = row.action.clone().unwrap_or_default();
+                    if !project.custom_actions.contains(&action) {
+                        project.custom_actions.push(action);
+                    }
+                }
                 (Some(label), _) => {
                     project.opaque_labels.insert(label);
                 }
                 (None, Value::Str(codename)) => {
                     project.floating_codenames.insert(codename);
                 }
-                (None, _) => {}
+                (None, _) => project.dynamic_rows = true,
             }
         }
         for item in &facts.rules_perms {

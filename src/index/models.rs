@@ -19,7 +19,60 @@ const EXTERNAL_MODEL_BASES: &[&str] = &[
     "MP_Node",
     "NS_Node",
     "AL_Node",
+    "TagBase",
+    "GenericTaggedItemBase",
+    "TaggedItemBase",
+    "CommonGenericTaggedItemBase",
+    "GenericUUIDTaggedItemBase",
+    "Orderable",
 ];
+
+/// How sure we are that an external class is a Django model (see `model_certainty`).
+fn external_model_level(name: &str) -> u8 {
+    let (module, last) = name.rsplit_once('.').unwrap_or(("", name));
+    if module.starts_with("django.contrib.")
+        && module.ends_with(".models")
+        && last.chars().next().is_some_and(char::is_uppercase)
+        && !last.ends_with("Manager")
+    {
+        return 2; // Group, ContentType, User, Site…
+    }
+    if EXTERNAL_MODEL_BASES.contains(&last)
+        || (last.ends_with("Model")
+            && !name.starts_with("rest_framework")
+            && !last.ends_with("ViewModel"))
+    {
+        return 2;
+    }
+    const NOT_MODELS: &[&str] = &[
+        "Manager",
+        "QuerySet",
+        "Field",
+        "Lookup",
+        "Transform",
+        "Expression",
+        "Func",
+        "Index",
+        "Constraint",
+        "Choices",
+        "Enum",
+        "Form",
+        "Serializer",
+        "Admin",
+        "Error",
+        "Exception",
+        "Descriptor",
+        "Mixin",
+    ];
+    let from_models = module.ends_with(".models") || module.contains(".models.");
+    if from_models
+        && !module.starts_with("django.db")
+        && !NOT_MODELS.iter().any(|n| last.ends_with(n))
+    {
+        return 1;
+    }
+    0
+}
 
 pub const DEFAULT_ACTIONS: &[&str] = &["add", "change", "delete", "view"];
 
@@ -128,11 +181,13 @@ pub struct CodeModel {
     pub rules_permissions: Vec<String>,
     /// Label could not be decided (explicit `app_label` that did not fold).
     pub label_opaque: bool,
+    /// The class certainly is a model (not only guessed from a base in some `models` module).
+    pub certain: bool,
 }
 
 pub struct ModelFinder<'r, 'w> {
     pub resolver: &'r Resolver<'w>,
-    memo: FxHashMap<(FileId, String), bool>,
+    memo: FxHashMap<(FileId, String), u8>,
 }
 
 impl<'r, 'w> ModelFinder<'r, 'w> {
@@ -145,31 +200,29 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
 
     /// Whether a class is a Django model (abstract or not).
     pub fn is_model(&mut self, class: ClassRef<'w>, depth: u32) -> bool {
+        self.model_certainty(class, depth) > 0
+    }
+
+    /// 0: not a model; 1: probably (a base imported from some package's `models` module);
+    /// 2: certainly (reaches `Model` or a known model base).
+    pub fn model_certainty(&mut self, class: ClassRef<'w>, depth: u32) -> u8 {
         let key = (class.file, class.class.name.clone());
         if let Some(&known) = self.memo.get(&key) {
             return known;
         }
         if depth > 32 {
-            return false;
+            return 0;
         }
-        self.memo.insert(key.clone(), false);
-        let mut result = false;
+        self.memo.insert(key.clone(), 0);
+        let mut result = 0;
         for base in &class.class.bases {
-            match self.resolver.base_target(base, 0) {
-                Target::Class(c) if self.is_model(c, depth + 1) => result = true,
-                Target::External(name) => {
-                    let last = name.rsplit('.').next().unwrap_or(&name);
-                    if EXTERNAL_MODEL_BASES.contains(&last)
-                        || (last.ends_with("Model")
-                            && !name.starts_with("rest_framework")
-                            && !last.ends_with("ViewModel"))
-                    {
-                        result = true;
-                    }
-                }
-                _ => {}
-            }
-            if result {
+            let level = match self.resolver.base_target(base, 0) {
+                Target::Class(c) => self.model_certainty(c, depth + 1),
+                Target::External(name) => external_model_level(&name),
+                _ => 0,
+            };
+            result = result.max(level);
+            if result == 2 {
                 break;
             }
         }
@@ -325,6 +378,7 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
             verbose_name,
             rules_permissions,
             label_opaque,
+            certain: self.model_certainty(class, 0) == 2,
         }
     }
 }

@@ -98,6 +98,12 @@ impl<'w> Resolver<'w> {
                 }
             };
         }
+        // A re-exported name (`from .base import BaseModel` in models/__init__.py).
+        if let Some((module, path)) = facts.imports.get(first) {
+            let mut full = path.clone();
+            full.extend(rest.iter().cloned());
+            return self.target(module, &full, depth + 1);
+        }
         // A submodule (`from . import perms` then `perms.X`).
         let sub = if module.is_empty() {
             first.clone()

@@ -97,6 +97,7 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
     let shapes = std::mem::take(&mut walker.shapes);
     let sink_literals = std::mem::take(&mut walker.sink_literals);
     ex.facts.stale_checks.extend(stale);
+    ex.facts.imports = std::mem::take(&mut ex.imports);
     // A constant defined here and used by a sink here is reported once, at the use.
     let mut used: FxHashSet<String> = FxHashSet::default();
     for r in &ex.facts.references {
@@ -827,6 +828,15 @@ impl<'a> Walker<'_, '_, 'a> {
                 };
                 self.push_ref(kind, item, with_obj, call_span);
             }
+            "has_module_perms" | "ahas_module_perms" => {
+                if receiver.is_none() || receiver_text.as_deref() == Some("rules") {
+                    return;
+                }
+                if let Some(label) = first("app_label") {
+                    let item = self.item(label);
+                    self.push_ref(RefKind::ModulePerms, item, false, call_span);
+                }
+            }
             "with_perm" => {
                 if let Some(perm) = first("perm") {
                     let item = self.item(perm);
@@ -989,8 +999,22 @@ impl<'a> Walker<'_, '_, 'a> {
         if let Some(expr) = codename {
             self.sink_literals.insert(self.ex.span(expr.range()));
         }
+        let action = match codename {
+            Some(Expr::FString(f)) => match f.value.elements().next() {
+                Some(ast::InterpolatedStringElement::Literal(lit)) => lit
+                    .value
+                    .strip_suffix('_')
+                    .filter(|a| {
+                        !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    })
+                    .map(str::to_string),
+                _ => None,
+            },
+            _ => None,
+        };
         for codename in codenames {
             self.ex.facts.perm_rows.push(PermRow {
+                action: action.clone(),
                 codename,
                 content_type: content_type.clone(),
                 span,
@@ -1139,6 +1163,25 @@ impl<'a> Walker<'_, '_, 'a> {
             _ => false,
         });
         for stmt in &class.body {
+            if let Stmt::FunctionDef(func) = stmt {
+                if func.name.id.as_str() == "get_permission_required" {
+                    let mut returns = Vec::new();
+                    collect_returns(&func.body, &mut returns);
+                    for value in returns {
+                        if value.is_string_literal_expr() {
+                            let item = self.ex.item(value, self.ex.fold(value, None, 0));
+                            let span = item.span;
+                            self.push_ref(
+                                RefKind::PermissionRequiredReturn,
+                                item,
+                                object_mixin,
+                                span,
+                            );
+                        }
+                    }
+                }
+                continue;
+            }
             let (target, value) = match stmt {
                 Stmt::Assign(a) if a.targets.len() == 1 => (&a.targets[0], &*a.value),
                 Stmt::AnnAssign(a) if a.value.is_some() => {
@@ -1287,6 +1330,28 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
             _ => walk_expr(self, expr),
         }
         self.depth -= 1;
+    }
+}
+
+/// `return <expr>` values of a function body (not of nested functions).
+fn collect_returns<'a>(body: &'a [Stmt], out: &mut Vec<&'a Expr>) {
+    for stmt in body {
+        match stmt {
+            Stmt::Return(r) => out.extend(r.value.as_deref()),
+            Stmt::If(i) => {
+                collect_returns(&i.body, out);
+                for c in &i.elif_else_clauses {
+                    collect_returns(&c.body, out);
+                }
+            }
+            Stmt::Try(t) => {
+                collect_returns(&t.body, out);
+                collect_returns(&t.orelse, out);
+                collect_returns(&t.finalbody, out);
+            }
+            Stmt::With(w) => collect_returns(&w.body, out),
+            _ => {}
+        }
     }
 }
 

@@ -35,9 +35,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
     // `{% if perms.app %}` module checks.
     for r in &ctx.refs {
-        if r.reference.kind != RefKind::TemplateModule {
-            continue;
-        }
+        let template = match r.reference.kind {
+            RefKind::TemplateModule => true,
+            RefKind::ModulePerms => false,
+            _ => continue,
+        };
         let Some(label) = r.value.value.as_str() else {
             continue;
         };
@@ -50,23 +52,38 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let span: Span = r.value.span;
+        let written = if template {
+            format!("perms.{label}")
+        } else {
+            format!("has_module_perms(\"{label}\")")
+        };
         let mut d = Diagnostic::new(
             by_code("DJP003"),
             span,
-            format!("Unknown app label `{label}` in `perms.{label}`"),
+            format!("Unknown app label `{label}` in `{written}`"),
         );
         if let Some(better) = suggestion {
-            d = d
-                .with_help(format!("Did you mean `perms.{better}`?"))
-                .with_fix(Some(Fix {
+            let edit_span = if template {
+                Some(span)
+            } else {
+                ctx.string_edit_span(&super::PermString {
+                    text: label.to_string(),
+                    span,
+                    literal: r.value.literal,
+                })
+            };
+            d = d.with_help(format!("Did you mean `{better}`?"));
+            if let Some(edit_span) = edit_span {
+                d = d.with_fix(Some(Fix {
                     applicability: Applicability::Unsafe,
                     message: format!("Use the app label `{better}`"),
                     edits: vec![Edit {
-                        span,
+                        span: edit_span,
                         content: better,
                     }],
                 }));
+            }
         }
-        out.push(d.with_note("`perms.<label>` is a module check (`has_module_perms`): False for every non-superuser when no app has that label"));
+        out.push(d.with_note("A module check (`has_module_perms`) is False for every non-superuser when no app has that label"));
     }
 }

@@ -44,6 +44,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             let help = format!("Run `python manage.py makemigrations {label}`");
             let Some(state) = replay.models.get(&model.model_name) else {
+                if !model.certain {
+                    continue; // not sure it is a model at all
+                }
                 out.push(
                     Diagnostic::new(
                         by_code("DJP004"),

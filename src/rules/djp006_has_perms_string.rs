@@ -1,5 +1,6 @@
 //! DJP006 has-perms-string: `has_perms("a.b")` raises ValueError on Django ≥ 4.1 (and iterated
-//! the characters before: False for users, True for superusers).
+//! the characters before: False for users, True for superusers). The same str reaches
+//! `has_perms` from a `get_permission_required()` override that returns it.
 
 use super::{by_code, Context};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
@@ -8,9 +9,11 @@ use crate::python::value::Value;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for r in &ctx.refs {
-        if r.reference.kind != RefKind::HasPerms {
-            continue;
-        }
+        let override_return = match r.reference.kind {
+            RefKind::HasPerms => false,
+            RefKind::PermissionRequiredReturn => true,
+            _ => continue,
+        };
         let Value::Str(s) = &r.value.value else {
             continue;
         };
@@ -28,9 +31,20 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 content: format!("({written},)"),
             }],
         };
+        let (message, help) = if override_return {
+            (
+                format!("`get_permission_required()` returns the str `{s}` instead of a list of permissions"),
+                format!("Return a tuple: `return (\"{s}\",)`; `PermissionRequiredMixin` passes the value to `has_perms` unchanged"),
+            )
+        } else {
+            (
+                format!("`has_perms` is given the str `{s}` instead of a list of permissions"),
+                format!("Pass a tuple: `has_perms((\"{s}\",))`, or call `has_perm`"),
+            )
+        };
         out.push(
-            Diagnostic::new(by_code("DJP006"), r.reference.call_span, format!("`has_perms` is given the str `{s}` instead of a list of permissions"))
-                .with_help(format!("Pass a tuple: `has_perms((\"{s}\",))`, or call `has_perm`"))
+            Diagnostic::new(by_code("DJP006"), r.reference.call_span, message)
+                .with_help(help)
                 .with_note("Django ≥ 4.1 raises `ValueError: perm_list must be an iterable of permissions`; older versions checked each character")
                 .with_fix(Some(fix)),
         );

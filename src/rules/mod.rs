@@ -228,7 +228,10 @@ impl<'a> Context<'a> {
         };
         let mut verdicts = Vec::new();
         for (i, r) in ctx.refs.iter().enumerate() {
-            if matches!(r.reference.kind, RefKind::Lookup | RefKind::TemplateModule) {
+            if matches!(
+                r.reference.kind,
+                RefKind::Lookup | RefKind::TemplateModule | RefKind::ModulePerms
+            ) {
                 continue;
             }
             let project = ctx.project(r.file);
@@ -294,9 +297,12 @@ impl<'a> Context<'a> {
 
     /// References whose strings are permission strings (not lookups, not module checks).
     pub fn perm_refs(&self) -> impl Iterator<Item = &Resolved<'a>> {
-        self.refs
-            .iter()
-            .filter(|r| !matches!(r.reference.kind, RefKind::Lookup | RefKind::TemplateModule))
+        self.refs.iter().filter(|r| {
+            !matches!(
+                r.reference.kind,
+                RefKind::Lookup | RefKind::TemplateModule | RefKind::ModulePerms
+            )
+        })
     }
 }
 

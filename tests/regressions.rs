@@ -1,0 +1,226 @@
+//! Small projects built in a temp dir: every false positive found on a real project, and the
+//! reference forms added after the first fixtures.
+
+mod common;
+
+use djperm::Analysis;
+
+/// Write `files` over a minimal project (auth, contenttypes and `blog` with `Post.can_publish`).
+fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Analysis) {
+    let base: &[(&str, &str)] = &[
+        ("manage.py", "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"proj.settings\")\n"),
+        ("proj/__init__.py", ""),
+        ("proj/settings.py", "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\n"),
+        ("blog/__init__.py", ""),
+        (
+            "blog/models.py",
+            "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n",
+        ),
+        ("blog/migrations/__init__.py", ""),
+        (
+            "blog/migrations/0001_initial.py",
+            "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = [migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish')]})]\n",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in base.iter().chain(files) {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    let analysis = common::analyze_dir(dir.path());
+    (dir, analysis)
+}
+
+fn codes(a: &Analysis) -> Vec<String> {
+    a.diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect()
+}
+
+#[test]
+fn has_module_perms_with_unknown_label() {
+    let (_d, a) = project(&[(
+        "blog/views.py",
+        "def v(request):\n    return request.user.has_module_perms('blgo')\n",
+    )]);
+    let got = codes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("DJP003 Unknown app label `blgo` in `has_module_perms(\"blgo\")`"),
+        "{got:?}"
+    );
+    assert_eq!(
+        a.diagnostics[0].help.as_deref(),
+        Some("Did you mean `blog`?")
+    );
+}
+
+#[test]
+fn get_permission_required_returning_a_str() {
+    let (_d, a) = project(&[(
+        "blog/views.py",
+        "from django.contrib.auth.mixins import PermissionRequiredMixin\nfrom django.views import View\n\nclass V(PermissionRequiredMixin, View):\n    def get_permission_required(self):\n        return 'blog.can_publish'\n",
+    )]);
+    let got = codes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("DJP006 `get_permission_required()` returns the str"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn lookup_of_a_codename_no_database_has() {
+    let (_d, a) = project(&[(
+        "blog/services.py",
+        "from django.contrib.auth.models import Permission\n\ndef f():\n    Permission.objects.get(codename='can_publsh', content_type__app_label='blog')\n    Permission.objects.get(codename='can_publish', content_type__app_label='blog')\n",
+    )]);
+    let got = codes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].contains("`blog.can_publsh`, which no fresh database has"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn permission_required_attribute_on_a_non_django_mixin_is_not_a_permission() {
+    // wagtail: `class PermissionCheckedMixin: permission_required = None` with action names.
+    let (_d, a) = project(&[(
+        "blog/views.py",
+        "class PermissionCheckedMixin:\n    permission_required = None\n\nclass Create(PermissionCheckedMixin):\n    permission_required = 'add'\n",
+    )]);
+    assert!(a.diagnostics.is_empty(), "{:?}", codes(&a));
+}
+
+#[test]
+fn permission_required_attribute_through_a_project_subclass_of_the_mixin() {
+    let (_d, a) = project(&[
+        (
+            "blog/mixins.py",
+            "from django.contrib.auth.mixins import PermissionRequiredMixin\n\nclass BlogPermissionMixin(PermissionRequiredMixin):\n    raise_exception = True\n",
+        ),
+        ("blog/views.py", "from blog.mixins import BlogPermissionMixin\n\nclass Create(BlogPermissionMixin):\n    permission_required = 'can_publish'\n"),
+    ]);
+    let got = codes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].starts_with("DJP001"), "{got:?}");
+}
+
+#[test]
+fn shape_strings_that_are_not_permissions() {
+    // Task names, metric keys and cache keys share `<label>.<action>_<x>` but name no model.
+    let (_d, a) = project(&[(
+        "blog/tasks.py",
+        "@task(name='blog.delete_expired_drafts')\ndef t():\n    metrics.incr('blog.view_count')\n    cache.get('blog.view_cache_v2')\n",
+    )]);
+    assert!(a.diagnostics.is_empty(), "{:?}", codes(&a));
+    // …but a near miss of a real model is reported (netbox-style helpers).
+    let (_d, a) = project(&[(
+        "blog/tabs.py",
+        "TAB = ViewTab(permission='blog.view_postt')\n",
+    )]);
+    let got = codes(&a);
+    assert_eq!(
+        got,
+        vec!["DJP002 Unknown permission `blog.view_postt`".to_string()]
+    );
+}
+
+#[test]
+fn unfoldable_installed_apps_addition_keeps_the_known_apps() {
+    // wger: `INSTALLED_APPS += [app for app in EXTRA]` once wiped the whole list.
+    let (_d, a) = project(&[
+        (
+            "proj/settings.py",
+            "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\nINSTALLED_APPS += [a for a in EXTRA]\n",
+        ),
+        ("blog/views.py", "def v(request):\n    return request.user.has_perm('blog.can_publsh')\n"),
+    ]);
+    let got = codes(&a);
+    assert_eq!(
+        got,
+        vec!["DJP002 Unknown permission `blog.can_publsh`".to_string()]
+    );
+    assert!(!a.index.projects[0].apps_complete);
+}
+
+#[test]
+fn project_object_backend_accepts_actions_on_real_models() {
+    // netbox: a project backend answers `dcim.render_config_device`-style names.
+    let (_d, a) = project(&[
+        (
+            "proj/settings.py",
+            "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\nAUTHENTICATION_BACKENDS = ['proj.backends.ObjectPermissionBackend']\n",
+        ),
+        ("proj/backends.py", "class ObjectPermissionBackend:\n    def has_perm(self, user, perm, obj=None):\n        return False\n"),
+        ("blog/views.py", "def v(request):\n    request.user.has_perm('blog.render_post')\n    request.user.has_perm('blog.can_publsh')\n"),
+    ]);
+    let got = codes(&a);
+    assert_eq!(
+        got,
+        vec!["DJP002 Unknown permission `blog.can_publsh`".to_string()]
+    );
+}
+
+#[test]
+fn class_level_names_in_a_migration() {
+    // saleor: `state_operations = [...]` then `SeparateDatabaseAndState(state_operations=state_operations)`.
+    let (_d, a) = project(&[(
+        "blog/migrations/0002_move.py",
+        "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [('blog', '0001_initial')]\n    state_operations = [migrations.CreateModel(name='Tag', fields=[], options={'permissions': [('can_tag', 'Can tag')]})]\n    operations = [migrations.SeparateDatabaseAndState(state_operations=state_operations)]\n",
+    )]);
+    let p = &a.index.projects[0];
+    assert!(!p.opaque_labels.contains("blog"));
+    assert!(p.is_known("blog", "can_tag"));
+    assert!(p.is_known("blog", "add_tag"));
+}
+
+#[test]
+fn re_exported_model_base() {
+    // `from .base import TimeStamped` in models/__init__.py, used by another models module.
+    let (_d, a) = project(&[
+        ("blog/models/__init__.py", "from .base import Stamped\nfrom .post import Post\n"),
+        ("blog/models/base.py", "from django.db import models\n\nclass Stamped(models.Model):\n    class Meta:\n        abstract = True\n        permissions = [('can_publish', 'Can publish')]\n"),
+        ("blog/models/post.py", "from blog.models import Stamped\n\nclass Post(Stamped):\n    pass\n"),
+    ]);
+    let p = &a.index.projects[0];
+    let post = p
+        .code_models
+        .iter()
+        .find(|m| m.object_name == "Post")
+        .expect("Post is a model");
+    let custom: Vec<&str> = post
+        .options
+        .permissions
+        .iter()
+        .flatten()
+        .map(|e| e.codename.as_str())
+        .collect();
+    assert_eq!(custom, ["can_publish"]);
+}
+
+#[test]
+fn svg_group_is_not_a_model() {
+    // netbox dcim/svg: `class Connector(Group)` with svgwrite's Group.
+    let (_d, a) = project(&[
+        ("blog/models.py", "from django.db import models\nfrom blog.svg import Connector\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n"),
+        ("blog/svg.py", "from svgwrite.container import Group\n\nclass Connector(Group):\n    pass\n"),
+    ]);
+    assert!(a.diagnostics.is_empty(), "{:?}", codes(&a));
+}
+
+#[test]
+fn dynamic_action_rows_from_code() {
+    // wagtail: `Permission.objects.get_or_create(codename=f"publish_{model_name}", …)` in a signal.
+    let (_d, a) = project(&[
+        (
+            "blog/signals.py",
+            "from django.contrib.auth.models import Permission\n\ndef create(ct, model_name):\n    Permission.objects.get_or_create(content_type=ct, codename=f'publish_{model_name}')\n",
+        ),
+        ("blog/views.py", "def v(request):\n    return request.user.has_perm('blog.publish_post')\n"),
+    ]);
+    assert!(a.diagnostics.is_empty(), "{:?}", codes(&a));
+}
