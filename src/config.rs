@@ -26,6 +26,12 @@ pub struct Config {
     /// The settings module, when discovery is ambiguous.
     #[serde(default)]
     pub settings: Option<String>,
+    /// Enable preview rules (new rules not yet proven on real projects).
+    #[serde(default)]
+    pub preview: bool,
+    /// The Django version messages assume (`"4.2"`, `"5.2"`, `"6.1"`…); default: newest LTS.
+    #[serde(default)]
+    pub target_django: Option<String>,
 }
 
 pub const KEYS: &[&str] = &[
@@ -37,6 +43,8 @@ pub const KEYS: &[&str] = &[
     "extra-permissions",
     "custom-actions",
     "settings",
+    "preview",
+    "target-django",
 ];
 
 #[derive(Debug)]

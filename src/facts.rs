@@ -27,6 +27,10 @@ pub struct FileFacts {
     /// DJP005 findings: the span of the stale check and the receiver text.
     pub stale_checks: Vec<StaleCheck>,
     pub has_run_python: bool,
+    /// The file calls `create_permissions(...)` (the spec §1.8 pattern in data migrations).
+    pub calls_create_permissions: bool,
+    /// Class names routed with `X.as_view(...)` in this file.
+    pub as_view_classes: Vec<(Value, Span)>,
     pub noqa: Noqa,
 }
 
@@ -92,6 +96,12 @@ pub enum RefKind {
     TemplateModule,
     /// `user.has_module_perms("app")`.
     ModulePerms,
+    /// Template `{% if "codename" in perms.app %}` (value is `app.codename`).
+    TemplateInApp,
+    /// `user.user_permissions.add("a.b")` / `group.permissions.set([...])` with strings.
+    M2mString,
+    /// guardian `get_users_with_perms(obj, only_with_perms_in=[...])` (bare codenames).
+    GuardianOnlyWithPerms,
     /// `return "a.b"` in a `get_permission_required()` override.
     PermissionRequiredReturn,
     /// Template `{% if "app.codename" in perms %}`.
@@ -101,6 +111,19 @@ pub enum RefKind {
 }
 
 impl RefKind {
+    /// Whether the reference's strings are permission strings judged by DJP001/2/3/9.
+    pub fn checks_strings(self) -> bool {
+        !matches!(
+            self,
+            RefKind::Lookup
+                | RefKind::TemplateModule
+                | RefKind::ModulePerms
+                | RefKind::TemplateInApp
+                | RefKind::M2mString
+                | RefKind::GuardianOnlyWithPerms
+        )
+    }
+
     /// Whether a bare codename (no app label) is ever meaningful for this sink.
     pub fn is_template(self) -> bool {
         matches!(
@@ -124,12 +147,15 @@ pub struct Reference {
     /// For `permission_required = …` class attributes: the class's bases, to confirm it is a
     /// `PermissionRequiredMixin` view.
     pub class_bases: Vec<Value>,
+    /// For class attributes: the class name.
+    pub owner: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Lookup {
     pub method: String,
     pub codename: Option<Item>,
+    pub codename_in: Option<Item>,
     pub app_label: Option<Value>,
     pub model: Option<Value>,
     /// `content_type=`/`content_type_id=`/`content_type__in` or anything else that pins the model.

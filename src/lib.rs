@@ -27,6 +27,8 @@ pub struct Selection {
     pub extend_select: Vec<String>,
     pub ignore: Vec<String>,
     pub per_file_ignores: Vec<(String, Vec<String>)>,
+    /// Preview rules run when selected (explicitly by code, or by any selector with this set).
+    pub preview: bool,
 }
 
 fn matches_code(pattern: &str, code: &str) -> bool {
@@ -44,15 +46,24 @@ impl Selection {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            preview: config.preview,
         }
     }
 
     pub fn enabled(&self, code: &str) -> bool {
+        let preview = rules::rule(code).is_some_and(|r| r.preview);
+        let explicit = self
+            .select
+            .iter()
+            .flatten()
+            .chain(&self.extend_select)
+            .any(|p| p.eq_ignore_ascii_case(code));
         let selected = match &self.select {
             Some(list) => list.iter().any(|p| matches_code(p, code)),
-            None => rules::rule(code).is_some_and(|r| !r.preview),
+            None => true,
         } || self.extend_select.iter().any(|p| matches_code(p, code));
-        selected && !self.ignore.iter().any(|p| matches_code(p, code))
+        let allowed = !preview || self.preview || explicit;
+        selected && allowed && !self.ignore.iter().any(|p| matches_code(p, code))
     }
 }
 

@@ -145,7 +145,11 @@ fn doc_examples_run() {
                 std::fs::create_dir_all(full.parent().unwrap()).unwrap();
                 std::fs::write(full, text).unwrap();
             }
-            let analysis = common::analyze_dir(dir.path());
+            let config = djperm::config::Config {
+                preview: true,
+                ..Default::default()
+            };
+            let analysis = common::analyze_with(dir.path(), &config);
             let got: Vec<String> = analysis
                 .diagnostics
                 .iter()
@@ -185,10 +189,12 @@ fn readme_rules_table_matches_the_registry() {
     let readme =
         std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
             .unwrap();
-    let mut expected = String::from("| code | name | what | fix |\n|---|---|---|---|\n");
+    let mut expected =
+        String::from("| code | name | what | fix | status |\n|---|---|---|---|---|\n");
     for r in RULES {
+        let status = if r.preview { "preview" } else { "stable" };
         expected.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {status} |\n",
             r.code,
             r.name,
             r.summary,

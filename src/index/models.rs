@@ -96,6 +96,8 @@ pub struct PermOptions {
     pub default_permissions_span: Option<Span>,
     /// `permissions` is a str or a bare pair (shape errors that crash Django).
     pub malformed: bool,
+    /// `default_permissions` is a str (Django iterates its characters).
+    pub default_is_str: bool,
 }
 
 impl PermOptions {
@@ -325,8 +327,9 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
         }
         match self.effective_attr(class, "default_permissions") {
             Some(item) => {
-                options.default_permissions =
-                    parse_default_permissions(&resolve(self.resolver, &item));
+                let value = resolve(self.resolver, &item);
+                options.default_is_str = matches!(value, Value::Str(_));
+                options.default_permissions = parse_default_permissions(&value);
                 options.default_permissions_span = Some(item.span);
             }
             None => {

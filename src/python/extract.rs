@@ -123,6 +123,7 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
                 with_obj: false,
                 lookup: None,
                 class_bases: Vec::new(),
+                owner: None,
             });
         }
     }
@@ -732,6 +733,7 @@ impl<'a> Walker<'_, '_, 'a> {
             call_span,
             lookup: None,
             class_bases: Vec::new(),
+            owner: None,
         });
     }
 
@@ -789,6 +791,18 @@ impl<'a> Walker<'_, '_, 'a> {
         if func_name == "RunPython" {
             self.ex.facts.has_run_python = true;
         }
+        if func_name == "create_permissions" {
+            self.ex.facts.calls_create_permissions = true;
+        }
+        if func_name == "as_view" && kw("permission_required").is_none() {
+            if let Some(r) = receiver {
+                let value = self.fold(r);
+                self.ex
+                    .facts
+                    .as_view_classes
+                    .push((value, self.ex.span(r.range())));
+            }
+        }
         // DJP005 bookkeeping.
         if CHECK_METHODS.contains(&func_name.as_str()) {
             if let Some(recv) = &receiver_text {
@@ -805,6 +819,23 @@ impl<'a> Walker<'_, '_, 'a> {
                 if matches!(rel.attr.id.as_str(), "user_permissions" | "groups") {
                     let owner = self.ex.text(rel.value.range()).to_string();
                     self.push_event(Event::Mutate(owner, call_span));
+                }
+                if matches!(rel.attr.id.as_str(), "user_permissions" | "permissions")
+                    && !func_name.ends_with("clear")
+                {
+                    for arg in args.iter() {
+                        let item = self.item(arg);
+                        let strings = match &item.value {
+                            Value::Str(_) => true,
+                            Value::Seq(items) => {
+                                items.iter().any(|i| matches!(i.value, Value::Str(_)))
+                            }
+                            _ => false,
+                        };
+                        if strings {
+                            self.push_ref(RefKind::M2mString, item, false, call_span);
+                        }
+                    }
                 }
             }
         }
@@ -879,6 +910,12 @@ impl<'a> Walker<'_, '_, 'a> {
                     self.push_ref(RefKind::GuardianAssign, item, with_obj, call_span);
                 }
             }
+            "get_users_with_perms" | "get_groups_with_perms" => {
+                if let Some(perms) = kw("only_with_perms_in") {
+                    let item = self.item(perms);
+                    self.push_ref(RefKind::GuardianOnlyWithPerms, item, true, call_span);
+                }
+            }
             "get_objects_for_user" | "get_objects_for_group" => {
                 if let Some(perms) = args.get(1).or_else(|| kw("perms")) {
                     let with_obj = args.len() > 2 || kw("klass").is_some();
@@ -938,6 +975,7 @@ impl<'a> Walker<'_, '_, 'a> {
                         };
                         match arg.id.as_str() {
                             "codename" => lookup.codename = Some(self.item(&k.value)),
+                            "codename__in" => lookup.codename_in = Some(self.item(&k.value)),
                             "content_type__app_label" => {
                                 lookup.app_label = Some(self.fold(&k.value))
                             }
@@ -970,6 +1008,7 @@ impl<'a> Walker<'_, '_, 'a> {
                     call_span,
                     lookup: Some(lookup),
                     class_bases: Vec::new(),
+                    owner: None,
                 });
             }
             "Permission" if receiver.is_none() => {
@@ -1197,6 +1236,7 @@ impl<'a> Walker<'_, '_, 'a> {
                     self.push_ref(RefKind::MixinAttr, item, object_mixin, span);
                     if let Some(r) = self.ex.facts.references.last_mut() {
                         r.class_bases = bases.clone();
+                        r.owner = Some(class.name.id.to_string());
                     }
                 }
                 "perms_map" => {
