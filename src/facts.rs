@@ -42,6 +42,8 @@ pub struct ClassFact {
     pub attrs: FxHashMap<String, Item>,
     pub meta: Option<MetaFact>,
     pub methods: Vec<String>,
+    /// Attributes assigned as `self.<name> = …` in any method.
+    pub self_attrs: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default)]

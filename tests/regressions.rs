@@ -224,3 +224,23 @@ fn dynamic_action_rows_from_code() {
     ]);
     assert!(a.diagnostics.is_empty(), "{:?}", codes(&a));
 }
+
+fn with_preview(dir: &std::path::Path) -> Analysis {
+    let config = djperm::config::Config {
+        preview: true,
+        ..Default::default()
+    };
+    common::analyze_with(dir, &config)
+}
+
+#[test]
+fn permission_required_set_in_init_is_set() {
+    // babybuddy reports/views.py: `self.permission_required = (...)` in `__init__`.
+    let views = "from django.contrib.auth.mixins import PermissionRequiredMixin\nfrom django.views.generic import DetailView\n\nclass Report(PermissionRequiredMixin, DetailView):\n    def __init__(self):\n        self.permission_required = ('blog.view_post',)\n\nclass Missing(PermissionRequiredMixin, DetailView):\n    pass\n";
+    let urls = "from django.urls import path\nfrom blog.views import Report, Missing\n\nurlpatterns = [path('r/', Report.as_view()), path('m/', Missing.as_view())]\n";
+    let (dir, _) = project(&[("blog/views.py", views), ("blog/urls.py", urls)]);
+    let a = with_preview(dir.path());
+    let got = codes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].starts_with("DJP017 `Missing`"), "{got:?}");
+}

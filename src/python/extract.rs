@@ -402,7 +402,10 @@ impl<'s> Extractor<'s> {
                     }
                     fact.meta = Some(meta);
                 }
-                Stmt::FunctionDef(func) => fact.methods.push(func.name.id.to_string()),
+                Stmt::FunctionDef(func) => {
+                    fact.methods.push(func.name.id.to_string());
+                    collect_self_assigns(&func.body, &mut fact.self_attrs);
+                }
                 _ => {}
             }
         }
@@ -1370,6 +1373,36 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
             _ => walk_expr(self, expr),
         }
         self.depth -= 1;
+    }
+}
+
+/// `self.<name> = …` targets anywhere in a method body.
+fn collect_self_assigns(body: &[Stmt], out: &mut Vec<String>) {
+    fn push(target: &Expr, out: &mut Vec<String>) {
+        if let Expr::Attribute(a) = target {
+            if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self") {
+                out.push(a.attr.id.to_string());
+            }
+        }
+    }
+    for stmt in body {
+        match stmt {
+            Stmt::Assign(a) => a.targets.iter().for_each(|t| push(t, out)),
+            Stmt::AnnAssign(a) => push(&a.target, out),
+            Stmt::If(i) => {
+                collect_self_assigns(&i.body, out);
+                for c in &i.elif_else_clauses {
+                    collect_self_assigns(&c.body, out);
+                }
+            }
+            Stmt::For(f) => collect_self_assigns(&f.body, out),
+            Stmt::With(w) => collect_self_assigns(&w.body, out),
+            Stmt::Try(t) => {
+                collect_self_assigns(&t.body, out);
+                collect_self_assigns(&t.finalbody, out);
+            }
+            _ => {}
+        }
     }
 }
 
