@@ -244,3 +244,23 @@ fn permission_required_set_in_init_is_set() {
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got[0].starts_with("DJP017 `Missing`"), "{got:?}");
 }
+
+#[test]
+fn drf_model_permissions_on_a_model_without_add() {
+    let models = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Log(models.Model):\n    class Meta:\n        default_permissions = ('view',)\n";
+    let migration = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish')]}),\n        migrations.CreateModel(name='Log', fields=[], options={'default_permissions': ('view',)}),\n    ]\n";
+    let api = "from rest_framework import viewsets\nfrom rest_framework.permissions import DjangoModelPermissions\nfrom blog.models import Log, Post\n\nclass LogViewSet(viewsets.ModelViewSet):\n    queryset = Log.objects.all()\n    permission_classes = [DjangoModelPermissions]\n\nclass LogReadOnly(viewsets.ReadOnlyModelViewSet):\n    queryset = Log.objects.all()\n    permission_classes = [DjangoModelPermissions]\n\nclass PostViewSet(viewsets.ModelViewSet):\n    queryset = Post.objects.all()\n    permission_classes = [DjangoModelPermissions]\n";
+    let (dir, _) = project(&[
+        ("blog/models.py", models),
+        ("blog/migrations/0001_initial.py", migration),
+        ("blog/api.py", api),
+    ]);
+    let a = with_preview(dir.path());
+    let got = codes(&a);
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(
+        got.iter()
+            .all(|g| g.starts_with("DJP021 `LogViewSet` requires `blog.")),
+        "{got:?}"
+    );
+}

@@ -523,8 +523,12 @@ impl<'s> Extractor<'s> {
                 self.fold(&bin.right, scope, depth + 1),
             ),
             Expr::Call(call) => {
-                let Some(func) = dotted(&call.func) else {
-                    return Value::Unknown;
+                let func = match &*call.func {
+                    Expr::Attribute(a) => a.attr.id.to_string(),
+                    other => match dotted(other) {
+                        Some(f) => f,
+                        None => return Value::Unknown,
+                    },
                 };
                 let last = func.rsplit('.').next().unwrap_or(&func);
                 if GETTEXT.contains(&last) || last == "pgettext_lazy" || last == "pgettext" {
@@ -544,8 +548,13 @@ impl<'s> Extractor<'s> {
                         _ => Value::Unknown,
                     };
                 }
+                let on = match &*call.func {
+                    Expr::Attribute(a) => Some(Box::new(self.fold(&a.value, scope, depth + 1))),
+                    _ => None,
+                };
                 Value::Call {
                     func: last.to_string(),
+                    on,
                     args: call
                         .arguments
                         .args

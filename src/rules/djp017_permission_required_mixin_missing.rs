@@ -19,7 +19,11 @@ fn walk(resolver: &Resolver<'_>, class: ClassRef<'_>, chain: &mut Chain, depth: 
         return;
     }
     if class.class.attrs.contains_key("permission_required")
-        || class.class.self_attrs.iter().any(|a| a == "permission_required")
+        || class
+            .class
+            .self_attrs
+            .iter()
+            .any(|a| a == "permission_required")
         || class
             .class
             .methods

@@ -19,6 +19,7 @@ mod djp015_codename_contains_app_label;
 mod djp016_string_passed_to_permission_m2m;
 mod djp017_permission_required_mixin_missing;
 mod djp020_guardian_mixed_content_type;
+mod djp021_drf_model_permission_missing;
 pub mod verdict;
 
 use crate::diagnostic::{Diagnostic, FileId, Span};
@@ -213,6 +214,14 @@ pub static RULES: &[Rule] = &[
         "guardian `get_objects_for_*` with permissions of several models, or bare codenames without `klass`",
         None,
         djp020_guardian_mixed_content_type,
+        true
+    ),
+    rule!(
+        "DJP021",
+        "drf-model-permission-missing",
+        "DRF `DjangoModelPermissions` on a view whose model lacks a permission the map requires",
+        None,
+        djp021_drf_model_permission_missing,
         true
     ),
 ];
