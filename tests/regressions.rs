@@ -264,3 +264,15 @@ fn drf_model_permissions_on_a_model_without_add() {
         "{got:?}"
     );
 }
+
+#[test]
+fn deeply_nested_generated_code_does_not_overflow_the_stack() {
+    let deep = format!(
+        "X = {}1{}\nY = 1{}\n",
+        "(".repeat(20_000),
+        ")".repeat(20_000),
+        " + 1".repeat(50_000)
+    );
+    let (_d, a) = project(&[("blog/generated.py", deep.as_str())]);
+    assert!(a.diagnostics.is_empty(), "{:?}", codes(&a));
+}
