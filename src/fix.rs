@@ -198,8 +198,18 @@ pub fn fix_snapshot(
     required: Applicability,
     keep: &dyn Fn(&Workspace, &Diagnostic) -> bool,
 ) -> FixOutcome {
+    fix_with(snapshot, required, keep, &mut |s| analyze(s, config, selection))
+}
+
+/// [`fix_snapshot`] with the analysis given as a function (tests inject broken fixes with it).
+pub fn fix_with(
+    snapshot: Snapshot,
+    required: Applicability,
+    keep: &dyn Fn(&Workspace, &Diagnostic) -> bool,
+    analyze: &mut dyn FnMut(Snapshot) -> Analysis,
+) -> FixOutcome {
     let original: Vec<String> = snapshot.files.iter().map(|f| f.text.clone()).collect();
-    let mut analysis = analyze(snapshot, config, selection);
+    let mut analysis = analyze(snapshot);
     // Files that did not parse to begin with are never edited.
     let mut blocked: FxHashSet<FileId> = analysis
         .ws
@@ -296,7 +306,7 @@ pub fn fix_snapshot(
                 .or_insert((name, 0))
                 .1 += 1;
         }
-        analysis = analyze(snapshot, config, selection);
+        analysis = analyze(snapshot);
     }
     FixOutcome {
         analysis,
@@ -670,6 +680,103 @@ mod tests {
             ));
         }
         assert_eq!(std::fs::read_to_string(&abs).unwrap(), "x\n");
+    }
+
+    /// A project of one Python file, analysed for real, plus one synthetic diagnostic whose fix
+    /// `make_fix` builds from the current text.
+    fn injected(
+        text: &str,
+        make_fix: impl Fn(&str) -> Option<Fix> + Copy,
+    ) -> FixOutcome {
+        let mut snapshot = Snapshot::new("/nonexistent");
+        snapshot.add("app/views.py", text);
+        let rule = crate::rules::rule("DJP006").unwrap();
+        fix_with(
+            snapshot,
+            Applicability::Safe,
+            &|_, _| true,
+            &mut |s| {
+                let mut a = analyze(s, &Config::default(), &Selection::default());
+                if let Some(fix) = make_fix(a.ws.text(0)) {
+                    a.diagnostics.push(
+                        Diagnostic::new(rule, crate::diagnostic::Span::new(0, 0, 1), "injected")
+                            .with_fix(Some(fix)),
+                    );
+                }
+                a
+            },
+        )
+    }
+
+    #[test]
+    fn a_fix_that_breaks_python_is_reverted_and_reported() {
+        let out = injected("x = 1\n", |t| {
+            t.starts_with("x = 1").then(|| fix(vec![edit(4, 5, "(")]))
+        });
+        assert_eq!(out.analysis.ws.text(0), "x = 1\n");
+        assert!(out.changed().is_empty());
+        assert_eq!(out.fixed_count(), 0);
+        assert!(
+            matches!(&out.problems[..], [FixProblem::SyntaxError { path, .. }] if path == "app/views.py"),
+            "{:?}",
+            out.problems
+        );
+    }
+
+    #[test]
+    fn fixes_loop_until_none_applies() {
+        // Each round turns one `a` into `b`: three rounds, then nothing applies.
+        let out = injected("x = 'aaa'\n", |t| {
+            t.find('a').map(|i| fix(vec![edit(i as u32, i as u32 + 1, "b")]))
+        });
+        assert_eq!(out.analysis.ws.text(0), "x = 'bbb'\n");
+        assert_eq!(out.iterations, 3);
+        assert_eq!(out.fixed_count(), 3);
+        assert!(out.problems.is_empty());
+        assert_eq!(out.changed(), vec![0]);
+    }
+
+    #[test]
+    fn non_convergence_is_reported() {
+        // A fix that always applies (it keeps inserting).
+        let out = injected("x = 1\n", |_| Some(fix(vec![edit(0, 0, "#")])));
+        assert_eq!(out.iterations, MAX_ITERATIONS);
+        assert!(matches!(
+            &out.problems[..],
+            [FixProblem::NotConverged { .. }]
+        ));
+        // A fix that changes nothing stops at once.
+        let out = injected("x = 1\n", |_| Some(fix(vec![edit(4, 5, "1")])));
+        assert_eq!(out.iterations, 1);
+        assert!(matches!(
+            &out.problems[..],
+            [FixProblem::NotConverged { .. }]
+        ));
+    }
+
+    #[test]
+    fn noqa_lines() {
+        assert_eq!(
+            noqa_python_line("    f('a.b')", &["DJP002"]).unwrap(),
+            "    f('a.b')  # noqa: DJP002"
+        );
+        assert_eq!(
+            noqa_python_line("f('a.b')  # noqa: E501 keep", &["DJP002"]).unwrap(),
+            "f('a.b')  # noqa: E501, DJP002 keep"
+        );
+        assert_eq!(
+            noqa_python_line("f()  # NOQA:DJP001,DJP002", &["DJP002", "DJP003"]).unwrap(),
+            "f()  # NOQA: DJP001, DJP002, DJP003"
+        );
+        assert_eq!(noqa_python_line("f()  # noqa", &["DJP002"]), None);
+        assert_eq!(
+            noqa_template_line("{% if perms.a.b %}", &["DJP002"]).unwrap(),
+            "{% if perms.a.b %}{# noqa: DJP002 #}"
+        );
+        assert_eq!(
+            noqa_template_line("{% if perms.a %}{# noqa: DJP003 #}x", &["DJP002"]).unwrap(),
+            "{% if perms.a %}{# noqa: DJP003, DJP002 #}x"
+        );
     }
 
     #[test]
