@@ -198,7 +198,9 @@ pub fn fix_snapshot(
     required: Applicability,
     keep: &dyn Fn(&Workspace, &Diagnostic) -> bool,
 ) -> FixOutcome {
-    fix_with(snapshot, required, keep, &mut |s| analyze(s, config, selection))
+    fix_with(snapshot, required, keep, &mut |s| {
+        analyze(s, config, selection)
+    })
 }
 
 /// [`fix_snapshot`] with the analysis given as a function (tests inject broken fixes with it).
@@ -684,28 +686,20 @@ mod tests {
 
     /// A project of one Python file, analysed for real, plus one synthetic diagnostic whose fix
     /// `make_fix` builds from the current text.
-    fn injected(
-        text: &str,
-        make_fix: impl Fn(&str) -> Option<Fix> + Copy,
-    ) -> FixOutcome {
+    fn injected(text: &str, make_fix: impl Fn(&str) -> Option<Fix> + Copy) -> FixOutcome {
         let mut snapshot = Snapshot::new("/nonexistent");
         snapshot.add("app/views.py", text);
         let rule = crate::rules::rule("DJP006").unwrap();
-        fix_with(
-            snapshot,
-            Applicability::Safe,
-            &|_, _| true,
-            &mut |s| {
-                let mut a = analyze(s, &Config::default(), &Selection::default());
-                if let Some(fix) = make_fix(a.ws.text(0)) {
-                    a.diagnostics.push(
-                        Diagnostic::new(rule, crate::diagnostic::Span::new(0, 0, 1), "injected")
-                            .with_fix(Some(fix)),
-                    );
-                }
-                a
-            },
-        )
+        fix_with(snapshot, Applicability::Safe, &|_, _| true, &mut |s| {
+            let mut a = analyze(s, &Config::default(), &Selection::default());
+            if let Some(fix) = make_fix(a.ws.text(0)) {
+                a.diagnostics.push(
+                    Diagnostic::new(rule, crate::diagnostic::Span::new(0, 0, 1), "injected")
+                        .with_fix(Some(fix)),
+                );
+            }
+            a
+        })
     }
 
     #[test]
@@ -727,7 +721,8 @@ mod tests {
     fn fixes_loop_until_none_applies() {
         // Each round turns one `a` into `b`: three rounds, then nothing applies.
         let out = injected("x = 'aaa'\n", |t| {
-            t.find('a').map(|i| fix(vec![edit(i as u32, i as u32 + 1, "b")]))
+            t.find('a')
+                .map(|i| fix(vec![edit(i as u32, i as u32 + 1, "b")]))
         });
         assert_eq!(out.analysis.ws.text(0), "x = 'bbb'\n");
         assert_eq!(out.iterations, 3);

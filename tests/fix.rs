@@ -236,7 +236,8 @@ fn fix_writes_safe_fixes_and_reports_what_remains() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    common::insta_settings().bind(|| insta::assert_snapshot!("fix__example_fix_unsafe_show_fixes", text));
+    common::insta_settings()
+        .bind(|| insta::assert_snapshot!("fix__example_fix_unsafe_show_fixes", text));
     let views = std::fs::read_to_string(root.join("catalog/views.py")).unwrap();
     assert!(views.contains("\"catalog.can_publish\""), "{views}");
     let template =
@@ -244,7 +245,14 @@ fn fix_writes_safe_fixes_and_reports_what_remains() {
     assert!(template.contains("{% if perms.catalog %}"), "{template}");
     // A third run: nothing left to fix, the same findings remain.
     let out = djperm()
-        .args(["check", "--fix", "--unsafe-fixes", "--output-format", "concise", "."])
+        .args([
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--output-format",
+            "concise",
+            ".",
+        ])
         .current_dir(&root)
         .output()
         .unwrap();
@@ -265,7 +273,13 @@ fn exit_non_zero_on_fix_and_fix_only() {
         .stdout("Found 1 error (1 fixed, 0 remaining).\n");
     // … unless --exit-non-zero-on-fix.
     djperm()
-        .args(["check", "--fix", "--select", "DJP006", "--exit-non-zero-on-fix"])
+        .args([
+            "check",
+            "--fix",
+            "--select",
+            "DJP006",
+            "--exit-non-zero-on-fix",
+        ])
         .arg(&root)
         .assert()
         .code(1);
@@ -285,7 +299,14 @@ fn fix_reports_only_and_fixes_only_the_named_files() {
     let template = "catalog/templates/catalog/product.html";
     let before_views = std::fs::read_to_string(root.join("catalog/views.py")).unwrap();
     let out = djperm()
-        .args(["check", "--fix", "--unsafe-fixes", "--output-format", "concise", template])
+        .args([
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--output-format",
+            "concise",
+            template,
+        ])
         .current_dir(&root)
         .output()
         .unwrap();
