@@ -4,6 +4,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod facts;
+pub mod fix;
 pub mod index;
 pub mod locator;
 pub mod output;
