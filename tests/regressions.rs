@@ -53,7 +53,7 @@ fn has_module_perms_with_unknown_label() {
     );
     assert_eq!(
         a.diagnostics[0].help.as_deref(),
-        Some("Did you mean `blog`?")
+        Some("Did you mean `has_module_perms(\"blog\")`?")
     );
 }
 
