@@ -313,7 +313,10 @@ fn pre_commit_file_arguments_index_the_project_and_report_only_those_files() {
     // `blog.can_publish` is known (from models.py, not passed): no finding for it.
     assert!(!text.contains("`blog.can_publish`"), "{text}");
     assert!(text.contains("backend/blog/views.py:6:"), "{text}");
-    assert!(text.contains("backend/blog/templates/blog/post.html:1:"), "{text}");
+    assert!(
+        text.contains("backend/blog/templates/blog/post.html:1:"),
+        "{text}"
+    );
     // other.py has a finding but was not passed.
     assert!(!text.contains("other.py"), "{text}");
     assert!(text.contains("Found 2 errors."), "{text}");
@@ -324,9 +327,10 @@ fn pre_commit_file_arguments_index_the_project_and_report_only_those_files() {
         .assert()
         .code(0);
     // The hook file names what pre-commit needs.
-    let hooks =
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"))
-            .unwrap();
+    let hooks = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
     for needle in [
         "id: djperm",
         "entry: djperm check",
@@ -415,7 +419,11 @@ fn add_noqa_baselines_a_project() {
         .unwrap()
         .contains("has_perm('blog.can_pubish')  # noqa: DJP002\n"));
     // Now clean, and a second run adds nothing.
-    djperm().args(["check", "."]).current_dir(&b).assert().code(0);
+    djperm()
+        .args(["check", "."])
+        .current_dir(&b)
+        .assert()
+        .code(0);
     let out = djperm()
         .args(["check", "--add-noqa", "."])
         .current_dir(&b)
