@@ -90,6 +90,9 @@ struct CheckArgs {
     /// Exit with 0 even when there are findings.
     #[arg(long)]
     exit_zero: bool,
+    /// Run preview rules too (new rules not yet proven on enough real projects).
+    #[arg(long)]
+    preview: bool,
     /// A `djperm.toml` or `pyproject.toml` to use instead of discovering one.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -338,6 +341,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         config.settings = args.settings.clone();
     }
     let mut selection = Selection::from_config(&config);
+    selection.preview |= args.preview;
     if let Some(select) = args.select.clone() {
         selection.select = Some(select);
     }
@@ -386,6 +390,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let progress = progress::Progress::start();
     progress.set("reading files");
     let (mut snapshot, unreadable) = discover::load(&root, &config.exclude);
+    check_settings_exists(&snapshot, config.settings.as_deref())?;
     // `--stdin-filename`: the buffer replaces (or joins) that file in the snapshot.
     let stdin_rel = match &stdin_path {
         Some(abs) => {
@@ -702,6 +707,28 @@ struct PermissionRow {
     row: Option<usize>,
 }
 
+/// `--settings` / `settings =` must name a module that is in the tree (else exit 2).
+fn check_settings_exists(
+    snapshot: &djperm::workspace::Snapshot,
+    module: Option<&str>,
+) -> Result<(), String> {
+    let Some(module) = module else { return Ok(()) };
+    let rel = module.replace('.', "/");
+    let found = snapshot.files.iter().any(|f| {
+        let p = f.path.as_str();
+        [format!("{rel}.py"), format!("{rel}/__init__.py")]
+            .iter()
+            .any(|want| p == want || p.ends_with(&format!("/{want}")))
+    });
+    if found {
+        Ok(())
+    } else {
+        Err(format!(
+            "settings module `{module}` not found in the project"
+        ))
+    }
+}
+
 fn permissions(args: PermissionsArgs) -> Result<ExitCode, String> {
     let root = project_root(&args.path.into_iter().collect::<Vec<_>>())?;
     let mut config = load_config(&root, args.config.as_deref())?;
@@ -709,6 +736,7 @@ fn permissions(args: PermissionsArgs) -> Result<ExitCode, String> {
         config.settings = args.settings;
     }
     let (snapshot, _) = discover::load(&root, &config.exclude);
+    check_settings_exists(&snapshot, config.settings.as_deref())?;
     let analysis = analyze(snapshot, &config, &Selection::default());
     let ws = &analysis.ws;
     let mut rows: Vec<PermissionRow> = Vec::new();

@@ -434,3 +434,54 @@ fn add_noqa_baselines_a_project() {
         "Added 0 noqa directives.\n"
     );
 }
+
+#[test]
+fn missing_settings_module_is_a_usage_error() {
+    let out = djperm()
+        .args(["check", "--settings", "no.such.settings"])
+        .arg(example())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("settings module `no.such.settings` not found"));
+}
+
+#[test]
+fn preview_rules_run_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("manage.py"),
+        "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"proj.settings\")\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("proj")).unwrap();
+    std::fs::write(root.join("proj/__init__.py"), "").unwrap();
+    std::fs::write(
+        root.join("proj/settings.py"),
+        "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes']\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("proj/views.py"),
+        "def v(request):\n    return request.user.has_perms([])\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = djperm()
+            .args(["check", "--output-format", "concise"])
+            .args(extra)
+            .arg(root)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(!run(&[]).contains("DJP012"));
+    assert!(run(&["--preview"]).contains("DJP012"));
+    assert!(run(&["--select", "DJP012"]).contains("DJP012"));
+    assert!(
+        !run(&["--select", "DJP01"]).contains("DJP012"),
+        "a prefix does not enable preview rules"
+    );
+}
