@@ -224,6 +224,14 @@ fn real_django_shows_each_premise() {
         &serde_json::json!(["1"])
     );
 
+    // DJP021: DjangoModelPermissions needs `add_viewonly`, which ViewOnly never gets.
+    assert_eq!(
+        value(at("/DJP021/viewonly_post_with_all_its_permissions")),
+        403
+    );
+    assert_eq!(value(at("/DJP021/viewonly_post_superuser")), 201);
+    assert_eq!(value(at("/DJP021/comment_post_with_add_comment")), 201);
+
     // Every variant was run.
     let mut seen: Vec<String> = ["/DJP010", "/DJP011"]
         .iter()

@@ -229,6 +229,21 @@ def observe_project():
     def titles(fn):
         return lambda: sorted(str(o.pk) for o in fn(editor))
 
+    def post_as(user, path, data):
+        api_client = Client()
+        api_client.force_login(user)
+        return outcome(lambda: api_client.post(path, data, content_type="application/json").status_code)
+
+    clerk = User.objects.create_user("clerk")
+    clerk.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="blog", content_type__model__in=["viewonly", "comment"])
+    )
+    out["DJP021"] = {
+        "viewonly_post_with_all_its_permissions": post_as(clerk, "/djp021/viewonly/", {}),
+        "viewonly_post_superuser": post_as(admin, "/djp021/viewonly/", {}),
+        "comment_post_with_add_comment": post_as(clerk, "/djp021/comments/", {"post": post.pk, "body": "x"}),
+    }
+
     out["DJP020"] = {
         "two_models": outcome(titles(services.editable_posts_and_comments)),
         "two_apps": outcome(titles(services.editable_posts_and_groups)),

@@ -10,6 +10,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     # django-guardian's shortcuts (DJP015, DJP020); its backend is deliberately not configured.
     "guardian",
+    # DRF's DjangoModelPermissions (DJP021).
+    "rest_framework",
     "blog",
 ]
 

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from blog import views
+from rest_framework.routers import SimpleRouter
+
+from blog import api, views
+
+router = SimpleRouter()
+router.register("djp021/viewonly", api.ViewOnlyViewSet)
+router.register("djp021/comments", api.CommentViewSet)
 
 urlpatterns = [
     path("djp012/decorator/", views.publish_everything),
@@ -9,4 +15,4 @@ urlpatterns = [
     path("djp012/control/", views.PublishView.as_view()),
     path("djp017/missing/", views.MissingPermissionView.as_view()),
     path("djp017/none/", views.NonePermissionView.as_view()),
-]
+] + router.urls
