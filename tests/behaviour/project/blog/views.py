@@ -40,7 +40,7 @@ class MissingPermissionView(PermissionRequiredMixin, View):  # BUG DJP017
         return HttpResponse("never reached")
 
 
-class NonePermissionView(PermissionRequiredMixin, View):  # KNOWN FN DJP017: `None` is unset
+class NonePermissionView(PermissionRequiredMixin, View):  # BUG DJP017: `None` is unset
     permission_required = None
 
     def get(self, request):

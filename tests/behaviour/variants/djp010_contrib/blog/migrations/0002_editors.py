@@ -7,7 +7,7 @@ def create_editors(apps, schema_editor):
     editors, _ = Group.objects.get_or_create(name="Editors")
     # Contrib permissions are made by the same post_migrate handler as the project's.
     editors.permissions.add(
-        Permission.objects.get(codename="change_group", content_type__app_label="auth")  # KNOWN FN DJP010
+        Permission.objects.get(codename="change_group", content_type__app_label="auth")  # BUG DJP010
     )
 
 

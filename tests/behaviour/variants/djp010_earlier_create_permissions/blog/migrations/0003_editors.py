@@ -7,7 +7,7 @@ def create_editors(apps, schema_editor):
     editors, _ = Group.objects.get_or_create(name="Editors")
     # 0002 created blog's permissions, so this works on a fresh database.
     editors.permissions.add(
-        Permission.objects.get(codename="can_publish", content_type__app_label="blog")  # KNOWN FP DJP010
+        Permission.objects.get(codename="can_publish", content_type__app_label="blog")  # OK: an earlier migration called create_permissions
     )
 
 

@@ -6,7 +6,7 @@ def create_editors(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     editors, _ = Group.objects.get_or_create(name="Editors")
     editors.permissions.add(
-        Permission.objects.filter(codename="can_publish", content_type__app_label="blog").get()  # KNOWN FN DJP010
+        Permission.objects.filter(codename="can_publish", content_type__app_label="blog").get()  # BUG DJP010
     )
 
 
