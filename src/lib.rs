@@ -18,7 +18,7 @@ use config::Config;
 use diagnostic::Diagnostic;
 use index::Index;
 use locator::Locator;
-use workspace::{FileKind, Snapshot, Workspace};
+use workspace::{FileKind, Snapshot, Timer, Workspace};
 
 /// Which rule codes run: ruff's select / extend-select / ignore semantics with prefixes.
 #[derive(Clone, Debug, Default)]
@@ -65,11 +65,15 @@ pub struct Analysis {
 
 /// Analyse a snapshot: facts → index → rules → selection and suppression.
 pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> Analysis {
-    let ws = Workspace::build(snapshot);
+    let ws = Workspace::build_with(snapshot, config.settings.as_slice());
+    let timer = Timer::start();
     let index = Index::build(&ws, config);
+    timer.report("index", format_args!("{} projects", index.projects.len()));
+    let timer = Timer::start();
     let diagnostics = {
         let ctx = rules::Context::new(&ws, &index);
         let all = rules::run_all(&ctx);
+        timer.report("rules", format_args!("{} diagnostics", all.len()));
         let per_file: Vec<(GlobMatcher, &Vec<String>)> = selection
             .per_file_ignores
             .iter()
