@@ -64,9 +64,30 @@ const WORDS: &[&str] = &[
 ];
 
 const NOUNS: &[&str] = &[
-    "Product", "Order", "Invoice", "Customer", "Shipment", "Review", "Payment", "Report", "Voucher",
-    "Address", "Ticket", "Category", "Supplier", "Refund", "Coupon", "Article", "Campaign",
-    "Channel", "Document", "Project", "Task", "Event", "Webhook", "Attachment",
+    "Product",
+    "Order",
+    "Invoice",
+    "Customer",
+    "Shipment",
+    "Review",
+    "Payment",
+    "Report",
+    "Voucher",
+    "Address",
+    "Ticket",
+    "Category",
+    "Supplier",
+    "Refund",
+    "Coupon",
+    "Article",
+    "Campaign",
+    "Channel",
+    "Document",
+    "Project",
+    "Task",
+    "Event",
+    "Webhook",
+    "Attachment",
 ];
 
 /// splitmix64: small, fast, and the same everywhere.
@@ -253,8 +274,16 @@ fn main() {
     println!("{summary}");
 }
 
-/// Generate the project; returns a one-line summary.
-fn generate(out: &Path, n_apps: usize, n_models: usize, seed: u64, bugs: Option<usize>) -> String {
+/// Generate the project into `out` (replacing it); returns a one-line summary. `bugs` defaults
+/// to one per five apps, at least four (one of each kind). `tests/generated.rs` includes this
+/// file as a module to call it.
+pub fn generate(
+    out: &Path,
+    n_apps: usize,
+    n_models: usize,
+    seed: u64,
+    bugs: Option<usize>,
+) -> String {
     if out.exists() {
         std::fs::remove_dir_all(out).expect("clear --out");
     }
@@ -267,10 +296,15 @@ fn generate(out: &Path, n_apps: usize, n_models: usize, seed: u64, bugs: Option<
     };
     let mut apps = plan_apps(&mut g.rng, n_apps, n_models);
     // Bugs: kinds in turn, each in an app picked by the seed.
-    let n_bugs = bugs.unwrap_or_else(|| (n_apps / 5).max(4));
+    // At most one bug of a kind per app, so that each is one finding.
+    let n_bugs = bugs.unwrap_or_else(|| (n_apps / 5).max(4)).min(4 * n_apps);
     for k in 0..n_bugs {
-        let app = g.rng.below(n_apps);
-        apps[app].bugs.push(Bug::ALL[k % 4]);
+        let kind = Bug::ALL[k % 4];
+        let mut app = g.rng.below(n_apps);
+        while apps[app].bugs.contains(&kind) {
+            app = (app + 1) % n_apps;
+        }
+        apps[app].bugs.push(kind);
     }
     write_project(&mut g, &apps);
     for i in 0..apps.len() {
@@ -481,7 +515,9 @@ class TimeStamped(models.Model):
 "#,
     );
     let mut helpers = Lines::default();
-    helpers.text("\"\"\"Helpers shared by every app.\"\"\"\nimport datetime\nimport decimal\nimport re\n\n");
+    helpers.text(
+        "\"\"\"Helpers shared by every app.\"\"\"\nimport datetime\nimport decimal\nimport re\n\n",
+    );
     for k in 0..12 {
         filler_function(&mut g.rng, &mut helpers, "core", k);
     }
@@ -491,7 +527,10 @@ class TimeStamped(models.Model):
 fn model_fields(app: &App, apps: &[App], j: usize) -> Vec<(String, String)> {
     let m = &app.models[j];
     let mut fields = vec![
-        ("name".to_string(), "models.CharField(max_length=200)".to_string()),
+        (
+            "name".to_string(),
+            "models.CharField(max_length=200)".to_string(),
+        ),
         (
             "slug".to_string(),
             "models.SlugField(max_length=200, blank=True)".to_string(),
@@ -543,7 +582,10 @@ fn write_app(g: &mut Gen, apps: &[App], i: usize) {
     let mut s = String::from("from django.apps import AppConfig\n\n\n");
     let config = format!("{}Config", capitalize(&app.name));
     let _ = writeln!(s, "class {config}(AppConfig):");
-    let _ = writeln!(s, "    default_auto_field = \"django.db.models.BigAutoField\"");
+    let _ = writeln!(
+        s,
+        "    default_auto_field = \"django.db.models.BigAutoField\""
+    );
     let _ = writeln!(s, "    name = \"acme.{}\"", app.name);
     if app.custom_label {
         let _ = writeln!(s, "    label = \"{}\"", app.label);
@@ -709,13 +751,18 @@ fn write_app(g: &mut Gen, apps: &[App], i: usize) {
         py.line("    obj.save(update_fields=[\"updated\"])");
         py.line("    return JsonResponse({\"id\": obj.pk, \"name\": obj.name})");
         py.text("\n\n");
-        py.line(&format!("class {c}ListView(PermissionRequiredMixin, ListView):"));
+        py.line(&format!(
+            "class {c}ListView(PermissionRequiredMixin, ListView):"
+        ));
         py.line(&format!("    model = {c}"));
         py.line(&format!(
             "    permission_required = (\"{label}.view_{n}\", \"{label}.change_{n}\")"
         ));
         py.line("    paginate_by = constants.PAGE_SIZE");
-        py.line(&format!("    template_name = \"{}/{n}_list.html\"", app.name));
+        py.line(&format!(
+            "    template_name = \"{}/{n}_list.html\"",
+            app.name
+        ));
         if !m.added.is_empty() {
             py.text("\n\n");
             py.line(&format!("def {n}_export(request):"));
@@ -815,7 +862,11 @@ fn write_app(g: &mut Gen, apps: &[App], i: usize) {
         "from django.contrib.auth.models import Permission, User\nfrom django.test import TestCase\n\n",
     );
     let _ = writeln!(s, "from .models import {}\n\n", cls(0));
-    let _ = writeln!(s, "class {}PermissionTests(TestCase):", capitalize(&app.name));
+    let _ = writeln!(
+        s,
+        "class {}PermissionTests(TestCase):",
+        capitalize(&app.name)
+    );
     let _ = writeln!(s, "    def setUp(self):");
     let _ = writeln!(
         s,
