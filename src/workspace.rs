@@ -218,7 +218,7 @@ impl Workspace {
                     let f = &ws.snapshot.files[id];
                     let (module, is_package) = map.primary[id].clone().unwrap_or_default();
                     let facts = extract_python(id, &f.text, &module, is_package);
-                    let mut deps = Deps::new(&ws.modules);
+                    let mut deps = Deps::new(&ws.modules, &ws.packages);
                     deps.facts(&facts);
                     let migration_packages = migration_modules(&facts);
                     (id, facts, deps.out, migration_packages)

@@ -1,6 +1,6 @@
 //! Which other files the facts of one file can lead the index to: every module a deferred value
 //! names (`Ref`, `StarRef`, with the submodules its path may reach), star imports, and modules
-//! named by dotted strings in module constants (`INSTALLED_APPS` config paths, settings names).
+//! holding a class named by a dotted string in module constants (`INSTALLED_APPS` config paths).
 //! A superset of what `index/resolve.rs` can open from these facts, so parsing the pre-filtered
 //! files plus this closure gives the index the same answers as parsing everything.
 
@@ -12,13 +12,18 @@ use crate::python::value::{Item, Value};
 
 pub struct Deps<'a> {
     modules: &'a FxHashMap<String, FileId>,
+    packages: &'a FxHashMap<String, String>,
     pub out: Vec<FileId>,
 }
 
 impl<'a> Deps<'a> {
-    pub fn new(modules: &'a FxHashMap<String, FileId>) -> Self {
+    pub fn new(
+        modules: &'a FxHashMap<String, FileId>,
+        packages: &'a FxHashMap<String, String>,
+    ) -> Self {
         Deps {
             modules,
+            packages,
             out: Vec::new(),
         }
     }
@@ -85,18 +90,21 @@ impl<'a> Deps<'a> {
         self.value(&item.value, false);
     }
 
-    /// A dotted string may name a module (`"blog"`, `"proj.settings"`) or a class in one
-    /// (`"blog.config.BlogConfig"` in INSTALLED_APPS).
+    /// A dotted string naming a class in a module (`"blog.config.BlogConfig"` in
+    /// INSTALLED_APPS) leads to that module. Strings naming a module or a package
+    /// (`"acme.urls"`, `"blog"`) do not: the index only needs the module map for those, and
+    /// opens `<app>.apps` / `<app>.models` / migrations, which the path rules keep.
     fn string(&mut self, s: &str) {
         if !s.contains('.')
             || s.len() > 200
             || !s
                 .split('.')
                 .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+            || self.modules.contains_key(s)
+            || self.packages.contains_key(s)
         {
             return;
         }
-        self.module(s);
         if let Some((module, _)) = s.rsplit_once('.') {
             self.module(module);
         }
