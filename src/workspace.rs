@@ -11,13 +11,13 @@ use rustc_hash::FxHashMap;
 use crate::diagnostic::FileId;
 use crate::facts::FileFacts;
 use crate::python::extract_python;
-use crate::python::value::Value;
 use crate::refs::templates::{extract_template, TemplateFacts};
 
-mod deps;
+mod closure;
 pub mod prefilter;
 
-use deps::Deps;
+use closure::Closure;
+use prefilter::Need;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileKind {
@@ -175,95 +175,65 @@ impl Workspace {
         timer.report("templates", format_args!("{read_templates} read"));
 
         let timer = Timer::start();
-        let mut queued: Vec<bool> = ws
+        let need: Vec<Need> = ws
             .snapshot
             .files
             .par_iter()
-            .map(|f| {
-                f.kind == FileKind::Python
-                    && (!filter || prefilter::python_needed(&f.path, f.text.as_bytes()))
+            .map(|f| match (&f.kind, filter) {
+                (FileKind::Template, _) => Need::Skip,
+                (FileKind::Python, false) => Need::Definitions,
+                (FileKind::Python, true) => prefilter::python_need(&f.path, f.text.as_bytes()),
             })
             .collect();
-        let selected = queued.iter().filter(|q| **q).count();
+        let selected = need.iter().filter(|n| **n != Need::Skip).count();
         timer.report(
             "prefilter",
             format_args!("{selected} python files selected"),
         );
 
         let timer = Timer::start();
-        let mut wave: Vec<FileId> = (0..n).filter(|&id| queued[id]).collect();
-        let mut entries: Vec<String> = entry_modules.to_vec();
-        for f in &ws.snapshot.files {
-            if split_dir(&f.path).1 == "manage.py" {
-                entries.extend(crate::index::apps::settings_from_manage(&f.text));
+        let mut closure = Closure::new(&ws.modules, &ws.packages, n);
+        for (id, need) in need.iter().enumerate() {
+            match need {
+                Need::Skip => {}
+                Need::References => closure.refs(id),
+                Need::Definitions => closure.full(id),
             }
         }
-        for m in &entries {
-            if let Some(&id) = ws.modules.get(m) {
-                if !std::mem::replace(&mut queued[id], true) {
-                    wave.push(id);
+        for f in &ws.snapshot.files {
+            if split_dir(&f.path).1 == "manage.py" {
+                if let Some(m) = crate::index::apps::settings_from_manage(&f.text) {
+                    closure.full_module(&m);
                 }
             }
         }
-        // Files reached from `<app>.models` through imports inside the app are scanned for
-        // models (index/mod.rs): follow those imports with the app prefix.
-        let mut prefixes: Vec<Vec<String>> = vec![Vec::new(); n];
-        let mut work: Vec<(FileId, String)> = map.models_modules;
+        for m in entry_modules {
+            closure.full_module(m);
+        }
+        for (id, app) in map.models_modules {
+            closure.app(id, app);
+        }
         let mut python: Vec<Option<FileFacts>> = vec![None; n];
         let mut waves = 0;
         loop {
-            let parsed: Vec<(FileId, FileFacts, Vec<FileId>, Vec<String>)> = wave
+            closure.run(&python);
+            let wave = std::mem::take(&mut closure.next);
+            if wave.is_empty() {
+                break;
+            }
+            waves += 1;
+            let parsed: Vec<(FileId, FileFacts)> = wave
                 .par_iter()
                 .map(|&id| {
                     let f = &ws.snapshot.files[id];
                     let (module, is_package) = map.primary[id].clone().unwrap_or_default();
-                    let facts = extract_python(id, &f.text, &module, is_package);
-                    let mut deps = Deps::new(&ws.modules, &ws.packages);
-                    deps.facts(&facts);
-                    let migration_packages = migration_modules(&facts);
-                    (id, facts, deps.out, migration_packages)
+                    (id, extract_python(id, &f.text, &module, is_package))
                 })
                 .collect();
-            waves += usize::from(!wave.is_empty());
-            let mut next: Vec<FileId> = Vec::new();
-            let mut push = |id: FileId, queued: &mut Vec<bool>| {
-                if !std::mem::replace(&mut queued[id], true) {
-                    next.push(id);
-                }
-            };
-            for (id, facts, deps, migration_packages) in parsed {
-                for d in deps {
-                    push(d, &mut queued);
-                }
-                for package in migration_packages {
-                    let prefix = format!("{package}.");
-                    for (m, &child) in &ws.modules {
-                        if m.strip_prefix(&prefix)
-                            .is_some_and(|rest| !rest.contains('.'))
-                        {
-                            push(child, &mut queued);
-                        }
-                    }
-                }
-                for prefix in &prefixes[id] {
-                    app_imports(&ws.modules, &facts, prefix, &mut work);
-                }
+            for (id, facts) in parsed {
                 python[id] = Some(facts);
+                closure.parsed(id);
             }
-            while let Some((id, prefix)) = work.pop() {
-                if prefixes[id].contains(&prefix) {
-                    continue;
-                }
-                push(id, &mut queued);
-                if let Some(facts) = &python[id] {
-                    app_imports(&ws.modules, facts, &prefix, &mut work);
-                }
-                prefixes[id].push(prefix);
-            }
-            if next.is_empty() {
-                break;
-            }
-            wave = next;
         }
         ws.python = python;
         let parsed = ws.python.iter().flatten().count();
@@ -379,38 +349,6 @@ impl ModuleMap {
             models_modules,
         }
     }
-}
-
-/// Imports of `facts` inside the app `prefix` (the index scans them for models).
-fn app_imports(
-    modules: &FxHashMap<String, FileId>,
-    facts: &FileFacts,
-    prefix: &str,
-    work: &mut Vec<(FileId, String)>,
-) {
-    for imported in &facts.imported_modules {
-        let inside = imported
-            .strip_prefix(prefix)
-            .is_some_and(|rest| rest.starts_with('.'));
-        if inside {
-            if let Some(&id) = modules.get(imported) {
-                work.push((id, prefix.to_string()));
-            }
-        }
-    }
-}
-
-/// Packages named as string values of `MIGRATION_MODULES`: their modules are migrations.
-fn migration_modules(facts: &FileFacts) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(Value::Dict(items)) = facts.constants.get("MIGRATION_MODULES") {
-        for (_, v) in items {
-            if let Value::Str(s) = &v.value {
-                out.push(s.clone());
-            }
-        }
-    }
-    out
 }
 
 fn prefilter_enabled() -> bool {

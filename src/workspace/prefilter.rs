@@ -68,9 +68,27 @@ fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// Why a Python file is parsed whatever its imports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Only if another file leads to it.
+    Skip,
+    /// For its references (calls, decorators, lookups, permission-shaped strings).
+    References,
+    /// A definition file (models, migrations, settings, app configs): the index reads all of it.
+    Definitions,
+}
+
 /// Whether a Python file must be parsed whatever its imports.
 pub fn python_needed(path: &str, text: &[u8]) -> bool {
-    path_needed(path) || bytes_needed(text)
+    python_need(path, text) != Need::Skip
+}
+
+pub fn python_need(path: &str, text: &[u8]) -> Need {
+    if path_needed(path) {
+        return Need::Definitions;
+    }
+    bytes_need(text)
 }
 
 /// Definition files, by path.
@@ -90,6 +108,11 @@ pub fn path_needed(path: &str) -> bool {
 
 /// Files whose bytes hold a trigger token or a permission-shaped string literal.
 pub fn bytes_needed(text: &[u8]) -> bool {
+    bytes_need(text) != Need::Skip
+}
+
+fn bytes_need(text: &[u8]) -> Need {
+    let mut need = Need::Skip;
     for m in anchors().find_iter(text) {
         let found = match ANCHORS[m.pattern().as_usize()] {
             "perm" => PERM_TOKENS.iter().any(|t| {
@@ -98,19 +121,27 @@ pub fn bytes_needed(text: &[u8]) -> bool {
                     .checked_sub(offset)
                     .is_some_and(|s| text[s..].starts_with(t.as_bytes()))
             }),
-            // `Permission` as a whole word (not `ProductPermissions`, `PermissionDenied`).
+            // `Permission.objects…` or `Permission(…)`: the whole word (not
+            // `ProductPermissions`, `PermissionDenied`) before a `.` or a `(`.
             "Permission" => {
                 let before = m.start().checked_sub(1).map(|i| text[i]);
-                let after = text.get(m.end()).copied();
-                !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+                let after = text[m.end()..]
+                    .iter()
+                    .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\\' | b')'));
+                !before.is_some_and(is_ident) && matches!(after, Some(b'.' | b'('))
             }
-            _ => true,
+            "get_objects_for_" => true,
+            // Settings and app configs.
+            _ => return Need::Definitions,
         };
         if found {
-            return true;
+            need = Need::References;
         }
     }
-    has_shaped_literal(text)
+    if need == Need::Skip && has_shaped_literal(text) {
+        need = Need::References;
+    }
+    need
 }
 
 /// A template is read when it can mention `perms`.
@@ -188,8 +219,9 @@ mod tests {
         for t in [
             "user.has_perm('x')",
             "@permission_required('a.b')",
-            "from django.contrib.auth.models import Permission",
+            "Permission.objects.filter(codename='x')",
             "auth.Permission.objects.get(codename='x')",
+            "Permission(codename='x')",
             "x = ('blog.add_post', 1)",
             "x = \"blog.can_publish\"",
             "'''auth.view_user'''",
@@ -200,6 +232,8 @@ mod tests {
         }
         for t in [
             "raise PermissionDenied",
+            "from django.contrib.auth.models import Permission",
+            "x: Permission = None",
             "x = ProductPermissions.MANAGE",
             "def permission_manage_products(): pass",
             "'blog.Post'",
