@@ -20,8 +20,9 @@ enum Work {
     Full(FileId),
     /// The values of the file's references, data-migration rows and rules names.
     Refs(FileId),
-    /// `module.path…` as the resolver looks it up.
-    Demand(String, Vec<String>),
+    /// `module.path…` as the resolver looks it up; `true` when it is (part of) INSTALLED_APPS,
+    /// whose strings may name AppConfig classes.
+    Demand(String, Vec<String>, bool),
     /// The file is `<prefix>.models` or imported from it inside the app `prefix`: the index
     /// scans its classes for models and follows its imports inside the app.
     App(FileId, String),
@@ -41,7 +42,7 @@ pub struct Closure<'a> {
     prefixes: Vec<Vec<String>>,
     demands: FxHashSet<String>,
     classes: FxHashSet<(FileId, usize)>,
-    constants: FxHashSet<(FileId, String)>,
+    constants: FxHashSet<(FileId, String, bool)>,
 }
 
 impl<'a> Closure<'a> {
@@ -96,7 +97,7 @@ impl<'a> Closure<'a> {
         while let Some(work) = self.work.pop() {
             let file = match &work {
                 Work::Full(f) | Work::Refs(f) | Work::App(f, _) => Some(*f),
-                Work::Demand(module, _) => self.modules.get(module).copied(),
+                Work::Demand(module, _, _) => self.modules.get(module).copied(),
             };
             let facts = match file {
                 Some(f) => match &python[f] {
@@ -143,14 +144,15 @@ impl<'a> Closure<'a> {
                     }
                     self.prefixes[f].push(prefix);
                 }
-                Work::Demand(module, path) => self.demand(&module, &path, facts),
+                Work::Demand(module, path, apps) => self.demand(&module, &path, apps, facts),
             }
         }
     }
 
     /// Look up `module.path…` (once per distinct demand).
-    fn push_demand(&mut self, module: &str, path: &[String]) {
+    fn push_demand(&mut self, module: &str, path: &[String], apps: bool) {
         let mut key = String::with_capacity(module.len() + 16);
+        key.push_str(if apps { "+" } else { "-" });
         key.push_str(module);
         for p in path {
             key.push(':');
@@ -158,11 +160,17 @@ impl<'a> Closure<'a> {
         }
         if self.demands.insert(key) {
             self.work
-                .push(Work::Demand(module.to_string(), path.to_vec()));
+                .push(Work::Demand(module.to_string(), path.to_vec(), apps));
         }
     }
 
-    fn demand(&mut self, module: &str, path: &[String], facts: Option<(FileId, &FileFacts)>) {
+    fn demand(
+        &mut self,
+        module: &str,
+        path: &[String],
+        apps: bool,
+        facts: Option<(FileId, &FileFacts)>,
+    ) {
         let Some((first, rest)) = path.split_first() else {
             return; // a module object
         };
@@ -174,7 +182,7 @@ impl<'a> Closure<'a> {
         let Some((file, facts)) = facts else {
             // Not a module: `import a.b` then `a.b.c` tries longer names.
             if self.packages.contains_key(&sub) || self.modules.contains_key(&sub) {
-                self.push_demand(&sub, rest);
+                self.push_demand(&sub, rest, apps);
             }
             return;
         };
@@ -183,23 +191,24 @@ impl<'a> Closure<'a> {
             return;
         }
         if let Some(value) = facts.constants.get(first) {
-            if self.constants.insert((file, first.clone())) {
-                self.value(value, true);
+            if self.constants.insert((file, first.clone(), apps)) {
+                self.value(value, apps);
             }
             return;
         }
         if self.modules.contains_key(&sub) {
-            self.push_demand(&sub, rest);
+            self.push_demand(&sub, rest, apps);
         }
         for star in &facts.star_imports {
-            self.push_demand(star, path);
+            self.push_demand(star, path, apps);
         }
     }
 
     fn walk_full(&mut self, file: FileId, facts: &FileFacts) {
         for (name, value) in &facts.constants {
-            if self.constants.insert((file, name.clone())) {
-                self.value(value, true);
+            let apps = name == "INSTALLED_APPS";
+            if self.constants.insert((file, name.clone(), apps)) {
+                self.value(value, apps);
             }
         }
         for i in 0..facts.classes.len() {
@@ -260,14 +269,14 @@ impl<'a> Closure<'a> {
             self.value(b, false);
         }
         for item in c.attrs.values() {
-            self.value(&item.value, true);
+            self.value(&item.value, false);
         }
         if let Some(meta) = &c.meta {
             for b in &meta.bases {
                 self.value(b, false);
             }
             for item in meta.attrs.values() {
-                self.value(&item.value, true);
+                self.value(&item.value, false);
             }
         }
     }
@@ -276,12 +285,13 @@ impl<'a> Closure<'a> {
         self.value(&item.value, false);
     }
 
+    /// The demands of a value; `strings`: it is (part of) INSTALLED_APPS.
     fn value(&mut self, value: &Value, strings: bool) {
         match value {
-            Value::Ref { module, path } => self.push_demand(module, path),
+            Value::Ref { module, path } => self.push_demand(module, path, strings),
             Value::StarRef { modules, path } => {
                 for m in modules {
-                    self.push_demand(m, path);
+                    self.push_demand(m, path, strings);
                 }
             }
             Value::Concat(parts) => {
@@ -313,10 +323,10 @@ impl<'a> Closure<'a> {
         }
     }
 
-    /// A dotted string naming a class in a module (`"blog.config.BlogConfig"` in
-    /// INSTALLED_APPS, an AppConfig `name`) leads to that class. Strings naming a module or a
-    /// package (`"acme.urls"`, `"blog"`) lead nowhere: the index needs only the module map for
-    /// them, and opens `<app>.apps`, `<app>.models` and migrations, which the path rules keep.
+    /// An INSTALLED_APPS entry naming a class in a module (`"blog.config.BlogConfig"`) leads
+    /// to that class. Entries naming a package (`"blog"`) lead nowhere: the index needs only the
+    /// module map for them, and opens `<app>.apps`, `<app>.models` and migrations, which the
+    /// path rules keep. Other strings (middleware, backends) are never opened.
     fn class_path(&mut self, s: &str) {
         if !s.contains('.')
             || s.len() > 200
@@ -329,7 +339,7 @@ impl<'a> Closure<'a> {
             return;
         }
         if let Some((module, class)) = s.rsplit_once('.') {
-            self.push_demand(module, &[class.to_string()]);
+            self.push_demand(module, &[class.to_string()], false);
         }
     }
 }
