@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::WalkBuilder;
 
-use crate::workspace::Snapshot;
+use rayon::prelude::*;
+
+use crate::workspace::{Snapshot, Timer};
 
 /// Directories never worth reading (as ruff).
 pub const DEFAULT_EXCLUDES: &[&str] = &[
@@ -62,6 +64,7 @@ pub fn excludes(patterns: &[String]) -> GlobSet {
 /// Read every Python file and template under `root`. Returns the snapshot and the files that
 /// could not be read (not UTF-8, permission denied…).
 pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
+    let timer = Timer::start();
     let root: PathBuf = root.to_path_buf();
     let mut snapshot = Snapshot::new(root.clone());
     let mut unreadable = Vec::new();
@@ -97,23 +100,38 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
         }
         paths.push((rel, path.to_path_buf()));
     }
-    paths.sort();
-    for (rel, path) in paths {
-        match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => {
-                    snapshot.add(rel, text);
-                }
-                Err(_) => unreadable.push(Unreadable {
-                    path: rel,
-                    reason: "not valid UTF-8".into(),
-                }),
-            },
-            Err(e) => unreadable.push(Unreadable {
-                path: rel,
-                reason: e.to_string(),
-            }),
+    paths.sort_unstable();
+    timer.report("walk", format_args!("{} files", paths.len()));
+    // Read in parallel (each file once); keep the sorted order.
+    let timer = Timer::start();
+    let read: Vec<(String, Result<String, String>)> = paths
+        .into_par_iter()
+        .map(|(rel, path)| {
+            let text = match std::fs::read(&path) {
+                Ok(bytes) => String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            (rel, text)
+        })
+        .collect();
+    snapshot.files.reserve(read.len());
+    let mut bytes = 0;
+    for (rel, text) in read {
+        match text {
+            Ok(text) => {
+                bytes += text.len();
+                snapshot.add(rel, text);
+            }
+            Err(reason) => unreadable.push(Unreadable { path: rel, reason }),
         }
     }
+    timer.report(
+        "read",
+        format_args!(
+            "{} files, {:.1} MB",
+            snapshot.files.len(),
+            bytes as f64 / 1e6
+        ),
+    );
     (snapshot, unreadable)
 }

@@ -19,7 +19,7 @@ use config::Config;
 use diagnostic::Diagnostic;
 use index::Index;
 use locator::Locator;
-use workspace::{FileKind, Snapshot, Workspace};
+use workspace::{FileKind, Snapshot, Timer, Workspace};
 
 /// Which rule codes run: ruff's select / extend-select / ignore semantics with prefixes.
 #[derive(Clone, Debug, Default)]
@@ -77,11 +77,16 @@ pub struct Analysis {
 
 /// Analyse a snapshot: facts → index → rules → selection and suppression.
 pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> Analysis {
-    let ws = with_big_stacks(|| Workspace::build(snapshot));
+    let settings = config.settings.clone();
+    let ws = with_big_stacks(|| Workspace::build_with(snapshot, settings.as_slice()));
+    let timer = Timer::start();
     let index = Index::build(&ws, config);
+    timer.report("index", format_args!("{} projects", index.projects.len()));
+    let timer = Timer::start();
     let diagnostics = {
         let ctx = rules::Context::new(&ws, &index);
         let all = rules::run_all(&ctx);
+        timer.report("rules", format_args!("{} diagnostics", all.len()));
         let per_file: Vec<(GlobMatcher, &Vec<String>)> = selection
             .per_file_ignores
             .iter()

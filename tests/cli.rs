@@ -195,8 +195,13 @@ fn unparsable_file_is_one_diagnostic_and_the_run_continues() {
         root.join("proj/settings.py"),
         "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes']\n",
     )
+    // A file djperm reads (it mentions a permission check) that does not parse: one DJP000.
     .unwrap();
-    std::fs::write(root.join("proj/broken.py"), "def f(:\n").unwrap();
+    std::fs::write(
+        root.join("proj/broken.py"),
+        "def f(:\n    return request.user.has_perm(\"auth.add_group\")\n",
+    )
+    .unwrap();
     std::fs::write(
         root.join("proj/views.py"),
         "def v(request):\n    return request.user.has_perm('auth.add_grup')\n",
