@@ -852,9 +852,7 @@ fn write_app(g: &mut Gen, apps: &[App], i: usize) {
     }
     g.write(
         &format!("{tdir}/{}_detail.html", m0.name),
-        &format!(
-            "{{% extends \"base.html\" %}}\n{{% block content %}}\n<h1>{{{{ object.name }}}}</h1>\n<p>{{{{ object.notes|linebreaks }}}}</p>\n<p>Updated {{{{ object.updated|date:\"Y-m-d\" }}}}</p>\n{{% endblock %}}\n"
-        ),
+        "{% extends \"base.html\" %}\n{% block content %}\n<h1>{{ object.name }}</h1>\n<p>{{ object.notes|linebreaks }}</p>\n<p>Updated {{ object.updated|date:\"Y-m-d\" }}</p>\n{% endblock %}\n",
     );
 
     // tests.py

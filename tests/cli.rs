@@ -196,7 +196,13 @@ fn unparsable_file_is_one_diagnostic_and_the_run_continues() {
         "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes']\n",
     )
     .unwrap();
-    std::fs::write(root.join("proj/broken.py"), "def f(:\n").unwrap();
+    // A broken file that can hold a permission check (the byte pre-filter skips files that
+    // cannot, so their syntax errors are not djperm's to report).
+    std::fs::write(
+        root.join("proj/broken.py"),
+        "def f(:\n    return request.user.has_perm('auth.add_group')\n",
+    )
+    .unwrap();
     std::fs::write(
         root.join("proj/views.py"),
         "def v(request):\n    return request.user.has_perm('auth.add_grup')\n",
