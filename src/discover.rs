@@ -2,11 +2,10 @@
 //! files djperm reads (Python and templates).
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use ignore::WalkBuilder;
-
-use rayon::prelude::*;
+use ignore::{WalkBuilder, WalkState};
 
 use crate::workspace::{Snapshot, Timer};
 
@@ -62,14 +61,14 @@ pub fn excludes(patterns: &[String]) -> GlobSet {
 }
 
 /// Read every Python file and template under `root`. Returns the snapshot and the files that
-/// could not be read (not UTF-8, permission denied…).
+/// could not be read (not UTF-8, permission denied…). Walking and reading run together on the
+/// walker's threads (each file is read once); the snapshot is sorted by path.
 pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
     let timer = Timer::start();
     let root: PathBuf = root.to_path_buf();
-    let mut snapshot = Snapshot::new(root.clone());
-    let mut unreadable = Vec::new();
     let user_excludes = excludes(exclude);
-    let walker = WalkBuilder::new(&root)
+    let found: Mutex<Vec<(String, Result<String, String>)>> = Mutex::new(Vec::new());
+    WalkBuilder::new(&root)
         .require_git(false)
         .follow_links(false)
         .hidden(false)
@@ -78,45 +77,50 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
             !(e.file_type().is_some_and(|t| t.is_dir())
                 && DEFAULT_EXCLUDES.contains(&name.as_ref()))
         })
-        .build();
-    let mut paths: Vec<(String, PathBuf)> = Vec::new();
-    for entry in walker.flatten() {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let path = entry.path();
-        let Ok(rel) = path.strip_prefix(&root) else {
-            continue;
-        };
-        let Some(rel) = rel.to_str().map(|s| s.replace('\\', "/")) else {
-            unreadable.push(Unreadable {
-                path: rel.to_string_lossy().into_owned(),
-                reason: "file name is not valid UTF-8".into(),
-            });
-            continue;
-        };
-        if !(rel.ends_with(".py") || is_template(&rel)) || user_excludes.is_match(&rel) {
-            continue;
-        }
-        paths.push((rel, path.to_path_buf()));
-    }
-    paths.sort_unstable();
-    timer.report("walk", format_args!("{} files", paths.len()));
-    // Read in parallel (each file once); keep the sorted order.
-    let timer = Timer::start();
-    let read: Vec<(String, Result<String, String>)> = paths
-        .into_par_iter()
-        .map(|(rel, path)| {
-            let text = match std::fs::read(&path) {
-                Ok(bytes) => String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            (rel, text)
-        })
-        .collect();
-    snapshot.files.reserve(read.len());
+        .build_parallel()
+        .run(|| {
+            Box::new(|entry| {
+                let Ok(entry) = entry else {
+                    return WalkState::Continue;
+                };
+                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    return WalkState::Continue;
+                }
+                let path = entry.path();
+                let Ok(rel) = path.strip_prefix(&root) else {
+                    return WalkState::Continue;
+                };
+                let item = match rel.to_str().map(|s| s.replace('\\', "/")) {
+                    None => (
+                        rel.to_string_lossy().into_owned(),
+                        Err("file name is not valid UTF-8".to_string()),
+                    ),
+                    Some(rel) => {
+                        if !(rel.ends_with(".py") || is_template(&rel))
+                            || user_excludes.is_match(&rel)
+                        {
+                            return WalkState::Continue;
+                        }
+                        let text = match std::fs::read(path) {
+                            Ok(bytes) => {
+                                String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())
+                            }
+                            Err(e) => Err(e.to_string()),
+                        };
+                        (rel, text)
+                    }
+                };
+                found.lock().unwrap_or_else(|e| e.into_inner()).push(item);
+                WalkState::Continue
+            })
+        });
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut snapshot = Snapshot::new(root);
+    let mut unreadable = Vec::new();
+    snapshot.files.reserve(found.len());
     let mut bytes = 0;
-    for (rel, text) in read {
+    for (rel, text) in found {
         match text {
             Ok(text) => {
                 bytes += text.len();
@@ -126,7 +130,7 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
         }
     }
     timer.report(
-        "read",
+        "walk+read",
         format_args!(
             "{} files, {:.1} MB",
             snapshot.files.len(),
