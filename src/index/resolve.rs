@@ -122,7 +122,7 @@ impl<'w> Resolver<'w> {
         Target::Unknown
     }
 
-    fn class_path(&self, class: ClassRef<'w>, rest: &[String], depth: u32) -> Target<'w> {
+    pub fn class_path(&self, class: ClassRef<'w>, rest: &[String], depth: u32) -> Target<'w> {
         let Some((attr, tail)) = rest.split_first() else {
             return Target::Class(class);
         };
