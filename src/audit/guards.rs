@@ -177,10 +177,29 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
             ViewTarget::ViewSet { class, action } => {
                 self.class(*class, &[], action.as_deref(), &mut v);
             }
-            ViewTarget::Admin { model, admin, .. } => {
-                let perms = model
-                    .map(|m| self.model_perms(m, &["view", "add", "change", "delete"]))
-                    .unwrap_or_default();
+            ViewTarget::Admin {
+                model,
+                admin,
+                model_value,
+            } => {
+                let perms = match (model, model_value) {
+                    (Some(m), _) => self.model_perms(*m, &["view", "add", "change", "delete"]),
+                    (None, Value::Ref { module, path }) => {
+                        let label = module
+                            .strip_prefix("django.contrib.")
+                            .and_then(|m| m.strip_suffix(".models"));
+                        match (label, path.last()) {
+                            (Some(label), Some(object)) => ["view", "add", "change", "delete"]
+                                .iter()
+                                .map(|a| format!("{a}_{}", object.to_lowercase()))
+                                .filter(|c| self.project.lookup(label, c).next().is_some())
+                                .map(|c| format!("{label}.{c}"))
+                                .collect(),
+                            _ => Vec::new(),
+                        }
+                    }
+                    _ => Vec::new(),
+                };
                 v.guard(
                     "admin",
                     "admin site: active staff user with a model permission",

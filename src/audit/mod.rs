@@ -233,6 +233,31 @@ fn project_report(
         None => None,
     };
     let mut walker = Routes::new(ws, resolver);
+    let installed = |app: &str| {
+        project
+            .settings
+            .installed_apps
+            .iter()
+            .any(|a| a == app || a.starts_with(&format!("{app}.apps")))
+    };
+    let contrib_user = |name: &str| Value::Ref {
+        module: "django.contrib.auth.models".into(),
+        path: vec![name.to_string()],
+    };
+    let default_user = project
+        .settings
+        .auth_user_model
+        .as_deref()
+        .is_some_and(|m| m.eq_ignore_ascii_case("auth.User"));
+    if installed("django.contrib.auth") && installed("django.contrib.admin") {
+        walker.contrib_admin.push(contrib_user("Group"));
+        if default_user {
+            walker.contrib_admin.push(contrib_user("User"));
+        }
+    }
+    if default_user {
+        walker.user_model = Some(contrib_user("User"));
+    }
     if let Some(u) = &urlconf {
         walker.urlconf(u);
     }
@@ -407,6 +432,28 @@ fn route_out(
                 name = Some(format!("admin:{label}_{}_changelist", cm.model_name));
                 app = Some(label.clone());
             }
+        }
+    }
+    if let ViewTarget::Admin {
+        model: None,
+        model_value: Value::Ref { module, path },
+        ..
+    } = &r.view
+    {
+        // A django.contrib model (`django.contrib.auth.models.Group`).
+        if let (Some(label), Some(object)) = (
+            module
+                .strip_prefix("django.contrib.")
+                .and_then(|m| m.strip_suffix(".models")),
+            path.last(),
+        ) {
+            let model_name = object.to_lowercase();
+            pattern = format!(
+                "{}{label}/{model_name}/",
+                pattern.strip_suffix('?').unwrap_or(&pattern)
+            );
+            name = Some(format!("admin:{label}_{model_name}_changelist"));
+            app = Some(label.to_string());
         }
     }
     if app.is_none() {

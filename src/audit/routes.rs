@@ -65,6 +65,10 @@ pub struct Routes<'r, 'w> {
     /// Every module-level call of the workspace, with its file.
     calls: Vec<(FileId, &'w ModuleCall)>,
     visiting: FxHashSet<String>,
+    /// Models `django.contrib` registers on the default admin site (auth's `Group`, and `User`
+    /// when it is not swapped); `get_user_model()` stands for the user model among them.
+    pub contrib_admin: Vec<Value>,
+    pub user_model: Option<Value>,
 }
 
 #[derive(Clone, Default)]
@@ -124,6 +128,8 @@ impl<'r, 'w> Routes<'r, 'w> {
             routes: Vec::new(),
             calls,
             visiting: FxHashSet::default(),
+            contrib_admin: Vec::new(),
+            user_model: None,
         }
     }
 
@@ -725,14 +731,29 @@ impl<'r, 'w> Routes<'r, 'w> {
             class_kwargs: Vec::new(),
         });
         let mut registered: Vec<(Value, Option<Value>, Span)> = Vec::new();
-        let mut unregistered: Vec<Value> = Vec::new();
-        for (_, call) in self.calls_on(key) {
+        if key == "django.contrib.admin.site" || key == "django.contrib.admin.sites.site" {
+            for m in &self.contrib_admin {
+                registered.push((m.clone(), None, at.unwrap_or_default()));
+            }
+        }
+        let user_model = self.user_model.clone();
+        let canon = |v: Value| -> Value {
+            match (&v, &user_model) {
+                (Value::Call { func, .. }, Some(u)) if func == "get_user_model" => u.clone(),
+                _ => v,
+            }
+        };
+        // Decorated ModelAdmins register at import time, like the calls; keep call order.
+        let mut calls = self.calls_on(key);
+        calls.sort_by_key(|(file, c)| (*file, c.span.start));
+        for (_, call) in calls {
             let models = match call.args.first().map(|i| &i.value) {
                 Some(Value::Seq(items)) => items.iter().map(|i| i.value.clone()).collect(),
                 Some(v) => vec![v.clone()],
                 None => Vec::new(),
             };
             for m in models {
+                let m = canon(m);
                 if call.method == "register" {
                     let admin = call
                         .args
@@ -741,7 +762,7 @@ impl<'r, 'w> Routes<'r, 'w> {
                         .map(|i| i.value.clone());
                     registered.push((m, admin, call.span));
                 } else if call.method == "unregister" {
-                    unregistered.push(m);
+                    registered.retain(|(r, _, _)| *r != m);
                 }
             }
         }
@@ -790,9 +811,6 @@ impl<'r, 'w> Routes<'r, 'w> {
             }
         }
         for (model, admin, span) in registered {
-            if unregistered.contains(&model) {
-                continue;
-            }
             let model_class = match self.resolver.base_target(&model, 0) {
                 Target::Class(c) => Some(c),
                 _ => None,
