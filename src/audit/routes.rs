@@ -173,7 +173,11 @@ impl<'r, 'w> Routes<'r, 'w> {
                 _ => Located::Unknown,
             };
         }
-        if let Some((m, p)) = facts.imports.get(first) {
+        if let Some((m, p)) = facts
+            .imports
+            .get(first)
+            .filter(|(m, p)| !(m == module && p.len() == 1 && &p[0] == first))
+        {
             let mut full = p.clone();
             full.extend(rest.iter().cloned());
             return self.locate(m, &full, depth + 1);
@@ -243,7 +247,11 @@ impl<'r, 'w> Routes<'r, 'w> {
         if rest.is_empty() && facts.constants.contains_key(first) {
             return Some(format!("{}:{first}", facts.module));
         }
-        if let Some((m, p)) = facts.imports.get(first) {
+        if let Some((m, p)) = facts
+            .imports
+            .get(first)
+            .filter(|(m, p)| !(m == module && p.len() == 1 && &p[0] == first))
+        {
             let mut full = p.clone();
             full.extend(rest.iter().cloned());
             return self.key_of(m, &full, depth + 1);
