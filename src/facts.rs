@@ -31,6 +31,11 @@ pub struct FileFacts {
     pub calls_create_permissions: bool,
     /// Class names routed with `X.as_view(...)` in this file.
     pub as_view_classes: Vec<(Value, Span)>,
+    /// Module-level functions (also inside module-level `if`/`try`), for the audit's view guards.
+    pub functions: Vec<FunctionFact>,
+    /// Module-level `X.register(...)` / `X.unregister(...)` calls, and any method call on a
+    /// module-level object built here (`router.register`, `admin.site.register`, …).
+    pub module_calls: Vec<ModuleCall>,
     pub noqa: Noqa,
 }
 
@@ -44,6 +49,35 @@ pub struct ClassFact {
     pub methods: Vec<String>,
     /// Attributes assigned as `self.<name> = …` in any method.
     pub self_attrs: Vec<String>,
+    /// Class decorators, folded (`@admin.register(Post)`, `@method_decorator(...)`).
+    pub decorators: Vec<Value>,
+    /// The whole `class` statement.
+    pub body: Span,
+    /// Decorators of each method, folded: (method name, decorators).
+    pub method_decorators: Vec<(String, Vec<Value>)>,
+}
+
+/// A module-level function: its name, where, and its decorators (folded).
+#[derive(Clone, Debug, Default)]
+pub struct FunctionFact {
+    pub name: String,
+    /// The name.
+    pub span: Span,
+    /// The whole `def` statement, decorators excluded.
+    pub body: Span,
+    pub decorators: Vec<Value>,
+}
+
+/// A module-level call statement `receiver.method(args…)`.
+#[derive(Clone, Debug)]
+pub struct ModuleCall {
+    /// The receiver: `Ref { module: this module, path: [name] }` for a module-level object built
+    /// here, else its folded value (`admin.site` → `Ref django.contrib.admin [site]`).
+    pub receiver: Value,
+    pub method: String,
+    pub args: Vec<Item>,
+    pub kwargs: Vec<(String, Item)>,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -1,5 +1,6 @@
 //! djperm: a static linter for Django permissions. See ARCHITECTURE.md for the map.
 
+pub mod audit;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;

@@ -32,6 +32,8 @@ enum Command {
     Permissions(PermissionsArgs),
     /// Show the documentation of a rule (`djperm rule DJP002`) or list them all (`--all`).
     Rule(RuleArgs),
+    /// Who can reach what: every route with its guards, and every permission with its checks.
+    Audit(djperm::audit::AuditArgs),
 }
 
 #[derive(clap::Args)]
@@ -140,6 +142,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Permissions(args) => permissions(args),
         Command::Rule(args) => rule(args),
+        Command::Audit(args) => djperm::audit::cli(args),
     };
     match result {
         Ok(code) => code,

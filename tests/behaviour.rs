@@ -274,7 +274,11 @@ fn djperm_findings_match_the_markers() {
     for name in variant_names() {
         all.extend(markers(&behaviour_dir().join("variants").join(&name)));
     }
-    for rule in djperm::rules::RULES.iter().filter(|r| r.preview) {
+    // (DJP030 reports dead permissions, not a runtime failure: nothing for Django to show.)
+    for rule in djperm::rules::RULES
+        .iter()
+        .filter(|r| r.preview && r.code != "DJP030")
+    {
         assert!(
             all.iter()
                 .any(|((_, _, code), m)| code == rule.code && *m == Marker::Bug),

@@ -18,6 +18,11 @@ const BASE: &[(&str, &str)] = &[
         "from django.db import models\n\n\nclass Post(models.Model):\n    title = models.CharField(max_length=100)\n\n    class Meta:\n        permissions = [(\"can_publish\", \"Can publish posts\")]\n",
     ),
     ("blog/migrations/__init__.py", ""),
+    // `can_publish` is checked somewhere, as in a real project (DJP030).
+    (
+        "blog/templates/blog/base.html",
+        "{% if perms.blog.can_publish %}<a href=\"publish/\">Publish</a>{% endif %}\n",
+    ),
     (
         "blog/migrations/0001_initial.py",
         "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(\n            name=\"Post\",\n            fields=[(\"id\", models.AutoField(primary_key=True)), (\"title\", models.CharField(max_length=100))],\n            options={\"permissions\": [(\"can_publish\", \"Can publish posts\")]},\n        ),\n    ]\n",
@@ -148,8 +153,9 @@ fn doc_examples_run() {
                 std::fs::create_dir_all(full.parent().unwrap()).unwrap();
                 std::fs::write(full, text).unwrap();
             }
+            // The stable rules plus the rule itself (other preview rules stay out of its examples).
             let config = djperm::config::Config {
-                preview: true,
+                extend_select: vec![rule.code.to_string()],
                 ..Default::default()
             };
             let analysis = common::analyze_with(dir.path(), &config);

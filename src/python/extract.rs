@@ -9,8 +9,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::{FileId, Span};
 use crate::facts::{
-    python_noqa, ClassFact, CtRef, FileFacts, Lookup, MetaFact, PermRow, RefKind, Reference,
-    StaleCheck,
+    python_noqa, ClassFact, CtRef, FileFacts, FunctionFact, Lookup, MetaFact, ModuleCall, PermRow,
+    RefKind, Reference, StaleCheck,
 };
 use crate::python::value::{Item, Value};
 
@@ -242,6 +242,7 @@ impl<'s> Extractor<'s> {
                 }
             }
             Stmt::Expr(expr) => {
+                self.module_call(&expr.value);
                 // INSTALLED_APPS.append("x") / .extend([...]) / .insert(0, "x")
                 if let Expr::Call(call) = &*expr.value {
                     if let Expr::Attribute(attr) = &*call.func {
@@ -280,6 +281,13 @@ impl<'s> Extractor<'s> {
             }
             Stmt::FunctionDef(func) => {
                 self.facts.constants.remove(func.name.id.as_str());
+                let fact = FunctionFact {
+                    name: func.name.id.to_string(),
+                    span: self.span(func.name.range),
+                    body: self.span(TextRange::new(func.name.range.start(), func.range.end())),
+                    decorators: self.decorators(&func.decorator_list),
+                };
+                self.facts.functions.push(fact);
             }
             Stmt::If(if_stmt) => {
                 for s in &if_stmt.body {
@@ -344,6 +352,8 @@ impl<'s> Extractor<'s> {
             name: class.name.id.to_string(),
             span: self.span(class.name.range),
             bases,
+            decorators: self.decorators(&class.decorator_list),
+            body: self.span(TextRange::new(class.name.range.start(), class.range.end())),
             ..ClassFact::default()
         };
         let mut class_scope = Scope::default();
@@ -405,12 +415,63 @@ impl<'s> Extractor<'s> {
                 }
                 Stmt::FunctionDef(func) => {
                     fact.methods.push(func.name.id.to_string());
+                    if !func.decorator_list.is_empty() {
+                        let decorators = self.decorators(&func.decorator_list);
+                        fact.method_decorators
+                            .push((func.name.id.to_string(), decorators));
+                    }
                     collect_self_assigns(&func.body, &mut fact.self_attrs);
                 }
                 _ => {}
             }
         }
         fact
+    }
+
+    fn decorators(&self, list: &[ast::Decorator]) -> Vec<Value> {
+        list.iter()
+            .map(|d| self.fold(&d.expression, None, 0))
+            .collect()
+    }
+
+    /// A module-level name bound to an object built here (`router = DefaultRouter()`).
+    fn module_object(&self, expr: &Expr, scope: Option<&Scope<'_>>) -> Option<String> {
+        let Expr::Name(name) = expr else { return None };
+        let local = scope.is_some_and(|s| s.locals.contains_key(name.id.as_str()));
+        let object = matches!(
+            self.facts.constants.get(name.id.as_str()),
+            Some(Value::Call { .. })
+        );
+        (!local && object).then(|| name.id.to_string())
+    }
+
+    /// Record `X.register(...)`-style module-level calls (see [`ModuleCall`]).
+    fn module_call(&mut self, expr: &Expr) {
+        let Expr::Call(call) = expr else { return };
+        let Expr::Attribute(attr) = &*call.func else {
+            return;
+        };
+        let method = attr.attr.id.to_string();
+        let receiver = match self.module_object(&attr.value, None) {
+            Some(name) => Value::Ref {
+                module: self.module.clone(),
+                path: vec![name],
+            },
+            None if method == "register" || method == "unregister" => {
+                self.fold(&attr.value, None, 0)
+            }
+            None => return,
+        };
+        let Value::Call { args, kwargs, .. } = self.fold(expr, None, 0) else {
+            return;
+        };
+        self.facts.module_calls.push(ModuleCall {
+            receiver,
+            method,
+            args,
+            kwargs,
+            span: self.span(call.range()),
+        });
     }
 
     fn item(&self, expr: &Expr, value: Value) -> Item {
@@ -484,6 +545,14 @@ impl<'s> Extractor<'s> {
                     path.push(attr.attr.id.to_string());
                     Value::StarRef { modules, path }
                 }
+                // `router.urls` for a module-level object built here: keep what it names.
+                Value::Call { .. } => match self.module_object(&attr.value, scope) {
+                    Some(name) => Value::Ref {
+                        module: self.module.clone(),
+                        path: vec![name, attr.attr.id.to_string()],
+                    },
+                    None => Value::Unknown,
+                },
                 _ => Value::Unknown,
             },
             Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
@@ -526,6 +595,8 @@ impl<'s> Extractor<'s> {
             Expr::Call(call) => {
                 let func = match &*call.func {
                     Expr::Attribute(a) => a.attr.id.to_string(),
+                    // `permission_required("a.b")(view)`: the inner call is kept in `on`.
+                    Expr::Call(_) => "__call__".to_string(),
                     other => match dotted(other) {
                         Some(f) => f,
                         None => return Value::Unknown,
@@ -551,6 +622,7 @@ impl<'s> Extractor<'s> {
                 }
                 let on = match &*call.func {
                     Expr::Attribute(a) => Some(Box::new(self.fold(&a.value, scope, depth + 1))),
+                    inner @ Expr::Call(_) => Some(Box::new(self.fold(inner, scope, depth + 1))),
                     _ => None,
                 };
                 Value::Call {

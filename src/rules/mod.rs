@@ -20,6 +20,7 @@ mod djp016_string_passed_to_permission_m2m;
 mod djp017_permission_required_mixin_missing;
 mod djp020_guardian_mixed_content_type;
 mod djp021_drf_model_permission_missing;
+mod djp030_unused_permission;
 pub mod verdict;
 
 use crate::diagnostic::{Diagnostic, FileId, Span};
@@ -222,6 +223,14 @@ pub static RULES: &[Rule] = &[
         "DRF `DjangoModelPermissions` on a view whose model lacks a permission the map requires",
         None,
         djp021_drf_model_permission_missing,
+        true
+    ),
+    rule!(
+        "DJP030",
+        "unused-permission",
+        "A custom permission that no code, template or data migration references",
+        None,
+        djp030_unused_permission,
         true
     ),
 ];

@@ -123,6 +123,21 @@ impl<'a> Closure<'a> {
                 Work::Refs(f) => {
                     if !std::mem::replace(&mut self.walked_refs[f], true) {
                         if let Some((_, facts)) = facts {
+                            // Router and admin registrations (`djperm audit`).
+                            for call in &facts.module_calls {
+                                self.value(&call.receiver, false);
+                                for a in &call.args {
+                                    self.item(a);
+                                }
+                                for (_, a) in &call.kwargs {
+                                    self.item(a);
+                                }
+                            }
+                            for f in &facts.functions {
+                                for d in &f.decorators {
+                                    self.value(d, false);
+                                }
+                            }
                             self.walk_refs(facts);
                         }
                     }

@@ -58,6 +58,8 @@ const ANCHORS: &[&str] = &[
     "get_objects_for_",
     // routed class-based views (DJP012, DJP017)
     ".as_view(",
+    // URL configurations and routers outside urls.py (`djperm audit`)
+    "urlpatterns",
     // settings and app configs (also named by strings, not only by imports)
     "INSTALLED_APPS",
     "MIGRATION_MODULES",
@@ -108,13 +110,15 @@ pub fn path_needed(path: &str) -> bool {
         Some(i) => (&path[..i], &path[i + 1..]),
         None => ("", path),
     };
-    if matches!(name, "models.py" | "apps.py" | "manage.py" | "rules.py")
-        || name.starts_with("settings")
+    if matches!(
+        name,
+        "models.py" | "apps.py" | "manage.py" | "rules.py" | "urls.py" | "admin.py"
+    ) || name.starts_with("settings")
     {
         return true;
     }
     dirs.split('/')
-        .any(|d| matches!(d, "models" | "migrations" | "settings"))
+        .any(|d| matches!(d, "models" | "migrations" | "settings" | "urls"))
 }
 
 /// Files whose bytes hold a trigger token or a permission-shaped string literal.
@@ -142,6 +146,7 @@ fn bytes_need(text: &[u8]) -> Need {
                 !before.is_some_and(is_ident) && matches!(after, Some(b'.' | b'('))
             }
             "get_objects_for_" | ".as_view(" => true,
+            "urlpatterns" => return Need::Definitions,
             // Settings and app configs.
             _ => return Need::Definitions,
         };
