@@ -5,6 +5,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod facts;
+pub mod fix;
 pub mod index;
 pub mod locator;
 pub mod output;
@@ -77,7 +78,7 @@ pub struct Analysis {
 
 /// Analyse a snapshot: facts → index → rules → selection and suppression.
 pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> Analysis {
-    let ws = Workspace::build(snapshot);
+    let ws = with_big_stacks(|| Workspace::build(snapshot));
     let index = Index::build(&ws, config);
     let diagnostics = {
         let ctx = rules::Context::new(&ws, &index);
@@ -102,6 +103,16 @@ pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> An
         ws,
         index,
         diagnostics,
+    }
+}
+
+/// Run `f` on a rayon pool whose threads have deep stacks: the parser and the AST's drop recurse
+/// once per nesting level, and generated code nests thousands deep.
+pub fn with_big_stacks<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    const STACK: usize = 512 * 1024 * 1024; // reserved, not committed
+    match rayon::ThreadPoolBuilder::new().stack_size(STACK).build() {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
     }
 }
 

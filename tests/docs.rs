@@ -102,7 +102,10 @@ fn every_rule_has_a_doc_in_the_template() {
         assert!(
             rule.name
                 .chars()
-                .all(|c| c.is_ascii_lowercase() || c == '-'),
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && rule.name.starts_with(|c: char| c.is_ascii_lowercase())
+                && !rule.name.ends_with('-')
+                && !rule.name.contains("--"),
             "{} is not kebab-case",
             rule.name
         );

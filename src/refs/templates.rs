@@ -137,6 +137,11 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
             let lit = &body[j + 1..close];
             let after = &body[close + 1..];
             let after_trim = after.trim_start();
+            // `"x" not in perms…` is the same lookup, negated.
+            let after_trim = match after_trim.strip_prefix("not") {
+                Some(r) if r.starts_with(char::is_whitespace) => r.trim_start(),
+                _ => after_trim,
+            };
             if let Some(rest) = after_trim.strip_prefix("in") {
                 let rest_trim = rest.trim_start();
                 if rest.len() != rest_trim.len() && rest_trim.starts_with("perms.") {

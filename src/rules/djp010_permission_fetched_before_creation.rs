@@ -26,6 +26,15 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if !in_migration || !facts.has_run_python || facts.calls_create_permissions {
             continue;
         }
+        // An earlier migration of the same run that called `create_permissions` made them.
+        let earlier_create = project_plan_before(ctx, r.file).iter().any(|f| {
+            ctx.ws.python[*f]
+                .as_ref()
+                .is_some_and(|x| x.calls_create_permissions)
+        });
+        if earlier_create {
+            continue;
+        }
         let Value::Str(codename) = &r.value.value else {
             continue;
         };
@@ -49,7 +58,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         // Created by a data migration (or anything but create_permissions): it may exist.
         if defs
             .iter()
-            .any(|d| !matches!(d.source, Source::Default | Source::Meta))
+            .any(|d| !matches!(d.source, Source::Default | Source::Meta | Source::Contrib))
         {
             continue;
         }
@@ -63,4 +72,18 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .with_note("Django creates default and Meta permissions in `post_migrate`, after all migrations: `get` raises `Permission.DoesNotExist`"),
         );
     }
+}
+
+/// Migration files applied before `file` in its app's fresh-database plan.
+fn project_plan_before(
+    ctx: &Context<'_>,
+    file: crate::diagnostic::FileId,
+) -> Vec<crate::diagnostic::FileId> {
+    let project = ctx.project(file);
+    for replay in project.state.values() {
+        if let Some(pos) = replay.plan.iter().position(|f| *f == file) {
+            return replay.plan[..pos].to_vec();
+        }
+    }
+    Vec::new()
 }

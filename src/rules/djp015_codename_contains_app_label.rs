@@ -42,8 +42,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let (label, codename) = text.split_once('.').unwrap_or_default();
-            // A declared dotted codename is valid as written.
-            if project.by_label.values().any(|m| m.contains_key(text)) {
+            // A declared dotted codename is valid as written; a prefix that is no label is not ours.
+            if project.by_label.values().any(|m| m.contains_key(text))
+                || !(project.has_label(label) || project.by_label.contains_key(label))
+            {
                 continue;
             }
             let mut d = Diagnostic::new(
@@ -51,9 +53,17 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 r.reference.call_span,
                 format!("`{where_}` compares bare codenames, but `{text}` includes the app label"),
             )
-            .with_note("No codename contains the app label: this matches nothing");
+            .with_note(format!(
+                "No codename contains the app label: `{text}` never matches"
+            ));
+            let has_label_filter = r
+                .reference
+                .lookup
+                .as_ref()
+                .is_some_and(|l| l.app_label.is_some());
             if r.reference.kind == RefKind::Lookup
                 && item.literal
+                && !has_label_filter
                 && r.reference
                     .lookup
                     .as_ref()

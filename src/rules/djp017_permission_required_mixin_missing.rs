@@ -18,7 +18,11 @@ fn walk(resolver: &Resolver<'_>, class: ClassRef<'_>, chain: &mut Chain, depth: 
         chain.unknown_external = true;
         return;
     }
-    if class.class.attrs.contains_key("permission_required")
+    if class
+        .class
+        .attrs
+        .get("permission_required")
+        .is_some_and(|i| i.value != crate::python::value::Value::None)
         || class
             .class
             .self_attrs

@@ -134,21 +134,33 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if full || has("Destroy") || methods.iter().any(|m| m == "delete") {
                 needed.push(("DELETE", "delete"));
             }
-            for (method, action) in needed {
-                let codename = format!("{action}_{}", model.model_name);
-                if project.is_known(label, &codename) {
-                    continue;
-                }
-                out.push(
-                    Diagnostic::new(
-                        by_code("DJP021"),
-                        entry.span,
-                        format!("`{}` requires `{label}.{codename}` for {method}, which `{}` does not have", class.name, model.object_name),
-                    )
-                    .with_help(format!("Add `\"{action}\"` to `{}.Meta.default_permissions` (and make a migration), or use a permission class with a `perms_map` that fits", model.object_name))
-                    .with_note(format!("{method} requests are 403 for every user except active superusers")),
-                );
+            let missing: Vec<(&str, &str, String)> = needed
+                .into_iter()
+                .map(|(method, action)| (method, action, format!("{action}_{}", model.model_name)))
+                .filter(|(_, _, codename)| !project.is_known(label, codename))
+                .collect();
+            if missing.is_empty() {
+                continue;
             }
+            let list: Vec<String> = missing
+                .iter()
+                .map(|(m, _, c)| format!("`{label}.{c}` ({m})"))
+                .collect();
+            let actions: Vec<String> = missing.iter().map(|(_, a, _)| format!("\"{a}\"")).collect();
+            let methods: Vec<&str> = missing.iter().map(|(m, _, _)| *m).collect();
+            out.push(
+                Diagnostic::new(
+                    by_code("DJP021"),
+                    entry.span,
+                    format!("`{}` requires {}, which `{}` does not have", class.name, list.join(", "), model.object_name),
+                )
+                .with_help(format!(
+                    "Add {} to `{}.Meta.default_permissions` (and make a migration), or use a permission class with a `perms_map` that fits",
+                    actions.join(", "),
+                    model.object_name
+                ))
+                .with_note(format!("{} requests are 403 for every user except active superusers", methods.join(", "))),
+            );
         }
     }
 }
