@@ -232,6 +232,9 @@ fn real_django_shows_each_premise() {
     assert_eq!(value(at("/DJP021/viewonly_post_superuser")), 201);
     assert_eq!(value(at("/DJP021/comment_post_with_add_comment")), 201);
 
+    // DJP030: a fresh DB has `blog.can_pin`, which no code, template or data migration checks.
+    assert_eq!(at("/DJP030/can_pin_rows").as_i64(), Some(1));
+
     // Every variant was run.
     let mut seen: Vec<String> = ["/DJP010", "/DJP011"]
         .iter()

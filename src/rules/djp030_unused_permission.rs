@@ -9,7 +9,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for project in &ctx.index.projects {
         for p in unused_custom(ctx, project) {
             let Some(span) = p.span else { continue };
-            let model = p.model.as_deref().unwrap_or("the model");
+            let model = match &p.model {
+                Some(m) => format!("`{}.{m}`", p.label),
+                None => "the model".to_string(),
+            };
             out.push(
                 Diagnostic::new(
                     by_code("DJP030"),
@@ -17,7 +20,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     format!("Custom permission `{}` is never checked", p.perm()),
                 )
                 .with_help(format!(
-                    "Check it where it matters, or remove it from `{model}`'s `Meta.permissions` and run `python manage.py makemigrations {}`",
+                    "Check it where it matters, or remove it from the `Meta.permissions` of {model} and run `python manage.py makemigrations {}`",
                     p.label
                 ))
                 .with_note(format!(

@@ -244,6 +244,13 @@ def observe_project():
         "comment_post_with_add_comment": post_as(clerk, "/djp021/comments/", {"post": post.pk, "body": "x"}),
     }
 
+    # DJP030: the row exists on a fresh DB (so it can be granted), yet nothing checks it.
+    out["DJP030"] = {
+        "can_pin_rows": Permission.objects.filter(
+            codename="can_pin", content_type__app_label="blog"
+        ).count(),
+    }
+
     out["DJP020"] = {
         "two_models": outcome(titles(services.editable_posts_and_comments)),
         "two_apps": outcome(titles(services.editable_posts_and_groups)),

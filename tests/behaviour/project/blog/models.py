@@ -12,6 +12,9 @@ class Comment(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE)
     body = models.TextField()
 
+    class Meta:
+        permissions = [("can_pin", "Can pin comments")]  # BUG DJP030: nothing checks it
+
 
 class ViewOnly(models.Model):
     name = models.CharField(max_length=100)

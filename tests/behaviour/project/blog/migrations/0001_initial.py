@@ -39,5 +39,8 @@ class Migration(migrations.Migration):
                 ('body', models.TextField()),
                 ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='blog.post')),
             ],
+            options={
+                'permissions': [('can_pin', 'Can pin comments')],  # added by hand for DJP030
+            },
         ),
     ]
