@@ -42,6 +42,11 @@ pub struct Unreadable {
     pub reason: String,
 }
 
+/// JSON fixtures (`loaddata`): `fixtures/` directories.
+fn is_fixture(rel: &str) -> bool {
+    rel.ends_with(".json") && (rel.starts_with("fixtures/") || rel.contains("/fixtures/"))
+}
+
 fn is_template(rel: &str) -> bool {
     (rel.ends_with(".html") || rel.ends_with(".txt") || rel.ends_with(".htm"))
         && (rel.starts_with("templates/") || rel.contains("/templates/"))
@@ -96,7 +101,7 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
                         Err("file name is not valid UTF-8".to_string()),
                     ),
                     Some(rel) => {
-                        if !(rel.ends_with(".py") || is_template(&rel))
+                        if !(rel.ends_with(".py") || is_template(&rel) || is_fixture(&rel))
                             || user_excludes.is_match(&rel)
                         {
                             return WalkState::Continue;

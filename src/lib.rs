@@ -129,6 +129,7 @@ fn suppressed(ws: &Workspace, d: &Diagnostic) -> bool {
     let noqa = match ws.snapshot.files[file].kind {
         FileKind::Python => ws.python[file].as_ref().map(|f| &f.noqa),
         FileKind::Template => ws.templates[file].as_ref().map(|f| &f.noqa),
+        FileKind::Fixture => None,
     };
     let Some(noqa) = noqa else { return false };
     let locator = Locator::new(ws.text(file));

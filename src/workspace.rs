@@ -23,6 +23,8 @@ use prefilter::Need;
 pub enum FileKind {
     Python,
     Template,
+    /// A JSON fixture (`loaddata`).
+    Fixture,
 }
 
 #[derive(Clone, Debug)]
@@ -51,6 +53,8 @@ impl Snapshot {
         let path: String = path.into();
         let kind = if path.ends_with(".py") || path.ends_with(".pyi") {
             FileKind::Python
+        } else if path.ends_with(".json") {
+            FileKind::Fixture
         } else {
             FileKind::Template
         };
@@ -180,7 +184,7 @@ impl Workspace {
             .files
             .par_iter()
             .map(|f| match (&f.kind, filter) {
-                (FileKind::Template, _) => Need::Skip,
+                (FileKind::Template | FileKind::Fixture, _) => Need::Skip,
                 (FileKind::Python, false) => Need::Definitions,
                 (FileKind::Python, true) => prefilter::python_need(&f.path, f.text.as_bytes()),
             })

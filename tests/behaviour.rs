@@ -224,6 +224,15 @@ fn real_django_shows_each_premise() {
         &serde_json::json!(["1"])
     );
 
+    // DJP022: loaddata resolves natural keys; a missing permission fails the whole fixture.
+    let (kind, message) = raised(at("/DJP022/typo_fixture")).expect("loaddata raises");
+    assert_eq!(kind, "DeserializationError");
+    assert!(
+        message.contains("Permission matching query does not exist"),
+        "{message}"
+    );
+    assert_eq!(raised(at("/DJP022/good_fixture")), None);
+
     // DJP021: DjangoModelPermissions needs `add_viewonly`, which ViewOnly never gets.
     assert_eq!(
         value(at("/DJP021/viewonly_post_with_all_its_permissions")),

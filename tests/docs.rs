@@ -64,6 +64,12 @@ fn examples(doc: &str) -> Vec<Example> {
 
 /// Split a block into files on `# file: path` lines (default: blog/views.py).
 fn files_of(example: &Example) -> Vec<(String, String)> {
+    if example.lang == "json" {
+        return vec![(
+            "blog/fixtures/example.json".to_string(),
+            example.body.clone(),
+        )];
+    }
     if example.lang == "htmldjango" {
         return vec![(
             "blog/templates/blog/example.html".to_string(),

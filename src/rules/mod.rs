@@ -20,6 +20,7 @@ mod djp016_string_passed_to_permission_m2m;
 mod djp017_permission_required_mixin_missing;
 mod djp020_guardian_mixed_content_type;
 mod djp021_drf_model_permission_missing;
+mod djp022_fixture_permission_natural_key;
 mod djp030_unused_permission;
 pub mod verdict;
 
@@ -223,6 +224,14 @@ pub static RULES: &[Rule] = &[
         "DRF `DjangoModelPermissions` on a view whose model lacks a permission the map requires",
         None,
         djp021_drf_model_permission_missing,
+        true
+    ),
+    rule!(
+        "DJP022",
+        "fixture-permission-natural-key",
+        "A JSON fixture granting a permission, by natural key, that a fresh database does not have",
+        None,
+        djp022_fixture_permission_natural_key,
         true
     ),
     rule!(

@@ -216,6 +216,11 @@ def observe_project():
 
         return run
 
+    out["DJP022"] = {
+        "typo_fixture": outcome(lambda: quiet_command("loaddata", "editors")),
+        "good_fixture": outcome(lambda: quiet_command("loaddata", "publishers")),
+    }
+
     out["DJP016"] = {
         "add_str": outcome(has_publish_after(services.grant_publish)),
         "add_object": outcome(has_publish_after(services.grant_publish_object)),

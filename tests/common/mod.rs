@@ -75,7 +75,7 @@ pub fn markers(root: &Path) -> BTreeMap<(String, usize, String), Marker> {
             }
             if !matches!(
                 path.extension().and_then(|e| e.to_str()),
-                Some("py" | "html")
+                Some("py" | "html" | "json")
             ) {
                 continue;
             }
