@@ -10,6 +10,7 @@ pub mod output;
 pub mod python;
 pub mod refs;
 pub mod rules;
+pub mod server;
 pub mod workspace;
 
 use globset::{Glob, GlobMatcher};

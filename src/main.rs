@@ -29,6 +29,8 @@ enum Command {
     Permissions(PermissionsArgs),
     /// Show the documentation of a rule (`djperm rule DJP002`) or list them all (`--all`).
     Rule(RuleArgs),
+    /// Run the language server over stdio (for editors).
+    Server,
 }
 
 #[derive(clap::Args)]
@@ -89,6 +91,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Permissions(args) => permissions(args),
         Command::Rule(args) => rule(args),
+        Command::Server => Ok(djperm::server::run()),
     };
     match result {
         Ok(code) => code,
