@@ -1,6 +1,7 @@
 //! Completion of permission strings inside `has_perm("…")`, `has_perms(["…"])`,
 //! `permission_required("…")`, `permission_required = "…"` (or a list of them) and
-//! `{% if perms.… %}`: the permissions of the project, app label first, source as detail.
+//! `{% if perms.… %}`: the permissions of the project as `app_label.codename`, the file's own app
+//! first, with where each comes from as detail.
 
 use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionItemTextEdit, CompletionList, TextEdit,
@@ -161,8 +162,20 @@ fn detail(p: &crate::index::PermissionDef) -> String {
     format!("{source}{model}")
 }
 
+/// The label of the app whose directory holds `rel` (the deepest one).
+fn app_label_of<'a>(project: &'a Project, rel: &str) -> Option<&'a str> {
+    project
+        .apps
+        .iter()
+        .filter_map(|a| a.dir.as_deref().map(|d| (d, a.label.as_str())))
+        .filter(|(d, _)| d.is_empty() || rel.starts_with(&format!("{d}/")))
+        .max_by_key(|(d, _)| d.len())
+        .map(|(_, l)| l)
+}
+
 pub fn complete(
     project: &Project,
+    rel: &str,
     text: &str,
     offset: usize,
     is_template: bool,
@@ -182,6 +195,8 @@ pub fn complete(
         (&a.label, &a.codename, !a.in_database).cmp(&(&b.label, &b.codename, !b.in_database))
     });
     perms.dedup_by(|a, b| a.label == b.label && a.codename == b.codename);
+    // The file's own app first, then every other label.
+    let own = app_label_of(project, rel);
     let items = perms
         .into_iter()
         .filter(|p| {
@@ -192,11 +207,12 @@ pub fn complete(
         })
         .map(|p| {
             let label = p.perm();
+            let rank = if Some(p.label.as_str()) == own { 0 } else { 1 };
             CompletionItem {
                 label: label.clone(),
                 kind: Some(CompletionItemKind::Value),
                 detail: Some(detail(p)),
-                sort_text: Some(label.clone()),
+                sort_text: Some(format!("{rank}{label}")),
                 filter_text: Some(label.clone()),
                 text_edit: Some(CompletionItemTextEdit::TextEdit(TextEdit {
                     range,
@@ -205,7 +221,9 @@ pub fn complete(
                 ..CompletionItem::default()
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut items = items;
+    items.sort_by(|a, b| a.sort_text.cmp(&b.sort_text));
     Some(CompletionList {
         is_incomplete: false,
         items,

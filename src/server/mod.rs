@@ -581,7 +581,7 @@ impl Server {
             Ok(Err(e)) => eprintln!("djperm server: {method}: {e}"),
             Err(panic) => eprintln!(
                 "djperm server: panic in {method} (a bug in djperm): {}",
-                panic_message(&panic)
+                panic_message(panic.as_ref())
             ),
         }
     }
@@ -798,7 +798,7 @@ impl Server {
             Ok(Ok(value)) => Response::new_ok(id, value),
             Ok(Err((code, message))) => Response::new_err(id, code as i32, message),
             Err(panic) => {
-                let message = panic_message(&panic);
+                let message = panic_message(panic.as_ref());
                 eprintln!("djperm server: panic in {method} (a bug in djperm): {message}");
                 Response::new_err(
                     id,
@@ -919,7 +919,8 @@ impl Server {
         };
         let offset = LineIndex::new(&doc.text).offset(pos.position, self.enc);
         let project = fa.analysis.index.project_for(rel);
-        let list = completion::complete(project, &doc.text, offset, doc.is_template(), self.enc);
+        let list =
+            completion::complete(project, rel, &doc.text, offset, doc.is_template(), self.enc);
         Ok(serde_json::to_value(list).unwrap_or_default())
     }
 

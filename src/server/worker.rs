@@ -244,7 +244,7 @@ pub fn spawn() -> (Sender<Job>, Receiver<Outcome>) {
                         Outcome::Failed {
                             folder,
                             generation,
-                            message: super::panic_message(&panic),
+                            message: super::panic_message(panic.as_ref()),
                         }
                     }
                 };
