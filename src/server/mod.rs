@@ -604,6 +604,9 @@ impl Server {
                 if let Some((folder, rel)) = place {
                     if worker::is_source(&rel) {
                         self.touch(folder);
+                    } else {
+                        // A folder made for this document still gets its first analysis.
+                        self.schedule(folder);
                     }
                 }
             }
@@ -772,7 +775,8 @@ impl Server {
             let uri = req.params["textDocument"]["uri"]
                 .as_str()
                 .unwrap_or_default();
-            if let Some(Some((folder, _))) = self.docs.get(uri).map(|d| d.place.clone()) {
+            let place = self.docs.get(uri).and_then(|d| d.place.clone());
+            if let Some((folder, _)) = place.filter(|(_, rel)| worker::is_source(rel)) {
                 let f = &self.folders[folder];
                 let needs = match req.method.as_str() {
                     // Completion needs the index, not the latest text.
