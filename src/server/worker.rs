@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -58,8 +58,9 @@ pub struct FolderAnalysis {
     pub files: FxHashMap<String, FileId>,
     /// Relative path → the buffer version that was analysed (open documents only).
     pub versions: FxHashMap<String, i32>,
-    /// Per file: the permission strings of its references.
-    pub sites: Vec<Vec<Site>>,
+    /// Per file: the permission strings of its references (for hover and definition; computed
+    /// once, after the diagnostics went out).
+    sites: OnceLock<Vec<Vec<Site>>>,
     pub config_error: Option<String>,
     pub elapsed: Duration,
 }
@@ -69,9 +70,13 @@ impl FolderAnalysis {
         self.files.get(rel).copied()
     }
 
+    pub fn sites(&self) -> &[Vec<Site>] {
+        self.sites.get_or_init(|| compute_sites(&self.analysis))
+    }
+
     pub fn site_at(&self, file: FileId, offset: usize) -> Option<&Site> {
         let offset = offset as u32;
-        self.sites
+        self.sites()
             .get(file)?
             .iter()
             .filter(|s| s.span.start <= offset && offset <= s.span.end)
@@ -195,32 +200,38 @@ fn run_job(disks: &mut FxHashMap<usize, Disk>, job: Job) -> FolderAnalysis {
         .enumerate()
         .map(|(i, f)| (f.path.clone(), i))
         .collect();
-    let mut sites: Vec<Vec<Site>> = (0..files.len()).map(|_| Vec::new()).collect();
-    {
-        let mut ctx = crate::rules::Context::new(&analysis.ws, &analysis.index);
-        let verdicts = std::mem::take(&mut ctx.verdicts);
-        for (i, s, verdict) in verdicts {
-            let kind = ctx.refs[i].reference.kind;
-            if let Some(list) = sites.get_mut(s.span.file) {
-                list.push(Site {
-                    span: s.span,
-                    text: s.text,
-                    kind,
-                    verdict,
-                });
-            }
-        }
-    }
+    let analysed = start.elapsed();
     FolderAnalysis {
         folder: job.folder,
         generation: job.generation,
         analysis,
         files,
         versions,
-        sites,
+        sites: OnceLock::new(),
         config_error: disk.config_error.clone(),
-        elapsed: start.elapsed(),
+        elapsed: analysed,
     }
+}
+
+/// Every permission string of every reference with its verdict, by file.
+fn compute_sites(analysis: &Analysis) -> Vec<Vec<Site>> {
+    let mut sites: Vec<Vec<Site>> = (0..analysis.ws.snapshot.files.len())
+        .map(|_| Vec::new())
+        .collect();
+    let mut ctx = crate::rules::Context::new(&analysis.ws, &analysis.index);
+    let verdicts = std::mem::take(&mut ctx.verdicts);
+    for (i, s, verdict) in verdicts {
+        let kind = ctx.refs[i].reference.kind;
+        if let Some(list) = sites.get_mut(s.span.file) {
+            list.push(Site {
+                span: s.span,
+                text: s.text,
+                kind,
+                verdict,
+            });
+        }
+    }
+    sites
 }
 
 /// Start the analysis thread: jobs in, outcomes out. A panic in one analysis is reported as
@@ -228,6 +239,20 @@ fn run_job(disks: &mut FxHashMap<usize, Disk>, job: Job) -> FolderAnalysis {
 pub fn spawn() -> (Sender<Job>, Receiver<Outcome>) {
     let (job_tx, job_rx) = crossbeam_channel::unbounded::<Job>();
     let (out_tx, out_rx) = crossbeam_channel::unbounded::<Outcome>();
+    // Off the analysis thread, prepare what hover and definition read for the latest analysis
+    // (a request that comes first computes it itself; `OnceLock` makes the other wait).
+    let (sites_tx, sites_rx) = crossbeam_channel::unbounded::<Arc<FolderAnalysis>>();
+    std::thread::Builder::new()
+        .name("djperm-sites".into())
+        .spawn(move || {
+            while let Ok(mut fa) = sites_rx.recv() {
+                while let Ok(newer) = sites_rx.try_recv() {
+                    fa = newer;
+                }
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fa.sites().len()));
+            }
+        })
+        .expect("spawn the sites thread");
     std::thread::Builder::new()
         .name("djperm-analysis".into())
         .spawn(move || {
@@ -237,8 +262,13 @@ pub fn spawn() -> (Sender<Job>, Receiver<Outcome>) {
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     run_job(&mut disks, job)
                 }));
+                let mut done = None;
                 let outcome = match result {
-                    Ok(done) => Outcome::Done(Arc::new(done)),
+                    Ok(fa) => {
+                        let fa = Arc::new(fa);
+                        done = Some(fa.clone());
+                        Outcome::Done(fa)
+                    }
                     Err(panic) => {
                         disks.remove(&folder);
                         Outcome::Failed {
@@ -250,6 +280,9 @@ pub fn spawn() -> (Sender<Job>, Receiver<Outcome>) {
                 };
                 if out_tx.send(outcome).is_err() {
                     break;
+                }
+                if let Some(fa) = done {
+                    let _ = sites_tx.send(fa);
                 }
             }
         })
