@@ -197,6 +197,9 @@ struct Server {
 
 type HandlerResult = Result<Value, (ErrorCode, String)>;
 
+/// An analysis that matches an open document's text, and the document's file in it.
+type Fresh = (Arc<FolderAnalysis>, usize);
+
 /// Run the server on a connection (stdio, or `Connection::memory()` in tests). Returns whether
 /// `shutdown` came before `exit`.
 pub fn run_connection(connection: Connection, options: Options) -> Result<bool, String> {
@@ -263,11 +266,16 @@ fn params<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, (ErrorCode,
     serde_json::from_value(value).map_err(|e| (ErrorCode::InvalidParams, e.to_string()))
 }
 
-/// The nearest ancestor that looks like a project root (as `djperm check` picks it).
+/// The nearest ancestor that looks like a project root (as `djperm check` picks it); never the
+/// home directory or `/`, which would mean reading everything below them.
 fn project_root_of(file: &Path) -> PathBuf {
     let start = file.parent().unwrap_or(file);
+    let home = std::env::var_os("HOME").map(PathBuf::from);
     let mut dir = Some(start);
     while let Some(d) = dir {
+        if d.parent().is_none() || home.as_deref() == Some(d) {
+            break;
+        }
         if ["manage.py", "djperm.toml", "pyproject.toml", ".git"]
             .iter()
             .any(|n| d.join(n).exists())
@@ -759,6 +767,13 @@ impl Server {
         }
         if req.method == "shutdown" {
             self.shutdown = true;
+            for (_, pending) in std::mem::take(&mut self.pending) {
+                self.respond(Response::new_err(
+                    pending.id,
+                    ErrorCode::RequestCanceled as i32,
+                    "the server is shutting down".into(),
+                ));
+            }
             self.respond(Response::new_ok(req.id, ()));
             return;
         }
@@ -830,7 +845,7 @@ impl Server {
     }
 
     /// An open document, its folder's analysis (when it matches the document) and file.
-    fn analysed(&self, uri: &str) -> Option<(&Document, Option<(Arc<FolderAnalysis>, usize)>)> {
+    fn analysed(&self, uri: &str) -> Option<(&Document, Option<Fresh>)> {
         let doc = self.docs.get(uri)?;
         let fresh = doc.place.as_ref().and_then(|(folder, rel)| {
             let fa = self.folders[*folder].analysis.clone()?;
