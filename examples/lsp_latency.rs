@@ -176,6 +176,26 @@ fn main() {
         bytes / 1024
     );
     report("analyze() of the whole project (no server)", direct);
+    // Where that time goes: per-file facts (what an incremental server would cache), the index,
+    // the rules.
+    let (mut facts, mut index, mut rules) = (Vec::new(), Vec::new(), Vec::new());
+    let config = djperm::config::Config::default();
+    for _ in 0..10 {
+        let s = snapshot.clone();
+        let t = Instant::now();
+        let ws = djperm::workspace::Workspace::build(s);
+        facts.push(t.elapsed());
+        let t = Instant::now();
+        let idx = djperm::index::Index::build(&ws, &config);
+        index.push(t.elapsed());
+        let t = Instant::now();
+        let ctx = djperm::rules::Context::new(&ws, &idx);
+        std::hint::black_box(djperm::rules::run_all(&ctx).len());
+        rules.push(t.elapsed());
+    }
+    report("  of which: parse + per-file facts", facts);
+    report("  of which: index (merge, migration replay)", index);
+    report("  of which: rules", rules);
 
     let (server_conn, conn) = Connection::memory();
     let server =

@@ -8,7 +8,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 command -v nvim >/dev/null || { echo "nvim_test: nvim is not installed (apt-get install neovim)" >&2; exit 1; }
 if [[ -z "${DJPERM_BIN:-}" ]]; then
-  (cd "$repo" && cargo build --quiet --bin djperm)
+  (cd "$repo" && cargo build --quiet --locked --bin djperm)
   DJPERM_BIN="${CARGO_TARGET_DIR:-$repo/target}/debug/djperm"
 fi
 work="$(mktemp -d)"
