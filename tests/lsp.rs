@@ -1154,3 +1154,21 @@ fn stdio_skips_malformed_messages() {
         "{stderr}"
     );
 }
+
+/// Several apps define `can_export`: the core's display-only fix becomes one quick fix per
+/// candidate label, for the user to pick.
+#[test]
+fn one_quick_fix_per_candidate() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&common::fixtures().join("rules_positive"), dir.path());
+    let (mut client, _) = Client::start_in(dir, Setup::default());
+    client.open("blog/views.py");
+    let mut diags = client.diagnostics("blog/views.py");
+    diags["diagnostics"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|d| d["range"]["start"]["line"] == 25);
+    let actions = code_actions(&mut client, "blog/views.py", &diags, Some(&["quickfix"]));
+    snapshot("code_actions_candidates", &summary(&client, &actions));
+    client.shutdown();
+}

@@ -1,5 +1,6 @@
-//! Code actions: one quick fix per fix a diagnostic carries, "Disable DJP00N for this line",
-//! and `source.fixAll.djperm` (safe fixes only).
+//! Code actions: one quick fix per candidate fix of a diagnostic (a display-only fix with
+//! several candidates becomes one unsafe quick fix each), "Disable DJP00N for this line", and
+//! `source.fixAll.djperm` (safe fixes only).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use super::diagnostics::{code_of, convert, Data, FixData};
 use super::text::{Encoding, LineIndex};
 use super::worker::FolderAnalysis;
 use crate::diagnostic::{Applicability, FileId};
+use crate::rules::verdict::Verdict;
 
 pub const FIX_ALL: &str = "source.fixAll.djperm";
 
@@ -76,6 +78,58 @@ fn fix_of(target: &Target<'_>, d: &LspDiagnostic) -> Option<FixData> {
         .and_then(|c| c.data)
         .and_then(|v| serde_json::from_value::<Data>(v).ok())
         .and_then(|d| d.fix)
+}
+
+/// The candidates of a display-only fix (several apps define the codename, several near
+/// misses): from the verdict on the permission string the diagnostic is about.
+fn candidates(target: &Target<'_>, d: &LspDiagnostic) -> Vec<String> {
+    let Some((fa, file)) = target.fresh else {
+        return Vec::new();
+    };
+    let offset = LineIndex::new(fa.analysis.ws.text(file)).offset(d.range.start, target.enc);
+    let Some(site) = fa.site_at(file, offset) else {
+        return Vec::new();
+    };
+    match &site.verdict {
+        Verdict::MissingLabel { candidates } => candidates
+            .iter()
+            .map(|l| format!("{l}.{}", site.text))
+            .collect(),
+        Verdict::Unknown { suggestions, .. } => suggestions.clone(),
+        _ => Vec::new(),
+    }
+}
+
+fn quick_fixes(target: &Target<'_>, d: &LspDiagnostic, fix: FixData) -> Vec<CodeAction> {
+    if fix.applicability == "displayonly" && fix.edits.len() == 1 {
+        // No single right answer: one quick fix per candidate, for the user to pick.
+        let verb = if code_of(d) == Some("DJP001") {
+            "Add the app label:"
+        } else {
+            "Replace with"
+        };
+        let actions: Vec<CodeAction> = candidates(target, d)
+            .into_iter()
+            .map(|candidate| CodeAction {
+                title: format!("{verb} `{candidate}` (changes who is granted access)"),
+                kind: Some(CodeActionKind::QuickFix),
+                diagnostics: Some(vec![d.clone()]),
+                is_preferred: Some(false),
+                edit: Some(workspace_edit(
+                    target.uri,
+                    vec![TextEdit {
+                        range: fix.edits[0].range,
+                        new_text: candidate,
+                    }],
+                )),
+                ..CodeAction::default()
+            })
+            .collect();
+        if !actions.is_empty() {
+            return actions;
+        }
+    }
+    quick_fix(target, d, fix).into_iter().collect()
 }
 
 fn quick_fix(target: &Target<'_>, d: &LspDiagnostic, fix: FixData) -> Option<CodeAction> {
@@ -257,7 +311,7 @@ pub fn code_actions(target: &Target<'_>, params: &CodeActionParams) -> Vec<CodeA
                 continue;
             }
             if let Some(fix) = fix_of(target, d) {
-                out.extend(quick_fix(target, d, fix));
+                out.extend(quick_fixes(target, d, fix));
             }
             let line = d.range.start.line;
             if code == "DJP000" || noqa_done.iter().any(|(l, c)| *l == line && c == code) {
