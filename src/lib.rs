@@ -66,7 +66,12 @@ pub struct Analysis {
 
 /// Analyse a snapshot: facts → index → rules → selection and suppression.
 pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> Analysis {
-    let ws = Workspace::build(snapshot);
+    analyze_workspace(Workspace::build(snapshot), config, selection)
+}
+
+/// [`analyze`] from a workspace whose per-file facts are already computed (the language server
+/// reuses the facts of unchanged files).
+pub fn analyze_workspace(ws: Workspace, config: &Config, selection: &Selection) -> Analysis {
     let index = Index::build(&ws, config);
     let diagnostics = {
         let ctx = rules::Context::new(&ws, &index);

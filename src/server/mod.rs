@@ -9,6 +9,7 @@
 mod actions;
 mod completion;
 mod diagnostics;
+mod incremental;
 mod navigate;
 mod settings;
 pub mod text;
@@ -492,9 +493,10 @@ impl Server {
                 let i = fa.folder;
                 if std::env::var_os("DJPERM_LOG").is_some() {
                     eprintln!(
-                        "djperm server: analysed {} ({} files) in {:.1} ms",
+                        "djperm server: analysed {} ({} files, {} parsed) in {:.1} ms",
                         self.folders[i].root.display(),
                         fa.files.len(),
+                        fa.parsed,
                         fa.elapsed.as_secs_f64() * 1000.0
                     );
                 }
