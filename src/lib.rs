@@ -12,6 +12,7 @@ pub mod output;
 pub mod python;
 pub mod refs;
 pub mod rules;
+pub mod server;
 pub mod workspace;
 
 use globset::{Glob, GlobMatcher};
@@ -80,6 +81,12 @@ pub struct Analysis {
 pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> Analysis {
     let settings = config.settings.clone();
     let ws = with_big_stacks(|| Workspace::build_with(snapshot, settings.as_slice()));
+    analyze_workspace(ws, config, selection)
+}
+
+/// [`analyze`] from a workspace whose per-file facts are already computed (the language server
+/// reuses the facts of unchanged files).
+pub fn analyze_workspace(ws: Workspace, config: &Config, selection: &Selection) -> Analysis {
     let timer = Timer::start();
     let index = Index::build(&ws, config);
     timer.report("index", format_args!("{} projects", index.projects.len()));

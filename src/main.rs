@@ -34,6 +34,8 @@ enum Command {
     Rule(RuleArgs),
     /// Who can reach what: every route with its guards, and every permission with its checks.
     Audit(djperm::audit::AuditArgs),
+    /// Run the language server over stdio (for editors).
+    Server,
 }
 
 #[derive(clap::Args)]
@@ -143,6 +145,7 @@ fn main() -> ExitCode {
         Command::Permissions(args) => permissions(args),
         Command::Rule(args) => rule(args),
         Command::Audit(args) => djperm::audit::cli(args),
+        Command::Server => Ok(djperm::server::run()),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,154 @@
+//! Client settings (`initializationOptions`, `workspace/didChangeConfiguration`) and how they
+//! combine with the project's config file: like the command line, `select` and `settings`
+//! replace, the lists extend.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::config::Config;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClientSettings {
+    pub select: Option<Vec<String>>,
+    pub extend_select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub exclude: Vec<String>,
+    pub extra_permissions: Vec<String>,
+    pub custom_actions: Vec<String>,
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    pub settings: Option<String>,
+}
+
+fn get<'a>(obj: &'a serde_json::Map<String, Value>, kebab: &str) -> Option<&'a Value> {
+    let camel: String = {
+        let mut out = String::new();
+        let mut up = false;
+        for c in kebab.chars() {
+            if c == '-' {
+                up = true;
+            } else if up {
+                out.extend(c.to_uppercase());
+                up = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    obj.get(kebab)
+        .or_else(|| obj.get(&camel))
+        .or_else(|| obj.get(&kebab.replace('-', "_")))
+        .filter(|v| !v.is_null())
+}
+
+/// A list of strings; a single string counts as a one-element list, a comma-separated string as
+/// several (as `--ignore A,B`).
+fn strings(v: &Value) -> Option<Vec<String>> {
+    match v {
+        Value::String(s) => Some(
+            s.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ),
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+impl ClientSettings {
+    /// Read settings from `{"djperm": {...}}` or `{...}`; unknown keys and wrong types are
+    /// ignored (an editor's settings UI is not the place to fail a server).
+    pub fn from_json(value: &Value) -> ClientSettings {
+        let obj = match value.get("djperm") {
+            Some(Value::Object(o)) => o,
+            _ => match value {
+                Value::Object(o) => o,
+                _ => return ClientSettings::default(),
+            },
+        };
+        let list = |key: &str| get(obj, key).and_then(strings).unwrap_or_default();
+        let select = get(obj, "select")
+            .and_then(strings)
+            .filter(|s| !s.is_empty());
+        let per_file_ignores = match get(obj, "per-file-ignores") {
+            Some(Value::Object(m)) => m
+                .iter()
+                .filter_map(|(k, v)| strings(v).map(|codes| (k.clone(), codes)))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        ClientSettings {
+            select,
+            extend_select: list("extend-select"),
+            ignore: list("ignore"),
+            exclude: list("exclude"),
+            extra_permissions: list("extra-permissions"),
+            custom_actions: list("custom-actions"),
+            per_file_ignores,
+            settings: get(obj, "settings")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+        }
+    }
+
+    /// The file config with these settings on top.
+    pub fn apply(&self, file: &Config) -> Config {
+        let mut config = file.clone();
+        if let Some(select) = &self.select {
+            config.select = Some(select.clone());
+        }
+        config
+            .extend_select
+            .extend(self.extend_select.iter().cloned());
+        config.ignore.extend(self.ignore.iter().cloned());
+        config.exclude.extend(self.exclude.iter().cloned());
+        config
+            .extra_permissions
+            .extend(self.extra_permissions.iter().cloned());
+        config
+            .custom_actions
+            .extend(self.custom_actions.iter().cloned());
+        for (glob, codes) in &self.per_file_ignores {
+            config
+                .per_file_ignores
+                .entry(glob.clone())
+                .or_default()
+                .extend(codes.iter().cloned());
+        }
+        if self.settings.is_some() {
+            config.settings = self.settings.clone();
+        }
+        config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_spellings_and_nesting() {
+        let a = ClientSettings::from_json(&serde_json::json!({
+            "djperm": {"extraPermissions": ["x.y"], "ignore": "DJP005,DJP004", "select": []}
+        }));
+        let b = ClientSettings::from_json(&serde_json::json!({
+            "extra-permissions": ["x.y"], "ignore": ["DJP005", "DJP004"], "bogus": 1
+        }));
+        assert_eq!(a, b);
+        assert_eq!(a.select, None);
+        let config = a.apply(&Config {
+            ignore: vec!["DJP001".into()],
+            ..Config::default()
+        });
+        assert_eq!(config.ignore, ["DJP001", "DJP005", "DJP004"]);
+    }
+}

@@ -1,0 +1,304 @@
+//! The analysis thread. It owns the disk side of every workspace folder (read once, then kept
+//! current from watched-file and save events), overlays the open buffers it is handed, and runs
+//! the same `analyze` as the CLI. The main loop keeps at most one job per folder in flight, so a
+//! burst of edits costs one analysis of the latest text.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use globset::GlobSet;
+use rustc_hash::FxHashMap;
+
+use super::settings::ClientSettings;
+use crate::config::{self, Config};
+use crate::diagnostic::{FileId, Span};
+use crate::discover;
+use crate::facts::RefKind;
+use crate::rules::verdict::Verdict;
+use crate::workspace::Snapshot;
+use crate::{analyze_workspace, Analysis, Selection};
+
+/// An open buffer: unsaved text is the truth for its file.
+#[derive(Clone, Debug)]
+pub struct Overlay {
+    pub path: String,
+    pub text: String,
+    pub version: i32,
+}
+
+pub struct Job {
+    pub folder: usize,
+    pub root: PathBuf,
+    pub generation: u64,
+    pub overlays: Vec<Overlay>,
+    /// Relative paths changed on disk since the last job (re-read or dropped).
+    pub disk_changes: Vec<String>,
+    /// Re-read the whole tree and the config file.
+    pub reload: bool,
+    pub settings: ClientSettings,
+}
+
+/// A permission string at a reference, with what the rules decided about it.
+#[derive(Debug)]
+pub struct Site {
+    pub span: Span,
+    pub text: String,
+    pub kind: RefKind,
+    pub verdict: Verdict,
+}
+
+pub struct FolderAnalysis {
+    pub folder: usize,
+    pub generation: u64,
+    pub analysis: Analysis,
+    /// Relative path → file in the analysis.
+    pub files: FxHashMap<String, FileId>,
+    /// Relative path → the buffer version that was analysed (open documents only).
+    pub versions: FxHashMap<String, i32>,
+    /// Per file: the permission strings of its references (for hover and definition; computed
+    /// once, after the diagnostics went out).
+    sites: OnceLock<Vec<Vec<Site>>>,
+    pub config_error: Option<String>,
+    /// Files parsed for this analysis (the others' facts were reused).
+    pub parsed: usize,
+    pub elapsed: Duration,
+}
+
+impl FolderAnalysis {
+    pub fn file(&self, rel: &str) -> Option<FileId> {
+        self.files.get(rel).copied()
+    }
+
+    pub fn sites(&self) -> &[Vec<Site>] {
+        self.sites.get_or_init(|| compute_sites(&self.analysis))
+    }
+
+    pub fn site_at(&self, file: FileId, offset: usize) -> Option<&Site> {
+        let offset = offset as u32;
+        self.sites()
+            .get(file)?
+            .iter()
+            .filter(|s| s.span.start <= offset && offset <= s.span.end)
+            .min_by_key(|s| s.span.end - s.span.start)
+    }
+}
+
+pub enum Outcome {
+    Done(Arc<FolderAnalysis>),
+    Failed {
+        folder: usize,
+        generation: u64,
+        message: String,
+    },
+}
+
+#[derive(Default)]
+struct Disk {
+    files: BTreeMap<String, String>,
+    config: Config,
+    config_error: Option<String>,
+    excludes: Option<GlobSet>,
+}
+
+/// Whether djperm reads this relative path (as `discover::load` does).
+pub fn is_source(rel: &str) -> bool {
+    rel.ends_with(".py")
+        || ((rel.ends_with(".html") || rel.ends_with(".htm") || rel.ends_with(".txt"))
+            && (rel.starts_with("templates/") || rel.contains("/templates/")))
+}
+
+fn excluded(rel: &str, user: Option<&GlobSet>) -> bool {
+    let mut parts: Vec<&str> = rel.split('/').collect();
+    parts.pop();
+    parts.iter().any(|p| discover::DEFAULT_EXCLUDES.contains(p))
+        || user.is_some_and(|g| g.is_match(rel))
+}
+
+fn load(root: &Path, settings: &ClientSettings) -> Disk {
+    let (config, config_error) = match config::discover(root) {
+        Ok(found) => (found.map(|(_, c)| c).unwrap_or_default(), None),
+        Err(e) => (Config::default(), Some(e.to_string())),
+    };
+    let merged = settings.apply(&config);
+    let (snapshot, _) = discover::load(root, &merged.exclude);
+    Disk {
+        files: snapshot
+            .files
+            .into_iter()
+            .map(|f| (f.path, f.text))
+            .collect(),
+        config,
+        config_error,
+        excludes: Some(discover::excludes(&merged.exclude)),
+    }
+}
+
+fn refresh(disk: &mut Disk, root: &Path, rel: &str) {
+    let abs = root.join(rel);
+    match std::fs::read(&abs) {
+        Ok(bytes) if is_source(rel) && !excluded(rel, disk.excludes.as_ref()) => {
+            match String::from_utf8(bytes) {
+                Ok(text) => {
+                    disk.files.insert(rel.to_string(), text);
+                }
+                Err(_) => {
+                    disk.files.remove(rel);
+                }
+            }
+        }
+        _ => {
+            // Gone (or a directory that went away): drop it and everything under it.
+            disk.files.remove(rel);
+            let prefix = format!("{rel}/");
+            disk.files.retain(|k, _| !k.starts_with(&prefix));
+        }
+    }
+}
+
+fn run_job(
+    disks: &mut FxHashMap<usize, Disk>,
+    previous: Option<&FolderAnalysis>,
+    job: Job,
+) -> FolderAnalysis {
+    let start = Instant::now();
+    let needs_reload = job.reload
+        || !disks.contains_key(&job.folder)
+        || job
+            .disk_changes
+            .iter()
+            .any(|rel| job.root.join(rel).is_dir());
+    if needs_reload {
+        disks.insert(job.folder, load(&job.root, &job.settings));
+    }
+    let disk = disks.get_mut(&job.folder).expect("loaded above");
+    if !needs_reload {
+        for rel in &job.disk_changes {
+            refresh(disk, &job.root, rel);
+        }
+    }
+    let config = job.settings.apply(&disk.config);
+    let mut files: BTreeMap<&str, &str> = disk
+        .files
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let mut versions = FxHashMap::default();
+    for o in &job.overlays {
+        if is_source(&o.path) && !excluded(&o.path, disk.excludes.as_ref()) {
+            files.insert(&o.path, &o.text);
+            versions.insert(o.path.clone(), o.version);
+        }
+    }
+    let mut snapshot = Snapshot::new(job.root.clone());
+    for (path, text) in files {
+        snapshot.add(path, text);
+    }
+    let selection = Selection::from_config(&config);
+    let previous = previous.filter(|p| p.analysis.ws.snapshot.root == job.root);
+    let (ws, parsed) = super::incremental::build(snapshot, previous.map(|p| &p.analysis.ws));
+    let analysis = analyze_workspace(ws, &config, &selection);
+    let files: FxHashMap<String, FileId> = analysis
+        .ws
+        .snapshot
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path.clone(), i))
+        .collect();
+    let analysed = start.elapsed();
+    FolderAnalysis {
+        folder: job.folder,
+        generation: job.generation,
+        analysis,
+        files,
+        versions,
+        sites: OnceLock::new(),
+        config_error: disk.config_error.clone(),
+        parsed,
+        elapsed: analysed,
+    }
+}
+
+/// Every permission string of every reference with its verdict, by file.
+fn compute_sites(analysis: &Analysis) -> Vec<Vec<Site>> {
+    let mut sites: Vec<Vec<Site>> = (0..analysis.ws.snapshot.files.len())
+        .map(|_| Vec::new())
+        .collect();
+    let mut ctx = crate::rules::Context::new(&analysis.ws, &analysis.index);
+    let verdicts = std::mem::take(&mut ctx.verdicts);
+    for (i, s, verdict) in verdicts {
+        let kind = ctx.refs[i].reference.kind;
+        if let Some(list) = sites.get_mut(s.span.file) {
+            list.push(Site {
+                span: s.span,
+                text: s.text,
+                kind,
+                verdict,
+            });
+        }
+    }
+    sites
+}
+
+/// Start the analysis thread: jobs in, outcomes out. A panic in one analysis is reported as
+/// `Outcome::Failed` and the folder is re-read from disk next time.
+pub fn spawn() -> (Sender<Job>, Receiver<Outcome>) {
+    let (job_tx, job_rx) = crossbeam_channel::unbounded::<Job>();
+    let (out_tx, out_rx) = crossbeam_channel::unbounded::<Outcome>();
+    // Off the analysis thread, prepare what hover and definition read for the latest analysis
+    // (a request that comes first computes it itself; `OnceLock` makes the other wait).
+    let (sites_tx, sites_rx) = crossbeam_channel::unbounded::<Arc<FolderAnalysis>>();
+    std::thread::Builder::new()
+        .name("djperm-sites".into())
+        .spawn(move || {
+            while let Ok(mut fa) = sites_rx.recv() {
+                while let Ok(newer) = sites_rx.try_recv() {
+                    fa = newer;
+                }
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fa.sites().len()));
+            }
+        })
+        .expect("spawn the sites thread");
+    std::thread::Builder::new()
+        .name("djperm-analysis".into())
+        .spawn(move || {
+            let mut disks: FxHashMap<usize, Disk> = FxHashMap::default();
+            let mut last: FxHashMap<usize, Arc<FolderAnalysis>> = FxHashMap::default();
+            for job in job_rx {
+                let (folder, generation) = (job.folder, job.generation);
+                let previous = last.get(&folder).cloned();
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run_job(&mut disks, previous.as_deref(), job)
+                }));
+                let mut done = None;
+                let outcome = match result {
+                    Ok(fa) => {
+                        let fa = Arc::new(fa);
+                        last.insert(folder, fa.clone());
+                        done = Some(fa.clone());
+                        Outcome::Done(fa)
+                    }
+                    Err(panic) => {
+                        disks.remove(&folder);
+                        last.remove(&folder);
+                        Outcome::Failed {
+                            folder,
+                            generation,
+                            message: super::panic_message(panic.as_ref()),
+                        }
+                    }
+                };
+                if out_tx.send(outcome).is_err() {
+                    break;
+                }
+                if let Some(fa) = done {
+                    let _ = sites_tx.send(fa);
+                }
+            }
+        })
+        .expect("spawn the analysis thread");
+    (job_tx, out_rx)
+}
