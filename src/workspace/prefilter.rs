@@ -68,6 +68,42 @@ fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// Whether a token preceded by `before` starts a name there (`ahas_perm` is the async
+/// `has_perm`; the permission caches are `_perm_cache`, `_user_perm_cache`, …).
+fn token_starts(token: &str, before: &[u8]) -> bool {
+    if token == "_perm_cache" {
+        return true;
+    }
+    let async_variant = matches!(
+        token,
+        "has_perm"
+            | "has_module_perms"
+            | "get_all_permissions"
+            | "get_user_permissions"
+            | "get_group_permissions"
+    );
+    let before = match before.strip_suffix(b"a") {
+        Some(rest) if async_variant => rest,
+        _ => before,
+    };
+    !before.last().copied().is_some_and(is_ident)
+}
+
+/// Whether a token followed by `rest` ends there as the name the
+/// extractor compares (`add_perm(`, not `add_permissions`): `has_perms`, and guardian's
+/// `permission_required_or_403/404`, are the longer names allowed.
+fn token_ends(token: &str, rest: &[u8]) -> bool {
+    let rest = match token {
+        "has_perm" => rest.strip_prefix(b"s").unwrap_or(rest),
+        "permission_required" => rest
+            .strip_prefix(b"_or_403")
+            .or_else(|| rest.strip_prefix(b"_or_404"))
+            .unwrap_or(rest),
+        _ => rest,
+    };
+    !rest.first().copied().is_some_and(is_ident)
+}
+
 /// Why a Python file is parsed whatever its imports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Need {
@@ -119,7 +155,10 @@ fn bytes_need(text: &[u8]) -> Need {
                 let offset = t.find("perm").unwrap_or(0);
                 m.start()
                     .checked_sub(offset)
-                    .is_some_and(|s| text[s..].starts_with(t.as_bytes()))
+                    .filter(|s| text[*s..].starts_with(t.as_bytes()))
+                    .is_some_and(|s| {
+                        token_starts(t, &text[..s]) && token_ends(t, &text[s + t.len()..])
+                    })
             }),
             // `Permission.objects…` or `Permission(…)`: the whole word (not
             // `ProductPermissions`, `PermissionDenied`) before a `.` or a `(`.
@@ -218,6 +257,10 @@ mod tests {
     fn bytes() {
         for t in [
             "user.has_perm('x')",
+            "await user.ahas_perms(['x'])",
+            "@permission_required_or_403('a.b')",
+            "get_perms_map = perms_map",
+            "user.get_all_permissions()",
             "@permission_required('a.b')",
             "Permission.objects.filter(codename='x')",
             "auth.Permission.objects.get(codename='x')",
@@ -236,6 +279,11 @@ mod tests {
             "x: Permission = None",
             "x = ProductPermissions.MANAGE",
             "def permission_manage_products(): pass",
+            "self.add_permissions(x)",
+            "obj.set_permissions(x)",
+            "has_permission(request, view)",
+            "x.get_perms_map()",
+            "self.check_perms_map",
             "'blog.Post'",
             "'utf-8'",
             "'saleor.core.utils.send'",
