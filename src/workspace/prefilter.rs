@@ -53,6 +53,17 @@ const ANCHORS: &[&str] = &[
     "AppConfig",
 ];
 
+/// Each token with the offset of `perm` in it.
+fn perm_tokens() -> &'static [(&'static str, usize)] {
+    static TOKENS: OnceLock<Vec<(&'static str, usize)>> = OnceLock::new();
+    TOKENS.get_or_init(|| {
+        PERM_TOKENS
+            .iter()
+            .map(|t| (*t, t.find("perm").expect("every token holds `perm`")))
+            .collect()
+    })
+}
+
 fn anchors() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
     AC.get_or_init(|| {
@@ -151,8 +162,7 @@ fn bytes_need(text: &[u8]) -> Need {
     let mut need = Need::Skip;
     for m in anchors().find_iter(text) {
         let found = match ANCHORS[m.pattern().as_usize()] {
-            "perm" => PERM_TOKENS.iter().any(|t| {
-                let offset = t.find("perm").unwrap_or(0);
+            "perm" => perm_tokens().iter().any(|&(t, offset)| {
                 m.start()
                     .checked_sub(offset)
                     .filter(|s| text[*s..].starts_with(t.as_bytes()))
@@ -194,34 +204,40 @@ pub fn has_shaped_literal(text: &[u8]) -> bool {
     let mut at = 0;
     while let Some(rel) = memchr::memchr2(b'"', b'\'', &text[at..]) {
         let quote_pos = at + rel;
-        at = quote_pos + 1;
-        if shaped_at(text, quote_pos) {
-            return true;
+        let quote = text[quote_pos];
+        let start = quote_pos + 1;
+        let mut i = start;
+        while i < text.len() && is_ident(text[i]) {
+            i += 1;
         }
+        let label = &text[start..i];
+        if !label.is_empty() && !label[0].is_ascii_digit() && text.get(i) == Some(&b'.') {
+            let codename_start = i + 1;
+            let mut j = codename_start;
+            let mut underscore = false;
+            while j < text.len() && is_ident(text[j]) {
+                underscore |= text[j] == b'_';
+                j += 1;
+            }
+            if j > codename_start
+                && underscore
+                && !text[codename_start].is_ascii_digit()
+                && text.get(j) == Some(&quote)
+            {
+                return true;
+            }
+        }
+        // `"name"`: the quote that ends the word closes this literal, skip it. Not when the
+        // word may be a string prefix (`"a"r"blog.add_post"`): that quote may open one.
+        let closes = text.get(i) == Some(&quote)
+            && !label.is_empty()
+            && (label.len() > 2
+                || !label
+                    .iter()
+                    .all(|b| matches!(b.to_ascii_lowercase(), b'r' | b'u' | b'b' | b'f')));
+        at = if closes { i + 1 } else { start };
     }
     false
-}
-
-fn shaped_at(text: &[u8], quote_pos: usize) -> bool {
-    let quote = text[quote_pos];
-    let mut i = quote_pos + 1;
-    // label
-    let start = i;
-    while i < text.len() && is_ident(text[i]) {
-        i += 1;
-    }
-    if i == start || text[start].is_ascii_digit() || text.get(i) != Some(&b'.') {
-        return false;
-    }
-    i += 1;
-    // codename, with an underscore
-    let start = i;
-    let mut underscore = false;
-    while i < text.len() && is_ident(text[i]) {
-        underscore |= text[i] == b'_';
-        i += 1;
-    }
-    i > start && underscore && !text[start].is_ascii_digit() && text.get(i) == Some(&quote)
 }
 
 #[cfg(test)]
@@ -268,6 +284,8 @@ mod tests {
             "x = ('blog.add_post', 1)",
             "x = \"blog.can_publish\"",
             "'''auth.view_user'''",
+            "x = ('name', \"a\"r\"blog.add_post\")",
+            "f('name', 'blog.add_post')",
             "INSTALLED_APPS = []",
             "class C(AppConfig): pass",
         ] {
