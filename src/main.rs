@@ -201,7 +201,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     stdout
         .write_all(text.as_bytes())
         .map_err(|e| e.to_string())?;
-    if analysis.diagnostics.is_empty() || args.exit_zero {
+    let clean = analysis.diagnostics.is_empty();
+    // The process exits next: freeing every file's text and facts one by one is wasted time.
+    std::mem::forget(analysis);
+    if clean || args.exit_zero {
         Ok(ExitCode::SUCCESS)
     } else {
         Ok(ExitCode::from(1))
