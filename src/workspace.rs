@@ -221,10 +221,12 @@ impl Workspace {
         let mut waves = 0;
         loop {
             closure.run(&python);
-            let wave = std::mem::take(&mut closure.next);
+            let mut wave = std::mem::take(&mut closure.next);
             if wave.is_empty() {
                 break;
             }
+            // Largest first: the threads finish together.
+            wave.sort_unstable_by_key(|&id| std::cmp::Reverse(ws.snapshot.files[id].text.len()));
             waves += 1;
             let parsed: Vec<(FileId, FileFacts)> = wave
                 .par_iter()

@@ -66,6 +66,17 @@ const ANCHORS: &[&str] = &[
     "AppConfig",
 ];
 
+/// Each token with the offset of `perm` in it.
+fn perm_tokens() -> &'static [(&'static str, usize)] {
+    static TOKENS: OnceLock<Vec<(&'static str, usize)>> = OnceLock::new();
+    TOKENS.get_or_init(|| {
+        PERM_TOKENS
+            .iter()
+            .map(|t| (*t, t.find("perm").expect("every token holds `perm`")))
+            .collect()
+    })
+}
+
 fn anchors() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
     AC.get_or_init(|| {
@@ -79,6 +90,42 @@ fn anchors() -> &'static AhoCorasick {
 
 fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether a token preceded by `before` starts a name there (`ahas_perm` is the async
+/// `has_perm`; the permission caches are `_perm_cache`, `_user_perm_cache`, …).
+fn token_starts(token: &str, before: &[u8]) -> bool {
+    if token == "_perm_cache" {
+        return true;
+    }
+    let async_variant = matches!(
+        token,
+        "has_perm"
+            | "has_module_perms"
+            | "get_all_permissions"
+            | "get_user_permissions"
+            | "get_group_permissions"
+    );
+    let before = match before.strip_suffix(b"a") {
+        Some(rest) if async_variant => rest,
+        _ => before,
+    };
+    !before.last().copied().is_some_and(is_ident)
+}
+
+/// Whether a token followed by `rest` ends there as the name the
+/// extractor compares (`add_perm(`, not `add_permissions`): `has_perms`, and guardian's
+/// `permission_required_or_403/404`, are the longer names allowed.
+fn token_ends(token: &str, rest: &[u8]) -> bool {
+    let rest = match token {
+        "has_perm" => rest.strip_prefix(b"s").unwrap_or(rest),
+        "permission_required" => rest
+            .strip_prefix(b"_or_403")
+            .or_else(|| rest.strip_prefix(b"_or_404"))
+            .unwrap_or(rest),
+        _ => rest,
+    };
+    !rest.first().copied().is_some_and(is_ident)
 }
 
 /// Why a Python file is parsed whatever its imports.
@@ -130,11 +177,13 @@ fn bytes_need(text: &[u8]) -> Need {
     let mut need = Need::Skip;
     for m in anchors().find_iter(text) {
         let found = match ANCHORS[m.pattern().as_usize()] {
-            "perm" => PERM_TOKENS.iter().any(|t| {
-                let offset = t.find("perm").unwrap_or(0);
+            "perm" => perm_tokens().iter().any(|&(t, offset)| {
                 m.start()
                     .checked_sub(offset)
-                    .is_some_and(|s| text[s..].starts_with(t.as_bytes()))
+                    .filter(|s| text[*s..].starts_with(t.as_bytes()))
+                    .is_some_and(|s| {
+                        token_starts(t, &text[..s]) && token_ends(t, &text[s + t.len()..])
+                    })
             }),
             // `Permission.objects…` or `Permission(…)`: the whole word (not
             // `ProductPermissions`, `PermissionDenied`) before a `.` or a `(`.
@@ -171,34 +220,40 @@ pub fn has_shaped_literal(text: &[u8]) -> bool {
     let mut at = 0;
     while let Some(rel) = memchr::memchr2(b'"', b'\'', &text[at..]) {
         let quote_pos = at + rel;
-        at = quote_pos + 1;
-        if shaped_at(text, quote_pos) {
-            return true;
+        let quote = text[quote_pos];
+        let start = quote_pos + 1;
+        let mut i = start;
+        while i < text.len() && is_ident(text[i]) {
+            i += 1;
         }
+        let label = &text[start..i];
+        if !label.is_empty() && !label[0].is_ascii_digit() && text.get(i) == Some(&b'.') {
+            let codename_start = i + 1;
+            let mut j = codename_start;
+            let mut underscore = false;
+            while j < text.len() && is_ident(text[j]) {
+                underscore |= text[j] == b'_';
+                j += 1;
+            }
+            if j > codename_start
+                && underscore
+                && !text[codename_start].is_ascii_digit()
+                && text.get(j) == Some(&quote)
+            {
+                return true;
+            }
+        }
+        // `"name"`: the quote that ends the word closes this literal, skip it. Not when the
+        // word may be a string prefix (`"a"r"blog.add_post"`): that quote may open one.
+        let closes = text.get(i) == Some(&quote)
+            && !label.is_empty()
+            && (label.len() > 2
+                || !label
+                    .iter()
+                    .all(|b| matches!(b.to_ascii_lowercase(), b'r' | b'u' | b'b' | b'f')));
+        at = if closes { i + 1 } else { start };
     }
     false
-}
-
-fn shaped_at(text: &[u8], quote_pos: usize) -> bool {
-    let quote = text[quote_pos];
-    let mut i = quote_pos + 1;
-    // label
-    let start = i;
-    while i < text.len() && is_ident(text[i]) {
-        i += 1;
-    }
-    if i == start || text[start].is_ascii_digit() || text.get(i) != Some(&b'.') {
-        return false;
-    }
-    i += 1;
-    // codename, with an underscore
-    let start = i;
-    let mut underscore = false;
-    while i < text.len() && is_ident(text[i]) {
-        underscore |= text[i] == b'_';
-        i += 1;
-    }
-    i > start && underscore && !text[start].is_ascii_digit() && text.get(i) == Some(&quote)
 }
 
 #[cfg(test)]
@@ -234,6 +289,10 @@ mod tests {
     fn bytes() {
         for t in [
             "user.has_perm('x')",
+            "await user.ahas_perms(['x'])",
+            "@permission_required_or_403('a.b')",
+            "get_perms_map = perms_map",
+            "user.get_all_permissions()",
             "@permission_required('a.b')",
             "Permission.objects.filter(codename='x')",
             "auth.Permission.objects.get(codename='x')",
@@ -241,6 +300,8 @@ mod tests {
             "x = ('blog.add_post', 1)",
             "x = \"blog.can_publish\"",
             "'''auth.view_user'''",
+            "x = ('name', \"a\"r\"blog.add_post\")",
+            "f('name', 'blog.add_post')",
             "INSTALLED_APPS = []",
             "class C(AppConfig): pass",
         ] {
@@ -252,6 +313,11 @@ mod tests {
             "x: Permission = None",
             "x = ProductPermissions.MANAGE",
             "def permission_manage_products(): pass",
+            "self.add_permissions(x)",
+            "obj.set_permissions(x)",
+            "has_permission(request, view)",
+            "x.get_perms_map()",
+            "self.check_perms_map",
             "'blog.Post'",
             "'utf-8'",
             "'saleor.core.utils.send'",
