@@ -38,6 +38,7 @@ pub(super) struct Folder {
     pub(super) analysis: Option<Arc<FolderAnalysis>>,
     pub(super) failed_generation: Option<u64>,
     pub(super) shown_config_error: Option<String>,
+    pub(super) failing: bool,
 }
 
 impl Folder {
@@ -51,6 +52,7 @@ impl Folder {
             analysis: None,
             failed_generation: None,
             shown_config_error: None,
+            failing: false,
         }
     }
 
@@ -361,6 +363,7 @@ impl Server {
                 }
                 let f = &mut self.folders[i];
                 f.in_flight = false;
+                f.failing = false;
                 f.analysis = Some(fa.clone());
                 self.publish(&fa);
                 i
@@ -371,11 +374,15 @@ impl Server {
                 message,
             } => {
                 eprintln!("djperm server: analysis failed (a bug in djperm): {message}");
-                self.show_message(
-                    1,
-                    &format!("djperm: analysis failed (please report this bug): {message}"),
-                );
+                // Tell the user once per run of failures, not on every keystroke.
+                if !self.folders[folder].failing {
+                    self.show_message(
+                        1,
+                        &format!("djperm: analysis failed (please report this bug): {message}"),
+                    );
+                }
                 let f = &mut self.folders[folder];
+                f.failing = true;
                 f.in_flight = false;
                 f.failed_generation = Some(generation);
                 folder
