@@ -26,6 +26,12 @@ pub struct Config {
     /// The settings module, when discovery is ambiguous.
     #[serde(default)]
     pub settings: Option<String>,
+    /// Enable preview rules (new rules not yet proven on real projects).
+    #[serde(default)]
+    pub preview: bool,
+    /// The Django version messages assume (`"4.2"`, `"5.2"`, `"6.1"`…); default: newest LTS.
+    #[serde(default)]
+    pub target_django: Option<String>,
 }
 
 pub const KEYS: &[&str] = &[
@@ -37,6 +43,8 @@ pub const KEYS: &[&str] = &[
     "extra-permissions",
     "custom-actions",
     "settings",
+    "preview",
+    "target-django",
 ];
 
 #[derive(Debug)]
@@ -48,13 +56,17 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
-fn explain(path: &Path, err: toml::de::Error) -> ConfigError {
-    let mut msg = format!("{}: {}", path.display(), err.message());
+fn explain(path: &Path, text: &str, err: toml::de::Error) -> ConfigError {
+    let position = err
+        .span()
+        .map(|span| {
+            let (row, col) = crate::locator::Locator::new(text).row_col(span.start);
+            format!(":{row}:{col}")
+        })
+        .unwrap_or_default();
+    let mut msg = format!("{}{position}: {}", path.display(), err.message());
     if err.message().contains("unknown field") {
         msg.push_str(&format!(" (valid keys: {})", KEYS.join(", ")));
-    }
-    if let Some(span) = err.span() {
-        msg = format!("{} (at byte {})", msg, span.start);
     }
     ConfigError(msg)
 }
@@ -71,13 +83,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Option<Config>, ConfigError> {
         struct Tool {
             djperm: Option<toml::Value>,
         }
-        let py: Pyproject = toml::from_str(text).map_err(|e| explain(path, e))?;
+        let py: Pyproject = toml::from_str(text).map_err(|e| explain(path, text, e))?;
         let Some(table) = py.tool.and_then(|t| t.djperm) else {
             return Ok(None);
         };
         let text = toml::to_string(&table).map_err(|e| ConfigError(e.to_string()))?;
         // Re-parse for unknown-key errors with the original file name.
-        return toml::from_str::<Config>(&text).map(Some).map_err(|e| {
+        let config = toml::from_str::<Config>(&text).map_err(|e| {
             ConfigError(format!(
                 "{}: [tool.djperm]: {}{}",
                 path.display(),
@@ -88,11 +100,44 @@ pub fn parse(path: &Path, text: &str) -> Result<Option<Config>, ConfigError> {
                     String::new()
                 }
             ))
-        });
+        })?;
+        config.validate(path)?;
+        return Ok(Some(config));
     }
-    toml::from_str::<Config>(text)
-        .map(Some)
-        .map_err(|e| explain(path, e))
+    let config = toml::from_str::<Config>(text).map_err(|e| explain(path, text, e))?;
+    config.validate(path)?;
+    Ok(Some(config))
+}
+
+impl Config {
+    /// Values that parse but make no sense.
+    pub fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        if let Some(v) = &self.target_django {
+            let ok = v
+                .split_once('.')
+                .is_some_and(|(a, b)| a.parse::<u32>().is_ok() && b.parse::<u32>().is_ok());
+            if !ok {
+                return Err(ConfigError(format!(
+                    "{}: target-django must look like \"5.2\", got \"{v}\"",
+                    path.display()
+                )));
+            }
+        }
+        for g in self
+            .extra_permissions
+            .iter()
+            .chain(self.exclude.iter())
+            .chain(self.per_file_ignores.keys())
+        {
+            if let Err(e) = globset::Glob::new(g) {
+                return Err(ConfigError(format!(
+                    "{}: invalid glob `{g}`: {e}",
+                    path.display()
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The closest config file at or above `start`: djperm.toml wins over pyproject.toml.

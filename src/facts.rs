@@ -27,6 +27,15 @@ pub struct FileFacts {
     /// DJP005 findings: the span of the stale check and the receiver text.
     pub stale_checks: Vec<StaleCheck>,
     pub has_run_python: bool,
+    /// The file calls `create_permissions(...)` (the spec §1.8 pattern in data migrations).
+    pub calls_create_permissions: bool,
+    /// Class names routed with `X.as_view(...)` in this file.
+    pub as_view_classes: Vec<(Value, Span)>,
+    /// Module-level functions (also inside module-level `if`/`try`), for the audit's view guards.
+    pub functions: Vec<FunctionFact>,
+    /// Module-level `X.register(...)` / `X.unregister(...)` calls, and any method call on a
+    /// module-level object built here (`router.register`, `admin.site.register`, …).
+    pub module_calls: Vec<ModuleCall>,
     pub noqa: Noqa,
 }
 
@@ -38,6 +47,37 @@ pub struct ClassFact {
     pub attrs: FxHashMap<String, Item>,
     pub meta: Option<MetaFact>,
     pub methods: Vec<String>,
+    /// Attributes assigned as `self.<name> = …` in any method.
+    pub self_attrs: Vec<String>,
+    /// Class decorators, folded (`@admin.register(Post)`, `@method_decorator(...)`).
+    pub decorators: Vec<Value>,
+    /// The whole `class` statement.
+    pub body: Span,
+    /// Decorators of each method, folded: (method name, decorators).
+    pub method_decorators: Vec<(String, Vec<Value>)>,
+}
+
+/// A module-level function: its name, where, and its decorators (folded).
+#[derive(Clone, Debug, Default)]
+pub struct FunctionFact {
+    pub name: String,
+    /// The name.
+    pub span: Span,
+    /// The whole `def` statement, decorators excluded.
+    pub body: Span,
+    pub decorators: Vec<Value>,
+}
+
+/// A module-level call statement `receiver.method(args…)`.
+#[derive(Clone, Debug)]
+pub struct ModuleCall {
+    /// The receiver: `Ref { module: this module, path: [name] }` for a module-level object built
+    /// here, else its folded value (`admin.site` → `Ref django.contrib.admin [site]`).
+    pub receiver: Value,
+    pub method: String,
+    pub args: Vec<Item>,
+    pub kwargs: Vec<(String, Item)>,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -92,6 +132,12 @@ pub enum RefKind {
     TemplateModule,
     /// `user.has_module_perms("app")`.
     ModulePerms,
+    /// Template `{% if "codename" in perms.app %}` (value is `app.codename`).
+    TemplateInApp,
+    /// `user.user_permissions.add("a.b")` / `group.permissions.set([...])` with strings.
+    M2mString,
+    /// guardian `get_users_with_perms(obj, only_with_perms_in=[...])` (bare codenames).
+    GuardianOnlyWithPerms,
     /// `return "a.b"` in a `get_permission_required()` override.
     PermissionRequiredReturn,
     /// Template `{% if "app.codename" in perms %}`.
@@ -101,6 +147,19 @@ pub enum RefKind {
 }
 
 impl RefKind {
+    /// Whether the reference's strings are permission strings judged by DJP001/2/3/9.
+    pub fn checks_strings(self) -> bool {
+        !matches!(
+            self,
+            RefKind::Lookup
+                | RefKind::TemplateModule
+                | RefKind::ModulePerms
+                | RefKind::TemplateInApp
+                | RefKind::M2mString
+                | RefKind::GuardianOnlyWithPerms
+        )
+    }
+
     /// Whether a bare codename (no app label) is ever meaningful for this sink.
     pub fn is_template(self) -> bool {
         matches!(
@@ -124,12 +183,15 @@ pub struct Reference {
     /// For `permission_required = …` class attributes: the class's bases, to confirm it is a
     /// `PermissionRequiredMixin` view.
     pub class_bases: Vec<Value>,
+    /// For class attributes: the class name.
+    pub owner: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Lookup {
     pub method: String,
     pub codename: Option<Item>,
+    pub codename_in: Option<Item>,
     pub app_label: Option<Value>,
     pub model: Option<Value>,
     /// `content_type=`/`content_type_id=`/`content_type__in` or anything else that pins the model.

@@ -1,9 +1,11 @@
 //! djperm: a static linter for Django permissions. See ARCHITECTURE.md for the map.
 
+pub mod audit;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod facts;
+pub mod fix;
 pub mod index;
 pub mod locator;
 pub mod output;
@@ -19,7 +21,7 @@ use config::Config;
 use diagnostic::Diagnostic;
 use index::Index;
 use locator::Locator;
-use workspace::{FileKind, Snapshot, Workspace};
+use workspace::{FileKind, Snapshot, Timer, Workspace};
 
 /// Which rule codes run: ruff's select / extend-select / ignore semantics with prefixes.
 #[derive(Clone, Debug, Default)]
@@ -28,6 +30,8 @@ pub struct Selection {
     pub extend_select: Vec<String>,
     pub ignore: Vec<String>,
     pub per_file_ignores: Vec<(String, Vec<String>)>,
+    /// Preview rules run when selected (explicitly by code, or by any selector with this set).
+    pub preview: bool,
 }
 
 fn matches_code(pattern: &str, code: &str) -> bool {
@@ -45,15 +49,24 @@ impl Selection {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            preview: config.preview,
         }
     }
 
     pub fn enabled(&self, code: &str) -> bool {
+        let preview = rules::rule(code).is_some_and(|r| r.preview);
+        let explicit = self
+            .select
+            .iter()
+            .flatten()
+            .chain(&self.extend_select)
+            .any(|p| p.eq_ignore_ascii_case(code));
         let selected = match &self.select {
             Some(list) => list.iter().any(|p| matches_code(p, code)),
-            None => rules::rule(code).is_some_and(|r| !r.preview),
+            None => true,
         } || self.extend_select.iter().any(|p| matches_code(p, code));
-        selected && !self.ignore.iter().any(|p| matches_code(p, code))
+        let allowed = !preview || self.preview || explicit;
+        selected && allowed && !self.ignore.iter().any(|p| matches_code(p, code))
     }
 }
 
@@ -66,16 +79,16 @@ pub struct Analysis {
 
 /// Analyse a snapshot: facts → index → rules → selection and suppression.
 pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> Analysis {
-    analyze_workspace(Workspace::build(snapshot), config, selection)
-}
-
-/// [`analyze`] from a workspace whose per-file facts are already computed (the language server
-/// reuses the facts of unchanged files).
-pub fn analyze_workspace(ws: Workspace, config: &Config, selection: &Selection) -> Analysis {
+    let settings = config.settings.clone();
+    let ws = with_big_stacks(|| Workspace::build_with(snapshot, settings.as_slice()));
+    let timer = Timer::start();
     let index = Index::build(&ws, config);
+    timer.report("index", format_args!("{} projects", index.projects.len()));
+    let timer = Timer::start();
     let diagnostics = {
         let ctx = rules::Context::new(&ws, &index);
         let all = rules::run_all(&ctx);
+        timer.report("rules", format_args!("{} diagnostics", all.len()));
         let per_file: Vec<(GlobMatcher, &Vec<String>)> = selection
             .per_file_ignores
             .iter()
@@ -99,6 +112,16 @@ pub fn analyze_workspace(ws: Workspace, config: &Config, selection: &Selection) 
     }
 }
 
+/// Run `f` on a rayon pool whose threads have deep stacks: the parser and the AST's drop recurse
+/// once per nesting level, and generated code nests thousands deep.
+pub fn with_big_stacks<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    const STACK: usize = 512 * 1024 * 1024; // reserved, not committed
+    match rayon::ThreadPoolBuilder::new().stack_size(STACK).build() {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
+    }
+}
+
 fn suppressed(ws: &Workspace, d: &Diagnostic) -> bool {
     if d.code == "DJP000" {
         return false;
@@ -107,6 +130,7 @@ fn suppressed(ws: &Workspace, d: &Diagnostic) -> bool {
     let noqa = match ws.snapshot.files[file].kind {
         FileKind::Python => ws.python[file].as_ref().map(|f| &f.noqa),
         FileKind::Template => ws.templates[file].as_ref().map(|f| &f.noqa),
+        FileKind::Fixture => None,
     };
     let Some(noqa) = noqa else { return false };
     let locator = Locator::new(ws.text(file));

@@ -2,6 +2,8 @@
 //! No I/O here: the CLI fills a [`Snapshot`] from disk, the server from disk plus open buffers.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Instant;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -11,10 +13,18 @@ use crate::facts::FileFacts;
 use crate::python::extract_python;
 use crate::refs::templates::{extract_template, TemplateFacts};
 
+mod closure;
+pub mod prefilter;
+
+use closure::Closure;
+use prefilter::Need;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileKind {
     Python,
     Template,
+    /// A JSON fixture (`loaddata`).
+    Fixture,
 }
 
 #[derive(Clone, Debug)]
@@ -43,6 +53,8 @@ impl Snapshot {
         let path: String = path.into();
         let kind = if path.ends_with(".py") || path.ends_with(".pyi") {
             FileKind::Python
+        } else if path.ends_with(".json") {
+            FileKind::Fixture
         } else {
             FileKind::Template
         };
@@ -121,18 +133,177 @@ fn module_name(root: &str, path: &str) -> Option<(String, bool)> {
 }
 
 impl Workspace {
+    /// Build the workspace; see [`Workspace::build_with`].
     pub fn build(snapshot: Snapshot) -> Workspace {
+        Self::build_with(snapshot, &[])
+    }
+
+    /// Compute the module map and the facts of every file that can matter: the files the byte
+    /// pre-filter keeps ([`prefilter`]), the settings modules named by `manage.py` and by
+    /// `entry_modules` (a configured settings module), and everything their facts lead to
+    /// ([`deps`]). Other files keep `None` facts but stay in the module map. Set
+    /// `DJPERM_NO_PREFILTER=1` to parse every file.
+    pub fn build_with(snapshot: Snapshot, entry_modules: &[String]) -> Workspace {
+        Self::build_opts(snapshot, entry_modules, prefilter_enabled())
+    }
+
+    /// [`Workspace::build_with`] with the pre-filter on or off (off parses every file).
+    pub fn build_opts(snapshot: Snapshot, entry_modules: &[String], filter: bool) -> Workspace {
+        let timer = Timer::start();
         let roots = import_roots(&snapshot);
+        let map = ModuleMap::build(&snapshot, &roots);
+        timer.report("module map", format_args!("{} modules", map.modules.len()));
+        let n = snapshot.files.len();
+        let mut ws = Workspace {
+            snapshot,
+            python: Vec::new(),
+            templates: Vec::new(),
+            modules: map.modules,
+            packages: map.packages,
+            regular_packages: map.regular_packages,
+            roots,
+        };
+        let timer = Timer::start();
+        ws.templates = ws
+            .snapshot
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(id, f)| {
+                (f.kind == FileKind::Template
+                    && (!filter || prefilter::template_needed(f.text.as_bytes())))
+                .then(|| extract_template(id, &f.text))
+            })
+            .collect();
+        let read_templates = ws.templates.iter().flatten().count();
+        timer.report("templates", format_args!("{read_templates} read"));
+
+        let timer = Timer::start();
+        let need: Vec<Need> = ws
+            .snapshot
+            .files
+            .par_iter()
+            .map(|f| match (&f.kind, filter) {
+                (FileKind::Template | FileKind::Fixture, _) => Need::Skip,
+                (FileKind::Python, false) => Need::Definitions,
+                (FileKind::Python, true) => prefilter::python_need(&f.path, f.text.as_bytes()),
+            })
+            .collect();
+        let selected = need.iter().filter(|n| **n != Need::Skip).count();
+        timer.report(
+            "prefilter",
+            format_args!("{selected} python files selected"),
+        );
+
+        let timer = Timer::start();
+        let mut closure = Closure::new(&ws.modules, &ws.packages, n);
+        for (id, need) in need.iter().enumerate() {
+            match need {
+                Need::Skip => {}
+                Need::References => closure.refs(id),
+                Need::Definitions => closure.full(id),
+            }
+        }
+        for f in &ws.snapshot.files {
+            if split_dir(&f.path).1 == "manage.py" {
+                if let Some(m) = crate::index::apps::settings_from_manage(&f.text) {
+                    closure.full_module(&m);
+                }
+            }
+        }
+        for m in entry_modules {
+            closure.full_module(m);
+        }
+        for (id, app) in map.models_modules {
+            closure.app(id, app);
+        }
+        let mut python: Vec<Option<FileFacts>> = vec![None; n];
+        let mut waves = 0;
+        loop {
+            closure.run(&python);
+            let wave = std::mem::take(&mut closure.next);
+            if wave.is_empty() {
+                break;
+            }
+            waves += 1;
+            let parsed: Vec<(FileId, FileFacts)> = wave
+                .par_iter()
+                .map(|&id| {
+                    let f = &ws.snapshot.files[id];
+                    let (module, is_package) = map.primary[id].clone().unwrap_or_default();
+                    (id, extract_python(id, &f.text, &module, is_package))
+                })
+                .collect();
+            for (id, facts) in parsed {
+                python[id] = Some(facts);
+                closure.parsed(id);
+            }
+        }
+        ws.python = python;
+        let parsed = ws.python.iter().flatten().count();
+        let total = ws
+            .snapshot
+            .files
+            .iter()
+            .filter(|f| f.kind == FileKind::Python)
+            .count();
+        timer.report(
+            "parse",
+            format_args!(
+                "{parsed} of {total} python files ({} through imports, {waves} waves)",
+                parsed - selected
+            ),
+        );
+        ws
+    }
+
+    pub fn facts(&self, module: &str) -> Option<&FileFacts> {
+        let id = *self.modules.get(module)?;
+        self.python[id].as_ref()
+    }
+
+    pub fn module_file(&self, module: &str) -> Option<FileId> {
+        self.modules.get(module).copied()
+    }
+
+    pub fn path(&self, id: FileId) -> &str {
+        &self.snapshot.files[id].path
+    }
+
+    pub fn text(&self, id: FileId) -> &str {
+        &self.snapshot.files[id].text
+    }
+
+    pub fn abs_path(&self, id: FileId) -> PathBuf {
+        self.snapshot
+            .root
+            .join(Path::new(&self.snapshot.files[id].path))
+    }
+}
+
+struct ModuleMap {
+    modules: FxHashMap<String, FileId>,
+    packages: FxHashMap<String, String>,
+    regular_packages: FxHashMap<String, FileId>,
+    /// Primary module name per file (from the deepest root containing it) and whether it is
+    /// a package's `__init__.py`.
+    primary: Vec<Option<(String, bool)>>,
+    /// `(file, X)` for every name `X.models` of a file.
+    models_modules: Vec<(FileId, String)>,
+}
+
+impl ModuleMap {
+    fn build(snapshot: &Snapshot, roots: &[String]) -> ModuleMap {
         let mut modules = FxHashMap::default();
         let mut packages = FxHashMap::default();
         let mut regular_packages = FxHashMap::default();
-        // Primary module name per file: from the deepest root containing it.
+        let mut models_modules = Vec::new();
         let mut primary: Vec<Option<(String, bool)>> = vec![None; snapshot.files.len()];
         for (id, f) in snapshot.files.iter().enumerate() {
             if f.kind != FileKind::Python {
                 continue;
             }
-            for root in &roots {
+            for root in roots {
                 let Some((module, is_package)) = module_name(root, &f.path) else {
                     continue;
                 };
@@ -161,6 +332,9 @@ impl Workspace {
                         .entry(parent.to_string())
                         .or_insert_with(|| parent_dir.to_string());
                 }
+                if let Some(app) = module.strip_suffix(".models") {
+                    models_modules.push((id, app.to_string()));
+                }
                 modules.entry(module.clone()).or_insert(id);
                 let better = match &primary[id] {
                     None => true,
@@ -171,55 +345,34 @@ impl Workspace {
                 }
             }
         }
-        let python: Vec<Option<FileFacts>> = snapshot
-            .files
-            .par_iter()
-            .enumerate()
-            .map(|(id, f)| {
-                if f.kind != FileKind::Python {
-                    return None;
-                }
-                let (module, is_package) = primary[id].clone().unwrap_or_default();
-                Some(extract_python(id, &f.text, &module, is_package))
-            })
-            .collect();
-        let templates: Vec<Option<TemplateFacts>> = snapshot
-            .files
-            .par_iter()
-            .enumerate()
-            .map(|(id, f)| (f.kind == FileKind::Template).then(|| extract_template(id, &f.text)))
-            .collect();
-        Workspace {
-            snapshot,
-            python,
-            templates,
+        ModuleMap {
             modules,
             packages,
             regular_packages,
-            roots,
+            primary,
+            models_modules,
         }
     }
+}
 
-    pub fn facts(&self, module: &str) -> Option<&FileFacts> {
-        let id = *self.modules.get(module)?;
-        self.python[id].as_ref()
+fn prefilter_enabled() -> bool {
+    std::env::var_os("DJPERM_NO_PREFILTER").is_none_or(|v| v.is_empty() || v == "0")
+}
+
+/// Wall-clock timings of the phases, printed to stderr when `DJPERM_TIMINGS` is set.
+pub struct Timer(Option<Instant>);
+
+impl Timer {
+    pub fn start() -> Timer {
+        static ON: OnceLock<bool> = OnceLock::new();
+        let on = *ON.get_or_init(|| std::env::var_os("DJPERM_TIMINGS").is_some_and(|v| v != "0"));
+        Timer(on.then(Instant::now))
     }
 
-    pub fn module_file(&self, module: &str) -> Option<FileId> {
-        self.modules.get(module).copied()
-    }
-
-    pub fn path(&self, id: FileId) -> &str {
-        &self.snapshot.files[id].path
-    }
-
-    pub fn text(&self, id: FileId) -> &str {
-        &self.snapshot.files[id].text
-    }
-
-    pub fn abs_path(&self, id: FileId) -> PathBuf {
-        self.snapshot
-            .root
-            .join(Path::new(&self.snapshot.files[id].path))
+    pub fn report(&self, phase: &str, detail: std::fmt::Arguments<'_>) {
+        if let Some(start) = self.0 {
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            eprintln!("djperm: timing: {phase:<12} {ms:>8.1} ms  {detail}");
+        }
     }
 }

@@ -195,8 +195,13 @@ fn unparsable_file_is_one_diagnostic_and_the_run_continues() {
         root.join("proj/settings.py"),
         "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes']\n",
     )
+    // A file djperm reads (it mentions a permission check) that does not parse: one DJP000.
     .unwrap();
-    std::fs::write(root.join("proj/broken.py"), "def f(:\n").unwrap();
+    std::fs::write(
+        root.join("proj/broken.py"),
+        "def f(:\n    return request.user.has_perm(\"auth.add_group\")\n",
+    )
+    .unwrap();
     std::fs::write(
         root.join("proj/views.py"),
         "def v(request):\n    return request.user.has_perm('auth.add_grup')\n",
@@ -245,4 +250,243 @@ fn noqa_suppresses() {
     assert_eq!(text.matches("DJP002").count(), 2, "{text}");
     assert!(text.contains("views.py:4:"), "{text}");
     assert!(text.contains("x.html:2:"), "{text}");
+}
+
+/// A repository whose Django project lives in `backend/`: the pre-commit layout.
+fn repo_with_backend() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::write(root.join("README.md"), "x\n").unwrap();
+    let b = root.join("backend");
+    std::fs::create_dir_all(b.join("proj")).unwrap();
+    std::fs::create_dir_all(b.join("blog/templates/blog")).unwrap();
+    std::fs::write(
+        b.join("manage.py"),
+        "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"proj.settings\")\n",
+    )
+    .unwrap();
+    std::fs::write(b.join("proj/__init__.py"), "").unwrap();
+    std::fs::write(
+        b.join("proj/settings.py"),
+        "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\n",
+    )
+    .unwrap();
+    std::fs::write(b.join("blog/__init__.py"), "").unwrap();
+    // The permission is defined in models.py: a file pre-commit does not pass.
+    std::fs::write(
+        b.join("blog/models.py"),
+        "from django.db import models\n\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [(\"can_publish\", \"Can publish\")]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        b.join("blog/views.py"),
+        "def a(request):\n    return request.user.has_perm('blog.can_publish')\n\n\ndef b(request):\n    return request.user.has_perm('blog.can_pubish')\n",
+    )
+    .unwrap();
+    std::fs::write(
+        b.join("blog/other.py"),
+        "def c(request):\n    return request.user.has_perm('blog.add_pst')\n",
+    )
+    .unwrap();
+    std::fs::write(
+        b.join("blog/templates/blog/post.html"),
+        "{% if perms.blog.can_publsh %}x{% endif %}\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn pre_commit_file_arguments_index_the_project_and_report_only_those_files() {
+    let dir = repo_with_backend();
+    // As pre-commit runs it: from the repository root, paths relative to it.
+    let out = djperm()
+        .args([
+            "check",
+            "--output-format",
+            "concise",
+            "backend/blog/views.py",
+            "backend/blog/templates/blog/post.html",
+            "README.md",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // `blog.can_publish` is known (from models.py, not passed): no finding for it.
+    assert!(!text.contains("`blog.can_publish`"), "{text}");
+    assert!(text.contains("backend/blog/views.py:6:"), "{text}");
+    assert!(
+        text.contains("backend/blog/templates/blog/post.html:1:"),
+        "{text}"
+    );
+    // other.py has a finding but was not passed.
+    assert!(!text.contains("other.py"), "{text}");
+    assert!(text.contains("Found 2 errors."), "{text}");
+    // One clean file → exit 0.
+    djperm()
+        .args(["check", "backend/blog/models.py"])
+        .current_dir(dir.path())
+        .assert()
+        .code(0);
+    // The hook file names what pre-commit needs.
+    let hooks = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    for needle in [
+        "id: djperm",
+        "entry: djperm check",
+        "language: python",
+        "types_or: [python, html]",
+        "require_serial: true",
+    ] {
+        assert!(hooks.contains(needle), "missing {needle}");
+    }
+}
+
+#[test]
+fn stdin_filename_checks_the_buffer_in_place_of_the_file() {
+    let dir = repo_with_backend();
+    let b = dir.path().join("backend");
+    // The buffer fixes views.py's typo and adds another: only the buffer is reported.
+    let out = djperm()
+        .args([
+            "check",
+            "--output-format",
+            "concise",
+            "--stdin-filename",
+            "blog/views.py",
+        ])
+        .current_dir(&b)
+        .write_stdin("def x(request):\n    return request.user.has_perm('blog.can_publis')\n")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text,
+        "blog/views.py:2:34: DJP002 Unknown permission `blog.can_publis`\nFound 1 error.\nNo fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
+    );
+    // A new, unsaved file works too; with --fix the fixed buffer goes to stdout.
+    let out = djperm()
+        .args([
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--stdin-filename",
+            "blog/new.py",
+        ])
+        .current_dir(&b)
+        .write_stdin("def x(request):\n    return request.user.has_perms('blog.can_publis')\n")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "def x(request):\n    return request.user.has_perms(('blog.can_publish',))\n"
+    );
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("Found 2 errors (2 fixed, 0 remaining)."));
+    assert!(!b.join("blog/new.py").exists());
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn add_noqa_baselines_a_project() {
+    let dir = repo_with_backend();
+    let b = dir.path().join("backend");
+    std::fs::write(
+        b.join("blog/other.py"),
+        "def c(request):\n    return request.user.has_perm('blog.add_pst')  # noqa: E501\n",
+    )
+    .unwrap();
+    let out = djperm()
+        .args(["check", "--add-noqa", "."])
+        .current_dir(&b)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "Added 3 noqa directives.\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(b.join("blog/other.py")).unwrap(),
+        "def c(request):\n    return request.user.has_perm('blog.add_pst')  # noqa: E501, DJP002\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(b.join("blog/templates/blog/post.html")).unwrap(),
+        "{% if perms.blog.can_publsh %}x{% endif %}{# noqa: DJP002 #}\n"
+    );
+    assert!(std::fs::read_to_string(b.join("blog/views.py"))
+        .unwrap()
+        .contains("has_perm('blog.can_pubish')  # noqa: DJP002\n"));
+    // Now clean, and a second run adds nothing.
+    djperm()
+        .args(["check", "."])
+        .current_dir(&b)
+        .assert()
+        .code(0);
+    let out = djperm()
+        .args(["check", "--add-noqa", "."])
+        .current_dir(&b)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "Added 0 noqa directives.\n"
+    );
+}
+
+#[test]
+fn missing_settings_module_is_a_usage_error() {
+    let out = djperm()
+        .args(["check", "--settings", "no.such.settings"])
+        .arg(example())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("settings module `no.such.settings` not found"));
+}
+
+#[test]
+fn preview_rules_run_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("manage.py"),
+        "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"proj.settings\")\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("proj")).unwrap();
+    std::fs::write(root.join("proj/__init__.py"), "").unwrap();
+    std::fs::write(
+        root.join("proj/settings.py"),
+        "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes']\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("proj/views.py"),
+        "def v(request):\n    return request.user.has_perms([])\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = djperm()
+            .args(["check", "--output-format", "concise"])
+            .args(extra)
+            .arg(root)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(!run(&[]).contains("DJP012"));
+    assert!(run(&["--preview"]).contains("DJP012"));
+    assert!(run(&["--select", "DJP012"]).contains("DJP012"));
+    assert!(
+        !run(&["--select", "DJP01"]).contains("DJP012"),
+        "a prefix does not enable preview rules"
+    );
 }

@@ -18,6 +18,11 @@ const BASE: &[(&str, &str)] = &[
         "from django.db import models\n\n\nclass Post(models.Model):\n    title = models.CharField(max_length=100)\n\n    class Meta:\n        permissions = [(\"can_publish\", \"Can publish posts\")]\n",
     ),
     ("blog/migrations/__init__.py", ""),
+    // `can_publish` is checked somewhere, as in a real project (DJP030).
+    (
+        "blog/templates/blog/base.html",
+        "{% if perms.blog.can_publish %}<a href=\"publish/\">Publish</a>{% endif %}\n",
+    ),
     (
         "blog/migrations/0001_initial.py",
         "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(\n            name=\"Post\",\n            fields=[(\"id\", models.AutoField(primary_key=True)), (\"title\", models.CharField(max_length=100))],\n            options={\"permissions\": [(\"can_publish\", \"Can publish posts\")]},\n        ),\n    ]\n",
@@ -59,6 +64,12 @@ fn examples(doc: &str) -> Vec<Example> {
 
 /// Split a block into files on `# file: path` lines (default: blog/views.py).
 fn files_of(example: &Example) -> Vec<(String, String)> {
+    if example.lang == "json" {
+        return vec![(
+            "blog/fixtures/example.json".to_string(),
+            example.body.clone(),
+        )];
+    }
     if example.lang == "htmldjango" {
         return vec![(
             "blog/templates/blog/example.html".to_string(),
@@ -97,7 +108,10 @@ fn every_rule_has_a_doc_in_the_template() {
         assert!(
             rule.name
                 .chars()
-                .all(|c| c.is_ascii_lowercase() || c == '-'),
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && rule.name.starts_with(|c: char| c.is_ascii_lowercase())
+                && !rule.name.ends_with('-')
+                && !rule.name.contains("--"),
             "{} is not kebab-case",
             rule.name
         );
@@ -145,7 +159,12 @@ fn doc_examples_run() {
                 std::fs::create_dir_all(full.parent().unwrap()).unwrap();
                 std::fs::write(full, text).unwrap();
             }
-            let analysis = common::analyze_dir(dir.path());
+            // The stable rules plus the rule itself (other preview rules stay out of its examples).
+            let config = djperm::config::Config {
+                extend_select: vec![rule.code.to_string()],
+                ..Default::default()
+            };
+            let analysis = common::analyze_with(dir.path(), &config);
             let got: Vec<String> = analysis
                 .diagnostics
                 .iter()
@@ -185,10 +204,12 @@ fn readme_rules_table_matches_the_registry() {
     let readme =
         std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
             .unwrap();
-    let mut expected = String::from("| code | name | what | fix |\n|---|---|---|---|\n");
+    let mut expected =
+        String::from("| code | name | what | fix | status |\n|---|---|---|---|---|\n");
     for r in RULES {
+        let status = if r.preview { "preview" } else { "stable" };
         expected.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {status} |\n",
             r.code,
             r.name,
             r.summary,

@@ -53,7 +53,7 @@ fn has_module_perms_with_unknown_label() {
     );
     assert_eq!(
         a.diagnostics[0].help.as_deref(),
-        Some("Did you mean `blog`?")
+        Some("Did you mean `has_module_perms(\"blog\")`?")
     );
 }
 
@@ -222,5 +222,57 @@ fn dynamic_action_rows_from_code() {
         ),
         ("blog/views.py", "def v(request):\n    return request.user.has_perm('blog.publish_post')\n"),
     ]);
+    assert!(a.diagnostics.is_empty(), "{:?}", codes(&a));
+}
+
+fn with_preview(dir: &std::path::Path) -> Analysis {
+    // DJP030 (unused custom permissions) would flag these small projects' definitions.
+    let config = djperm::config::Config {
+        preview: true,
+        ignore: vec!["DJP030".into()],
+        ..Default::default()
+    };
+    common::analyze_with(dir, &config)
+}
+
+#[test]
+fn permission_required_set_in_init_is_set() {
+    // babybuddy reports/views.py: `self.permission_required = (...)` in `__init__`.
+    let views = "from django.contrib.auth.mixins import PermissionRequiredMixin\nfrom django.views.generic import DetailView\n\nclass Report(PermissionRequiredMixin, DetailView):\n    def __init__(self):\n        self.permission_required = ('blog.view_post',)\n\nclass Missing(PermissionRequiredMixin, DetailView):\n    pass\n";
+    let urls = "from django.urls import path\nfrom blog.views import Report, Missing\n\nurlpatterns = [path('r/', Report.as_view()), path('m/', Missing.as_view())]\n";
+    let (dir, _) = project(&[("blog/views.py", views), ("blog/urls.py", urls)]);
+    let a = with_preview(dir.path());
+    let got = codes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].starts_with("DJP017 `Missing`"), "{got:?}");
+}
+
+#[test]
+fn drf_model_permissions_on_a_model_without_add() {
+    let models = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Log(models.Model):\n    class Meta:\n        default_permissions = ('view',)\n";
+    let migration = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish')]}),\n        migrations.CreateModel(name='Log', fields=[], options={'default_permissions': ('view',)}),\n    ]\n";
+    let api = "from rest_framework import viewsets\nfrom rest_framework.permissions import DjangoModelPermissions\nfrom blog.models import Log, Post\n\nclass LogViewSet(viewsets.ModelViewSet):\n    queryset = Log.objects.all()\n    permission_classes = [DjangoModelPermissions]\n\nclass LogReadOnly(viewsets.ReadOnlyModelViewSet):\n    queryset = Log.objects.all()\n    permission_classes = [DjangoModelPermissions]\n\nclass PostViewSet(viewsets.ModelViewSet):\n    queryset = Post.objects.all()\n    permission_classes = [DjangoModelPermissions]\n";
+    let (dir, _) = project(&[
+        ("blog/models.py", models),
+        ("blog/migrations/0001_initial.py", migration),
+        ("blog/api.py", api),
+    ]);
+    let a = with_preview(dir.path());
+    let got = codes(&a);
+    assert_eq!(
+        got,
+        vec!["DJP021 `LogViewSet` requires `blog.add_log` (POST), `blog.change_log` (PUT/PATCH), `blog.delete_log` (DELETE), which `Log` does not have".to_string()]
+    );
+}
+
+#[test]
+fn deeply_nested_generated_code_does_not_overflow_the_stack() {
+    let deep = format!(
+        "X = {}1{}\nY = 1{}\n",
+        "(".repeat(20_000),
+        ")".repeat(20_000),
+        " + 1".repeat(50_000)
+    );
+    let (_d, a) = project(&[("blog/generated.py", deep.as_str())]);
     assert!(a.diagnostics.is_empty(), "{:?}", codes(&a));
 }

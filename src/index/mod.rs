@@ -100,6 +100,8 @@ pub struct Project {
     pub apps_complete: bool,
     /// True when no settings module was found and apps were inferred from the tree.
     pub inferred: bool,
+    /// The Django version messages assume (`target-django`, default 5.2).
+    pub target_django: (u32, u32),
 }
 
 impl Project {
@@ -278,6 +280,14 @@ fn build_project(
         .filter_map(|p| Glob::new(p).ok().map(|g| g.compile_matcher()))
         .collect();
     project.custom_actions = config.custom_actions.clone();
+    project.target_django = config
+        .target_django
+        .as_deref()
+        .and_then(|v| {
+            let (a, b) = v.split_once('.')?;
+            Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+        })
+        .unwrap_or((5, 2));
 
     for entry in &settings.installed_apps {
         let app = apps::resolve_app(resolver, entry);

@@ -96,6 +96,10 @@ pub struct PermOptions {
     pub default_permissions_span: Option<Span>,
     /// `permissions` is a str or a bare pair (shape errors that crash Django).
     pub malformed: bool,
+    /// `permissions = ("can_x", "Can x")`: one pair without the outer list.
+    pub bare_pair: bool,
+    /// `default_permissions` is a str (Django iterates its characters).
+    pub default_is_str: bool,
 }
 
 impl PermOptions {
@@ -316,7 +320,9 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
         let mut options = PermOptions::default();
         match self.effective_attr(class, "permissions") {
             Some(item) => {
-                let (entries, malformed) = parse_permissions(&resolve(self.resolver, &item));
+                let value = resolve(self.resolver, &item);
+                let (entries, malformed) = parse_permissions(&value);
+                options.bare_pair = matches!(&value, Value::Seq(items) if items.len() == 2 && items.iter().all(|i| i.literal && matches!(i.value, Value::Str(_))));
                 options.permissions = entries;
                 options.malformed = malformed;
                 options.permissions_span = Some(item.span);
@@ -325,8 +331,9 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
         }
         match self.effective_attr(class, "default_permissions") {
             Some(item) => {
-                options.default_permissions =
-                    parse_default_permissions(&resolve(self.resolver, &item));
+                let value = resolve(self.resolver, &item);
+                options.default_is_str = matches!(value, Value::Str(_));
+                options.default_permissions = parse_default_permissions(&value);
                 options.default_permissions_span = Some(item.span);
             }
             None => {

@@ -98,8 +98,13 @@ impl<'w> Resolver<'w> {
                 }
             };
         }
-        // A re-exported name (`from .base import BaseModel` in models/__init__.py).
-        if let Some((module, path)) = facts.imports.get(first) {
+        // A re-exported name (`from .base import BaseModel` in models/__init__.py); `from . import
+        // mixins` in a package's own __init__.py names its submodule (below).
+        if let Some((module, path)) = facts
+            .imports
+            .get(first)
+            .filter(|(m, p)| !(m == module && p.len() == 1 && &p[0] == first))
+        {
             let mut full = path.clone();
             full.extend(rest.iter().cloned());
             return self.target(module, &full, depth + 1);
@@ -122,7 +127,7 @@ impl<'w> Resolver<'w> {
         Target::Unknown
     }
 
-    fn class_path(&self, class: ClassRef<'w>, rest: &[String], depth: u32) -> Target<'w> {
+    pub fn class_path(&self, class: ClassRef<'w>, rest: &[String], depth: u32) -> Target<'w> {
         let Some((attr, tail)) = rest.split_first() else {
             return Target::Class(class);
         };

@@ -54,7 +54,7 @@ pub fn url(name: &str) -> String {
     format!("https://github.com/djperm/djperm/blob/main/rules/{name}.md")
 }
 
-fn location(ws: &Workspace, span: Span, offset: u32) -> Location {
+pub fn location(ws: &Workspace, span: Span, offset: u32) -> Location {
     let (row, column) = Locator::new(ws.text(span.file)).row_col(offset as usize);
     Location { column, row }
 }
@@ -93,5 +93,17 @@ pub fn render(ws: &Workspace, diagnostics: &[Diagnostic]) -> String {
     let list: Vec<JsonDiagnostic> = diagnostics.iter().map(|d| convert(ws, d)).collect();
     let mut s = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "[]".into());
     s.push('\n');
+    s
+}
+
+/// `json-lines`: one compact JSON object per diagnostic, the same keys as `json`.
+pub fn render_lines(ws: &Workspace, diagnostics: &[Diagnostic]) -> String {
+    let mut s = String::new();
+    for d in diagnostics {
+        if let Ok(line) = serde_json::to_string(&convert(ws, d)) {
+            s.push_str(&line);
+            s.push('\n');
+        }
+    }
     s
 }

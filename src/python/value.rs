@@ -28,6 +28,8 @@ pub enum Value {
     /// A call such as `migrations.CreateModel(...)`: callee's last name, positional and keyword args.
     Call {
         func: String,
+        /// What the method is called on (`Post.objects` for `Post.objects.all()`).
+        on: Option<Box<Value>>,
         args: Vec<Item>,
         kwargs: Vec<(String, Item)>,
     },

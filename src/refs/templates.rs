@@ -137,8 +137,40 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
             let lit = &body[j + 1..close];
             let after = &body[close + 1..];
             let after_trim = after.trim_start();
+            // `"x" not in perms…` is the same lookup, negated.
+            let after_trim = match after_trim.strip_prefix("not") {
+                Some(r) if r.starts_with(char::is_whitespace) => r.trim_start(),
+                _ => after_trim,
+            };
             if let Some(rest) = after_trim.strip_prefix("in") {
                 let rest_trim = rest.trim_start();
+                if rest.len() != rest_trim.len() && rest_trim.starts_with("perms.") {
+                    // `"codename" in perms.app`: always False (DJP014).
+                    let app: String = rest_trim[6..]
+                        .bytes()
+                        .take_while(|c| is_ident(*c))
+                        .map(char::from)
+                        .collect();
+                    let after_app = rest_trim.as_bytes().get(6 + app.len()).copied();
+                    if !app.is_empty() && after_app.is_none_or(|c| c != b'.') {
+                        let expr_end = body.len() - rest_trim.len() + 6 + app.len();
+                        out.push(Reference {
+                            kind: RefKind::TemplateInApp,
+                            value: Item {
+                                value: Value::Str(format!("{app}.{lit}")),
+                                span: span(j + 1, close),
+                                literal: true,
+                            },
+                            with_obj: false,
+                            call_span: span(j, expr_end),
+                            lookup: None,
+                            class_bases: Vec::new(),
+                            owner: None,
+                        });
+                        j = expr_end;
+                        continue;
+                    }
+                }
                 if rest.len() != rest_trim.len() && rest_trim.starts_with("perms") {
                     let tail = &rest_trim.as_bytes()[5..];
                     if tail.first().is_none_or(|c| !is_ident(*c) && *c != b'.') {
@@ -153,6 +185,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                             call_span: span(j, close + 1),
                             lookup: None,
                             class_bases: Vec::new(),
+                            owner: None,
                         });
                     }
                 }
@@ -185,6 +218,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                         call_span: span(var_start, k),
                         lookup: None,
                         class_bases: Vec::new(),
+                        owner: None,
                     }),
                     2 => out.push(Reference {
                         kind: RefKind::TemplateAttr,
@@ -197,6 +231,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                         call_span: span(var_start, k),
                         lookup: None,
                         class_bases: Vec::new(),
+                        owner: None,
                     }),
                     _ => {}
                 }

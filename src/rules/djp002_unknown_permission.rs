@@ -66,8 +66,16 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ));
         }
         if let Some(reason) = reason {
+            let upgraded = if project.target_django < (6, 1) {
+                format!(
+                    "; databases migrated before the rename keep user and group grants on `{label}.{codename}` (Django {}.{} does not rename permissions)",
+                    project.target_django.0, project.target_django.1
+                )
+            } else {
+                String::new()
+            };
             d = d.with_note(format!(
-                "{reason}; a fresh database has only the new codenames"
+                "{reason}; a fresh database has only the new codenames{upgraded}"
             ));
         }
         if label == "auth" && codename.ends_with("_user") {

@@ -72,7 +72,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     literal: r.value.literal,
                 })
             };
-            d = d.with_help(format!("Did you mean `{better}`?"));
+            d = d.with_help(if template {
+                format!("Did you mean `perms.{better}`?")
+            } else {
+                format!("Did you mean `has_module_perms(\"{better}\")`?")
+            });
             if let Some(edit_span) = edit_span {
                 d = d.with_fix(Some(Fix {
                     applicability: Applicability::Unsafe,

@@ -2,7 +2,7 @@
 //! permissions on the instance and never invalidates them (`refresh_from_db` does not either).
 
 use super::{by_code, Context};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Span};
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (file, facts) in ctx.ws.python.iter().enumerate() {
@@ -10,6 +10,23 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let text = ctx.ws.text(file);
         let line = |offset: u32| text[..offset as usize].matches('\n').count() + 1;
         for stale in &facts.stale_checks {
+            // Display-only: the fix a reader would write, before the stale check's line.
+            let line_start = text[..stale.span.start as usize]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let indent: String = text[line_start..]
+                .chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect();
+            let recv = &stale.receiver;
+            let fix = Fix {
+                applicability: Applicability::DisplayOnly,
+                message: format!("Re-fetch `{recv}` from the database before this check"),
+                edits: vec![Edit {
+                    span: Span::new(file, line_start as u32, line_start as u32),
+                    content: format!("{indent}{recv} = type({recv}).objects.get(pk={recv}.pk)\n"),
+                }],
+            };
             out.push(
                 Diagnostic::new(
                     by_code("DJP005"),
@@ -20,7 +37,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .with_note(format!(
                     "The check on line {} cached the permissions on this object; Django never clears that cache, and `refresh_from_db()` does not either",
                     line(stale.first_check.start)
-                )),
+                ))
+                .with_fix(Some(fix)),
             );
         }
     }

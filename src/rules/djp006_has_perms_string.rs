@@ -17,6 +17,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Value::Str(s) = &r.value.value else {
             continue;
         };
+        let project = ctx.project(r.file);
         let span = r.reference.value.span;
         let written = ctx
             .ws
@@ -45,7 +46,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::new(by_code("DJP006"), r.reference.call_span, message)
                 .with_help(help)
-                .with_note("Django ≥ 4.1 raises `ValueError: perm_list must be an iterable of permissions`; older versions checked each character")
+                .with_note(if project.target_django >= (4, 1) {
+                    "Django ≥ 4.1 raises `ValueError: perm_list must be an iterable of permissions`"
+                } else {
+                    "Django < 4.1 checks each character: False for every user, True for active superusers"
+                })
                 .with_fix(Some(fix)),
         );
     }

@@ -10,6 +10,18 @@ mod djp006_has_perms_string;
 mod djp007_invalid_permission_definition;
 mod djp008_ambiguous_permission_lookup;
 mod djp009_malformed_permission_string;
+mod djp010_permission_fetched_before_creation;
+mod djp011_permissions_not_a_sequence;
+mod djp012_empty_permission_list;
+mod djp013_object_permission_without_backend;
+mod djp014_template_in_app_perms;
+mod djp015_codename_contains_app_label;
+mod djp016_string_passed_to_permission_m2m;
+mod djp017_permission_required_mixin_missing;
+mod djp020_guardian_mixed_content_type;
+mod djp021_drf_model_permission_missing;
+mod djp022_fixture_permission_natural_key;
+mod djp030_unused_permission;
 pub mod verdict;
 
 use crate::diagnostic::{Diagnostic, FileId, Span};
@@ -48,12 +60,15 @@ pub struct Rule {
 
 macro_rules! rule {
     ($code:literal, $name:literal, $summary:literal, $fix:ident, $module:ident) => {
+        rule!($code, $name, $summary, $fix, $module, false)
+    };
+    ($code:literal, $name:literal, $summary:literal, $fix:ident, $module:ident, $preview:literal) => {
         Rule {
             code: $code,
             name: $name,
             summary: $summary,
             fix: FixAvailability::$fix,
-            preview: false,
+            preview: $preview,
             doc: include_str!(concat!("../../rules/", $code, ".md")),
             check: $module::check,
         }
@@ -131,6 +146,102 @@ pub static RULES: &[Rule] = &[
         Sometimes,
         djp009_malformed_permission_string
     ),
+    rule!(
+        "DJP010",
+        "permission-fetched-before-creation",
+        "A data migration fetching a permission that `create_permissions` only makes after all migrations",
+        None,
+        djp010_permission_fetched_before_creation,
+        true
+    ),
+    rule!(
+        "DJP011",
+        "permissions-not-a-sequence",
+        "`default_permissions` that is a str, or `permissions` that is a bare pair",
+        Sometimes,
+        djp011_permissions_not_a_sequence,
+        true
+    ),
+    rule!(
+        "DJP012",
+        "empty-permission-list",
+        "An empty permission list: the check grants everyone, anonymous users included",
+        None,
+        djp012_empty_permission_list,
+        true
+    ),
+    rule!(
+        "DJP013",
+        "object-permission-without-backend",
+        "An object permission check while no configured backend supports object permissions",
+        None,
+        djp013_object_permission_without_backend,
+        true
+    ),
+    rule!(
+        "DJP014",
+        "template-in-app-perms",
+        "`{% if \"codename\" in perms.app %}`, which is always False",
+        Always,
+        djp014_template_in_app_perms,
+        true
+    ),
+    rule!(
+        "DJP015",
+        "codename-contains-app-label",
+        "A codename lookup given `app_label.codename`, which matches nothing",
+        Sometimes,
+        djp015_codename_contains_app_label,
+        true
+    ),
+    rule!(
+        "DJP016",
+        "string-passed-to-permission-m2m",
+        "A permission string passed to `user_permissions` / `permissions` `add`/`remove`/`set`",
+        None,
+        djp016_string_passed_to_permission_m2m,
+        true
+    ),
+    rule!(
+        "DJP017",
+        "permission-required-mixin-missing",
+        "A routed `PermissionRequiredMixin` view that never sets `permission_required`",
+        None,
+        djp017_permission_required_mixin_missing,
+        true
+    ),
+    rule!(
+        "DJP020",
+        "guardian-mixed-content-type",
+        "guardian `get_objects_for_*` with permissions of several models, or bare codenames without `klass`",
+        None,
+        djp020_guardian_mixed_content_type,
+        true
+    ),
+    rule!(
+        "DJP021",
+        "drf-model-permission-missing",
+        "DRF `DjangoModelPermissions` on a view whose model lacks a permission the map requires",
+        None,
+        djp021_drf_model_permission_missing,
+        true
+    ),
+    rule!(
+        "DJP022",
+        "fixture-permission-natural-key",
+        "A JSON fixture granting a permission, by natural key, that a fresh database does not have",
+        None,
+        djp022_fixture_permission_natural_key,
+        true
+    ),
+    rule!(
+        "DJP030",
+        "unused-permission",
+        "A custom permission that no code, template or data migration references",
+        None,
+        djp030_unused_permission,
+        true
+    ),
 ];
 
 pub fn rule(code: &str) -> Option<&'static Rule> {
@@ -179,6 +290,8 @@ impl Resolved<'_> {
 pub struct Context<'a> {
     pub ws: &'a Workspace,
     pub index: &'a Index,
+    /// Classes routed with `.as_view()` somewhere: (file, class name).
+    pub routed: rustc_hash::FxHashSet<(FileId, String)>,
     pub refs: Vec<Resolved<'a>>,
     /// `(index into refs, string, verdict)` for every permission string of every reference.
     pub verdicts: Vec<(usize, PermString, verdict::Verdict)>,
@@ -220,18 +333,24 @@ impl<'a> Context<'a> {
                 }
             }
         }
+        let mut routed = rustc_hash::FxHashSet::default();
+        for facts in ws.python.iter().flatten() {
+            for (value, _) in &facts.as_view_classes {
+                if let crate::index::resolve::Target::Class(c) = resolver.base_target(value, 0) {
+                    routed.insert((c.file, c.class.name.clone()));
+                }
+            }
+        }
         let mut ctx = Context {
             ws,
             index,
+            routed,
             refs,
             verdicts: Vec::new(),
         };
         let mut verdicts = Vec::new();
         for (i, r) in ctx.refs.iter().enumerate() {
-            if matches!(
-                r.reference.kind,
-                RefKind::Lookup | RefKind::TemplateModule | RefKind::ModulePerms
-            ) {
+            if !r.reference.kind.checks_strings() {
                 continue;
             }
             let project = ctx.project(r.file);
@@ -291,18 +410,19 @@ impl<'a> Context<'a> {
         (inner == s.text).then_some(content)
     }
 
+    pub fn is_routed(&self, file: FileId, class: Option<&str>) -> bool {
+        class.is_some_and(|c| self.routed.contains(&(file, c.to_string())))
+    }
+
     pub fn project(&self, file: FileId) -> &'a Project {
         self.index.project_for(self.ws.path(file))
     }
 
     /// References whose strings are permission strings (not lookups, not module checks).
     pub fn perm_refs(&self) -> impl Iterator<Item = &Resolved<'a>> {
-        self.refs.iter().filter(|r| {
-            !matches!(
-                r.reference.kind,
-                RefKind::Lookup | RefKind::TemplateModule | RefKind::ModulePerms
-            )
-        })
+        self.refs
+            .iter()
+            .filter(|r| r.reference.kind.checks_strings())
     }
 }
 

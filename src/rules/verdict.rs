@@ -28,10 +28,7 @@ pub enum Verdict {
 
 /// Which reference kinds pass a full `"label.codename"` string to a backend.
 fn is_sink(kind: RefKind) -> bool {
-    !matches!(
-        kind,
-        RefKind::Shape | RefKind::Lookup | RefKind::TemplateModule
-    )
+    kind != RefKind::Shape && kind.checks_strings()
 }
 
 pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Verdict {

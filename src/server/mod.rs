@@ -9,7 +9,6 @@
 mod actions;
 mod completion;
 mod diagnostics;
-mod incremental;
 mod navigate;
 mod notifications;
 mod requests;

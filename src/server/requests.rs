@@ -98,7 +98,7 @@ impl Server {
         let Some(doc) = self.docs.get(&pos.text_document.uri.0) else {
             return Ok(Value::Null);
         };
-        let Some((folder, rel)) = &doc.place else {
+        let Some((folder, rel)) = doc.place.as_ref().filter(|_| !doc.is_fixture()) else {
             return Ok(Value::Null);
         };
         let Some(fa) = &self.folders[*folder].analysis else {
@@ -119,6 +119,7 @@ impl Server {
             uri: &doc.uri,
             text: &doc.text,
             is_template: doc.is_template(),
+            noqa: !doc.is_fixture(),
             enc: self.enc,
             disabled_support: self.client.disabled_code_actions,
             fresh: fresh.as_ref().map(|(fa, file)| (fa.as_ref(), *file)),

@@ -25,7 +25,12 @@ pub(super) struct Document {
 
 impl Document {
     pub(super) fn is_template(&self) -> bool {
-        !self.uri.ends_with(".py") && !self.uri.ends_with(".pyi")
+        !self.uri.ends_with(".py") && !self.uri.ends_with(".pyi") && !self.is_fixture()
+    }
+
+    /// A JSON fixture: diagnosed, but without noqa comments or completion.
+    pub(super) fn is_fixture(&self) -> bool {
+        self.uri.ends_with(".json")
     }
 }
 
@@ -257,6 +262,7 @@ impl Server {
             let watchers: Vec<Value> = [
                 "**/*.py",
                 "**/templates/**/*.{html,htm,txt}",
+                "**/fixtures/**/*.json",
                 "**/pyproject.toml",
                 "**/djperm.toml",
             ]
@@ -348,10 +354,9 @@ impl Server {
                 let i = fa.folder;
                 if std::env::var_os("DJPERM_LOG").is_some() {
                     eprintln!(
-                        "djperm server: analysed {} ({} files, {} parsed) in {:.1} ms",
+                        "djperm server: analysed {} ({} files) in {:.1} ms",
                         self.folders[i].root.display(),
                         fa.files.len(),
-                        fa.parsed,
                         fa.elapsed.as_secs_f64() * 1000.0
                     );
                 }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The speed benchmark of issue 6, in one command:
+#
+#   bash bench/run.sh [REAL_PROJECT_DIR ...]
+#
+# builds djperm (release), installs ruff into bench/.venv (once), generates two synthetic
+# monorepos with examples/gen_project.rs (~5k and ~20k files, in bench/trees/), then times on
+# each tree and on every directory given (e.g. /work/real/saleor /work/real/netbox/netbox):
+#
+#   djperm check TREE --output-format concise --exit-zero
+#   ruff check --select DJ --no-cache --exit-zero TREE      (ruff parses every file)
+#   grep -rl perm --include='*.py' TREE                      (the floor: read every file)
+#
+# in alternating rounds (ROUNDS, default 5, after one warm-up round), and prints medians of
+# wall and CPU time, the ratios djperm/ruff and djperm/grep, djperm's peak RSS and the growth
+# from 5k to 20k files. The table goes to stdout and to bench/RESULTS.md with the machine.
+# Environment: ROUNDS, APPS_5K (default 185), APPS_20K (default 740), CARGO_TARGET_DIR.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BENCH="$ROOT/bench"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+ROUNDS="${ROUNDS:-5}"
+APPS_5K="${APPS_5K:-185}"
+APPS_20K="${APPS_20K:-740}"
+
+echo "== building djperm (release)" >&2
+(cd "$ROOT" && cargo build --release --quiet --bin djperm --example gen_project)
+DJPERM="$TARGET/release/djperm"
+GEN="$TARGET/release/examples/gen_project"
+
+if [ ! -x "$BENCH/.venv/bin/ruff" ]; then
+  echo "== installing ruff into bench/.venv" >&2
+  python3 -m venv "$BENCH/.venv"
+  "$BENCH/.venv/bin/pip" install --quiet --disable-pip-version-check ruff
+fi
+RUFF="$BENCH/.venv/bin/ruff"
+
+gen() { # name apps
+  local dir="$BENCH/trees/$1" stamp="apps=$2 models=4 seed=1"
+  if [ ! -f "$dir/.stamp" ] || [ "$(cat "$dir/.stamp")" != "$stamp" ]; then
+    echo "== generating $1" >&2
+    "$GEN" --apps "$2" --models 4 --seed 1 --out "$dir" >&2
+    echo "$stamp" > "$dir/.stamp"
+  fi
+}
+gen gen-5k "$APPS_5K"
+gen gen-20k "$APPS_20K"
+
+exec python3 "$BENCH/timing.py" \
+  --djperm "$DJPERM" --ruff "$RUFF" --rounds "$ROUNDS" --out "$BENCH/RESULTS.md" \
+  "$BENCH/trees/gen-5k" "$BENCH/trees/gen-20k" "$@"

@@ -1,0 +1,33 @@
+//! DJP030 unused-permission (preview): a custom permission (`Meta.permissions`, or a row a data
+//! migration creates) that no code, template or data migration mentions.
+
+use super::{by_code, Context};
+use crate::audit::perms::unused_custom;
+use crate::diagnostic::Diagnostic;
+
+pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for project in &ctx.index.projects {
+        for p in unused_custom(ctx, project) {
+            let Some(span) = p.span else { continue };
+            let model = match &p.model {
+                Some(m) => format!("`{}.{m}`", p.label),
+                None => "the model".to_string(),
+            };
+            out.push(
+                Diagnostic::new(
+                    by_code("DJP030"),
+                    span,
+                    format!("Custom permission `{}` is never checked", p.perm()),
+                )
+                .with_help(format!(
+                    "Check it where it matters, or remove it from the `Meta.permissions` of {model} and run `python manage.py makemigrations {}`",
+                    p.label
+                ))
+                .with_note(format!(
+                    "No code, template or data migration mentions `{}`: granting it changes nothing",
+                    p.codename
+                )),
+            );
+        }
+    }
+}

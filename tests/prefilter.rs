@@ -1,0 +1,201 @@
+//! The byte pre-filter changes nothing but speed: with it and without it (every file parsed),
+//! the index, the resolved references and every rule's diagnostics are the same, except DJP000
+//! for files the pre-filter did not parse (a file that is never parsed cannot be found broken).
+//!
+//! `DJPERM_REAL_PROJECTS=/work/real/saleor:/work/real/netbox/netbox cargo test --release --test
+//! prefilter -- --ignored` runs the same comparison on real projects.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use djperm::config::Config;
+use djperm::diagnostic::Diagnostic;
+use djperm::index::Index;
+use djperm::rules::{self, Context};
+use djperm::workspace::{prefilter, FileKind, Snapshot, Workspace};
+use djperm::{discover, facts::FileFacts};
+
+/// Everything downstream of the workspace, as comparable text.
+struct Outcome {
+    index: String,
+    refs: String,
+    diagnostics: Vec<Diagnostic>,
+    parsed: Vec<bool>,
+}
+
+fn run(snapshot: Snapshot, config: &Config, filter: bool) -> Outcome {
+    let entry: Vec<String> = config.settings.iter().cloned().collect();
+    let ws = Workspace::build_opts(snapshot, &entry, filter);
+    let index = Index::build(&ws, config);
+    let ctx = Context::new(&ws, &index);
+    let mut refs: Vec<String> = ctx
+        .refs
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {:?} {:?} {:?} {:?}",
+                ws.path(r.file),
+                r.reference.call_span,
+                r.reference.kind,
+                r.reference.with_obj,
+                r.value
+            )
+        })
+        .collect();
+    refs.sort();
+    let mut text = String::new();
+    for p in &index.projects {
+        let mut perms: Vec<String> = p
+            .perms
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}.{} {:?} {} {} {:?}",
+                    d.label,
+                    d.codename,
+                    d.model,
+                    d.in_database,
+                    d.source.as_str(),
+                    d.span
+                )
+            })
+            .collect();
+        perms.sort();
+        let mut opaque: Vec<&String> = p.opaque_labels.iter().collect();
+        opaque.sort();
+        let mut floating: Vec<&String> = p.floating_codenames.iter().collect();
+        floating.sort();
+        let mut migrated: Vec<&String> = p.migrated.iter().collect();
+        migrated.sort();
+        let mut bare: Vec<&String> = p.bare_rules.iter().collect();
+        bare.sort();
+        let mut models: Vec<String> = p.code_models.iter().map(|m| format!("{m:?}")).collect();
+        models.sort();
+        writeln!(
+            text,
+            "root={} settings={:?} apps={:?} complete={} inferred={} rules_opaque={} \
+             opaque={opaque:?} floating={floating:?} migrated={migrated:?} bare={bare:?} \
+             renames={:?}\nperms={perms:#?}\nmodels={models:#?}",
+            p.root,
+            p.settings.module,
+            p.apps,
+            p.apps_complete,
+            p.inferred,
+            p.rules_opaque,
+            p.renames,
+        )
+        .unwrap();
+    }
+    let diagnostics = rules::run_all(&ctx);
+    let parsed = ws.python.iter().map(Option::is_some).collect();
+    Outcome {
+        index: text,
+        refs: refs.join("\n"),
+        diagnostics,
+        parsed,
+    }
+}
+
+fn config_for(dir: &Path) -> Config {
+    djperm::config::discover(dir)
+        .ok()
+        .flatten()
+        .map(|(_, c)| c)
+        .unwrap_or_default()
+}
+
+/// Compare both runs on `dir`; returns the DJP000 diagnostics only the full run reports.
+fn compare(dir: &Path) -> usize {
+    let config = config_for(dir);
+    let (snapshot, _) = discover::load(dir, &config.exclude);
+    let fast = run(snapshot.clone(), &config, true);
+    let full = run(snapshot, &config, false);
+    let name = dir.display();
+    assert_eq!(fast.index, full.index, "{name}: index differs");
+    assert_eq!(fast.refs, full.refs, "{name}: resolved references differ");
+    let mut missing_syntax = 0;
+    let full_diags: Vec<&Diagnostic> = full
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            let skipped = d.code == "DJP000" && !fast.parsed[d.span.file];
+            missing_syntax += usize::from(skipped);
+            !skipped
+        })
+        .collect();
+    let fast_diags: Vec<&Diagnostic> = fast.diagnostics.iter().collect();
+    assert_eq!(fast_diags, full_diags, "{name}: diagnostics differ");
+    missing_syntax
+}
+
+#[test]
+fn prefilter_changes_nothing_on_fixture_projects() {
+    let mut dirs = common::project_dirs();
+    dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("example"));
+    for dir in dirs {
+        assert_eq!(compare(&dir), 0, "{}", dir.display());
+    }
+}
+
+/// Files whose facts hold something a rule reads are kept by the byte filter itself (not only
+/// reached through imports): when the extractor learns a new sink, this fails until
+/// `workspace/prefilter.rs` learns its token.
+#[test]
+fn every_fact_is_prefiltered() {
+    let mut dirs = common::project_dirs();
+    dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("example"));
+    for dir in dirs {
+        assert_facts_prefiltered(&dir);
+    }
+}
+
+fn assert_facts_prefiltered(dir: &Path) {
+    {
+        let (snapshot, _) = discover::load(dir, &[]);
+        let ws = Workspace::build_opts(snapshot, &[], false);
+        for (id, f) in ws.snapshot.files.iter().enumerate() {
+            let needed = match f.kind {
+                FileKind::Python => prefilter::python_needed(&f.path, f.text.as_bytes()),
+                FileKind::Template => prefilter::template_needed(f.text.as_bytes()),
+                // Fixtures are read whole by DJP022: never filtered.
+                FileKind::Fixture => true,
+            };
+            let has_facts = match f.kind {
+                FileKind::Python => ws.python[id].as_ref().is_some_and(holds_facts),
+                FileKind::Template => ws.templates[id]
+                    .as_ref()
+                    .is_some_and(|t| !t.references.is_empty()),
+                FileKind::Fixture => false,
+            };
+            assert!(
+                needed || !has_facts,
+                "{}/{}: has references but the pre-filter skips it",
+                dir.display(),
+                f.path
+            );
+        }
+    }
+}
+
+fn holds_facts(f: &FileFacts) -> bool {
+    !f.references.is_empty()
+        || !f.perm_rows.is_empty()
+        || !f.rules_perms.is_empty()
+        || !f.stale_checks.is_empty()
+}
+
+#[test]
+#[ignore = "needs real projects: set DJPERM_REAL_PROJECTS=dir:dir:…"]
+fn prefilter_changes_nothing_on_real_projects() {
+    let dirs = std::env::var("DJPERM_REAL_PROJECTS").unwrap_or_default();
+    for dir in dirs.split(':').filter(|d| !d.is_empty()).map(PathBuf::from) {
+        let skipped = compare(&dir);
+        assert_facts_prefiltered(&dir);
+        eprintln!(
+            "{}: identical (DJP000 in skipped files: {skipped})",
+            dir.display()
+        );
+    }
+}
