@@ -24,6 +24,8 @@ pub struct Target<'a> {
     pub uri: &'a str,
     pub text: &'a str,
     pub is_template: bool,
+    /// The file takes noqa comments (JSON fixtures do not).
+    pub noqa: bool,
     pub enc: Encoding,
     pub disabled_support: bool,
     pub fresh: Option<(&'a FolderAnalysis, FileId)>,
@@ -314,7 +316,10 @@ pub fn code_actions(target: &Target<'_>, params: &CodeActionParams) -> Vec<CodeA
                 out.extend(quick_fixes(target, d, fix));
             }
             let line = d.range.start.line;
-            if code == "DJP000" || noqa_done.iter().any(|(l, c)| *l == line && c == code) {
+            if !target.noqa
+                || code == "DJP000"
+                || noqa_done.iter().any(|(l, c)| *l == line && c == code)
+            {
                 continue;
             }
             noqa_done.push((line, code.to_string()));

@@ -1,6 +1,6 @@
 //! Client settings (`initializationOptions`, `workspace/didChangeConfiguration`) and how they
-//! combine with the project's config file: like the command line, `select` and `settings`
-//! replace, the lists extend.
+//! combine with the project's config file: like the command line, `select`, `settings`,
+//! `preview` and `target-django` replace, the lists extend.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +18,8 @@ pub struct ClientSettings {
     pub custom_actions: Vec<String>,
     pub per_file_ignores: BTreeMap<String, Vec<String>>,
     pub settings: Option<String>,
+    pub preview: Option<bool>,
+    pub target_django: Option<String>,
 }
 
 fn get<'a>(obj: &'a serde_json::Map<String, Value>, kebab: &str) -> Option<&'a Value> {
@@ -97,6 +99,11 @@ impl ClientSettings {
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string),
+            preview: get(obj, "preview").and_then(Value::as_bool),
+            target_django: get(obj, "target-django")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
         }
     }
 
@@ -127,6 +134,12 @@ impl ClientSettings {
         if self.settings.is_some() {
             config.settings = self.settings.clone();
         }
+        if let Some(preview) = self.preview {
+            config.preview = preview;
+        }
+        if self.target_django.is_some() {
+            config.target_django = self.target_django.clone();
+        }
         config
     }
 }
@@ -138,10 +151,10 @@ mod tests {
     #[test]
     fn both_spellings_and_nesting() {
         let a = ClientSettings::from_json(&serde_json::json!({
-            "djperm": {"extraPermissions": ["x.y"], "ignore": "DJP005,DJP004", "select": []}
+            "djperm": {"extraPermissions": ["x.y"], "ignore": "DJP005,DJP004", "select": [], "preview": true}
         }));
         let b = ClientSettings::from_json(&serde_json::json!({
-            "extra-permissions": ["x.y"], "ignore": ["DJP005", "DJP004"], "bogus": 1
+            "extra-permissions": ["x.y"], "ignore": ["DJP005", "DJP004"], "bogus": 1, "preview": true
         }));
         assert_eq!(a, b);
         assert_eq!(a.select, None);
@@ -150,5 +163,6 @@ mod tests {
             ..Config::default()
         });
         assert_eq!(config.ignore, ["DJP001", "DJP005", "DJP004"]);
+        assert!(config.preview);
     }
 }

@@ -19,7 +19,7 @@ use crate::discover;
 use crate::facts::RefKind;
 use crate::rules::verdict::Verdict;
 use crate::workspace::Snapshot;
-use crate::{analyze_workspace, Analysis, Selection};
+use crate::{analyze, Analysis, Selection};
 
 /// An open buffer: unsaved text is the truth for its file.
 #[derive(Clone, Debug)]
@@ -62,8 +62,6 @@ pub struct FolderAnalysis {
     /// once, after the diagnostics went out).
     sites: OnceLock<Vec<Vec<Site>>>,
     pub config_error: Option<String>,
-    /// Files parsed for this analysis (the others' facts were reused).
-    pub parsed: usize,
     pub elapsed: Duration,
 }
 
@@ -103,11 +101,15 @@ struct Disk {
     excludes: Option<GlobSet>,
 }
 
-/// Whether djperm reads this relative path (as `discover::load` does).
+/// Whether djperm reads this relative path (as `discover::load` does: Python files, templates
+/// under `templates/`, JSON fixtures under `fixtures/`).
 pub fn is_source(rel: &str) -> bool {
+    let under =
+        |dir: &str| rel.starts_with(&format!("{dir}/")) || rel.contains(&format!("/{dir}/"));
     rel.ends_with(".py")
         || ((rel.ends_with(".html") || rel.ends_with(".htm") || rel.ends_with(".txt"))
-            && (rel.starts_with("templates/") || rel.contains("/templates/")))
+            && under("templates"))
+        || (rel.ends_with(".json") && under("fixtures"))
 }
 
 fn excluded(rel: &str, user: Option<&GlobSet>) -> bool {
@@ -158,11 +160,7 @@ fn refresh(disk: &mut Disk, root: &Path, rel: &str) {
     }
 }
 
-fn run_job(
-    disks: &mut FxHashMap<usize, Disk>,
-    previous: Option<&FolderAnalysis>,
-    job: Job,
-) -> FolderAnalysis {
+fn run_job(disks: &mut FxHashMap<usize, Disk>, job: Job) -> FolderAnalysis {
     let start = Instant::now();
     let needs_reload = job.reload
         || !disks.contains_key(&job.folder)
@@ -197,9 +195,7 @@ fn run_job(
         snapshot.add(path, text);
     }
     let selection = Selection::from_config(&config);
-    let previous = previous.filter(|p| p.analysis.ws.snapshot.root == job.root);
-    let (ws, parsed) = super::incremental::build(snapshot, previous.map(|p| &p.analysis.ws));
-    let analysis = analyze_workspace(ws, &config, &selection);
+    let analysis = analyze(snapshot, &config, &selection);
     let files: FxHashMap<String, FileId> = analysis
         .ws
         .snapshot
@@ -217,7 +213,6 @@ fn run_job(
         versions,
         sites: OnceLock::new(),
         config_error: disk.config_error.clone(),
-        parsed,
         elapsed: analysed,
     }
 }
@@ -266,24 +261,20 @@ pub fn spawn() -> (Sender<Job>, Receiver<Outcome>) {
         .name("djperm-analysis".into())
         .spawn(move || {
             let mut disks: FxHashMap<usize, Disk> = FxHashMap::default();
-            let mut last: FxHashMap<usize, Arc<FolderAnalysis>> = FxHashMap::default();
             for job in job_rx {
                 let (folder, generation) = (job.folder, job.generation);
-                let previous = last.get(&folder).cloned();
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    run_job(&mut disks, previous.as_deref(), job)
+                    run_job(&mut disks, job)
                 }));
                 let mut done = None;
                 let outcome = match result {
                     Ok(fa) => {
                         let fa = Arc::new(fa);
-                        last.insert(folder, fa.clone());
                         done = Some(fa.clone());
                         Outcome::Done(fa)
                     }
                     Err(panic) => {
                         disks.remove(&folder);
-                        last.remove(&folder);
                         Outcome::Failed {
                             folder,
                             generation,

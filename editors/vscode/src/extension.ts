@@ -12,7 +12,7 @@ let client: LanguageClient | undefined;
 /** The `djperm.*` settings the server reads (same keys as `[tool.djperm]`, camelCase). */
 export function serverSettings(config: vscode.WorkspaceConfiguration): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of ['select', 'extendSelect', 'ignore', 'extraPermissions', 'customActions', 'settings']) {
+  for (const key of ['select', 'extendSelect', 'ignore', 'extraPermissions', 'customActions', 'settings', 'preview']) {
     const value = config.get(key);
     if (value !== undefined && value !== null) {
       out[key] = value;

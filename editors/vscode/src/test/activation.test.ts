@@ -94,7 +94,7 @@ test('activates, starts the server with the settings, restarts, deactivates', as
 test('the manifest declares every setting the extension reads', () => {
   const manifest = require('../../package.json');
   const declared = Object.keys(manifest.contributes.configuration.properties);
-  for (const key of ['path', 'args', 'select', 'extendSelect', 'ignore', 'extraPermissions', 'customActions', 'settings']) {
+  for (const key of ['path', 'args', 'select', 'extendSelect', 'ignore', 'extraPermissions', 'customActions', 'settings', 'preview']) {
     assert.ok(declared.includes(`djperm.${key}`), key);
   }
   assert.equal(manifest.main, './out/extension.js');
