@@ -50,6 +50,6 @@ gen() { # name apps
 gen gen-5k "$APPS_5K"
 gen gen-20k "$APPS_20K"
 
-exec python3 "$BENCH/timing.py" \
+PROFILE="$PROFILE" exec python3 "$BENCH/timing.py" \
   --djperm "$DJPERM" --ruff "$RUFF" --rounds "$ROUNDS" --out "$BENCH/RESULTS.md" \
   "$BENCH/trees/gen-5k" "$BENCH/trees/gen-20k" "$@"
