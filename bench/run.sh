@@ -4,7 +4,7 @@
 #   bash bench/run.sh [REAL_PROJECT_DIR ...]
 #
 # builds djperm (release), installs ruff into bench/.venv (once), generates two synthetic
-# monorepos with examples/gen_project.rs (~5k and ~20k files, in bench/trees/), then times on
+# monorepos with examples/gen_project/ (~5k and ~20k files, in bench/trees/), then times on
 # each tree and on every directory given (e.g. /work/real/saleor /work/real/netbox/netbox):
 #
 #   djperm check TREE --output-format concise --exit-zero
