@@ -4,7 +4,7 @@
 #   bash bench/run.sh [REAL_PROJECT_DIR ...]
 #
 # builds djperm (release), installs ruff into bench/.venv (once), generates two synthetic
-# monorepos with examples/gen_project.rs (~5k and ~20k files, in bench/trees/), then times on
+# monorepos with examples/gen_project/ (~5k and ~20k files, in bench/trees/), then times on
 # each tree and on every directory given (e.g. /work/real/saleor /work/real/netbox/netbox):
 #
 #   djperm check TREE --output-format concise --exit-zero
@@ -14,19 +14,23 @@
 # in alternating rounds (ROUNDS, default 5, after one warm-up round), and prints medians of
 # wall and CPU time, the ratios djperm/ruff and djperm/grep, djperm's peak RSS and the growth
 # from 5k to 20k files. The table goes to stdout and to bench/RESULTS.md with the machine.
-# Environment: ROUNDS, APPS_5K (default 185), APPS_20K (default 740), CARGO_TARGET_DIR.
+# Environment: ROUNDS, APPS_5K (default 185), APPS_20K (default 740), CARGO_TARGET_DIR, and
+# PROFILE (default release; e.g. a `dist` profile with LTO if Cargo.toml defines one).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BENCH="$ROOT/bench"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 ROUNDS="${ROUNDS:-5}"
+PROFILE="${PROFILE:-release}"
 APPS_5K="${APPS_5K:-185}"
 APPS_20K="${APPS_20K:-740}"
 
-echo "== building djperm (release)" >&2
-(cd "$ROOT" && cargo build --release --quiet --bin djperm --example gen_project)
-DJPERM="$TARGET/release/djperm"
-GEN="$TARGET/release/examples/gen_project"
+echo "== building djperm ($PROFILE)" >&2
+(cd "$ROOT" && cargo build --profile "$PROFILE" --quiet --bin djperm --example gen_project)
+DIR="$PROFILE"
+[ "$PROFILE" = dev ] && DIR=debug
+DJPERM="$TARGET/$DIR/djperm"
+GEN="$TARGET/$DIR/examples/gen_project"
 
 if [ ! -x "$BENCH/.venv/bin/ruff" ]; then
   echo "== installing ruff into bench/.venv" >&2
@@ -46,6 +50,6 @@ gen() { # name apps
 gen gen-5k "$APPS_5K"
 gen gen-20k "$APPS_20K"
 
-exec python3 "$BENCH/timing.py" \
+PROFILE="$PROFILE" exec python3 "$BENCH/timing.py" \
   --djperm "$DJPERM" --ruff "$RUFF" --rounds "$ROUNDS" --out "$BENCH/RESULTS.md" \
   "$BENCH/trees/gen-5k" "$BENCH/trees/gen-20k" "$@"

@@ -186,6 +186,7 @@ def main():
         md.append("")
         for k in ("cpu", "memory", "os", "rustc", "djperm", "ruff"):
             md.append(f"- {k}: {info[k]}")
+        md.append(f"- djperm built with cargo profile `{os.environ.get('PROFILE', 'release')}`")
         md.append(f"- load average at start / end: {load_start[0]:.2f} / {load_end[0]:.2f} "
                   "(a shared machine: other jobs inflate wall times; CPU times are steadier)")
         md.append("")

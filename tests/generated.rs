@@ -1,10 +1,10 @@
-//! The synthetic monorepo of `examples/gen_project.rs`: djperm reports exactly the injected
+//! The synthetic monorepo of `examples/gen_project/`: djperm reports exactly the injected
 //! bugs, the generator is deterministic, and the fresh-database permission set equals the rows
 //! real Django creates for it.
 
 mod common;
 
-#[path = "../examples/gen_project.rs"]
+#[path = "../examples/gen_project/main.rs"]
 #[allow(dead_code)]
 mod gen_project;
 

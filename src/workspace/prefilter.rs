@@ -216,6 +216,8 @@ pub fn template_needed(text: &[u8]) -> bool {
 
 /// A string literal whose whole content is `<ident>.<ident>` with a `_` in the second part, as
 /// `python/extract.rs::shaped_like_permission` accepts: `"blog.add_post"`, `'auth.view_user'`.
+/// A shape spelled across implicitly concatenated literals (`"blog." "add_post"`) or with escapes
+/// is not seen here: such a file is parsed only when something else keeps it.
 pub fn has_shaped_literal(text: &[u8]) -> bool {
     let mut at = 0;
     while let Some(rel) = memchr::memchr2(b'"', b'\'', &text[at..]) {
