@@ -452,6 +452,15 @@ fn build_project(
         }
     }
 
+    // (label, model_name) → code model: one lookup per migrated model, not a scan.
+    let mut code_by_key: FxHashMap<(&str, &str), &CodeModel> = FxHashMap::default();
+    for c in &code_models {
+        if let Some(label) = c.label.as_deref() {
+            code_by_key
+                .entry((label, c.model_name.as_str()))
+                .or_insert(c);
+        }
+    }
     // Fresh-DB permissions.
     for app in apps_list.iter() {
         if app.contrib && !app.scanned() {
@@ -492,9 +501,9 @@ fn build_project(
                 if swapped(&app.label, &m.name, m.option_str("swappable")) {
                     continue;
                 }
-                let code = code_models.iter().find(|c| {
-                    c.label.as_deref() == Some(&app.label) && c.model_name == m.model_name
-                });
+                let code = code_by_key
+                    .get(&(app.label.as_str(), m.model_name.as_str()))
+                    .copied();
                 match perm_defs(&app.label, &m.model_name, &m.perm_options(), code, m.span) {
                     Some(d) => defs.extend(d),
                     None => opaque = true,
