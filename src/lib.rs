@@ -93,7 +93,7 @@ pub fn analyze_workspace(ws: Workspace, config: &Config, selection: &Selection) 
     let timer = Timer::start();
     let diagnostics = {
         let ctx = rules::Context::new(&ws, &index);
-        let all = rules::run_all(&ctx);
+        let all = rules::run_selected(&ctx, |code| selection.enabled(code));
         timer.report("rules", format_args!("{} diagnostics", all.len()));
         let per_file: Vec<(GlobMatcher, &Vec<String>)> = selection
             .per_file_ignores

@@ -455,8 +455,13 @@ fn permission_mixin(
 
 /// Run every rule (selection and noqa are applied by the caller).
 pub fn run_all(ctx: &Context<'_>) -> Vec<Diagnostic> {
+    run_selected(ctx, |_| true)
+}
+
+/// Run the rules `enabled` accepts (a disabled rule costs nothing, e.g. preview DJP030).
+pub fn run_selected(ctx: &Context<'_>, enabled: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for rule in RULES {
+    for rule in RULES.iter().filter(|r| enabled(r.code)) {
         (rule.check)(ctx, &mut out);
     }
     out.sort_by(|a, b| {
