@@ -413,7 +413,7 @@ pub fn add_noqa(ws: &Workspace, diagnostics: &[&Diagnostic]) -> BTreeMap<FileId,
         if d.code == "DJP000" {
             continue;
         }
-        let locator = crate::locator::Locator::new(ws.text(d.span.file));
+        let locator = ws.locator(d.span.file);
         let last = (d.span.end.saturating_sub(1)).max(d.span.start) as usize;
         let codes = lines
             .entry(d.span.file)

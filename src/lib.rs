@@ -20,7 +20,6 @@ use globset::{Glob, GlobMatcher};
 use config::Config;
 use diagnostic::Diagnostic;
 use index::Index;
-use locator::Locator;
 use workspace::{FileKind, Snapshot, Timer, Workspace};
 
 /// Which rule codes run: ruff's select / extend-select / ignore semantics with prefixes.
@@ -139,7 +138,7 @@ fn suppressed(ws: &Workspace, d: &Diagnostic) -> bool {
         FileKind::Fixture => None,
     };
     let Some(noqa) = noqa else { return false };
-    let locator = Locator::new(ws.text(file));
+    let locator = ws.locator(file);
     // A noqa comment on any line the diagnostic spans (ruff uses the last line of a
     // multi-line string; we accept any).
     let first = locator.line(d.span.start as usize);

@@ -1,19 +1,33 @@
 //! Byte offsets ↔ 1-based rows and character columns.
 
+use std::borrow::Cow;
+
 pub struct Locator<'a> {
     text: &'a str,
-    line_starts: Vec<usize>,
+    line_starts: Cow<'a, [usize]>,
+}
+
+/// Byte offsets where each line starts.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+    starts
 }
 
 impl<'a> Locator<'a> {
     pub fn new(text: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(i + 1);
-            }
+        Locator {
+            text,
+            line_starts: Cow::Owned(line_starts(text)),
         }
-        Locator { text, line_starts }
+    }
+
+    /// A locator over line starts computed once (see `Workspace::locator`).
+    pub fn with_line_starts(text: &'a str, starts: &'a [usize]) -> Self {
+        Locator {
+            text,
+            line_starts: Cow::Borrowed(starts),
+        }
     }
 
     /// 0-based line of a byte offset.

@@ -8,7 +8,6 @@ use serde::Serialize;
 use djperm::config::{self, Config};
 use djperm::diagnostic::Diagnostic;
 use djperm::fix::{self, FixTable};
-use djperm::locator::Locator;
 use djperm::output::{self, OutputFormat, UnsafeFixes};
 use djperm::workspace::Workspace;
 use djperm::{analyze, discover, rules, Selection};
@@ -751,11 +750,7 @@ fn permissions(args: PermissionsArgs) -> Result<ExitCode, String> {
             let (filename, row) = match p.span {
                 Some(span) => (
                     Some(ws.path(span.file).to_string()),
-                    Some(
-                        Locator::new(ws.text(span.file))
-                            .row_col(span.start as usize)
-                            .0,
-                    ),
+                    Some(ws.locator(span.file).row_col(span.start as usize).0),
                 ),
                 None => (None, None),
             };

@@ -80,6 +80,8 @@ pub struct Workspace {
     /// Packages that have an `__init__.py` (regular packages).
     pub regular_packages: FxHashMap<String, FileId>,
     pub roots: Vec<String>,
+    /// Line starts per file, computed on first use (every output format and noqa need them).
+    line_index: Vec<std::sync::OnceLock<Vec<usize>>>,
 }
 
 /// Directories from which Python imports resolve: the snapshot root, every directory holding a
@@ -162,6 +164,7 @@ impl Workspace {
             packages: map.packages,
             regular_packages: map.regular_packages,
             roots,
+            line_index: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
         };
         let timer = Timer::start();
         ws.templates = ws
@@ -270,6 +273,13 @@ impl Workspace {
 
     pub fn path(&self, id: FileId) -> &str {
         &self.snapshot.files[id].path
+    }
+
+    /// Rows and columns for `id`, with its line index computed once per workspace.
+    pub fn locator(&self, id: FileId) -> crate::locator::Locator<'_> {
+        let text = self.text(id);
+        let starts = self.line_index[id].get_or_init(|| crate::locator::line_starts(text));
+        crate::locator::Locator::with_line_starts(text, starts)
     }
 
     pub fn text(&self, id: FileId) -> &str {

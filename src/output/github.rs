@@ -3,7 +3,6 @@
 
 use super::Report;
 use crate::diagnostic::Severity;
-use crate::locator::Locator;
 
 /// Escape the message part of a workflow command.
 pub fn escape_data(s: &str) -> String {
@@ -20,7 +19,7 @@ pub fn escape_property(s: &str) -> String {
 pub fn render(report: &Report<'_>) -> String {
     let mut out = String::new();
     for d in report.diagnostics {
-        let locator = Locator::new(report.ws.text(d.span.file));
+        let locator = report.ws.locator(d.span.file);
         let (row, col) = locator.row_col(d.span.start as usize);
         let (end_row, end_col) = locator.row_col(d.span.end as usize);
         let path = report.path(d.span.file);

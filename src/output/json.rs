@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use crate::diagnostic::{Applicability, Diagnostic, Span};
-use crate::locator::Locator;
 use crate::workspace::Workspace;
 
 #[derive(Serialize)]
@@ -55,7 +54,7 @@ pub fn url(name: &str) -> String {
 }
 
 pub fn location(ws: &Workspace, span: Span, offset: u32) -> Location {
-    let (row, column) = Locator::new(ws.text(span.file)).row_col(offset as usize);
+    let (row, column) = ws.locator(span.file).row_col(offset as usize);
     Location { column, row }
 }
 

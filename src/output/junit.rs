@@ -2,7 +2,6 @@
 //! one failing `testcase` per diagnostic; a clean run is one passing test case (as ruff).
 
 use super::Report;
-use crate::locator::Locator;
 
 /// Escape text for XML attributes and content, dropping characters XML 1.0 forbids.
 pub fn escape(s: &str) -> String {
@@ -48,7 +47,7 @@ pub fn render(report: &Report<'_>) -> String {
     for (file, list) in files {
         let path = report.path(file);
         let classname = path.strip_suffix(".py").unwrap_or(&path).replace('/', ".");
-        let locator = Locator::new(report.ws.text(file));
+        let locator = report.ws.locator(file);
         out.push_str(&format!(
             "  <testsuite name=\"{}\" tests=\"{}\" disabled=\"0\" errors=\"0\" failures=\"{}\" package=\"djperm\">\n",
             escape(&path),

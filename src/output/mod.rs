@@ -20,7 +20,6 @@ use serde::Serialize;
 
 use crate::diagnostic::{Applicability, Diagnostic, FileId, Severity};
 use crate::fix::{fixed_count, FixTable};
-use crate::locator::Locator;
 use crate::workspace::Workspace;
 
 pub use style::Paint;
@@ -158,7 +157,10 @@ fn concise_body(report: &Report<'_>) -> String {
     let p = Paint(report.options.color);
     let mut out = String::new();
     for d in report.diagnostics {
-        let (row, col) = Locator::new(report.ws.text(d.span.file)).row_col(d.span.start as usize);
+        let (row, col) = report
+            .ws
+            .locator(d.span.file)
+            .row_col(d.span.start as usize);
         out.push_str(&format!(
             "{}{}{row}{}{col}{} {} {}{}\n",
             p.bold(&report.path(d.span.file)),

@@ -69,7 +69,7 @@ fn rule_descriptor(rule: &crate::rules::Rule) -> Value {
 }
 
 fn result(ws: &Workspace, d: &Diagnostic) -> Value {
-    let locator = Locator::new(ws.text(d.span.file));
+    let locator = ws.locator(d.span.file);
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
         message.push_str(&format!("\n\nhelp: {help}"));
@@ -97,7 +97,7 @@ fn result(ws: &Workspace, d: &Diagnostic) -> Value {
         let changes: Vec<Value> = files
             .into_iter()
             .map(|file| {
-                let locator = Locator::new(ws.text(file));
+                let locator = ws.locator(file);
                 let replacements: Vec<Value> = fix
                     .edits
                     .iter()
