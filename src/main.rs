@@ -12,6 +12,12 @@ use djperm::output::{self, OutputFormat, UnsafeFixes};
 use djperm::workspace::Workspace;
 use djperm::{analyze, discover, rules, Selection};
 
+// The analysis allocates many small nodes on several threads: mimalloc measured ~11% faster
+// than glibc's allocator on the 20k-file benchmark tree. Transparent huge pages are off
+// (`no_thp`): with them, page zeroing made runs up to 2× slower on a busy machine.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "djperm",
@@ -448,6 +454,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         },
         snapshot.files.len()
     ));
+    // The process exits right after reporting: freeing every parsed file, fact and text one by
+    // one cost ~8% of a run on large trees, so the analysis is deliberately never dropped.
     let (analysis, original, fixed, problems) = if mode == FixMode::Check {
         let analysis = analyze(snapshot, &config, &selection);
         (analysis, Vec::new(), FixTable::new(), Vec::new())
@@ -467,6 +475,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         )
     };
     progress.finish();
+    let analysis = std::mem::ManuallyDrop::new(analysis);
     for u in &unreadable {
         eprintln!("djperm: warning: skipped {}: {}", u.path, u.reason);
     }

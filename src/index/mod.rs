@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::diagnostic::{FileId, Span};
 use crate::facts::CtRef;
 use crate::python::value::Value;
-use crate::workspace::Workspace;
+use crate::workspace::{Timer, Workspace};
 use apps::{App, Settings};
 use migrations::{Replay, StateModel};
 use models::{CodeModel, ModelFinder, PermOptions};
@@ -78,6 +78,10 @@ pub struct Project {
     pub labels: FxHashMap<String, usize>,
     pub perms: Vec<PermissionDef>,
     pub by_label: FxHashMap<String, FxHashMap<String, Vec<usize>>>,
+    /// Codename → the labels that define it (sorted), for did-you-mean across labels.
+    by_codename: FxHashMap<String, Vec<String>>,
+    /// Label → indexes into `code_models` (non-abstract and abstract alike).
+    models_by_label: FxHashMap<String, Vec<usize>>,
     /// Labels whose permission set is not fully known (unscanned apps, unfoldable options).
     pub opaque_labels: FxHashSet<String>,
     /// Codenames created by data migrations whose content type could not be read.
@@ -136,14 +140,19 @@ impl Project {
 
     /// Labels (sorted) that define `codename`.
     pub fn labels_defining(&self, codename: &str) -> Vec<&str> {
-        let mut out: Vec<&str> = self
-            .by_label
-            .iter()
-            .filter(|(_, m)| m.contains_key(codename))
-            .map(|(l, _)| l.as_str())
-            .collect();
-        out.sort_unstable();
-        out
+        self.by_codename
+            .get(codename)
+            .map(|labels| labels.iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// The code models whose label is `label`.
+    pub fn code_models_of<'a>(&'a self, label: &str) -> impl Iterator<Item = &'a CodeModel> + 'a {
+        self.models_by_label
+            .get(label)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.code_models[i])
     }
 
     /// The model names in `label` that have `codename` (for lookups).
@@ -166,12 +175,7 @@ impl Project {
             .into_iter()
             .flat_map(|m| m.values().flatten())
             .filter_map(|&i| self.perms[i].model.as_deref())
-            .chain(
-                self.code_models
-                    .iter()
-                    .filter(|m| m.label.as_deref() == Some(label))
-                    .map(|m| m.model_name.as_str()),
-            )
+            .chain(self.code_models_of(label).map(|m| m.model_name.as_str()))
             .collect();
         out.sort_unstable();
         out.dedup();
@@ -190,7 +194,24 @@ impl Project {
             .entry(def.codename.clone())
             .or_default()
             .push(i);
+        let labels = self.by_codename.entry(def.codename.clone()).or_default();
+        if let Err(at) = labels.binary_search(&def.label) {
+            labels.insert(at, def.label.clone());
+        }
         self.perms.push(def);
+    }
+
+    fn set_code_models(&mut self, code_models: Vec<CodeModel>) {
+        self.models_by_label.clear();
+        for (i, m) in code_models.iter().enumerate() {
+            if let Some(label) = &m.label {
+                self.models_by_label
+                    .entry(label.clone())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        self.code_models = code_models;
     }
 }
 
@@ -201,7 +222,9 @@ pub struct Index {
 
 impl Index {
     pub fn build(ws: &Workspace, config: &Config) -> Index {
+        let timer = Timer::start();
         let resolver = Resolver::new(ws);
+        timer.report("  resolver", format_args!(""));
         let mut projects: Vec<Project> =
             apps::find_settings_modules(ws, config.settings.as_deref())
                 .into_iter()
@@ -289,6 +312,7 @@ fn build_project(
         })
         .unwrap_or((5, 2));
 
+    let timer = Timer::start();
     for entry in &settings.installed_apps {
         let app = apps::resolve_app(resolver, entry);
         if !app.scanned() && !app.contrib {
@@ -311,14 +335,19 @@ fn build_project(
 
     // Code models: classes in each scanned app's models module (and what it imports).
     let mut finder = ModelFinder::new(resolver);
+    // Scanned app by package name; a module belongs to the app of its longest dotted prefix.
+    let mut scanned_by_name: FxHashMap<&str, &App> = FxHashMap::default();
+    for a in project.apps.iter().filter(|a| a.scanned()) {
+        scanned_by_name.insert(a.name.as_str(), a);
+    }
     let app_of_module = |module: &str| -> Option<&App> {
-        project
-            .apps
-            .iter()
-            .filter(|a| {
-                a.scanned() && (module == a.name || module.starts_with(&format!("{}.", a.name)))
-            })
-            .max_by_key(|a| a.name.len())
+        let mut prefix = module;
+        loop {
+            if let Some(app) = scanned_by_name.get(prefix) {
+                return Some(app);
+            }
+            prefix = &prefix[..prefix.rfind('.')?];
+        }
     };
     // (file, its module name as the app sees it): a manage.py inside a package gives files a
     // shorter primary name than the one INSTALLED_APPS uses.
@@ -355,6 +384,8 @@ fn build_project(
             }
         }
     }
+    timer.report("  apps", format_args!("{} apps", project.apps.len()));
+    let timer = Timer::start();
     model_files.sort_unstable();
     model_files.dedup_by(|a, b| a.0 == b.0);
     let mut code_models = Vec::new();
@@ -381,6 +412,11 @@ fn build_project(
         }
     }
 
+    timer.report(
+        "  models",
+        format_args!("{} code models", code_models.len()),
+    );
+    let timer = Timer::start();
     project.opaque_labels.extend(unreadable_labels);
     if settings
         .file
@@ -452,6 +488,11 @@ fn build_project(
         }
     }
 
+    timer.report(
+        "  replay",
+        format_args!("{} migrated apps", project.state.len()),
+    );
+    let timer = Timer::start();
     // (label, model_name) → code model: one lookup per migrated model, not a scan.
     let mut code_by_key: FxHashMap<(&str, &str), &CodeModel> = FxHashMap::default();
     for c in &code_models {
@@ -542,6 +583,11 @@ fn build_project(
         project.rules_opaque = true;
     }
 
+    timer.report(
+        "  fresh-db",
+        format_args!("{} permissions", project.perms.len()),
+    );
+    let timer = Timer::start();
     // Data-migration rows (files in some app's fresh-DB plan) and rows made by other code.
     let plan_files: FxHashSet<FileId> = project
         .state
@@ -637,7 +683,8 @@ fn build_project(
             });
         }
     }
-    project.code_models = code_models;
+    timer.report("  rows", format_args!(""));
+    project.set_code_models(code_models);
     project.settings = settings;
     project
 }

@@ -148,11 +148,7 @@ pub fn malformed(text: &str) -> Option<&'static str> {
 /// Actions used by the models of `label` (their `default_permissions`, plus Django's four).
 fn label_actions(project: &Project, label: &str) -> Vec<String> {
     let mut actions: Vec<String> = DEFAULT_ACTIONS.iter().map(|s| s.to_string()).collect();
-    for m in project
-        .code_models
-        .iter()
-        .filter(|m| m.label.as_deref() == Some(label))
-    {
+    for m in project.code_models_of(label) {
         if let Some(list) = &m.options.default_permissions {
             for a in list {
                 if a.len() > 1 && !actions.contains(a) {
