@@ -261,7 +261,8 @@ pub fn parse_noqa_codes(rest: &str) -> Option<Vec<String>> {
 /// Scan Python source for `# noqa` and `# djperm: noqa` comments.
 pub fn python_noqa(source: &str) -> Noqa {
     let mut noqa = Noqa::default();
-    for (line_no, line) in source.lines().enumerate() {
+    for (line_no, line) in crate::locator::lines_inclusive(source).enumerate() {
+        let line = line.trim_end_matches(['\n', '\r']);
         let Some(hash) = line.find('#') else { continue };
         let mut comment = &line[hash..];
         while let Some(pos) = comment.find('#') {

@@ -443,7 +443,7 @@ pub fn add_noqa(ws: &Workspace, diagnostics: &[&Diagnostic]) -> BTreeMap<FileId,
         let template = ws.snapshot.files[file].kind == FileKind::Template;
         let mut new = String::with_capacity(text.len() + 32 * by_line.len());
         let mut count = 0;
-        for (i, line) in text.split_inclusive('\n').enumerate() {
+        for (i, line) in crate::locator::lines_inclusive(text).enumerate() {
             let Some(codes) = by_line.get(&i) else {
                 new.push_str(line);
                 continue;
