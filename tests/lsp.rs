@@ -1091,67 +1091,27 @@ fn garbage_input_and_panics_do_not_stop_the_server() {
 /// The real binary over stdio: malformed frames are skipped, then a normal session.
 #[test]
 fn stdio_skips_malformed_messages() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::process::{Command, Stdio};
+    use std::io::Read;
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_djperm"))
-        .arg("server")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let frame = |body: &str| format!("Content-Length: {}\r\n\r\n{body}", body.len());
-    let mut input = String::new();
-    input.push_str(&frame("{not json"));
-    input.push_str(&frame("{\"jsonrpc\": \"2.0\", \"what\": 1}"));
-    input.push_str(&frame(
-        &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}})
-            .to_string(),
-    ));
-    input.push_str(&frame(
-        &json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}).to_string(),
-    ));
-    input.push_str(&frame(
-        &json!({"jsonrpc": "2.0", "method": "exit"}).to_string(),
-    ));
-    stdin.write_all(input.as_bytes()).unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut read = || -> Value {
-        let mut len = 0;
-        loop {
-            let mut line = String::new();
-            out.read_line(&mut line).unwrap();
-            if line == "\r\n" {
-                break;
-            }
-            if let Some(v) = line.strip_prefix("Content-Length: ") {
-                len = v.trim().parse().unwrap();
-            }
-        }
-        let mut body = vec![0; len];
-        out.read_exact(&mut body).unwrap();
-        serde_json::from_slice(&body).unwrap()
-    };
-    let init = read();
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = common::StdioServer::spawn(dir.path());
+    server.send_raw("{not json");
+    server.send_raw("{\"jsonrpc\": \"2.0\", \"what\": 1}");
+    server.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+    );
+    let init = server.read();
     assert_eq!(init["id"], 1);
     assert_eq!(init["result"]["serverInfo"]["name"], "djperm");
-    let shutdown = read();
-    assert_eq!(shutdown, json!({"jsonrpc": "2.0", "id": 2, "result": null}));
-    let status = child.wait().unwrap();
+    let mut stderr = server.child.stderr.take().unwrap();
+    let status = server.shutdown();
     assert!(status.success(), "{status:?}");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let mut log = String::new();
+    stderr.read_to_string(&mut log).unwrap();
     assert_eq!(
-        stderr.matches("skipped a malformed message").count(),
+        log.matches("skipped a malformed message").count(),
         2,
-        "{stderr}"
+        "{log}"
     );
 }
 
