@@ -217,8 +217,8 @@ fn ten_megabyte_generated_file() {
     let dir = project(&[("blog/generated.py", text.as_bytes())]);
     let run = check(dir.path());
     assert_base_bugs(&run, &[]);
-    // Parsing is the cost; an unoptimised build parses about 1.5 MB/s on a busy 2-core VM.
-    let bound = Duration::from_secs(if cfg!(debug_assertions) { 45 } else { 10 });
+    // Parsing is the cost: an unoptimised build took 9.8 s on a busy 2-core VM (3× margin).
+    let bound = Duration::from_secs(if cfg!(debug_assertions) { 30 } else { 10 });
     eprintln!("10 MB file: {:?}", run.elapsed);
     assert!(run.elapsed < bound, "{:?}", run.elapsed);
 }
