@@ -75,32 +75,19 @@ fn explain(path: &Path, text: &str, err: toml::de::Error) -> ConfigError {
 pub fn parse(path: &Path, text: &str) -> Result<Option<Config>, ConfigError> {
     let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
     if is_pyproject {
+        // `[tool.djperm]` is deserialized in place, so that an error points into the file.
         #[derive(Deserialize)]
         struct Pyproject {
             tool: Option<Tool>,
         }
         #[derive(Deserialize)]
         struct Tool {
-            djperm: Option<toml::Value>,
+            djperm: Option<Config>,
         }
         let py: Pyproject = toml::from_str(text).map_err(|e| explain(path, text, e))?;
-        let Some(table) = py.tool.and_then(|t| t.djperm) else {
+        let Some(config) = py.tool.and_then(|t| t.djperm) else {
             return Ok(None);
         };
-        let text = toml::to_string(&table).map_err(|e| ConfigError(e.to_string()))?;
-        // Re-parse for unknown-key errors with the original file name.
-        let config = toml::from_str::<Config>(&text).map_err(|e| {
-            ConfigError(format!(
-                "{}: [tool.djperm]: {}{}",
-                path.display(),
-                e.message(),
-                if e.message().contains("unknown field") {
-                    format!(" (valid keys: {})", KEYS.join(", "))
-                } else {
-                    String::new()
-                }
-            ))
-        })?;
         config.validate(path)?;
         return Ok(Some(config));
     }

@@ -52,6 +52,23 @@ fn is_template(rel: &str) -> bool {
         && (rel.starts_with("templates/") || rel.contains("/templates/"))
 }
 
+/// The UTF-8 byte order mark some Windows editors write. Python ignores it; so does djperm:
+/// it is not part of the text (rows and columns count from after it) and [`crate::fix`] puts it
+/// back when it writes the file.
+pub const BOM: &str = "\u{feff}";
+
+/// A source file's bytes as text: UTF-8 without its byte order mark, or why not.
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        format!("not valid UTF-8 (byte {at}); djperm reads UTF-8 source only")
+    })?;
+    if text.starts_with(BOM) {
+        text.drain(..BOM.len());
+    }
+    Ok(text)
+}
+
 pub fn excludes(patterns: &[String]) -> GlobSet {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
@@ -95,25 +112,20 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
                 let Ok(rel) = path.strip_prefix(&root) else {
                     return WalkState::Continue;
                 };
-                let item = match rel.to_str().map(|s| s.replace('\\', "/")) {
-                    None => (
-                        rel.to_string_lossy().into_owned(),
-                        Err("file name is not valid UTF-8".to_string()),
-                    ),
-                    Some(rel) => {
-                        if !(rel.ends_with(".py") || is_template(&rel) || is_fixture(&rel))
-                            || user_excludes.is_match(&rel)
-                        {
-                            return WalkState::Continue;
-                        }
-                        let text = match std::fs::read(path) {
-                            Ok(bytes) => {
-                                String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())
-                            }
-                            Err(e) => Err(e.to_string()),
-                        };
-                        (rel, text)
-                    }
+                let lossy = rel.to_string_lossy().replace('\\', "/");
+                if !(lossy.ends_with(".py") || is_template(&lossy) || is_fixture(&lossy))
+                    || user_excludes.is_match(&lossy)
+                {
+                    return WalkState::Continue;
+                }
+                let item = if rel.to_str().is_none() {
+                    // Python cannot import it, and paths in reports must be text: say so.
+                    (lossy, Err("file name is not valid UTF-8".to_string()))
+                } else {
+                    let text = std::fs::read(path)
+                        .map_err(|e| e.to_string())
+                        .and_then(decode);
+                    (lossy, text)
                 };
                 found.lock().unwrap_or_else(|e| e.into_inner()).push(item);
                 WalkState::Continue

@@ -277,7 +277,8 @@ pub fn python_noqa(source: &str) -> Noqa {
     if !contains_noqa(source) {
         return noqa;
     }
-    for (line_no, line) in source.lines().enumerate() {
+    for (line_no, line) in crate::locator::lines_inclusive(source).enumerate() {
+        let line = line.trim_end_matches(['\n', '\r']);
         if !contains_noqa(line) {
             continue;
         }

@@ -380,23 +380,36 @@ pub fn write_file(root: &Path, rel: &str, original: &str, new: &str) -> Result<(
     if !meta.is_file() {
         return Err(WriteError::OutsideRoot(shown));
     }
-    let unchanged = || -> Result<bool, WriteError> {
-        Ok(std::fs::read(&path).map_err(io)? == original.as_bytes())
+    // The text was read without its byte order mark (`discover::decode`): compare and write
+    // with the mark the file has on disk.
+    let bom = crate::discover::BOM.as_bytes();
+    let on_disk = || -> Result<Option<bool>, WriteError> {
+        let bytes = std::fs::read(&path).map_err(io)?;
+        Ok(if bytes == original.as_bytes() {
+            Some(false)
+        } else if bytes.starts_with(bom) && &bytes[bom.len()..] == original.as_bytes() {
+            Some(true)
+        } else {
+            None
+        })
     };
-    if !unchanged()? {
+    let Some(had_bom) = on_disk()? else {
         return Err(WriteError::Changed(shown));
-    }
+    };
     let dir = path.parent().unwrap_or(&root);
     let mut tmp = tempfile::Builder::new()
         .prefix(".djperm-")
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(io)?;
+    if had_bom {
+        tmp.write_all(bom).map_err(io)?;
+    }
     tmp.write_all(new.as_bytes()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(io)?;
     // Last look before the rename: someone may have saved the file meanwhile.
-    if !unchanged()? {
+    if on_disk()? != Some(had_bom) {
         return Err(WriteError::Changed(shown));
     }
     tmp.persist(&path).map_err(|e| io(e.error))?;
@@ -430,7 +443,7 @@ pub fn add_noqa(ws: &Workspace, diagnostics: &[&Diagnostic]) -> BTreeMap<FileId,
         let template = ws.snapshot.files[file].kind == FileKind::Template;
         let mut new = String::with_capacity(text.len() + 32 * by_line.len());
         let mut count = 0;
-        for (i, line) in text.split_inclusive('\n').enumerate() {
+        for (i, line) in crate::locator::lines_inclusive(text).enumerate() {
             let Some(codes) = by_line.get(&i) else {
                 new.push_str(line);
                 continue;

@@ -1,4 +1,5 @@
-//! Byte offsets ↔ 1-based rows and character columns.
+//! Byte offsets ↔ 1-based rows and character columns. Lines end at `\n`, `\r\n` or a lone
+//! `\r`, as Python, ruff and LSP count them.
 
 use std::borrow::Cow;
 
@@ -9,9 +10,28 @@ pub struct Locator<'a> {
 
 /// Byte offsets where each line starts.
 pub fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
     let mut starts = vec![0];
-    starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+    starts.extend(
+        memchr::memchr2_iter(b'\n', b'\r', bytes)
+            .filter(|&i| !(bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n')))
+            .map(|i| i + 1),
+    );
     starts
+}
+
+/// The lines of `text`, each with its line break (see [`line_starts`]).
+pub fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
+    let starts = line_starts(text);
+    let n = starts.len();
+    (0..n)
+        .map(move |i| &text[starts[i]..starts.get(i + 1).copied().unwrap_or(text.len())])
+        .filter(|line| !line.is_empty())
+}
+
+/// How many line breaks `text` holds.
+pub fn count_breaks(text: &str) -> usize {
+    line_starts(text).len() - 1
 }
 
 impl<'a> Locator<'a> {
@@ -68,5 +88,16 @@ mod tests {
         assert_eq!(l.row_col(0), (1, 1));
         assert_eq!(l.row_col(3), (2, 1));
         assert_eq!(l.row_col(6), (2, 3)); // after "é " (é is 2 bytes)
+    }
+
+    #[test]
+    fn crlf_and_lone_cr_end_lines() {
+        let text = "a\r\nb\rc\n";
+        let l = Locator::new(text);
+        assert_eq!(l.row_col(3), (2, 1));
+        assert_eq!(l.row_col(5), (3, 1));
+        let lines: Vec<&str> = super::lines_inclusive(text).collect();
+        assert_eq!(lines, ["a\r\n", "b\r", "c\n"]);
+        assert_eq!(super::count_breaks(text), 3);
     }
 }

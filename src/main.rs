@@ -402,6 +402,13 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     progress.set("reading files");
     let (mut snapshot, unreadable) = discover::load(&root, &config.exclude);
     check_settings_exists(&snapshot, config.settings.as_deref())?;
+    if snapshot.files.is_empty() && unreadable.is_empty() && stdin_path.is_none() {
+        // As ruff: nothing to check is not a failure, but say so (a wrong path is likely).
+        eprintln!(
+            "djperm: warning: no Python files, templates or fixtures found under {}",
+            root.display()
+        );
+    }
     // `--stdin-filename`: the buffer replaces (or joins) that file in the snapshot.
     let stdin_rel = match &stdin_path {
         Some(abs) => {
@@ -479,6 +486,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     for u in &unreadable {
         eprintln!("djperm: warning: skipped {}: {}", u.path, u.reason);
     }
+    project_warnings(&analysis.index);
     for p in &problems {
         eprintln!("djperm: error: {p}");
     }
@@ -721,6 +729,13 @@ struct PermissionRow {
     row: Option<usize>,
 }
 
+/// What makes Django refuse a project (duplicate app labels, a migration cycle), on stderr.
+fn project_warnings(index: &djperm::index::Index) {
+    for w in index.projects.iter().flat_map(|p| &p.warnings) {
+        eprintln!("djperm: warning: {w}");
+    }
+}
+
 /// `--settings` / `settings =` must name a module that is in the tree (else exit 2).
 fn check_settings_exists(
     snapshot: &djperm::workspace::Snapshot,
@@ -752,6 +767,7 @@ fn permissions(args: PermissionsArgs) -> Result<ExitCode, String> {
     let (snapshot, _) = discover::load(&root, &config.exclude);
     check_settings_exists(&snapshot, config.settings.as_deref())?;
     let analysis = analyze(snapshot, &config, &Selection::default());
+    project_warnings(&analysis.index);
     let ws = &analysis.ws;
     let mut rows: Vec<PermissionRow> = Vec::new();
     for project in &analysis.index.projects {

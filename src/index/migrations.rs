@@ -86,6 +86,8 @@ pub struct Replay {
     pub plan: Vec<FileId>,
     /// Something could not be read (an operations list that did not fold, a syntax error).
     pub opaque: bool,
+    /// Migrations that depend on each other in a cycle (`migrate` fails on them).
+    pub cycle: Vec<String>,
 }
 
 struct Node {
@@ -184,6 +186,14 @@ pub fn replay(
             Some(&(_, i)) => i,
             None => {
                 out.opaque = true;
+                if out.cycle.is_empty() {
+                    out.cycle = nodes
+                        .iter()
+                        .filter(|n| !done.contains(&n.name))
+                        .map(|n| n.name.clone())
+                        .collect();
+                    out.cycle.sort();
+                }
                 match nodes
                     .iter()
                     .enumerate()

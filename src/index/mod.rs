@@ -106,6 +106,9 @@ pub struct Project {
     pub inferred: bool,
     /// The Django version messages assume (`target-django`, default 5.2).
     pub target_django: (u32, u32),
+    /// What makes Django refuse this project (duplicate app labels, a migration cycle), said
+    /// once per run on stderr; the labels concerned are opaque.
+    pub warnings: Vec<String>,
 }
 
 impl Project {
@@ -285,12 +288,23 @@ fn build_project(
             ..Settings::default()
         },
     };
+    // A settings file that does not parse says nothing: read the project as if it had none
+    // (apps from the tree, any backend, any user model) rather than assume Django's defaults.
+    let settings_unreadable = settings
+        .file
+        .and_then(|f| ws.python[f].as_ref())
+        .is_some_and(|f| f.syntax_error.is_some());
+    if settings_unreadable {
+        settings.auth_user_model = None;
+        settings.backends = None;
+        settings.apps_incomplete = true;
+    }
     if settings.installed_apps.is_empty() && settings_module.is_some() {
         // INSTALLED_APPS did not fold at all: fall back to the apps found in the tree.
         settings.installed_apps = inferred_entries(ws);
         settings.apps_incomplete = true;
     }
-    project.inferred = settings_module.is_none();
+    project.inferred = settings_module.is_none() || settings_unreadable;
     if project.inferred {
         settings.installed_apps.extend([
             "django.contrib.auth".to_string(),
@@ -320,6 +334,18 @@ fn build_project(
         }
         if !app.label_certain {
             project.opaque_labels.insert(app.label.clone());
+        }
+        if let Some(&first) = project.labels.get(&app.label) {
+            let first = &project.apps[first];
+            // The same entry twice is left alone: both branches of an `if` are read.
+            if first.name != app.name && !project.inferred {
+                let at = settings.file.map_or("the settings", |f| ws.path(f));
+                project.warnings.push(format!(
+                    "{at}: INSTALLED_APPS has two apps labelled `{}` (`{}` and `{}`): Django refuses to start (ImproperlyConfigured: Application labels aren't unique); djperm says nothing about `{}` permissions",
+                    app.label, first.name, app.name, app.label
+                ));
+                project.opaque_labels.insert(app.label.clone());
+            }
         }
         project
             .labels
@@ -418,14 +444,6 @@ fn build_project(
     );
     let timer = Timer::start();
     project.opaque_labels.extend(unreadable_labels);
-    if settings
-        .file
-        .and_then(|f| ws.python[f].as_ref())
-        .is_some_and(|f| f.syntax_error.is_some())
-    {
-        settings.apps_incomplete = true;
-        project.apps_complete = false;
-    }
     let swapped = |label: &str, object_name: &str, swappable: Option<&str>| -> bool {
         let Some(setting) = swappable else {
             return false;
@@ -472,6 +490,14 @@ fn build_project(
         project.migrated.insert(app.label.clone());
         let kids = children.get(module.as_str()).cloned().unwrap_or_default();
         let replay = migrations::replay(resolver, &app.label, &module, &kids);
+        if !replay.cycle.is_empty() {
+            project.warnings.push(format!(
+                "the migrations of `{}` depend on each other in a cycle ({}): `migrate` fails (CircularDependencyError); djperm says nothing about `{}` permissions",
+                app.label,
+                replay.cycle.join(", "),
+                app.label
+            ));
+        }
         if replay.opaque {
             project.opaque_labels.insert(app.label.clone());
         }

@@ -11,10 +11,11 @@ pub mod junit;
 pub mod sarif;
 mod style;
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, Config as TermConfig};
 use serde::Serialize;
 
@@ -175,16 +176,41 @@ fn concise_body(report: &Report<'_>) -> String {
     out
 }
 
+/// The workspace's files for codespan, with djperm's own line breaks (`\r` too, see `locator`),
+/// so that `full` shows the rows every other format reports.
+struct ReportFiles<'r> {
+    report: &'r Report<'r>,
+}
+
+impl<'r> Files<'r> for ReportFiles<'r> {
+    type FileId = usize;
+    type Name = String;
+    type Source = &'r str;
+
+    fn name(&'r self, id: usize) -> Result<String, FilesError> {
+        Ok(self.report.path(id))
+    }
+
+    fn source(&'r self, id: usize) -> Result<&'r str, FilesError> {
+        Ok(self.report.ws.text(id))
+    }
+
+    fn line_index(&'r self, id: usize, byte_index: usize) -> Result<usize, FilesError> {
+        Ok(self.report.ws.locator(id).line(byte_index))
+    }
+
+    fn line_range(&'r self, id: usize, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let locator = self.report.ws.locator(id);
+        Ok(locator.line_start(line_index)..locator.line_start(line_index + 1))
+    }
+}
+
 fn full_body(report: &Report<'_>) -> String {
-    let ws = report.ws;
-    let mut files = SimpleFiles::new();
-    let mut ids = rustc_hash::FxHashMap::default();
+    let files = ReportFiles { report };
     let config = TermConfig::default();
     let mut out = String::new();
     for d in report.diagnostics {
-        let id = *ids.entry(d.span.file).or_insert_with(|| {
-            files.add(report.path(d.span.file), ws.text(d.span.file).to_string())
-        });
+        let id = d.span.file;
         let mut notes = Vec::new();
         if let Some(help) = &d.help {
             notes.push(format!("help: {help}"));

@@ -52,7 +52,7 @@ pub fn extract_template(file: FileId, text: &str) -> TemplateFacts {
         }
         if kind == b'#' {
             let lower = trimmed.to_ascii_lowercase();
-            let line = text[..start].matches('\n').count() as u32;
+            let line = crate::locator::count_breaks(&text[..start]) as u32;
             if let Some(rest) = lower.strip_prefix("noqa") {
                 let codes = parse_noqa_codes(&trimmed[trimmed.len() - rest.len()..]);
                 facts.noqa.lines.insert(line, codes);

@@ -13,6 +13,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if model.abstract_
                 || model.options.opaque()
                 || model.label_opaque
+                || project.opaque_labels.contains(label)
                 || !project.migrated.contains(label)
             {
                 continue;

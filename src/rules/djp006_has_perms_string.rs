@@ -3,7 +3,7 @@
 //! `has_perms` from a `get_permission_required()` override that returns it.
 
 use super::{by_code, Context};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Span};
 use crate::facts::RefKind;
 use crate::python::value::Value;
 
@@ -19,18 +19,16 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         let project = ctx.project(r.file);
         let span = r.reference.value.span;
-        let written = ctx
-            .ws
-            .text(span.file)
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or_default();
+        // Two insertions around the value, not a replacement of it: a fix inside the string
+        // (DJP002's typo correction) stays disjoint and both apply in the same round.
+        let insert = |at: u32, content: &str| Edit {
+            span: Span::new(span.file, at, at),
+            content: content.to_string(),
+        };
         let fix = Fix {
             applicability: Applicability::Safe,
             message: "Wrap the permission in a tuple".to_string(),
-            edits: vec![Edit {
-                span,
-                content: format!("({written},)"),
-            }],
+            edits: vec![insert(span.start, "("), insert(span.end, ",)")],
         };
         let (message, help) = if override_return {
             (

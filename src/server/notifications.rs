@@ -37,10 +37,12 @@ impl Server {
                 let p: DidOpenTextDocumentParams = params(n.params).map_err(bad)?;
                 let uri = p.text_document.uri.0;
                 let place = self.place(&uri);
+                self.revision += 1;
                 let doc = Document {
                     uri: uri.clone(),
                     text: p.text_document.text,
                     version: p.text_document.version,
+                    revision: self.revision,
                     place: place.clone(),
                 };
                 self.docs.insert(uri, doc);
@@ -57,9 +59,20 @@ impl Server {
                 let p: DidChangeTextDocumentParams = params(n.params).map_err(bad)?;
                 let uri = p.text_document.text_document_identifier.uri.0;
                 let enc = self.enc;
+                self.revision += 1;
+                let revision = self.revision;
                 let Some(doc) = self.docs.get_mut(&uri) else {
                     return Err(format!("change to a document that is not open: {uri}"));
                 };
+                let version = p.text_document.version;
+                if version <= doc.version {
+                    // The changes are still applied: they are edits of the text the client
+                    // shows, and dropping them would make the buffer differ from it for good.
+                    eprintln!(
+                        "djperm server: {uri}: change with version {version} after {}: applied",
+                        doc.version
+                    );
+                }
                 for change in p.content_changes {
                     match change {
                         TextDocumentContentChangeEvent::TextDocumentContentChangePartial(c) => {
@@ -70,7 +83,8 @@ impl Server {
                         ) => doc.text = c.text,
                     }
                 }
-                doc.version = p.text_document.version;
+                doc.version = version;
+                doc.revision = revision;
                 if let Some((folder, rel)) = doc.place.clone() {
                     if worker::is_source(&rel) {
                         self.touch(folder);

@@ -18,7 +18,7 @@ impl Server {
         let fresh = doc.place.as_ref().and_then(|(folder, rel)| {
             let fa = self.folders[*folder].analysis.clone()?;
             let file = fa.file(rel)?;
-            (fa.versions.get(rel) == Some(&doc.version)).then_some((fa, file))
+            (fa.revisions.get(rel) == Some(&doc.revision)).then_some((fa, file))
         });
         Some((doc, fresh))
     }

@@ -18,7 +18,12 @@ use super::{actions, diagnostics, panic_message, Options};
 pub(super) struct Document {
     pub(super) uri: String,
     pub(super) text: String,
+    /// The client's version, echoed in published diagnostics.
     pub(super) version: i32,
+    /// The server's own count of buffer states, unique across documents: an analysis matches
+    /// a buffer when it analysed this revision. Client versions cannot serve: a buggy client
+    /// may repeat one or go back.
+    pub(super) revision: u64,
     /// Folder and path relative to its root, for `file:` documents.
     pub(super) place: Option<(usize, String)>,
 }
@@ -95,6 +100,8 @@ pub(super) struct Server {
     pub(super) published: FxHashMap<String, (i32, Value)>,
     pub(super) shutdown: bool,
     pub(super) next_id: i32,
+    /// The last `Document::revision` given out.
+    pub(super) revision: u64,
 }
 
 pub(super) type HandlerResult = Result<Value, (ErrorCode, String)>;
@@ -155,6 +162,7 @@ impl Server {
             published: FxHashMap::default(),
             shutdown: false,
             next_id: 0,
+            revision: 0,
         }
     }
 
@@ -329,7 +337,7 @@ impl Server {
                 Some((i, rel)) if *i == folder => Some(Overlay {
                     path: rel.clone(),
                     text: d.text.clone(),
-                    version: d.version,
+                    revision: d.revision,
                 }),
                 _ => None,
             })
@@ -419,7 +427,7 @@ impl Server {
             let Some((folder, rel)) = &doc.place else {
                 continue;
             };
-            if *folder != fa.folder || fa.versions.get(rel) != Some(&doc.version) {
+            if *folder != fa.folder || fa.revisions.get(rel) != Some(&doc.revision) {
                 continue;
             }
             let diags = fa

@@ -26,7 +26,8 @@ use crate::{analyze, Analysis, Selection};
 pub struct Overlay {
     pub path: String,
     pub text: String,
-    pub version: i32,
+    /// The document's revision (see `session::Document::revision`).
+    pub revision: u64,
 }
 
 pub struct Job {
@@ -56,8 +57,8 @@ pub struct FolderAnalysis {
     pub analysis: Analysis,
     /// Relative path → file in the analysis.
     pub files: FxHashMap<String, FileId>,
-    /// Relative path → the buffer version that was analysed (open documents only).
-    pub versions: FxHashMap<String, i32>,
+    /// Relative path → the buffer revision that was analysed (open documents only).
+    pub revisions: FxHashMap<String, u64>,
     /// Per file: the permission strings of its references (for hover and definition; computed
     /// once, after the diagnostics went out).
     sites: OnceLock<Vec<Vec<Site>>>,
@@ -142,7 +143,7 @@ fn refresh(disk: &mut Disk, root: &Path, rel: &str) {
     let abs = root.join(rel);
     match std::fs::read(&abs) {
         Ok(bytes) if is_source(rel) && !excluded(rel, disk.excludes.as_ref()) => {
-            match String::from_utf8(bytes) {
+            match discover::decode(bytes) {
                 Ok(text) => {
                     disk.files.insert(rel.to_string(), text);
                 }
@@ -183,11 +184,11 @@ fn run_job(disks: &mut FxHashMap<usize, Disk>, job: Job) -> FolderAnalysis {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let mut versions = FxHashMap::default();
+    let mut revisions = FxHashMap::default();
     for o in &job.overlays {
         if is_source(&o.path) && !excluded(&o.path, disk.excludes.as_ref()) {
             files.insert(&o.path, &o.text);
-            versions.insert(o.path.clone(), o.version);
+            revisions.insert(o.path.clone(), o.revision);
         }
     }
     let mut snapshot = Snapshot::new(job.root.clone());
@@ -210,7 +211,7 @@ fn run_job(disks: &mut FxHashMap<usize, Disk>, job: Job) -> FolderAnalysis {
         generation: job.generation,
         analysis,
         files,
-        versions,
+        revisions,
         sites: OnceLock::new(),
         config_error: disk.config_error.clone(),
         elapsed: analysed,

@@ -152,3 +152,219 @@ pub fn check_markers(root: &Path) -> Vec<String> {
     }
     problems
 }
+
+// ---------------------------------------------------------------------------------------------
+// The real binary on a temporary tree, with a time limit.
+
+/// Write `files` (relative path, bytes) under `dir`, creating directories.
+pub fn write_tree(dir: &Path, files: &[(&str, &[u8])]) {
+    for (path, bytes) in files {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, bytes).unwrap();
+    }
+}
+
+/// What a run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: std::time::Duration,
+}
+
+/// Run `djperm ARGS` in `dir` with empty standard input; a run that takes longer than `limit`
+/// is killed and fails the test (a hang is a bug).
+pub fn run_djperm(dir: &Path, args: &[&str], limit: std::time::Duration) -> Run {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let start = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_djperm"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DJPERM_OUTPUT_FORMAT")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        out.read_to_end(&mut s).unwrap();
+        String::from_utf8_lossy(&s).into_owned()
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        err.read_to_end(&mut s).unwrap();
+        String::from_utf8_lossy(&s).into_owned()
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!(
+                "djperm {args:?} in {} still running after {limit:?}: killed",
+                dir.display()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Run {
+        code: status.code(),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+        elapsed: start.elapsed(),
+    }
+}
+
+/// Every file under `root` (symlinks not followed): relative path → (modified time, bytes,
+/// mode). Directories are listed with empty bytes, so a new directory shows too.
+pub fn tree_state(root: &Path) -> BTreeMap<String, (std::time::SystemTime, Vec<u8>, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()) {
+            let path = entry.path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let bytes = if meta.is_file() {
+                std::fs::read(&path).unwrap()
+            } else {
+                Vec::new()
+            };
+            if meta.is_dir() {
+                stack.push(path);
+            }
+            out.insert(
+                rel,
+                (meta.modified().unwrap(), bytes, meta.permissions().mode()),
+            );
+        }
+    }
+    out
+}
+
+/// `djperm server` as a child process, spoken to over its stdio with LSP framing.
+pub struct StdioServer {
+    pub child: std::process::Child,
+    pub stdin: Option<std::process::ChildStdin>,
+    out: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl StdioServer {
+    pub fn spawn(dir: &Path) -> StdioServer {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_djperm"))
+            .arg("server")
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let out = std::io::BufReader::new(child.stdout.take().unwrap());
+        StdioServer { child, stdin, out }
+    }
+
+    pub fn send(&mut self, msg: serde_json::Value) {
+        self.send_raw(&msg.to_string());
+    }
+
+    /// One frame with `body` as it is (it may be no JSON at all).
+    pub fn send_raw(&mut self, body: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// The next message (blocks).
+    pub fn read(&mut self) -> serde_json::Value {
+        use std::io::{BufRead, Read};
+        let mut len = 0;
+        loop {
+            let mut line = String::new();
+            assert!(
+                self.out.read_line(&mut line).unwrap() > 0,
+                "server closed stdout"
+            );
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("Content-Length: ") {
+                len = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; len];
+        self.out.read_exact(&mut body).unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    /// Read until `pred` holds for a message, answering the server's own requests.
+    pub fn read_until(&mut self, pred: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        loop {
+            let msg = self.read();
+            if msg.get("method").is_some() && msg.get("id").is_some() {
+                let id = msg["id"].clone();
+                self.send(serde_json::json!({"jsonrpc": "2.0", "id": id, "result": null}));
+            }
+            if pred(&msg) {
+                return msg;
+            }
+        }
+    }
+
+    /// `initialize` on `root` and `initialized`.
+    pub fn initialize(&mut self, root: &Path) {
+        let uri = djperm::server::text::path_to_uri(root);
+        self.send(
+            serde_json::json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "processId": null, "rootUri": uri, "capabilities": {},
+            "workspaceFolders": [{"uri": uri, "name": "p"}]}}),
+        );
+        self.read_until(|m| m["id"] == 0);
+        self.send(serde_json::json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    }
+
+    /// Open `rel` (read from disk) at `version` 1.
+    pub fn open(&mut self, root: &Path, rel: &str) -> String {
+        let uri = djperm::server::text::path_to_uri(&root.join(rel));
+        let text = std::fs::read_to_string(root.join(rel)).unwrap();
+        self.send(
+            serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+            "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}}),
+        );
+        uri
+    }
+
+    /// `shutdown`, `exit`, and the exit status.
+    pub fn shutdown(mut self) -> std::process::ExitStatus {
+        self.send(serde_json::json!({"jsonrpc": "2.0", "id": "bye", "method": "shutdown"}));
+        self.read_until(|m| m["id"] == "bye");
+        self.send(serde_json::json!({"jsonrpc": "2.0", "method": "exit"}));
+        self.child.wait().unwrap()
+    }
+
+    /// Resident memory of the server process, in kB (Linux `/proc`).
+    pub fn rss_kb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    }
+}
