@@ -263,9 +263,9 @@ fn contains_noqa(text: &str) -> bool {
     // Anchored on the rare `q` rather than on `n`, which is in almost every line.
     let bytes = text.as_bytes();
     memchr::memchr2_iter(b'q', b'Q', bytes).any(|i| {
-        i > 0
+        i >= 2
             && bytes
-                .get(i - 1..i + 3)
+                .get(i - 2..i + 2)
                 .is_some_and(|w| w.eq_ignore_ascii_case(b"noqa"))
     })
 }
@@ -302,4 +302,28 @@ pub fn python_noqa(source: &str) -> Noqa {
         }
     }
     noqa
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn noqa_is_found_in_any_case_and_position() {
+        for text in [
+            "# noqa",
+            "x  # NoQA: DJP002",
+            "noqa",
+            "#noqa:DJP001\n",
+            "a\n# djperm: NOQA",
+        ] {
+            assert!(contains_noqa(text), "{text:?}");
+        }
+        for text in ["", "q", "qa", "no qa", "nqa # quota", "# noq"] {
+            assert!(!contains_noqa(text), "{text:?}");
+        }
+        let noqa = python_noqa("a = 1\nb = 2  # noqa: DJP002\r\nc = 3 # NOQA\n");
+        assert_eq!(noqa.lines.len(), 2);
+        assert!(noqa.lines.contains_key(&1) && noqa.lines.contains_key(&2));
+    }
 }
