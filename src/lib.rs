@@ -20,7 +20,7 @@ use globset::{Glob, GlobMatcher};
 use config::Config;
 use diagnostic::Diagnostic;
 use index::Index;
-use workspace::{FileKind, Snapshot, Timer, Workspace};
+use workspace::{FactsCache, FileKind, Snapshot, Timer, Workspace};
 
 /// Which rule codes run: ruff's select / extend-select / ignore semantics with prefixes.
 #[derive(Clone, Debug, Default)]
@@ -80,6 +80,19 @@ pub struct Analysis {
 pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> Analysis {
     let settings = config.settings.clone();
     let ws = with_big_stacks(|| Workspace::build_with(snapshot, settings.as_slice()));
+    analyze_workspace(ws, config, selection)
+}
+
+/// [`analyze`], reusing the facts of files unchanged since the last build with `cache` (the
+/// language server's path: an edit re-parses only what changed).
+pub fn analyze_cached(
+    snapshot: Snapshot,
+    config: &Config,
+    selection: &Selection,
+    cache: &FactsCache,
+) -> Analysis {
+    let settings = config.settings.clone();
+    let ws = with_big_stacks(|| Workspace::build_cached(snapshot, settings.as_slice(), cache));
     analyze_workspace(ws, config, selection)
 }
 

@@ -1,8 +1,9 @@
 //! The snapshot the analysis reads (path → text) and the per-file facts computed from it.
 //! No I/O here: the CLI fills a [`Snapshot`] from disk, the server from disk plus open buffers.
 
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -84,6 +85,87 @@ pub struct Workspace {
     line_index: Vec<std::sync::OnceLock<Vec<usize>>>,
 }
 
+/// Facts of Python files from a previous build, reused when nothing they depend on changed: the
+/// file's id (spans carry it), path, module name, package flag and text (length and a 64-bit
+/// SipHash). Facts are pure functions of these, so a hit gives exactly what parsing would. The
+/// language server keeps one per folder, so an edit re-parses only the edited files. Entries
+/// of files not parsed by the latest build are dropped.
+#[derive(Default)]
+pub struct FactsCache {
+    entries: Mutex<FactsEntries>,
+}
+
+#[derive(Default)]
+struct FactsEntries {
+    previous: FxHashMap<String, CachedFacts>,
+    current: FxHashMap<String, CachedFacts>,
+    hits: usize,
+}
+
+struct CachedFacts {
+    key: FactsKey,
+    facts: FileFacts,
+}
+
+#[derive(PartialEq, Eq)]
+struct FactsKey {
+    id: FileId,
+    module: String,
+    is_package: bool,
+    len: usize,
+    hash: u64,
+}
+
+impl FactsKey {
+    fn new(id: FileId, module: &str, is_package: bool, text: &str) -> FactsKey {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut hasher);
+        FactsKey {
+            id,
+            module: module.to_string(),
+            is_package,
+            len: text.len(),
+            hash: hasher.finish(),
+        }
+    }
+}
+
+impl FactsCache {
+    /// The facts of `path` for `key`: reused when the last build stored them for the same key,
+    /// else computed by `extract`. Either way they are kept for the next build.
+    fn facts(&self, path: &str, key: FactsKey, extract: impl FnOnce() -> FileFacts) -> FileFacts {
+        let lock = || self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        {
+            let mut entries = lock();
+            if let Some(cached) = entries.previous.remove(path).filter(|c| c.key == key) {
+                let facts = cached.facts.clone();
+                entries.current.insert(path.to_string(), cached);
+                entries.hits += 1;
+                return facts;
+            }
+        }
+        let facts = extract();
+        let cached = CachedFacts {
+            key,
+            facts: facts.clone(),
+        };
+        lock().current.insert(path.to_string(), cached);
+        facts
+    }
+
+    /// Start a build: what the last build stored becomes what this one may reuse.
+    fn begin(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.previous = std::mem::take(&mut entries.current);
+        entries.hits = 0;
+    }
+
+    /// Files whose facts the last build reused instead of parsing.
+    pub fn hits(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).hits
+    }
+}
+
 /// Directories from which Python imports resolve: the snapshot root, every directory holding a
 /// `manage.py`, and `src/` layouts.
 fn import_roots(snapshot: &Snapshot) -> Vec<String> {
@@ -146,11 +228,29 @@ impl Workspace {
     /// ([`deps`]). Other files keep `None` facts but stay in the module map. Set
     /// `DJPERM_NO_PREFILTER=1` to parse every file.
     pub fn build_with(snapshot: Snapshot, entry_modules: &[String]) -> Workspace {
-        Self::build_opts(snapshot, entry_modules, prefilter_enabled())
+        Self::build_opts(snapshot, entry_modules, prefilter_enabled(), None)
     }
 
-    /// [`Workspace::build_with`] with the pre-filter on or off (off parses every file).
-    pub fn build_opts(snapshot: Snapshot, entry_modules: &[String], filter: bool) -> Workspace {
+    /// [`Workspace::build_with`], reusing (and refreshing) the facts held by `cache`.
+    pub fn build_cached(
+        snapshot: Snapshot,
+        entry_modules: &[String],
+        cache: &FactsCache,
+    ) -> Workspace {
+        Self::build_opts(snapshot, entry_modules, prefilter_enabled(), Some(cache))
+    }
+
+    /// [`Workspace::build_with`] with the pre-filter on or off (off parses every file) and an
+    /// optional cache of facts from a previous build.
+    pub fn build_opts(
+        snapshot: Snapshot,
+        entry_modules: &[String],
+        filter: bool,
+        cache: Option<&FactsCache>,
+    ) -> Workspace {
+        if let Some(cache) = cache {
+            cache.begin();
+        }
         let timer = Timer::start();
         let roots = import_roots(&snapshot);
         let map = ModuleMap::build(&snapshot, &roots);
@@ -236,7 +336,14 @@ impl Workspace {
                 .map(|&id| {
                     let f = &ws.snapshot.files[id];
                     let (module, is_package) = map.primary[id].clone().unwrap_or_default();
-                    (id, extract_python(id, &f.text, &module, is_package))
+                    let Some(cache) = cache else {
+                        return (id, extract_python(id, &f.text, &module, is_package));
+                    };
+                    let key = FactsKey::new(id, &module, is_package, &f.text);
+                    let facts = cache.facts(&f.path, key, || {
+                        extract_python(id, &f.text, &module, is_package)
+                    });
+                    (id, facts)
                 })
                 .collect();
             for (id, facts) in parsed {

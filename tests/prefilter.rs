@@ -27,7 +27,7 @@ struct Outcome {
 
 fn run(snapshot: Snapshot, config: &Config, filter: bool) -> Outcome {
     let entry: Vec<String> = config.settings.iter().cloned().collect();
-    let ws = Workspace::build_opts(snapshot, &entry, filter);
+    let ws = Workspace::build_opts(snapshot, &entry, filter, None);
     let index = Index::build(&ws, config);
     let ctx = Context::new(&ws, &index);
     let mut refs: Vec<String> = ctx
@@ -154,7 +154,7 @@ fn every_fact_is_prefiltered() {
 fn assert_facts_prefiltered(dir: &Path) {
     {
         let (snapshot, _) = discover::load(dir, &[]);
-        let ws = Workspace::build_opts(snapshot, &[], false);
+        let ws = Workspace::build_opts(snapshot, &[], false, None);
         for (id, f) in ws.snapshot.files.iter().enumerate() {
             let needed = match f.kind {
                 FileKind::Python => prefilter::python_needed(&f.path, f.text.as_bytes()),

@@ -18,8 +18,8 @@ use crate::diagnostic::{FileId, Span};
 use crate::discover;
 use crate::facts::RefKind;
 use crate::rules::verdict::Verdict;
-use crate::workspace::Snapshot;
-use crate::{analyze, Analysis, Selection};
+use crate::workspace::{FactsCache, Snapshot};
+use crate::{analyze_cached, Analysis, Selection};
 
 /// An open buffer: unsaved text is the truth for its file.
 #[derive(Clone, Debug)]
@@ -100,6 +100,8 @@ struct Disk {
     config: Config,
     config_error: Option<String>,
     excludes: Option<GlobSet>,
+    /// Facts of the last analysis: an edit re-parses only the files whose text changed.
+    facts: FactsCache,
 }
 
 /// Whether djperm reads this relative path (as `discover::load` does: Python files, templates
@@ -136,6 +138,7 @@ fn load(root: &Path, settings: &ClientSettings) -> Disk {
         config,
         config_error,
         excludes: Some(discover::excludes(&merged.exclude)),
+        facts: FactsCache::default(),
     }
 }
 
@@ -170,7 +173,11 @@ fn run_job(disks: &mut FxHashMap<usize, Disk>, job: Job) -> FolderAnalysis {
             .iter()
             .any(|rel| job.root.join(rel).is_dir());
     if needs_reload {
-        disks.insert(job.folder, load(&job.root, &job.settings));
+        let mut disk = load(&job.root, &job.settings);
+        if let Some(old) = disks.remove(&job.folder) {
+            disk.facts = old.facts; // keyed by text: still valid for unchanged files
+        }
+        disks.insert(job.folder, disk);
     }
     let disk = disks.get_mut(&job.folder).expect("loaded above");
     if !needs_reload {
@@ -196,7 +203,7 @@ fn run_job(disks: &mut FxHashMap<usize, Disk>, job: Job) -> FolderAnalysis {
         snapshot.add(path, text);
     }
     let selection = Selection::from_config(&config);
-    let analysis = analyze(snapshot, &config, &selection);
+    let analysis = analyze_cached(snapshot, &config, &selection, &disk.facts);
     let files: FxHashMap<String, FileId> = analysis
         .ws
         .snapshot
