@@ -26,7 +26,7 @@ APPS_5K="${APPS_5K:-185}"
 APPS_20K="${APPS_20K:-740}"
 
 echo "== building djperm ($PROFILE)" >&2
-(cd "$ROOT" && cargo build --profile "$PROFILE" --quiet --bin djperm --example gen_project)
+(cd "$ROOT" && cargo build --profile "$PROFILE" --quiet --bin djperm --example gen_project --example lsp_latency)
 DIR="$PROFILE"
 [ "$PROFILE" = dev ] && DIR=debug
 DJPERM="$TARGET/$DIR/djperm"
@@ -50,6 +50,22 @@ gen() { # name apps
 gen gen-5k "$APPS_5K"
 gen gen-20k "$APPS_20K"
 
-PROFILE="$PROFILE" exec python3 "$BENCH/timing.py" \
+PROFILE="$PROFILE" python3 "$BENCH/timing.py" \
   --djperm "$DJPERM" --ruff "$RUFF" --rounds "$ROUNDS" --out "$BENCH/RESULTS.md" \
   "$BENCH/trees/gen-5k" "$BENCH/trees/gen-20k" "$@"
+
+# The language server, from a client's side (examples/lsp_latency.rs): a 66-file and a
+# 606-file project, each with a 2,000-line views.py.
+echo "== language server latency" >&2
+{
+  echo
+  echo "## Language server latency (\`examples/lsp_latency.rs\`, same build)"
+  echo
+  echo "Edit → publishDiagnostics as a client sees it; the server re-parses only the edited file."
+  for apps in 20 200; do
+    echo
+    echo '```text'
+    "$TARGET/$DIR/examples/lsp_latency" "$apps" 40
+    echo '```'
+  done
+} | tee -a "$BENCH/RESULTS.md"

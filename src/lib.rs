@@ -20,6 +20,7 @@ use globset::{Glob, GlobMatcher};
 use config::Config;
 use diagnostic::Diagnostic;
 use index::Index;
+use workspace::prefilter::Scope;
 use workspace::{FactsCache, FileKind, Snapshot, Timer, Workspace};
 
 /// Which rule codes run: ruff's select / extend-select / ignore semantics with prefixes.
@@ -31,6 +32,8 @@ pub struct Selection {
     pub per_file_ignores: Vec<(String, Vec<String>)>,
     /// Preview rules run when selected (explicitly by code, or by any selector with this set).
     pub preview: bool,
+    /// Read what only preview rules and `djperm audit` need even when no preview rule runs.
+    pub read_everything: bool,
 }
 
 fn matches_code(pattern: &str, code: &str) -> bool {
@@ -49,6 +52,20 @@ impl Selection {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             preview: config.preview,
+            read_everything: false,
+        }
+    }
+
+    /// What the workspace must read for these rules: the stable rules need less than the
+    /// preview rules and the audit (see `workspace::prefilter::Scope`).
+    pub fn scope(&self) -> Scope {
+        let preview_runs = rules::RULES
+            .iter()
+            .any(|r| r.preview && self.enabled(r.code));
+        if self.read_everything || preview_runs {
+            Scope::Everything
+        } else {
+            Scope::Stable
         }
     }
 
@@ -79,7 +96,8 @@ pub struct Analysis {
 /// Analyse a snapshot: facts → index → rules → selection and suppression.
 pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> Analysis {
     let settings = config.settings.clone();
-    let ws = with_big_stacks(|| Workspace::build_with(snapshot, settings.as_slice()));
+    let scope = selection.scope();
+    let ws = with_big_stacks(|| Workspace::build_with(snapshot, settings.as_slice(), scope));
     analyze_workspace(ws, config, selection)
 }
 
@@ -92,7 +110,9 @@ pub fn analyze_cached(
     cache: &FactsCache,
 ) -> Analysis {
     let settings = config.settings.clone();
-    let ws = with_big_stacks(|| Workspace::build_cached(snapshot, settings.as_slice(), cache));
+    let scope = selection.scope();
+    let ws =
+        with_big_stacks(|| Workspace::build_cached(snapshot, settings.as_slice(), scope, cache));
     analyze_workspace(ws, config, selection)
 }
 

@@ -18,7 +18,7 @@ mod closure;
 pub mod prefilter;
 
 use closure::Closure;
-use prefilter::Need;
+use prefilter::{Need, Scope};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileKind {
@@ -219,7 +219,7 @@ fn module_name(root: &str, path: &str) -> Option<(String, bool)> {
 impl Workspace {
     /// Build the workspace; see [`Workspace::build_with`].
     pub fn build(snapshot: Snapshot) -> Workspace {
-        Self::build_with(snapshot, &[])
+        Self::build_with(snapshot, &[], Scope::Everything)
     }
 
     /// Compute the module map and the facts of every file that can matter: the files the byte
@@ -227,25 +227,26 @@ impl Workspace {
     /// `entry_modules` (a configured settings module), and everything their facts lead to
     /// ([`deps`]). Other files keep `None` facts but stay in the module map. Set
     /// `DJPERM_NO_PREFILTER=1` to parse every file.
-    pub fn build_with(snapshot: Snapshot, entry_modules: &[String]) -> Workspace {
-        Self::build_opts(snapshot, entry_modules, prefilter_enabled(), None)
+    pub fn build_with(snapshot: Snapshot, entry_modules: &[String], scope: Scope) -> Workspace {
+        Self::build_opts(snapshot, entry_modules, prefilter(scope), None)
     }
 
     /// [`Workspace::build_with`], reusing (and refreshing) the facts held by `cache`.
     pub fn build_cached(
         snapshot: Snapshot,
         entry_modules: &[String],
+        scope: Scope,
         cache: &FactsCache,
     ) -> Workspace {
-        Self::build_opts(snapshot, entry_modules, prefilter_enabled(), Some(cache))
+        Self::build_opts(snapshot, entry_modules, prefilter(scope), Some(cache))
     }
 
-    /// [`Workspace::build_with`] with the pre-filter on or off (off parses every file) and an
-    /// optional cache of facts from a previous build.
+    /// [`Workspace::build_with`] with the pre-filter for `filter` (`None` parses every file)
+    /// and an optional cache of facts from a previous build.
     pub fn build_opts(
         snapshot: Snapshot,
         entry_modules: &[String],
-        filter: bool,
+        filter: Option<Scope>,
         cache: Option<&FactsCache>,
     ) -> Workspace {
         if let Some(cache) = cache {
@@ -274,7 +275,7 @@ impl Workspace {
             .enumerate()
             .map(|(id, f)| {
                 (f.kind == FileKind::Template
-                    && (!filter || prefilter::template_needed(f.text.as_bytes())))
+                    && (filter.is_none() || prefilter::template_needed(f.text.as_bytes())))
                 .then(|| extract_template(id, &f.text))
             })
             .collect();
@@ -288,8 +289,10 @@ impl Workspace {
             .par_iter()
             .map(|f| match (&f.kind, filter) {
                 (FileKind::Template | FileKind::Fixture, _) => Need::Skip,
-                (FileKind::Python, false) => Need::Definitions,
-                (FileKind::Python, true) => prefilter::python_need(&f.path, f.text.as_bytes()),
+                (FileKind::Python, None) => Need::Definitions,
+                (FileKind::Python, Some(scope)) => {
+                    prefilter::python_need(&f.path, f.text.as_bytes(), scope)
+                }
             })
             .collect();
         let selected = need.iter().filter(|n| **n != Need::Skip).count();
@@ -474,8 +477,11 @@ impl ModuleMap {
     }
 }
 
-fn prefilter_enabled() -> bool {
-    std::env::var_os("DJPERM_NO_PREFILTER").is_none_or(|v| v.is_empty() || v == "0")
+/// The pre-filter for `scope`, unless `DJPERM_NO_PREFILTER` turns it off.
+fn prefilter(scope: Scope) -> Option<Scope> {
+    std::env::var_os("DJPERM_NO_PREFILTER")
+        .is_none_or(|v| v.is_empty() || v == "0")
+        .then_some(scope)
 }
 
 /// Wall-clock timings of the phases, printed to stderr when `DJPERM_TIMINGS` is set.

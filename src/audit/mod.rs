@@ -502,7 +502,11 @@ pub fn render(report: &Report, format: AuditFormat) -> String {
 /// Analyse a directory and build its report (the CLI's core, also used by tests).
 pub fn audit_dir(root: &Path, config: &Config) -> Report {
     let (snapshot, _) = discover::load(root, &config.exclude);
-    let analysis = analyze(snapshot, config, &Selection::from_config(config));
+    let selection = Selection {
+        read_everything: true, // routes, admin sites, DRF views
+        ..Selection::from_config(config)
+    };
+    let analysis = analyze(snapshot, config, &selection);
     let mut report = audit(&analysis);
     report.root_dir = Some(root.to_path_buf());
     report

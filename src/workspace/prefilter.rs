@@ -13,66 +13,78 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
+/// What the analysis will read, and so which files the filter must keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    /// The stable rules: definitions and the references they check.
+    Stable,
+    /// Also what only preview rules and `djperm audit` read: URL configurations, admin
+    /// modules, routed views, DRF `permission_classes`, strings given to permission relations.
+    Everything,
+}
+
+use Scope::{Everything, Stable};
+
 /// Tokens whose presence may yield facts outside definition files: the call, attribute and
 /// setting names `python/extract.rs` and `index/` look for. Those holding `perm` are found by
 /// searching `perm` and comparing around each hit (an automaton over all of them is slow:
 /// `get`, `add`, `set`, `has` start too many Python words).
-const PERM_TOKENS: &[&str] = &[
+const PERM_TOKENS: &[(&str, Scope)] = &[
     // has_perm, has_perms, ahas_perm, ahas_perms (references, DJP005 checks)
-    "has_perm",
-    "has_module_perms",
+    ("has_perm", Stable),
+    ("has_module_perms", Stable),
     // get_all_permissions, aget_all_permissions, … (DJP005 checks)
-    "get_all_permissions",
-    "get_user_permissions",
-    "get_group_permissions",
-    "with_perm",
+    ("get_all_permissions", Stable),
+    ("get_user_permissions", Stable),
+    ("get_group_permissions", Stable),
+    ("with_perm", Stable),
     // decorators (and their guardian variants) and the PermissionRequiredMixin attribute
-    "permission_required",
+    ("permission_required", Stable),
     // guardian
-    "assign_perm",
-    "remove_perm",
+    ("assign_perm", Stable),
+    ("remove_perm", Stable),
     // django-rules
-    "add_perm",
-    "set_perm",
+    ("add_perm", Stable),
+    ("set_perm", Stable),
     // DRF DjangoModelPermissions
-    "perms_map",
+    ("perms_map", Stable),
     // the permission cache a DJP005 check looks at
-    "_perm_cache",
+    ("_perm_cache", Stable),
     // strings given to permission relations (DJP016) and guardian's bare-codename filters
-    "user_permissions",
-    "permissions.add",
-    "permissions.remove",
-    "permissions.set",
-    "get_users_with_perms",
-    "get_groups_with_perms",
+    ("user_permissions", Everything),
+    ("permissions.add", Everything),
+    ("permissions.remove", Everything),
+    ("permissions.set", Everything),
+    ("get_users_with_perms", Everything),
+    ("get_groups_with_perms", Everything),
     // DRF views (DJP021)
-    "permission_classes",
+    ("permission_classes", Everything),
 ];
 
 /// Anchors of one automaton pass; see [`bytes_needed`] for how each hit is confirmed.
-const ANCHORS: &[&str] = &[
-    "perm",
+const ANCHORS: &[(&str, Scope)] = &[
+    ("perm", Stable),
     // `Permission.objects.…` lookups and rows, `Permission(...)` (checked as a whole word)
-    "Permission",
+    ("Permission", Stable),
     // guardian `get_objects_for_user/group`
-    "get_objects_for_",
+    ("get_objects_for_", Stable),
     // routed class-based views (DJP012, DJP017)
-    ".as_view(",
+    (".as_view(", Everything),
     // URL configurations and routers outside urls.py (`djperm audit`)
-    "urlpatterns",
+    ("urlpatterns", Everything),
     // settings and app configs (also named by strings, not only by imports)
-    "INSTALLED_APPS",
-    "MIGRATION_MODULES",
-    "AppConfig",
+    ("INSTALLED_APPS", Stable),
+    ("MIGRATION_MODULES", Stable),
+    ("AppConfig", Stable),
 ];
 
 /// Each token with the offset of `perm` in it.
-fn perm_tokens() -> &'static [(&'static str, usize)] {
-    static TOKENS: OnceLock<Vec<(&'static str, usize)>> = OnceLock::new();
+fn perm_tokens() -> &'static [(&'static str, usize, Scope)] {
+    static TOKENS: OnceLock<Vec<(&'static str, usize, Scope)>> = OnceLock::new();
     TOKENS.get_or_init(|| {
         PERM_TOKENS
             .iter()
-            .map(|t| (*t, t.find("perm").expect("every token holds `perm`")))
+            .map(|&(t, scope)| (t, t.find("perm").expect("every token holds `perm`"), scope))
             .collect()
     })
 }
@@ -83,7 +95,7 @@ fn anchors() -> &'static AhoCorasick {
         AhoCorasick::builder()
             .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::LeftmostFirst)
-            .build(ANCHORS)
+            .build(ANCHORS.iter().map(|(a, _)| a))
             .expect("static patterns")
     })
 }
@@ -140,50 +152,57 @@ pub enum Need {
 }
 
 /// Whether a Python file must be parsed whatever its imports.
-pub fn python_needed(path: &str, text: &[u8]) -> bool {
-    python_need(path, text) != Need::Skip
+pub fn python_needed(path: &str, text: &[u8], scope: Scope) -> bool {
+    python_need(path, text, scope) != Need::Skip
 }
 
-pub fn python_need(path: &str, text: &[u8]) -> Need {
-    if path_needed(path) {
+pub fn python_need(path: &str, text: &[u8], scope: Scope) -> Need {
+    if path_needed(path, scope) {
         return Need::Definitions;
     }
-    bytes_need(text)
+    bytes_need(text, scope)
 }
 
 /// Definition files, by path.
-pub fn path_needed(path: &str) -> bool {
+pub fn path_needed(path: &str, scope: Scope) -> bool {
     let (dirs, name) = match path.rfind('/') {
         Some(i) => (&path[..i], &path[i + 1..]),
         None => ("", path),
     };
-    if matches!(
-        name,
-        "models.py" | "apps.py" | "manage.py" | "rules.py" | "urls.py" | "admin.py"
-    ) || name.starts_with("settings")
+    if matches!(name, "models.py" | "apps.py" | "manage.py" | "rules.py")
+        || name.starts_with("settings")
     {
         return true;
     }
-    dirs.split('/')
-        .any(|d| matches!(d, "models" | "migrations" | "settings" | "urls"))
+    if scope == Everything && matches!(name, "urls.py" | "admin.py") {
+        return true;
+    }
+    dirs.split('/').any(|d| {
+        matches!(d, "models" | "migrations" | "settings") || (scope == Everything && d == "urls")
+    })
 }
 
 /// Files whose bytes hold a trigger token or a permission-shaped string literal.
-pub fn bytes_needed(text: &[u8]) -> bool {
-    bytes_need(text) != Need::Skip
+pub fn bytes_needed(text: &[u8], scope: Scope) -> bool {
+    bytes_need(text, scope) != Need::Skip
 }
 
-fn bytes_need(text: &[u8]) -> Need {
+fn bytes_need(text: &[u8], scope: Scope) -> Need {
     let mut need = Need::Skip;
     for m in anchors().find_iter(text) {
-        let found = match ANCHORS[m.pattern().as_usize()] {
-            "perm" => perm_tokens().iter().any(|&(t, offset)| {
-                m.start()
-                    .checked_sub(offset)
-                    .filter(|s| text[*s..].starts_with(t.as_bytes()))
-                    .is_some_and(|s| {
-                        token_starts(t, &text[..s]) && token_ends(t, &text[s + t.len()..])
-                    })
+        let (anchor, anchor_scope) = ANCHORS[m.pattern().as_usize()];
+        if anchor_scope > scope {
+            continue;
+        }
+        let found = match anchor {
+            "perm" => perm_tokens().iter().any(|&(t, offset, token_scope)| {
+                token_scope <= scope
+                    && m.start()
+                        .checked_sub(offset)
+                        .filter(|s| text[*s..].starts_with(t.as_bytes()))
+                        .is_some_and(|s| {
+                            token_starts(t, &text[..s]) && token_ends(t, &text[s + t.len()..])
+                        })
             }),
             // `Permission.objects…` or `Permission(…)`: the whole word (not
             // `ProductPermissions`, `PermissionDenied`) before a `.` or a `(`.
@@ -276,14 +295,21 @@ mod tests {
             "manage.py",
             "blog/rules.py",
         ] {
-            assert!(path_needed(p), "{p}");
+            assert!(path_needed(p, Stable), "{p}");
+            assert!(path_needed(p, Everything), "{p}");
         }
         for p in [
             "blog/views.py",
             "blog/model_utils.py",
             "blog/tests/test_models.py",
         ] {
-            assert!(!path_needed(p), "{p}");
+            assert!(!path_needed(p, Stable), "{p}");
+            assert!(!path_needed(p, Everything), "{p}");
+        }
+        // Read by `djperm audit` and preview rules only.
+        for p in ["site/urls.py", "blog/urls/api.py", "blog/admin.py"] {
+            assert!(!path_needed(p, Stable), "{p}");
+            assert!(path_needed(p, Everything), "{p}");
         }
     }
 
@@ -307,7 +333,7 @@ mod tests {
             "INSTALLED_APPS = []",
             "class C(AppConfig): pass",
         ] {
-            assert!(bytes_needed(t.as_bytes()), "{t}");
+            assert!(bytes_needed(t.as_bytes(), Stable), "{t}");
         }
         for t in [
             "raise PermissionDenied",
@@ -327,7 +353,18 @@ mod tests {
             "'1x.add_post'",
             "parser.add_argument('x')",
         ] {
-            assert!(!bytes_needed(t.as_bytes()), "{t}");
+            assert!(!bytes_needed(t.as_bytes(), Everything), "{t}");
+        }
+        for t in [
+            "permission_classes = [IsAdminUser]",
+            "user.user_permissions.add(p)",
+            "group.permissions.set(ps)",
+            "get_users_with_perms(obj, only_with_perms_in=['view'])",
+            "path('x/', PostList.as_view())",
+            "urlpatterns += router.urls",
+        ] {
+            assert!(!bytes_needed(t.as_bytes(), Stable), "{t}");
+            assert!(bytes_needed(t.as_bytes(), Everything), "{t}");
         }
     }
 }
