@@ -6,6 +6,8 @@ pub mod diagnostic;
 pub mod discover;
 pub mod facts;
 pub mod fix;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod index;
 pub mod locator;
 pub mod output;

@@ -3,31 +3,9 @@
 
 mod common;
 
+// The rule docs' examples are laid over the same base project as the fuzzers' inputs.
+use djperm::fuzzing::BASE;
 use djperm::rules::RULES;
-
-const BASE: &[(&str, &str)] = &[
-    ("manage.py", "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"proj.settings\")\n"),
-    ("proj/__init__.py", ""),
-    (
-        "proj/settings.py",
-        "INSTALLED_APPS = [\"django.contrib.auth\", \"django.contrib.contenttypes\", \"blog\"]\n",
-    ),
-    ("blog/__init__.py", ""),
-    (
-        "blog/models.py",
-        "from django.db import models\n\n\nclass Post(models.Model):\n    title = models.CharField(max_length=100)\n\n    class Meta:\n        permissions = [(\"can_publish\", \"Can publish posts\")]\n",
-    ),
-    ("blog/migrations/__init__.py", ""),
-    // `can_publish` is checked somewhere, as in a real project (DJP030).
-    (
-        "blog/templates/blog/base.html",
-        "{% if perms.blog.can_publish %}<a href=\"publish/\">Publish</a>{% endif %}\n",
-    ),
-    (
-        "blog/migrations/0001_initial.py",
-        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(\n            name=\"Post\",\n            fields=[(\"id\", models.AutoField(primary_key=True)), (\"title\", models.CharField(max_length=100))],\n            options={\"permissions\": [(\"can_publish\", \"Can publish posts\")]},\n        ),\n    ]\n",
-    ),
-];
 
 struct Example {
     lang: String,

@@ -1,7 +1,7 @@
 //! Cross-file resolution of folded values: imported constants, star imports, class attributes,
 //! enum members and `Base.Meta.permissions`.
 
-use crate::diagnostic::FileId;
+use crate::diagnostic::{FileId, Span};
 use crate::facts::ClassFact;
 use crate::python::extract::add_values;
 use crate::python::value::{Item, Value};
@@ -247,7 +247,8 @@ impl<'w> Resolver<'w> {
                     let v = self.resolve(p, depth + 1);
                     acc = Some(match acc {
                         None => v,
-                        Some(a) => add_values(a, v),
+                        // The parts of a deferred sum keep no span: an unknown one gets none.
+                        Some(a) => add_values(a, v, Span::default()),
                     });
                 }
                 acc.unwrap_or(Value::Unknown)

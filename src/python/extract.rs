@@ -236,9 +236,10 @@ impl<'s> Extractor<'s> {
                 if let (Expr::Name(name), Operator::Add) = (&*assign.target, assign.op) {
                     let current = self.lookup_name(name.id.as_str(), None, 0);
                     let added = self.fold(&assign.value, None, 0);
+                    let at = self.span(assign.value.range());
                     self.facts
                         .constants
-                        .insert(name.id.to_string(), add_values(current, added));
+                        .insert(name.id.to_string(), add_values(current, added, at));
                 }
             }
             Stmt::Expr(expr) => {
@@ -264,9 +265,11 @@ impl<'s> Extractor<'s> {
                                     } else {
                                         Value::Seq(vec![self.item(arg, folded)])
                                     };
-                                    self.facts
-                                        .constants
-                                        .insert(name.id.to_string(), add_values(current, added));
+                                    let at = self.span(arg.range());
+                                    self.facts.constants.insert(
+                                        name.id.to_string(),
+                                        add_values(current, added, at),
+                                    );
                                 }
                             }
                         }
@@ -591,6 +594,7 @@ impl<'s> Extractor<'s> {
             Expr::BinOp(bin) if bin.op == Operator::Add => add_values(
                 self.fold(&bin.left, scope, depth + 1),
                 self.fold(&bin.right, scope, depth + 1),
+                self.span(bin.range()),
             ),
             Expr::Call(call) => {
                 let func = match &*call.func {
@@ -660,8 +664,9 @@ impl<'s> Extractor<'s> {
     }
 }
 
-/// Python `+` on folded values.
-pub fn add_values(left: Value, right: Value) -> Value {
+/// Python `+` on folded values. `at` is where the sum is written: an unknown part added to a
+/// list becomes an unknown item there (a span in this file, as every span of a file's facts).
+pub fn add_values(left: Value, right: Value, at: Span) -> Value {
     match (left, right) {
         (Value::Str(a), Value::Str(b)) => Value::Str(a + &b),
         (Value::Seq(mut a), Value::Seq(b)) => {
@@ -671,11 +676,11 @@ pub fn add_values(left: Value, right: Value) -> Value {
         // A list plus something unknown stays a list with an unknown item (INSTALLED_APPS
         // `+= get_plugins()`): known entries are kept, the list is marked incomplete.
         (Value::Seq(mut a), Value::Unknown) => {
-            a.push(unknown_item());
+            a.push(unknown_item(at));
             Value::Seq(a)
         }
         (Value::Unknown, Value::Seq(b)) => {
-            let mut a = vec![unknown_item()];
+            let mut a = vec![unknown_item(at)];
             a.extend(b);
             Value::Seq(a)
         }
@@ -688,10 +693,10 @@ pub fn add_values(left: Value, right: Value) -> Value {
     }
 }
 
-fn unknown_item() -> Item {
+fn unknown_item(span: Span) -> Item {
     Item {
         value: Value::Unknown,
-        span: Span::default(),
+        span,
         literal: false,
     }
 }
