@@ -140,7 +140,9 @@ fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 pub fn python_facts(data: &[u8]) {
     let source = String::from_utf8_lossy(data);
     for &(path, module, is_package) in PYTHON_PATHS {
-        let _ = prefilter::python_need(path, source.as_bytes());
+        for scope in [prefilter::Scope::Stable, prefilter::Scope::Everything] {
+            let _ = prefilter::python_need(path, source.as_bytes(), scope);
+        }
         let facts = on_big_stack(|| extract_python(3, &source, module, is_package));
         check_python_facts(3, &source, &facts);
     }
@@ -367,7 +369,8 @@ impl<'a> Spans<'a> {
     }
 
     fn noqa(&self, noqa: &Noqa) {
-        let lines = self.text.matches('\n').count() + 1;
+        // Lines end at `\n`, `\r\n` or a lone `\r`, as everywhere else (locator.rs).
+        let lines = crate::locator::line_starts(self.text).len();
         for &line in noqa.lines.keys() {
             assert!(
                 (line as usize) < lines,
