@@ -8,6 +8,7 @@ pub mod models;
 pub mod resolve;
 
 use globset::{Glob, GlobMatcher};
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::Config;
@@ -464,32 +465,49 @@ fn build_project(
         }
     };
 
-    // Migrated or not, per scanned app.
+    // Migrated or not, per scanned app: its migrations package, if it is a regular package.
+    let apps_list = project.apps.clone();
+    let migration_packages: Vec<(&App, String)> = apps_list
+        .iter()
+        .filter(|a| a.scanned())
+        .filter_map(|app| {
+            let module = match settings.migration_modules.get(&app.label) {
+                Some(None) => None,
+                Some(Some(m)) => Some(m.clone()),
+                None => Some(format!("{}.migrations", app.name)),
+            };
+            let module = module.filter(|m| ws.regular_packages.contains_key(m))?;
+            Some((app, module))
+        })
+        .collect();
+    let wanted: FxHashSet<&str> = migration_packages.iter().map(|(_, m)| m.as_str()).collect();
     let mut children: FxHashMap<&str, Vec<(String, FileId)>> = FxHashMap::default();
     for (module, &file) in &ws.modules {
         if let Some((parent, name)) = module.rsplit_once('.') {
-            children
-                .entry(parent)
-                .or_default()
-                .push((name.to_string(), file));
+            if wanted.contains(parent) {
+                children
+                    .entry(parent)
+                    .or_default()
+                    .push((name.to_string(), file));
+            }
         }
     }
     for list in children.values_mut() {
         list.sort();
     }
-    let apps_list = project.apps.clone();
-    for app in apps_list.iter().filter(|a| a.scanned()) {
-        let module = match settings.migration_modules.get(&app.label) {
-            Some(None) => None,
-            Some(Some(m)) => Some(m.clone()),
-            None => Some(format!("{}.migrations", app.name)),
-        };
-        let Some(module) = module.filter(|m| ws.regular_packages.contains_key(m)) else {
-            continue; // unmigrated
-        };
+    // Each app's migrations replay on their own: in parallel, merged in INSTALLED_APPS order.
+    let replays: Vec<(&App, Replay)> = migration_packages
+        .par_iter()
+        .map(|(app, module)| {
+            let kids = children
+                .get(module.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            (*app, migrations::replay(resolver, &app.label, module, kids))
+        })
+        .collect();
+    for (app, replay) in replays {
         project.migrated.insert(app.label.clone());
-        let kids = children.get(module.as_str()).cloned().unwrap_or_default();
-        let replay = migrations::replay(resolver, &app.label, &module, &kids);
         if !replay.cycle.is_empty() {
             project.warnings.push(format!(
                 "the migrations of `{}` depend on each other in a cycle ({}): `migrate` fails (CircularDependencyError); djperm says nothing about `{}` permissions",

@@ -29,6 +29,7 @@ use crate::facts::{RefKind, Reference};
 use crate::index::{Index, Project};
 use crate::python::value::{Item, Value};
 use crate::workspace::Workspace;
+use rayon::prelude::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FixAvailability {
@@ -300,23 +301,28 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     pub fn new(ws: &'a Workspace, index: &'a Index) -> Self {
         let resolver = crate::index::resolve::Resolver::new(ws);
-        let mut refs = Vec::new();
-        for (file, facts) in ws.python.iter().enumerate() {
-            if let Some(facts) = facts {
-                for r in &facts.references {
-                    if r.kind == RefKind::MixinAttr
-                        && !permission_mixin(&resolver, &r.class_bases, 0)
-                    {
-                        continue; // `permission_required` on some other class (wagtail's own mixins)
-                    }
-                    refs.push(Resolved {
+        // Resolving values reads other files' facts only: files in parallel, in file order.
+        let mut refs: Vec<Resolved<'a>> = ws
+            .python
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(file, facts)| {
+                let resolver = &resolver;
+                facts
+                    .iter()
+                    .flat_map(|f| &f.references)
+                    .filter(move |r| {
+                        // `permission_required` on some other class (wagtail's own mixins)
+                        r.kind != RefKind::MixinAttr
+                            || permission_mixin(resolver, &r.class_bases, 0)
+                    })
+                    .map(move |r| Resolved {
                         file,
                         reference: r,
                         value: resolver.resolve_item(&r.value),
-                    });
-                }
-            }
-        }
+                    })
+            })
+            .collect();
         for (file, facts) in ws.templates.iter().enumerate() {
             if let Some(facts) = facts {
                 for r in &facts.references {
@@ -348,17 +354,20 @@ impl<'a> Context<'a> {
             refs,
             verdicts: Vec::new(),
         };
-        let mut verdicts = Vec::new();
-        for (i, r) in ctx.refs.iter().enumerate() {
-            if !r.reference.kind.checks_strings() {
-                continue;
-            }
-            let project = ctx.project(r.file);
-            for s in r.strings() {
-                let v = verdict::judge(project, r.reference.kind, &s.text, r.reference.with_obj);
-                verdicts.push((i, s, v));
-            }
-        }
+        let verdicts = ctx
+            .refs
+            .par_iter()
+            .enumerate()
+            .filter(|(_, r)| r.reference.kind.checks_strings())
+            .flat_map_iter(|(i, r)| {
+                let project = ctx.project(r.file);
+                r.strings().into_iter().map(move |s| {
+                    let v =
+                        verdict::judge(project, r.reference.kind, &s.text, r.reference.with_obj);
+                    (i, s, v)
+                })
+            })
+            .collect();
         ctx.verdicts = verdicts;
         ctx
     }
@@ -460,10 +469,16 @@ pub fn run_all(ctx: &Context<'_>) -> Vec<Diagnostic> {
 
 /// Run the rules `enabled` accepts (a disabled rule costs nothing, e.g. preview DJP030).
 pub fn run_selected(ctx: &Context<'_>, enabled: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for rule in RULES.iter().filter(|r| enabled(r.code)) {
-        (rule.check)(ctx, &mut out);
-    }
+    // Rules only read the context, never each other's output: run them side by side.
+    let enabled: Vec<&Rule> = RULES.iter().filter(|r| enabled(r.code)).collect();
+    let mut out: Vec<Diagnostic> = enabled
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let mut found = Vec::new();
+            (rule.check)(ctx, &mut found);
+            found
+        })
+        .collect();
     out.sort_by(|a, b| {
         a.span
             .cmp(&b.span)
