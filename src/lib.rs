@@ -99,8 +99,11 @@ pub struct Analysis {
 pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> Analysis {
     let settings = config.settings.clone();
     let scope = selection.scope();
-    let ws = with_big_stacks(|| Workspace::build_with(snapshot, settings.as_slice(), scope));
-    analyze_workspace(ws, config, selection)
+    // Index and rules run on the same deep-stack pool as parsing: they recurse over values.
+    with_big_stacks(|| {
+        let ws = Workspace::build_with(snapshot, settings.as_slice(), scope);
+        analyze_workspace(ws, config, selection)
+    })
 }
 
 /// [`analyze`], reusing the facts of files unchanged since the last build with `cache` (the
@@ -113,9 +116,10 @@ pub fn analyze_cached(
 ) -> Analysis {
     let settings = config.settings.clone();
     let scope = selection.scope();
-    let ws =
-        with_big_stacks(|| Workspace::build_cached(snapshot, settings.as_slice(), scope, cache));
-    analyze_workspace(ws, config, selection)
+    with_big_stacks(|| {
+        let ws = Workspace::build_cached(snapshot, settings.as_slice(), scope, cache);
+        analyze_workspace(ws, config, selection)
+    })
 }
 
 /// [`analyze`] from a workspace whose per-file facts are already computed (the language server
