@@ -8,7 +8,8 @@ trap 'rm -rf "$work"' EXIT
 
 python3 -m venv "$work/build"
 "$work/build/bin/pip" install --quiet --disable-pip-version-check 'maturin>=1.5,<2'
-"$work/build/bin/maturin" build --release --locked --out "$work/dist"
+# No --release: the `dist` profile of pyproject.toml (release + LTO), as `pip install .` builds.
+"$work/build/bin/maturin" build --locked --out "$work/dist"
 ls "$work"/dist
 
 python3 -m venv "$work/run"
