@@ -21,7 +21,12 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             s.span,
             format!("Unknown permission `{label}.{codename}`"),
         );
-        let edit_span = ctx.string_edit_span(s);
+        let file = ctx.refs[*i].file;
+        // A codename can hold anything (`Meta.permissions` is free text); only offer an edit
+        // that stays a valid literal or template variable, else the fix breaks the code.
+        let edit_span = ctx
+            .string_edit_span(s)
+            .filter(|_| suggestions.iter().all(|c| fits_in_place(ctx, file, c)));
         match suggestions.as_slice() {
             [] => {}
             [one] => {
@@ -95,5 +100,18 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             d = d.with_note("`has_perm` returns False for every user but active superusers");
         }
         out.push(d);
+    }
+}
+
+/// Whether `replacement` can be written where a permission string is: in a template, every
+/// dotted part must be a variable name (`perms.blog.can_publish`); in Python, the text must not
+/// hold a quote, a backslash or a line break (the literal would end or change meaning).
+fn fits_in_place(ctx: &Context<'_>, file: crate::diagnostic::FileId, replacement: &str) -> bool {
+    if ctx.ws.snapshot.files[file].kind == crate::workspace::FileKind::Template {
+        replacement
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+    } else {
+        !replacement.contains(['"', '\'', '\\', '\n', '\r'])
     }
 }
