@@ -184,29 +184,26 @@ fn rule_docs_command() {
 fn unparsable_file_is_one_diagnostic_and_the_run_continues() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::write(
-        root.join("manage.py"),
-        "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"proj.settings\")\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(root.join("proj")).unwrap();
-    std::fs::write(root.join("proj/__init__.py"), "").unwrap();
-    std::fs::write(
-        root.join("proj/settings.py"),
-        "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes']\n",
-    )
-    // A file djperm reads (it mentions a permission check) that does not parse: one DJP000.
-    .unwrap();
-    std::fs::write(
-        root.join("proj/broken.py"),
-        "def f(:\n    return request.user.has_perm(\"auth.add_group\")\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("proj/views.py"),
-        "def v(request):\n    return request.user.has_perm('auth.add_grup')\n",
-    )
-    .unwrap();
+    common::write_tree(
+        root,
+        &[
+            ("manage.py", common::MANAGE_PY.as_bytes()),
+            ("proj/__init__.py", b""),
+            (
+                "proj/settings.py",
+                b"INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes']\n",
+            ),
+            // A file djperm reads (it mentions a permission check) that does not parse: one DJP000.
+            (
+                "proj/broken.py",
+                b"def f(:\n    return request.user.has_perm(\"auth.add_group\")\n",
+            ),
+            (
+                "proj/views.py",
+                b"def v(request):\n    return request.user.has_perm('auth.add_grup')\n",
+            ),
+        ],
+    );
     let out = djperm()
         .args(["check", "--output-format", "full"])
         .arg(root)
@@ -257,43 +254,36 @@ fn repo_with_backend() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join(".git")).unwrap();
-    std::fs::write(root.join("README.md"), "x\n").unwrap();
-    let b = root.join("backend");
-    std::fs::create_dir_all(b.join("proj")).unwrap();
-    std::fs::create_dir_all(b.join("blog/templates/blog")).unwrap();
-    std::fs::write(
-        b.join("manage.py"),
-        "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"proj.settings\")\n",
-    )
-    .unwrap();
-    std::fs::write(b.join("proj/__init__.py"), "").unwrap();
-    std::fs::write(
-        b.join("proj/settings.py"),
-        "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\n",
-    )
-    .unwrap();
-    std::fs::write(b.join("blog/__init__.py"), "").unwrap();
-    // The permission is defined in models.py: a file pre-commit does not pass.
-    std::fs::write(
-        b.join("blog/models.py"),
-        "from django.db import models\n\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [(\"can_publish\", \"Can publish\")]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        b.join("blog/views.py"),
-        "def a(request):\n    return request.user.has_perm('blog.can_publish')\n\n\ndef b(request):\n    return request.user.has_perm('blog.can_pubish')\n",
-    )
-    .unwrap();
-    std::fs::write(
-        b.join("blog/other.py"),
-        "def c(request):\n    return request.user.has_perm('blog.add_pst')\n",
-    )
-    .unwrap();
-    std::fs::write(
-        b.join("blog/templates/blog/post.html"),
-        "{% if perms.blog.can_publsh %}x{% endif %}\n",
-    )
-    .unwrap();
+    common::write_tree(
+        root,
+        &[
+            ("README.md", b"x\n"),
+            ("backend/manage.py", common::MANAGE_PY.as_bytes()),
+            ("backend/proj/__init__.py", b""),
+            (
+                "backend/proj/settings.py",
+                b"INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\n",
+            ),
+            ("backend/blog/__init__.py", b""),
+            // The permission is defined in models.py: a file pre-commit does not pass.
+            (
+                "backend/blog/models.py",
+                b"from django.db import models\n\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [(\"can_publish\", \"Can publish\")]\n",
+            ),
+            (
+                "backend/blog/views.py",
+                b"def a(request):\n    return request.user.has_perm('blog.can_publish')\n\n\ndef b(request):\n    return request.user.has_perm('blog.can_pubish')\n",
+            ),
+            (
+                "backend/blog/other.py",
+                b"def c(request):\n    return request.user.has_perm('blog.add_pst')\n",
+            ),
+            (
+                "backend/blog/templates/blog/post.html",
+                b"{% if perms.blog.can_publsh %}x{% endif %}\n",
+            ),
+        ],
+    );
     dir
 }
 

@@ -132,28 +132,24 @@ fn output_format_from_the_environment_and_output_file() {
     assert_eq!(v["version"], "2.1.0");
 }
 
-/// A project whose findings stress the escaping: a call spanning lines, a message with `%`,
-/// a `,` and a `:` in the file name.
+/// A project whose findings stress the escaping: a call spanning lines and a message with `%`.
 fn tricky_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::write(
-        root.join("manage.py"),
-        "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"proj.settings\")\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(root.join("proj")).unwrap();
-    std::fs::write(root.join("proj/__init__.py"), "").unwrap();
-    std::fs::write(
-        root.join("proj/settings.py"),
-        "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes']\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("proj/views.py"),
-        "def v(request):\n    return request.user.has_perms(\n        'auth.add_group'\n    )\n\n\ndef w(request):\n    return request.user.has_perm('auth.add_grup%0A')\n",
-    )
-    .unwrap();
+    common::write_tree(
+        dir.path(),
+        &[
+            ("manage.py", common::MANAGE_PY.as_bytes()),
+            ("proj/__init__.py", b""),
+            (
+                "proj/settings.py",
+                b"INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes']\n",
+            ),
+            (
+                "proj/views.py",
+                b"def v(request):\n    return request.user.has_perms(\n        'auth.add_group'\n    )\n\n\ndef w(request):\n    return request.user.has_perm('auth.add_grup%0A')\n",
+            ),
+        ],
+    );
     dir
 }
 

@@ -683,10 +683,7 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
     }
 
     fn code_model(&self, model: ClassRef<'w>) -> Option<&crate::index::models::CodeModel> {
-        self.project
-            .code_models
-            .iter()
-            .find(|m| m.file == model.file && m.object_name == model.class.name)
+        self.project.code_model_at(model.file, &model.class.name)
     }
 
     fn model_perms(&self, model: ClassRef<'w>, actions: &[&str]) -> Vec<String> {

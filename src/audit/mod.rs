@@ -418,11 +418,7 @@ fn route_out(
     let mut name = r.name.clone();
     let mut app = view_span.and_then(|s| app_of(project, ws.path(s.file)));
     if let ViewTarget::Admin { model: Some(m), .. } = &r.view {
-        if let Some(cm) = project
-            .code_models
-            .iter()
-            .find(|c| c.file == m.file && c.object_name == m.class.name)
-        {
+        if let Some(cm) = project.code_model_at(m.file, &m.class.name) {
             if let Some(label) = &cm.label {
                 pattern = format!(
                     "{}{label}/{}/",

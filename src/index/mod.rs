@@ -150,6 +150,13 @@ impl Project {
             .unwrap_or_default()
     }
 
+    /// The code model of class `name` in `file` (views, DRF and admin name model classes).
+    pub fn code_model_at(&self, file: FileId, name: &str) -> Option<&CodeModel> {
+        self.code_models
+            .iter()
+            .find(|m| m.file == file && m.object_name == name)
+    }
+
     /// The code models whose label is `label`.
     pub fn code_models_of<'a>(&'a self, label: &str) -> impl Iterator<Item = &'a CodeModel> + 'a {
         self.models_by_label

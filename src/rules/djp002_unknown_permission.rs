@@ -57,13 +57,12 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        if let Some(model) = project.code_models.iter().find(|m| {
-            m.label.as_deref() == Some(label.as_str())
-                && m.options
-                    .permissions
-                    .iter()
-                    .flatten()
-                    .any(|e| &e.codename == codename)
+        if let Some(model) = project.code_models_of(label).find(|m| {
+            m.options
+                .permissions
+                .iter()
+                .flatten()
+                .any(|e| &e.codename == codename)
         }) {
             d = d.with_note(format!(
                 "`{}.Meta.permissions` declares it, but no migration does, so `migrate` never creates it (see DJP004)",

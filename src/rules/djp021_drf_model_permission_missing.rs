@@ -90,10 +90,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let project = ctx.project(file);
-            let Some(model) = project
-                .code_models
-                .iter()
-                .find(|m| m.file == model_class.file && m.object_name == model_class.class.name)
+            let Some(model) = project.code_model_at(model_class.file, &model_class.class.name)
             else {
                 continue;
             };

@@ -156,6 +156,10 @@ pub fn check_markers(root: &Path) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 // The real binary on a temporary tree, with a time limit.
 
+/// The `manage.py` of a test project whose settings module is `proj.settings`.
+pub const MANAGE_PY: &str =
+    "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"proj.settings\")\n";
+
 /// Write `files` (relative path, bytes) under `dir`, creating directories.
 pub fn write_tree(dir: &Path, files: &[(&str, &[u8])]) {
     for (path, bytes) in files {
