@@ -13,6 +13,7 @@ pub mod locator;
 pub mod output;
 pub mod python;
 pub mod refs;
+pub mod root;
 pub mod rules;
 pub mod server;
 pub mod workspace;

@@ -161,10 +161,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// The directory to analyse for the given paths: a directory itself; for files (what
-/// pre-commit passes, relative to the repository root), the project around them: from their
-/// common directory up to the nearest one holding a `manage.py`, a `djperm.toml` or `.git`
-/// (else the nearest with a `pyproject.toml`, else the working directory).
+/// The directory to analyse for the given paths (files or directories; pre-commit passes files
+/// relative to the repository root): the project around their common directory
+/// (`root::project_root`). A directory inside a project is reported, not taken as the project.
 fn project_root(paths: &[PathBuf]) -> Result<PathBuf, String> {
     let mut canonical = Vec::new();
     for p in paths {
@@ -179,9 +178,6 @@ fn project_root(paths: &[PathBuf]) -> Result<PathBuf, String> {
                 .canonicalize()
                 .map_err(|e| format!(".: {e}"))?,
         );
-    }
-    if canonical.len() == 1 && canonical[0].is_dir() {
-        return Ok(canonical.remove(0));
     }
     let dir_of = |p: &PathBuf| {
         if p.is_dir() {
@@ -200,10 +196,7 @@ fn project_root(paths: &[PathBuf]) -> Result<PathBuf, String> {
             }
         }
     }
-    match marked_ancestor(&common) {
-        Some(root) => Ok(root),
-        None => std::env::current_dir().map_err(|e| e.to_string()),
-    }
+    Ok(djperm::root::project_root(&common))
 }
 
 fn load_config(root: &Path, explicit: Option<&Path>) -> Result<Config, String> {
@@ -220,25 +213,6 @@ fn load_config(root: &Path, explicit: Option<&Path>) -> Result<Config, String> {
             .map(|(_, c)| c)
             .unwrap_or_default()),
     }
-}
-
-/// The nearest ancestor of `start` (a directory) holding a `manage.py`, a `djperm.toml` or `.git`
-/// (a repository boundary); else the nearest one holding a `pyproject.toml` (a reusable app
-/// inside a project has one of its own, so it does not stop the search).
-fn marked_ancestor(start: &Path) -> Option<PathBuf> {
-    let mut pyproject = None;
-    for d in start.ancestors() {
-        if ["manage.py", "djperm.toml", ".git"]
-            .iter()
-            .any(|n| d.join(n).exists())
-        {
-            return Some(d.to_path_buf());
-        }
-        if pyproject.is_none() && d.join("pyproject.toml").exists() {
-            pyproject = Some(d.to_path_buf());
-        }
-    }
-    pyproject
 }
 
 /// `path` made absolute and canonical, for a file that may not exist (`--stdin-filename`): its
@@ -342,7 +316,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let root = match &stdin_path {
         Some(p) if paths.is_empty() => p
             .parent()
-            .and_then(marked_ancestor)
+            .map(djperm::root::project_root)
             .or_else(|| cwd.clone())
             .ok_or("cannot find the project of --stdin-filename")?,
         _ => project_root(&paths)?,

@@ -480,3 +480,48 @@ fn preview_rules_run_only_when_asked() {
         "a prefix does not enable preview rules"
     );
 }
+
+/// A directory inside a project is part of that project: the whole project is indexed and only
+/// that directory reported, from every entry point (a path, the working directory, a templates
+/// directory). Taking the directory as the project would miss every definition outside it and
+/// print a false "All checks passed!".
+#[test]
+fn a_directory_inside_a_project_is_checked_within_the_whole_project() {
+    let dir = repo_with_backend();
+    let run = |cwd: &std::path::Path, args: &[&str]| {
+        let out = djperm()
+            .args(["check", "--output-format", "concise"])
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+        (out.status.code(), text)
+    };
+    // As a path, from the repository root.
+    let (code, text) = run(dir.path(), &["backend/blog"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("views.py:6:"), "{text}");
+    assert!(text.contains("other.py:2:"), "{text}");
+    assert!(text.contains("post.html:1:"), "{text}");
+    assert!(!text.contains("`blog.can_publish`"), "{text}");
+    assert!(text.contains("Found 3 errors."), "{text}");
+    // From inside the app directory, with no path.
+    let (code, text) = run(&dir.path().join("backend/blog"), &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("Found 3 errors."), "{text}");
+    // A templates directory holds templates: it is checked, and nothing else is reported.
+    let (code, text) = run(dir.path(), &["backend/blog/templates"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(!text.contains("no Python files"), "{text}");
+    assert!(text.contains("post.html:1:"), "{text}");
+    assert!(text.contains("Found 1 error."), "{text}");
+    // `djperm permissions` from a sub-directory lists the project's permissions.
+    let out = djperm()
+        .args(["permissions", "blog"])
+        .current_dir(dir.path().join("backend"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("blog.can_publish"), "{text}");
+}

@@ -781,3 +781,30 @@ fn one_quick_fix_per_candidate() {
     snapshot("code_actions_candidates", &summary(&client, &actions));
     client.shutdown();
 }
+
+/// A client whose workspace folder is a sub-directory of the project (Eglot without a VCS
+/// root, an editor opened on one app) gets the same diagnostics as one opened on the project:
+/// the server analyses the project around the folder, as `djperm check` does.
+#[test]
+fn a_workspace_folder_inside_the_project_gets_the_whole_project() {
+    let (mut whole, _) = Client::start(PROJECT, Setup::default());
+    whole.open("blog/views.py");
+    let expected = codes(&whole.diagnostics("blog/views.py"));
+    whole.shutdown();
+    assert!(expected.len() >= 4, "{expected:?}");
+    let (mut client, _) = Client::start(
+        PROJECT,
+        Setup {
+            folder: Some("blog"),
+            ..Setup::default()
+        },
+    );
+    client.open("blog/views.py");
+    assert_eq!(codes(&client.diagnostics("blog/views.py")), expected);
+    client.open("blog/templates/blog/post.html");
+    assert_eq!(
+        codes(&client.diagnostics("blog/templates/blog/post.html")),
+        ["1:12:DJP002"]
+    );
+    client.shutdown();
+}

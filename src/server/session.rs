@@ -115,27 +115,6 @@ pub(super) fn params<T: serde::de::DeserializeOwned>(
     serde_json::from_value(value).map_err(|e| (ErrorCode::InvalidParams, e.to_string()))
 }
 
-/// The nearest ancestor that looks like a project root (as `djperm check` picks it); never the
-/// home directory or `/`, which would mean reading everything below them.
-pub(super) fn project_root_of(file: &Path) -> PathBuf {
-    let start = file.parent().unwrap_or(file);
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let mut dir = Some(start);
-    while let Some(d) = dir {
-        if d.parent().is_none() || home.as_deref() == Some(d) {
-            break;
-        }
-        if ["manage.py", "djperm.toml", "pyproject.toml", ".git"]
-            .iter()
-            .any(|n| d.join(n).exists())
-        {
-            return d.to_path_buf();
-        }
-        dir = d.parent();
-    }
-    start.to_path_buf()
-}
-
 pub(super) fn relative(root: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(root).ok()?;
     let parts: Vec<String> = rel
@@ -290,7 +269,10 @@ impl Server {
 
     // ---- folders and documents -------------------------------------------------------------
 
-    pub(super) fn folder_for_root(&mut self, root: PathBuf) -> usize {
+    /// The folder analysing the project around `dir` (a client's workspace folder may be a
+    /// sub-directory of the project: the project is still analysed whole, as by the CLI).
+    pub(super) fn folder_for_root(&mut self, dir: PathBuf) -> usize {
+        let root = crate::root::project_root(&dir);
         if let Some(i) = self.folders.iter().position(|f| f.root == root) {
             return i;
         }
@@ -313,7 +295,7 @@ impl Server {
         if let Some((i, rel, _)) = best {
             return Some((i, rel));
         }
-        let root = project_root_of(&path);
+        let root = crate::root::project_root_of_file(&path);
         let rel = relative(&root, &path)?;
         let i = self.folder_for_root(root);
         Some((i, rel))

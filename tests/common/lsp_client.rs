@@ -91,6 +91,9 @@ pub struct Setup {
     pub encodings: Vec<&'static str>,
     pub pull: bool,
     pub init_options: Value,
+    /// The workspace folder the client announces, relative to the project (default: the
+    /// project itself).
+    pub folder: Option<&'static str>,
 }
 
 impl Default for Setup {
@@ -99,6 +102,7 @@ impl Default for Setup {
             encodings: vec!["utf-16"],
             pull: false,
             init_options: Value::Null,
+            folder: None,
         }
     }
 }
@@ -133,6 +137,7 @@ impl Client {
             std::thread::spawn(move || djperm::server::run_connection(server_conn, options));
         let root = dir.path().to_path_buf();
         let root_uri = path_to_uri(&root);
+        let folder_uri = path_to_uri(&setup.folder.map_or(root.clone(), |f| root.join(f)));
         let mut client = Client {
             conn: client_conn,
             server: Some(server),
@@ -158,8 +163,8 @@ impl Client {
             "initialize",
             json!({
                 "processId": null,
-                "rootUri": root_uri,
-                "workspaceFolders": [{"uri": root_uri, "name": "project"}],
+                "rootUri": folder_uri,
+                "workspaceFolders": [{"uri": folder_uri, "name": "project"}],
                 "capabilities": caps,
                 "initializationOptions": setup.init_options,
             }),
