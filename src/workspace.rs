@@ -7,7 +7,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::FileId;
 use crate::facts::FileFacts;
@@ -167,24 +167,94 @@ impl FactsCache {
 }
 
 /// Directories from which Python imports resolve: the snapshot root, every directory holding a
-/// `manage.py`, and `src/` layouts.
+/// `manage.py`, `src/` layouts, the directories the project's start-up files add to `sys.path`
+/// (`crate::root::sys_path_additions`), and the ancestor of a `manage.py` from which its
+/// settings module resolves (a `manage.py` inside its package, run with the parent on the path).
 fn import_roots(snapshot: &Snapshot) -> Vec<String> {
     let mut roots = vec![String::new()];
+    let push = |roots: &mut Vec<String>, dir: &str| {
+        if !roots.iter().any(|r| r == dir) {
+            roots.push(dir.to_string());
+        }
+    };
+    let mut dirs: FxHashSet<&str> = FxHashSet::default();
+    let mut files: FxHashSet<&str> = FxHashSet::default();
+    for f in &snapshot.files {
+        files.insert(f.path.as_str());
+        let mut d = split_dir(&f.path).0;
+        while !d.is_empty() && dirs.insert(d) {
+            d = split_dir(d).0;
+        }
+    }
     for f in &snapshot.files {
         let (dir, name) = split_dir(&f.path);
-        if name == "manage.py" && !roots.iter().any(|r| r == dir) {
-            roots.push(dir.to_string());
+        if name == "manage.py" {
+            push(&mut roots, dir);
+            if let Some(module) = crate::index::apps::settings_from_manage(&f.text) {
+                let rel = module.replace('.', "/");
+                let resolves = |base: &str| {
+                    let join = |s: &str| join_dir(base, s);
+                    files.contains(join(&format!("{rel}.py")).as_str())
+                        || files.contains(join(&format!("{rel}/__init__.py")).as_str())
+                };
+                if !resolves(dir) {
+                    if let Some(base) = ancestors(dir).find(|a| resolves(a)) {
+                        push(&mut roots, base);
+                    }
+                }
+            }
+        }
+        if crate::root::may_extend_sys_path(name) && f.text.contains("sys.path") {
+            for added in crate::root::sys_path_additions(&f.text) {
+                let found = std::iter::once(dir)
+                    .chain(ancestors(dir))
+                    .filter_map(|base| normalise(&join_dir(base, &added)))
+                    .find(|d| d.is_empty() || dirs.contains(d.as_str()));
+                if let Some(d) = found {
+                    push(&mut roots, &d);
+                }
+            }
         }
         for (i, _) in f.path.match_indices("src/") {
             if i == 0 || f.path.as_bytes()[i - 1] == b'/' {
-                let dir = &f.path[..i + 3];
-                if !roots.iter().any(|r| r == dir) {
-                    roots.push(dir.to_string());
-                }
+                push(&mut roots, &f.path[..i + 3]);
             }
         }
     }
     roots
+}
+
+/// The proper ancestors of a relative directory, nearest first, ending with the root `""`.
+fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
+    let mut next = (!dir.is_empty()).then(|| split_dir(dir).0);
+    std::iter::from_fn(move || {
+        let d = next?;
+        next = (!d.is_empty()).then(|| split_dir(d).0);
+        Some(d)
+    })
+}
+
+fn join_dir(base: &str, rel: &str) -> String {
+    if base.is_empty() {
+        rel.to_string()
+    } else {
+        format!("{base}/{rel}")
+    }
+}
+
+/// `a/b/../c` → `a/c`; `None` when `..` climbs above the project.
+fn normalise(path: &str) -> Option<String> {
+    let mut out: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                out.pop()?;
+            }
+            p => out.push(p),
+        }
+    }
+    Some(out.join("/"))
 }
 
 pub fn split_dir(path: &str) -> (&str, &str) {
@@ -206,10 +276,20 @@ fn module_name(root: &str, path: &str) -> Option<(String, bool)> {
     if is_package {
         parts.pop();
     }
+    // A module file's own name may hold `-`: `import_module` (how Django loads migrations and
+    // INSTALLED_APPS entries) accepts it, though an `import` statement could not name it.
+    let leaf = if is_package {
+        None
+    } else {
+        parts.last().copied()
+    };
     if parts.is_empty()
-        || parts
-            .iter()
-            .any(|p| p.is_empty() || p.contains('.') || p.contains('-') || p.contains(' '))
+        || parts.iter().any(|p| {
+            p.is_empty()
+                || p.contains('.')
+                || p.contains(' ')
+                || (p.contains('-') && Some(*p) != leaf)
+        })
     {
         return None;
     }

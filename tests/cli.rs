@@ -525,3 +525,60 @@ fn a_directory_inside_a_project_is_checked_within_the_whole_project() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("blog.can_publish"), "{text}");
 }
+
+/// Import roots as the project sets them: a `manage.py` that extends `sys.path` (apps under
+/// `apps/`), and a `manage.py` inside its package whose settings module resolves from the parent.
+/// Without them no INSTALLED_APPS entry resolves and every reference goes unchecked.
+#[test]
+fn apps_resolve_from_the_directories_manage_py_puts_on_sys_path() {
+    let models = b"from django.db import models\n\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [(\"can_publish\", \"Can publish\")]\n";
+    let views = b"def v(request):\n    return request.user.has_perm('blog.can_pubish')\n";
+    let settings =
+        b"INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\n";
+    let sys_path = tempfile::tempdir().unwrap();
+    common::write_tree(
+        sys_path.path(),
+        &[
+            (
+                "manage.py",
+                b"import os, sys\nBASE_DIR = os.path.dirname(os.path.abspath(__file__))\nsys.path.insert(0, os.path.join(BASE_DIR, 'apps'))\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
+            ),
+            ("proj/__init__.py", b""),
+            ("proj/settings.py", settings),
+            ("apps/blog/__init__.py", b""),
+            ("apps/blog/models.py", models),
+            ("apps/blog/views.py", views),
+        ],
+    );
+    let inside = tempfile::tempdir().unwrap();
+    common::write_tree(
+        inside.path(),
+        &[
+            (
+                "proj/manage.py",
+                b"import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
+            ),
+            ("proj/__init__.py", b""),
+            ("proj/settings.py", settings),
+            ("blog/__init__.py", b""),
+            ("blog/models.py", models),
+            ("blog/views.py", views),
+        ],
+    );
+    for dir in [sys_path.path(), inside.path()] {
+        let out = djperm()
+            .args(["check", "--output-format", "concise", "."])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("Unknown permission `blog.can_pubish`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Did you mean `blog.can_publish`") || text.contains("Found 1 error."),
+            "{text}"
+        );
+    }
+}
