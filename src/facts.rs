@@ -4,7 +4,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::diagnostic::Span;
-use crate::python::value::{Item, Value};
+use crate::value::{Item, Value};
 
 #[derive(Clone, Debug, Default)]
 pub struct FileFacts {

@@ -13,8 +13,10 @@ pub mod locator;
 pub mod output;
 pub mod python;
 pub mod refs;
+pub mod registry;
 pub mod rules;
 pub mod server;
+pub mod value;
 pub mod workspace;
 
 use globset::{Glob, GlobMatcher};

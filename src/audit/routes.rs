@@ -8,7 +8,7 @@ use rustc_hash::FxHashSet;
 use crate::diagnostic::{FileId, Span};
 use crate::facts::{FileFacts, FunctionFact, ModuleCall};
 use crate::index::resolve::{ClassRef, Resolver, Target};
-use crate::python::value::{Item, Value};
+use crate::value::{Item, Value};
 use crate::workspace::Workspace;
 
 const MAX_DEPTH: u32 = 24;

@@ -14,7 +14,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::config::Config;
 use crate::diagnostic::{FileId, Span};
 use crate::facts::CtRef;
-use crate::python::value::Value;
+use crate::value::Value;
 use crate::workspace::{Timer, Workspace};
 use apps::{App, Settings};
 use migrations::{Replay, StateModel};

@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 
 use crate::diagnostic::{FileId, Span};
 use crate::index::resolve::{ClassRef, Resolver, Target};
-use crate::python::value::{Item, Value};
+use crate::value::{Item, Value};
 
 /// Names of external classes that are Django models (abstract or not).
 const EXTERNAL_MODEL_BASES: &[&str] = &[

@@ -12,7 +12,7 @@ use crate::facts::{
     python_noqa, ClassFact, CtRef, FileFacts, FunctionFact, Lookup, MetaFact, ModuleCall, PermRow,
     RefKind, Reference, StaleCheck,
 };
-use crate::python::value::{Item, Value};
+use crate::value::{Item, Value};
 
 /// Deeper expressions than this fold to `Unknown` (no stack overflow on generated code).
 const MAX_DEPTH: u32 = 48;
