@@ -58,7 +58,7 @@ impl<'w> Routes<'_, 'w> {
             }
         }
         // `@admin.register(Model, ..., site=...)` on ModelAdmin classes.
-        for (file, facts) in self.ws.python.iter().enumerate() {
+        for facts in self.ws.python.iter() {
             let Some(facts) = facts else { continue };
             for class in &facts.classes {
                 for dec in &class.decorators {
@@ -97,7 +97,6 @@ impl<'w> Routes<'_, 'w> {
                     for a in args {
                         registered.push((a.value.clone(), Some(admin.clone()), class.span));
                     }
-                    let _ = file;
                 }
             }
         }

@@ -73,9 +73,7 @@ impl<'w> Routes<'_, 'w> {
                     self.patterns(module, p, frame, at, depth + 1);
                 }
             }
-            Value::Ref { .. } | Value::StarRef { .. } => {
-                self.named(module, value, frame, at, depth)
-            }
+            Value::Ref { .. } | Value::StarRef { .. } => self.named(value, frame, at, depth),
             Value::Call { func, args, .. }
                 if matches!(func.as_str(), "i18n_patterns" | "format_suffix_patterns") =>
             {
@@ -94,14 +92,7 @@ impl<'w> Routes<'_, 'w> {
     }
 
     /// A name used as patterns: `router.urls`, `admin.site.urls`, a list constant, a module.
-    pub(super) fn named(
-        &mut self,
-        module: &str,
-        value: &Value,
-        frame: &Frame,
-        at: Option<Span>,
-        depth: u32,
-    ) {
+    pub(super) fn named(&mut self, value: &Value, frame: &Frame, at: Option<Span>, depth: u32) {
         let path = match value {
             Value::Ref { path, .. } | Value::StarRef { path, .. } => path.clone(),
             _ => Vec::new(),
@@ -155,7 +146,6 @@ impl<'w> Routes<'_, 'w> {
                         return;
                     }
                 }
-                let _ = module;
                 self.unresolved(frame, at, "URL patterns djperm cannot resolve")
             }
         }
