@@ -1,4 +1,4 @@
-//! Projects, settings and installed apps (spec §2).
+//! Projects, settings and installed apps.
 
 use rustc_hash::FxHashMap;
 

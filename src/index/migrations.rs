@@ -1,4 +1,4 @@
-//! Migration state replay for one app (spec §3): dependency order, squashes, and the option
+//! Migration state replay for one app: dependency order, squashes, and the option
 //! semantics of CreateModel / AlterModelOptions / RenameModel / DeleteModel /
 //! SeparateDatabaseAndState.
 

@@ -1,5 +1,7 @@
 //! Model classes as Django builds them from code (the global registry): which classes are
-//! models, and their effective options after Meta inheritance (spec ).
+//! models, and their effective options after Meta inheritance: the
+//! class's own `Meta`, else the nearest ancestor's that Django keeps (abstract models and plain
+//! mixins, never concrete models); `abstract` itself is not inherited.
 
 use rustc_hash::FxHashMap;
 
