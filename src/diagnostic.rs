@@ -69,7 +69,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(rule: &crate::rules::Rule, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(rule: &crate::registry::Rule, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             code: rule.code,
             name: rule.name,

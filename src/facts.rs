@@ -4,7 +4,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::diagnostic::Span;
-use crate::python::value::{Item, Value};
+use crate::value::{Item, Value};
 
 #[derive(Clone, Debug, Default)]
 pub struct FileFacts {
@@ -27,7 +27,7 @@ pub struct FileFacts {
     /// DJP005 findings: the span of the stale check and the receiver text.
     pub stale_checks: Vec<StaleCheck>,
     pub has_run_python: bool,
-    /// The file calls `create_permissions(...)` (the spec §1.8 pattern in data migrations).
+    /// The file calls `create_permissions(...)` (a data migration that needs the default permissions before `migrate` creates them).
     pub calls_create_permissions: bool,
     /// Class names routed with `X.as_view(...)` in this file.
     pub as_view_classes: Vec<(Value, Span)>,

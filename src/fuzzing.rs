@@ -12,8 +12,8 @@ use crate::facts::{FileFacts, Noqa, Reference};
 use crate::fix;
 use crate::output::{self, OutputFormat};
 use crate::python::extract_python;
-use crate::python::value::{Item, Value};
 use crate::refs::templates::extract_template;
+use crate::value::{Item, Value};
 use crate::workspace::{prefilter, FileKind, Snapshot};
 use crate::{analyze, Analysis, Selection};
 

@@ -13,9 +13,11 @@ pub mod locator;
 pub mod output;
 pub mod python;
 pub mod refs;
+pub mod registry;
 pub mod root;
 pub mod rules;
 pub mod server;
+pub mod value;
 pub mod workspace;
 
 use globset::{Glob, GlobMatcher};

@@ -190,7 +190,7 @@ fn import_roots(snapshot: &Snapshot) -> Vec<String> {
         let (dir, name) = split_dir(&f.path);
         if name == "manage.py" {
             push(&mut roots, dir);
-            if let Some(module) = crate::index::apps::settings_from_manage(&f.text) {
+            if let Some(module) = settings_from_manage(&f.text) {
                 let rel = module.replace('.', "/");
                 let resolves = |base: &str| {
                     let join = |s: &str| join_dir(base, s);
@@ -262,6 +262,26 @@ pub fn split_dir(path: &str) -> (&str, &str) {
         Some(i) => (&path[..i], &path[i + 1..]),
         None => ("", path),
     }
+}
+
+/// `DJANGO_SETTINGS_MODULE` named in a manage.py text.
+pub fn settings_from_manage(text: &str) -> Option<String> {
+    let pos = text.find("DJANGO_SETTINGS_MODULE")?;
+    let mut rest = &text[pos + "DJANGO_SETTINGS_MODULE".len()..];
+    rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
+    // The value literal follows on the same statement: `, "x.settings")` or `] = "x"`.
+    let q = rest.find(['"', '\''])?;
+    if rest[..q].contains(['(', ')', ';']) || rest[..q].len() > 40 {
+        return None;
+    }
+    let quote = rest.as_bytes()[q] as char;
+    let body = &rest[q + 1..];
+    let value = &body[..body.find(quote)?];
+    let valid = !value.is_empty()
+        && value
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    valid.then(|| value.to_string())
 }
 
 fn module_name(root: &str, path: &str) -> Option<(String, bool)> {
@@ -392,7 +412,7 @@ impl Workspace {
         }
         for f in &ws.snapshot.files {
             if split_dir(&f.path).1 == "manage.py" {
-                if let Some(m) = crate::index::apps::settings_from_manage(&f.text) {
+                if let Some(m) = settings_from_manage(&f.text) {
                     closure.full_module(&m);
                 }
             }

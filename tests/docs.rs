@@ -1,4 +1,4 @@
-//! Rule docs: the template of STYLE.md §3, examples that run, and a README table that cannot
+//! Rule docs: the section template, examples that run, and a README table that cannot
 //! go stale.
 
 mod common;

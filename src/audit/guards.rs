@@ -6,8 +6,8 @@ use crate::diagnostic::Span;
 use crate::facts::RefKind;
 use crate::index::resolve::{ClassRef, Resolver, Target};
 use crate::index::Project;
-use crate::python::value::{Item, Value};
 use crate::rules::Context;
+use crate::value::{Item, Value};
 
 use super::routes::{queryset_model, ViewTarget};
 

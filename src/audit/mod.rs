@@ -3,7 +3,6 @@
 
 mod guards;
 mod html;
-pub mod perms;
 mod render;
 pub mod routes;
 
@@ -18,8 +17,8 @@ use crate::diagnostic::Span;
 use crate::index::resolve::Resolver;
 use crate::index::Project;
 use crate::locator::Locator;
-use crate::python::value::Value;
-use crate::rules::Context;
+use crate::rules::{perms, Context};
+use crate::value::Value;
 use crate::{analyze, discover, Analysis, Selection};
 
 use guards::Guards;

@@ -1,11 +1,11 @@
-//! Projects, settings and installed apps (spec §2).
+//! Projects, settings and installed apps.
 
 use rustc_hash::FxHashMap;
 
 use crate::diagnostic::FileId;
 use crate::index::resolve::{ClassRef, Resolver, Target};
-use crate::python::value::Value;
-use crate::workspace::{split_dir, Workspace};
+use crate::value::Value;
+use crate::workspace::{settings_from_manage, split_dir, Workspace};
 
 /// Labels of third-party apps whose label differs from the last component of their name.
 const KNOWN_LABELS: &[(&str, &str)] = &[
@@ -101,26 +101,6 @@ impl Settings {
         let (label, model) = s.split_once('.')?;
         Some((label.to_string(), model.to_lowercase()))
     }
-}
-
-/// `DJANGO_SETTINGS_MODULE` named in a manage.py text.
-pub fn settings_from_manage(text: &str) -> Option<String> {
-    let pos = text.find("DJANGO_SETTINGS_MODULE")?;
-    let mut rest = &text[pos + "DJANGO_SETTINGS_MODULE".len()..];
-    rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
-    // The value literal follows on the same statement: `, "x.settings")` or `] = "x"`.
-    let q = rest.find(['"', '\''])?;
-    if rest[..q].contains(['(', ')', ';']) || rest[..q].len() > 40 {
-        return None;
-    }
-    let quote = rest.as_bytes()[q] as char;
-    let body = &rest[q + 1..];
-    let value = &body[..body.find(quote)?];
-    let valid = !value.is_empty()
-        && value
-            .split('.')
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-    valid.then(|| value.to_string())
 }
 
 pub fn read_settings(resolver: &Resolver<'_>, module: &str) -> Settings {
@@ -398,4 +378,36 @@ pub fn find_settings_modules(ws: &Workspace, configured: Option<&str>) -> Vec<(S
         .take(1)
         .map(|(_, path, module)| (split_dir(&path).0.to_string(), module))
         .collect()
+}
+
+/// Never silently silent: INSTALLED_APPS entries that resolve nowhere (neither in the project
+/// nor Django's own) leave their labels unchecked; one warning names them.
+pub fn unresolved_warning(apps: &[App], at: &str) -> Option<String> {
+    let unresolved: Vec<&str> = apps
+        .iter()
+        .filter(|a| !a.scanned() && !a.contrib && !a.name.starts_with("django."))
+        .map(|a| a.name.as_str())
+        .collect();
+    if unresolved.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = unresolved
+        .iter()
+        .take(6)
+        .map(|n| format!("`{n}`"))
+        .collect();
+    let more = match unresolved.len() - shown.len() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let (verb, their) = if unresolved.len() == 1 {
+        ("entry is", "its")
+    } else {
+        ("entries are", "their")
+    };
+    Some(format!(
+        "{at}: {} INSTALLED_APPS {verb} not in the project ({}{more}): djperm does not know {their} permissions and does not check {their} labels",
+        unresolved.len(),
+        shown.join(", "),
+    ))
 }

@@ -1,4 +1,4 @@
-//! The permissions of `django.contrib` apps (spec §7), embedded for projects that do not
+//! The permissions of `django.contrib` apps, embedded for projects that do not
 //! vendor Django.
 
 use std::sync::OnceLock;

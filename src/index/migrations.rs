@@ -1,4 +1,4 @@
-//! Migration state replay for one app (spec §3): dependency order, squashes, and the option
+//! Migration state replay for one app: dependency order, squashes, and the option
 //! semantics of CreateModel / AlterModelOptions / RenameModel / DeleteModel /
 //! SeparateDatabaseAndState.
 
@@ -11,7 +11,7 @@ use crate::index::models::{
     parse_default_permissions, parse_permissions, PermOptions, DEFAULT_ACTIONS,
 };
 use crate::index::resolve::Resolver;
-use crate::python::value::{Item, Value};
+use crate::value::{Item, Value};
 
 /// Keys `AlterModelOptions` replaces wholesale (identical in Django 4.2 → 6.1).
 const ALTER_OPTION_KEYS: &[&str] = &[

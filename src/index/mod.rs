@@ -14,7 +14,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::config::Config;
 use crate::diagnostic::{FileId, Span};
 use crate::facts::CtRef;
-use crate::python::value::Value;
+use crate::value::Value;
 use crate::workspace::{Timer, Workspace};
 use apps::{App, Settings};
 use migrations::{Replay, StateModel};
@@ -361,30 +361,11 @@ fn build_project(
             .or_insert(project.apps.len());
         project.apps.push(app);
     }
-    // Never silently silent: entries that resolve nowhere leave their labels unchecked.
-    let unresolved: Vec<&str> = project
-        .apps
-        .iter()
-        .filter(|a| !a.scanned() && !a.contrib && !a.name.starts_with("django."))
-        .map(|a| a.name.as_str())
-        .collect();
-    if !unresolved.is_empty() && !project.inferred {
+    if !project.inferred {
         let at = settings.file.map_or("the settings", |f| ws.path(f));
-        let shown: Vec<String> = unresolved
-            .iter()
-            .take(6)
-            .map(|n| format!("`{n}`"))
-            .collect();
-        let more = unresolved.len().saturating_sub(shown.len());
-        project.warnings.push(format!(
-            "{at}: {} INSTALLED_APPS {} not in the project ({}{}): djperm does not know {} permissions and does not check {} labels",
-            unresolved.len(),
-            if unresolved.len() == 1 { "entry is" } else { "entries are" },
-            shown.join(", "),
-            if more > 0 { format!(" and {more} more") } else { String::new() },
-            if unresolved.len() == 1 { "its" } else { "their" },
-            if unresolved.len() == 1 { "its" } else { "their" },
-        ));
+        project
+            .warnings
+            .extend(apps::unresolved_warning(&project.apps, at));
     }
     project.apps_complete = !settings.apps_incomplete
         && project

@@ -1,11 +1,13 @@
 //! Model classes as Django builds them from code (the global registry): which classes are
-//! models, and their effective options after Meta inheritance (spec ).
+//! models, and their effective options after Meta inheritance: the
+//! class's own `Meta`, else the nearest ancestor's that Django keeps (abstract models and plain
+//! mixins, never concrete models); `abstract` itself is not inherited.
 
 use rustc_hash::FxHashMap;
 
 use crate::diagnostic::{FileId, Span};
 use crate::index::resolve::{ClassRef, Resolver, Target};
-use crate::python::value::{Item, Value};
+use crate::value::{Item, Value};
 
 /// Names of external classes that are Django models (abstract or not).
 const EXTERNAL_MODEL_BASES: &[&str] = &[

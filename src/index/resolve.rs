@@ -4,7 +4,7 @@
 use crate::diagnostic::{FileId, Span};
 use crate::facts::ClassFact;
 use crate::python::extract::add_values;
-use crate::python::value::{Item, Value};
+use crate::value::{Item, Value};
 use crate::workspace::Workspace;
 
 const MAX_DEPTH: u32 = 24;

@@ -4,7 +4,7 @@
 
 use crate::diagnostic::{FileId, Span};
 use crate::facts::{parse_noqa_codes, Noqa, RefKind, Reference};
-use crate::python::value::{Item, Value};
+use crate::value::{Item, Value};
 
 #[derive(Clone, Debug, Default)]
 pub struct TemplateFacts {

@@ -6,11 +6,10 @@ use super::{by_code, Context};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (i, s, verdict) in &ctx.verdicts {
+    for (_, s, verdict) in &ctx.verdicts {
         let Verdict::MissingLabel { candidates } = verdict else {
             continue;
         };
-        let _ = &ctx.refs[*i];
         let mut d = Diagnostic::new(
             by_code("DJP001"),
             s.span,

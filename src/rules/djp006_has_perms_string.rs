@@ -5,7 +5,7 @@
 use super::{by_code, Context};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Span};
 use crate::facts::RefKind;
-use crate::python::value::Value;
+use crate::value::Value;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for r in &ctx.refs {

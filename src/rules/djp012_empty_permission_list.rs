@@ -4,7 +4,7 @@
 use super::{by_code, Context};
 use crate::diagnostic::Diagnostic;
 use crate::facts::RefKind;
-use crate::python::value::Value;
+use crate::value::Value;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for r in &ctx.refs {

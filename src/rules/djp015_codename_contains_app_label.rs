@@ -4,7 +4,7 @@
 use super::{by_code, Context};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::facts::RefKind;
-use crate::python::value::{Item, Value};
+use crate::value::{Item, Value};
 
 fn dotted(item: &Item) -> Vec<&Item> {
     match &item.value {

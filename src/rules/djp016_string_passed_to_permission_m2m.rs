@@ -11,8 +11,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let strings: Vec<&str> = match &r.value.value {
-            crate::python::value::Value::Str(s) => vec![s.as_str()],
-            crate::python::value::Value::Seq(items) => {
+            crate::value::Value::Str(s) => vec![s.as_str()],
+            crate::value::Value::Seq(items) => {
                 items.iter().filter_map(|i| i.value.as_str()).collect()
             }
             _ => continue,

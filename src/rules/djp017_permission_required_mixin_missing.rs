@@ -22,7 +22,7 @@ fn walk(resolver: &Resolver<'_>, class: ClassRef<'_>, chain: &mut Chain, depth: 
         .class
         .attrs
         .get("permission_required")
-        .is_some_and(|i| i.value != crate::python::value::Value::None)
+        .is_some_and(|i| i.value != crate::value::Value::None)
         || class
             .class
             .self_attrs

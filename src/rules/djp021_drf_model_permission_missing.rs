@@ -6,7 +6,7 @@
 use super::{by_code, Context};
 use crate::diagnostic::Diagnostic;
 use crate::index::resolve::{ClassRef, Resolver, Target};
-use crate::python::value::Value;
+use crate::value::Value;
 
 const MODEL_PERMISSION_CLASSES: &[&str] = &[
     "DjangoModelPermissions",

@@ -1,8 +1,8 @@
 //! DJP030 unused-permission (preview): a custom permission (`Meta.permissions`, or a row a data
 //! migration creates) that no code, template or data migration mentions.
 
+use super::perms::unused_custom;
 use super::{by_code, Context};
-use crate::audit::perms::unused_custom;
 use crate::diagnostic::Diagnostic;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {

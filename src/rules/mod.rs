@@ -1,4 +1,5 @@
-//! The rule registry and the shared context rules read. One file per rule.
+//! The rules' checks and the shared context they read (each rule's identity is in `registry`). One file
+//! per rule.
 
 mod djp000_syntax_error;
 mod djp001_missing_app_label;
@@ -22,235 +23,49 @@ mod djp020_guardian_mixed_content_type;
 mod djp021_drf_model_permission_missing;
 mod djp022_fixture_permission_natural_key;
 mod djp030_unused_permission;
+pub mod perms;
 pub mod verdict;
 
 use crate::diagnostic::{Diagnostic, FileId, Span};
 use crate::facts::{RefKind, Reference};
 use crate::index::{Index, Project};
-use crate::python::value::{Item, Value};
+use crate::value::{Item, Value};
 use crate::workspace::Workspace;
 use rayon::prelude::*;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FixAvailability {
-    None,
-    Sometimes,
-    Always,
-}
+pub(crate) use crate::registry::by_code;
+pub use crate::registry::{rule, FixAvailability, Rule, RULES};
 
-impl FixAvailability {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FixAvailability::None => "none",
-            FixAvailability::Sometimes => "sometimes",
-            FixAvailability::Always => "always",
-        }
+/// What a rule runs: it reads the shared context and pushes what it finds.
+pub type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
+
+/// The check of a registered rule.
+pub fn check_of(code: &str) -> Check {
+    match code {
+        "DJP000" => djp000_syntax_error::check,
+        "DJP001" => djp001_missing_app_label::check,
+        "DJP002" => djp002_unknown_permission::check,
+        "DJP003" => djp003_unknown_app_label::check,
+        "DJP004" => djp004_unmigrated_permission::check,
+        "DJP005" => djp005_stale_permission_cache::check,
+        "DJP006" => djp006_has_perms_string::check,
+        "DJP007" => djp007_invalid_permission_definition::check,
+        "DJP008" => djp008_ambiguous_permission_lookup::check,
+        "DJP009" => djp009_malformed_permission_string::check,
+        "DJP010" => djp010_permission_fetched_before_creation::check,
+        "DJP011" => djp011_permissions_not_a_sequence::check,
+        "DJP012" => djp012_empty_permission_list::check,
+        "DJP013" => djp013_object_permission_without_backend::check,
+        "DJP014" => djp014_template_in_app_perms::check,
+        "DJP015" => djp015_codename_contains_app_label::check,
+        "DJP016" => djp016_string_passed_to_permission_m2m::check,
+        "DJP017" => djp017_permission_required_mixin_missing::check,
+        "DJP020" => djp020_guardian_mixed_content_type::check,
+        "DJP021" => djp021_drf_model_permission_missing::check,
+        "DJP022" => djp022_fixture_permission_natural_key::check,
+        "DJP030" => djp030_unused_permission::check,
+        _ => unreachable!("rule {code} is registered without a check"),
     }
-}
-
-pub struct Rule {
-    pub code: &'static str,
-    pub name: &'static str,
-    /// One line: what the rule finds.
-    pub summary: &'static str,
-    pub fix: FixAvailability,
-    pub preview: bool,
-    pub doc: &'static str,
-    pub check: fn(&Context<'_>, &mut Vec<Diagnostic>),
-}
-
-macro_rules! rule {
-    ($code:literal, $name:literal, $summary:literal, $fix:ident, $module:ident) => {
-        rule!($code, $name, $summary, $fix, $module, false)
-    };
-    ($code:literal, $name:literal, $summary:literal, $fix:ident, $module:ident, $preview:literal) => {
-        Rule {
-            code: $code,
-            name: $name,
-            summary: $summary,
-            fix: FixAvailability::$fix,
-            preview: $preview,
-            doc: include_str!(concat!("../../rules/", $code, ".md")),
-            check: $module::check,
-        }
-    };
-}
-
-pub static RULES: &[Rule] = &[
-    rule!(
-        "DJP000",
-        "syntax-error",
-        "A Python file djperm could not parse",
-        None,
-        djp000_syntax_error
-    ),
-    rule!(
-        "DJP001",
-        "permission-missing-app-label",
-        "A permission string without its app label (`can_publish` for `blog.can_publish`)",
-        Sometimes,
-        djp001_missing_app_label
-    ),
-    rule!(
-        "DJP002",
-        "unknown-permission",
-        "A permission that no fresh database has",
-        Sometimes,
-        djp002_unknown_permission
-    ),
-    rule!(
-        "DJP003",
-        "unknown-app-label",
-        "A permission whose app label matches no installed app",
-        Sometimes,
-        djp003_unknown_app_label
-    ),
-    rule!(
-        "DJP004",
-        "unmigrated-permission",
-        "A `Meta.permissions` / `default_permissions` change that no migration records",
-        None,
-        djp004_unmigrated_permission
-    ),
-    rule!(
-        "DJP005",
-        "stale-permission-cache",
-        "A permission check on a user object whose permission cache predates a grant",
-        None,
-        djp005_stale_permission_cache
-    ),
-    rule!(
-        "DJP006",
-        "has-perms-string",
-        "`has_perms` given a str instead of a list of permissions",
-        Always,
-        djp006_has_perms_string
-    ),
-    rule!(
-        "DJP007",
-        "invalid-permission-definition",
-        "A permission definition Django's system checks reject (auth.E005–E012, contenttypes.E005)",
-        None,
-        djp007_invalid_permission_definition
-    ),
-    rule!(
-        "DJP008",
-        "ambiguous-permission-lookup",
-        "`Permission.objects.get` that matches several rows",
-        None,
-        djp008_ambiguous_permission_lookup
-    ),
-    rule!(
-        "DJP009",
-        "malformed-permission-string",
-        "A permission string with whitespace, an empty part or a stray dot",
-        Sometimes,
-        djp009_malformed_permission_string
-    ),
-    rule!(
-        "DJP010",
-        "permission-fetched-before-creation",
-        "A data migration fetching a permission that `create_permissions` only makes after all migrations",
-        None,
-        djp010_permission_fetched_before_creation,
-        true
-    ),
-    rule!(
-        "DJP011",
-        "permissions-not-a-sequence",
-        "`default_permissions` that is a str, or `permissions` that is a bare pair",
-        Sometimes,
-        djp011_permissions_not_a_sequence,
-        true
-    ),
-    rule!(
-        "DJP012",
-        "empty-permission-list",
-        "An empty permission list: the check grants everyone, anonymous users included",
-        None,
-        djp012_empty_permission_list,
-        true
-    ),
-    rule!(
-        "DJP013",
-        "object-permission-without-backend",
-        "An object permission check while no configured backend supports object permissions",
-        None,
-        djp013_object_permission_without_backend,
-        true
-    ),
-    rule!(
-        "DJP014",
-        "template-in-app-perms",
-        "`{% if \"codename\" in perms.app %}`, which is always False",
-        Always,
-        djp014_template_in_app_perms,
-        true
-    ),
-    rule!(
-        "DJP015",
-        "codename-contains-app-label",
-        "A codename lookup given `app_label.codename`, which matches nothing",
-        Sometimes,
-        djp015_codename_contains_app_label,
-        true
-    ),
-    rule!(
-        "DJP016",
-        "string-passed-to-permission-m2m",
-        "A permission string passed to `user_permissions` / `permissions` `add`/`remove`/`set`",
-        None,
-        djp016_string_passed_to_permission_m2m,
-        true
-    ),
-    rule!(
-        "DJP017",
-        "permission-required-mixin-missing",
-        "A routed `PermissionRequiredMixin` view that never sets `permission_required`",
-        None,
-        djp017_permission_required_mixin_missing,
-        true
-    ),
-    rule!(
-        "DJP020",
-        "guardian-mixed-content-type",
-        "guardian `get_objects_for_*` with permissions of several models, or bare codenames without `klass`",
-        None,
-        djp020_guardian_mixed_content_type,
-        true
-    ),
-    rule!(
-        "DJP021",
-        "drf-model-permission-missing",
-        "DRF `DjangoModelPermissions` on a view whose model lacks a permission the map requires",
-        None,
-        djp021_drf_model_permission_missing,
-        true
-    ),
-    rule!(
-        "DJP022",
-        "fixture-permission-natural-key",
-        "A JSON fixture granting a permission, by natural key, that a fresh database does not have",
-        None,
-        djp022_fixture_permission_natural_key,
-        true
-    ),
-    rule!(
-        "DJP030",
-        "unused-permission",
-        "A custom permission that no code, template or data migration references",
-        None,
-        djp030_unused_permission,
-        true
-    ),
-];
-
-pub fn rule(code: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
-}
-
-pub(crate) fn by_code(code: &str) -> &'static Rule {
-    rule(code).expect("rule is registered")
 }
 
 /// One permission string as a reference passes it.
@@ -475,7 +290,7 @@ pub fn run_selected(ctx: &Context<'_>, enabled: impl Fn(&str) -> bool) -> Vec<Di
         .par_iter()
         .flat_map_iter(|rule| {
             let mut found = Vec::new();
-            (rule.check)(ctx, &mut found);
+            check_of(rule.code)(ctx, &mut found);
             found
         })
         .collect();
@@ -487,4 +302,14 @@ pub fn run_selected(ctx: &Context<'_>, enabled: impl Fn(&str) -> bool) -> Vec<Di
     });
     out.dedup_by(|a, b| a.span == b.span && a.code == b.code && a.message == b.message);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_registered_rule_has_a_check() {
+        for rule in super::RULES {
+            super::check_of(rule.code);
+        }
+    }
 }

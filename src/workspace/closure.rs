@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::FileId;
 use crate::facts::FileFacts;
-use crate::python::value::{Item, Value};
+use crate::value::{Item, Value};
 
 /// What the closure still has to look at.
 enum Work {

@@ -4,11 +4,11 @@
 use memchr::memmem;
 use rustc_hash::FxHashMap;
 
+use super::Context;
 use crate::diagnostic::Span;
 use crate::facts::RefKind;
 use crate::index::{PermissionDef, Project, Source};
-use crate::python::value::Value;
-use crate::rules::Context;
+use crate::value::Value;
 
 /// Every place a permission string (or a bare codename) is checked: `label.codename` (or
 /// `codename`) → (kind, span).

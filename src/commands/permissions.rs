@@ -1,0 +1,107 @@
+//! `djperm permissions`: every permission the project knows, and where it comes from.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use djperm::{analyze, discover, Selection};
+
+use super::project::{check_settings_exists, load_config, project_root};
+use super::{project_warnings, ListFormat};
+
+#[derive(clap::Args)]
+pub struct PermissionsArgs {
+    path: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    output_format: ListFormat,
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    settings: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PermissionRow {
+    permission: String,
+    app_label: String,
+    codename: String,
+    model: Option<String>,
+    in_database: bool,
+    source: &'static str,
+    filename: Option<String>,
+    row: Option<usize>,
+}
+
+pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
+    let root = project_root(&args.path.into_iter().collect::<Vec<_>>())?;
+    let mut config = load_config(&root, args.config.as_deref())?;
+    if args.settings.is_some() {
+        config.settings = args.settings;
+    }
+    let (snapshot, _) = discover::load(&root, &config.exclude);
+    check_settings_exists(&snapshot, config.settings.as_deref())?;
+    let analysis = analyze(snapshot, &config, &Selection::default());
+    project_warnings(&analysis.index);
+    let ws = &analysis.ws;
+    let mut rows: Vec<PermissionRow> = Vec::new();
+    for project in &analysis.index.projects {
+        for p in &project.perms {
+            let (filename, row) = match p.span {
+                Some(span) => (
+                    Some(ws.path(span.file).to_string()),
+                    Some(ws.locator(span.file).row_col(span.start as usize).0),
+                ),
+                None => (None, None),
+            };
+            rows.push(PermissionRow {
+                permission: p.perm(),
+                app_label: p.label.clone(),
+                codename: p.codename.clone(),
+                model: p.model.clone(),
+                in_database: p.in_database,
+                source: p.source.as_str(),
+                filename,
+                row,
+            });
+        }
+    }
+    rows.sort_by(|a, b| {
+        (&a.app_label, &a.model, &a.codename).cmp(&(&b.app_label, &b.model, &b.codename))
+    });
+    rows.dedup_by(|a, b| {
+        a.permission == b.permission && a.model == b.model && a.source == b.source
+    });
+    let text = match args.output_format {
+        ListFormat::Json => serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())? + "\n",
+        ListFormat::Text => {
+            let mut s = String::new();
+            for r in &rows {
+                let at = match (&r.filename, r.row) {
+                    (Some(f), Some(l)) => format!("{f}:{l}"),
+                    _ => "-".into(),
+                };
+                s.push_str(&format!(
+                    "{:<48} {:<20} {:<14} {:<5} {}\n",
+                    r.permission,
+                    r.model.as_deref().unwrap_or("-"),
+                    r.source,
+                    if r.in_database { "db" } else { "-" },
+                    at
+                ));
+            }
+            s.push_str(&format!(
+                "{} permissions ({} in a fresh database)\n",
+                rows.len(),
+                rows.iter().filter(|r| r.in_database).count()
+            ));
+            s
+        }
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}

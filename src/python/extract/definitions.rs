@@ -1,0 +1,346 @@
+//! Definitions, the first pass: imports, module constants bound in order (so
+//! `INSTALLED_APPS += [...]` folds like Python runs it), module-level calls such as
+//! `admin.site.register(...)`, classes with their `Meta` options, functions and decorators.
+
+use ruff_python_ast::{self as ast, Expr, Operator, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+use rustc_hash::FxHashMap;
+
+use super::fold::{add_values, collect_locals};
+use super::{Extractor, Scope};
+use crate::facts::{ClassFact, FunctionFact, MetaFact, ModuleCall};
+use crate::value::Value;
+
+impl Extractor<'_> {
+    /// First pass: imports, module constants (in order) and class facts.
+    pub(super) fn bind_module(&mut self, body: &[Stmt]) {
+        for stmt in body {
+            self.bind_stmt(stmt);
+        }
+    }
+
+    pub(super) fn bind_stmt(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::Import(imp) => {
+                for alias in &imp.names {
+                    let name = alias.name.id.as_str();
+                    self.facts.imported_modules.push(name.to_string());
+                    match &alias.asname {
+                        Some(asname) => {
+                            self.imports
+                                .insert(asname.id.to_string(), (name.to_string(), Vec::new()));
+                        }
+                        None => {
+                            let root = name.split('.').next().unwrap_or(name);
+                            self.imports
+                                .insert(root.to_string(), (root.to_string(), Vec::new()));
+                        }
+                    }
+                }
+            }
+            Stmt::ImportFrom(imp) => {
+                let module =
+                    self.absolute_module(imp.level, imp.module.as_ref().map(|m| m.id.as_str()));
+                self.facts.imported_modules.push(module.clone());
+                for alias in &imp.names {
+                    let name = alias.name.id.as_str();
+                    if name != "*" {
+                        self.facts.imported_modules.push(format!("{module}.{name}"));
+                    }
+                    if name == "*" {
+                        self.facts.star_imports.push(module.clone());
+                        continue;
+                    }
+                    let local = alias.asname.as_ref().unwrap_or(&alias.name).id.to_string();
+                    self.facts.constants.remove(&local);
+                    self.imports
+                        .insert(local, (module.clone(), vec![name.to_string()]));
+                }
+            }
+            Stmt::Assign(assign) => {
+                let value = self.fold(&assign.value, None, 0);
+                for target in &assign.targets {
+                    self.bind_target(target, &value);
+                }
+            }
+            Stmt::AnnAssign(assign) => {
+                if let Some(value) = &assign.value {
+                    let value = self.fold(value, None, 0);
+                    self.bind_target(&assign.target, &value);
+                }
+            }
+            Stmt::AugAssign(assign) => {
+                if let (Expr::Name(name), Operator::Add) = (&*assign.target, assign.op) {
+                    let current = self.lookup_name(name.id.as_str(), None, 0);
+                    let added = self.fold(&assign.value, None, 0);
+                    let at = self.span(assign.value.range());
+                    self.facts
+                        .constants
+                        .insert(name.id.to_string(), add_values(current, added, at));
+                }
+            }
+            Stmt::Expr(expr) => {
+                self.module_call(&expr.value);
+                // INSTALLED_APPS.append("x") / .extend([...]) / .insert(0, "x")
+                if let Expr::Call(call) = &*expr.value {
+                    if let Expr::Attribute(attr) = &*call.func {
+                        if let Expr::Name(name) = &*attr.value {
+                            let method = attr.attr.id.as_str();
+                            let arg = match method {
+                                "append" | "extend" => call.arguments.args.first(),
+                                "insert" => call.arguments.args.get(1),
+                                _ => None,
+                            };
+                            if let Some(arg) = arg {
+                                if self.facts.constants.contains_key(name.id.as_str())
+                                    || !self.facts.star_imports.is_empty()
+                                {
+                                    let current = self.lookup_name(name.id.as_str(), None, 0);
+                                    let folded = self.fold(arg, None, 0);
+                                    let added = if method == "extend" {
+                                        folded
+                                    } else {
+                                        Value::Seq(vec![self.item(arg, folded)])
+                                    };
+                                    let at = self.span(arg.range());
+                                    self.facts.constants.insert(
+                                        name.id.to_string(),
+                                        add_values(current, added, at),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Stmt::ClassDef(class) => {
+                self.local_classes.insert(class.name.id.to_string());
+                self.facts.constants.remove(class.name.id.as_str());
+                let fact = self.class_fact(class);
+                self.facts.classes.push(fact);
+            }
+            Stmt::FunctionDef(func) => {
+                self.facts.constants.remove(func.name.id.as_str());
+                let fact = FunctionFact {
+                    name: func.name.id.to_string(),
+                    span: self.span(func.name.range),
+                    body: self.span(TextRange::new(func.name.range.start(), func.range.end())),
+                    decorators: self.decorators(&func.decorator_list),
+                };
+                self.facts.functions.push(fact);
+            }
+            Stmt::If(if_stmt) => {
+                for s in &if_stmt.body {
+                    self.bind_stmt(s);
+                }
+                for clause in &if_stmt.elif_else_clauses {
+                    for s in &clause.body {
+                        self.bind_stmt(s);
+                    }
+                }
+            }
+            Stmt::Try(try_stmt) => {
+                for s in &try_stmt.body {
+                    self.bind_stmt(s);
+                }
+                for handler in &try_stmt.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = handler;
+                    for s in &h.body {
+                        self.bind_stmt(s);
+                    }
+                }
+                for s in try_stmt.orelse.iter().chain(&try_stmt.finalbody) {
+                    self.bind_stmt(s);
+                }
+            }
+            Stmt::With(with) => {
+                for s in &with.body {
+                    self.bind_stmt(s);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn bind_target(&mut self, target: &Expr, value: &Value) {
+        match target {
+            Expr::Name(name) => {
+                self.facts
+                    .constants
+                    .insert(name.id.to_string(), value.clone());
+            }
+            Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+                for (i, elt) in elts.iter().enumerate() {
+                    let v = match value {
+                        Value::Seq(items) if items.len() == elts.len() => items[i].value.clone(),
+                        _ => Value::Unknown,
+                    };
+                    self.bind_target(elt, &v);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn class_fact(&mut self, class: &ast::StmtClassDef) -> ClassFact {
+        let bases = class
+            .arguments
+            .as_ref()
+            .map(|a| a.args.iter().map(|b| self.fold(b, None, 0)).collect())
+            .unwrap_or_default();
+        let mut fact = ClassFact {
+            name: class.name.id.to_string(),
+            span: self.span(class.name.range),
+            bases,
+            decorators: self.decorators(&class.decorator_list),
+            body: self.span(TextRange::new(class.name.range.start(), class.range.end())),
+            ..ClassFact::default()
+        };
+        let mut class_scope = Scope::default();
+        let mut counts: FxHashMap<String, u32> = FxHashMap::default();
+        collect_locals(&class.body, &mut class_scope, &mut counts);
+        for (name, count) in counts {
+            if count > 1 {
+                class_scope.locals.insert(name, None);
+            }
+        }
+        for stmt in &class.body {
+            match stmt {
+                Stmt::Assign(assign) => {
+                    for target in &assign.targets {
+                        if let Expr::Name(name) = target {
+                            let value = self.fold(&assign.value, Some(&class_scope), 0);
+                            let item = self.item(&assign.value, value);
+                            fact.attrs.insert(name.id.to_string(), item);
+                        }
+                    }
+                }
+                Stmt::AnnAssign(assign) => {
+                    if let (Expr::Name(name), Some(value)) = (&*assign.target, &assign.value) {
+                        let folded = self.fold(value, None, 0);
+                        let item = self.item(value, folded);
+                        fact.attrs.insert(name.id.to_string(), item);
+                    }
+                }
+                Stmt::ClassDef(inner) if inner.name.id.as_str() == "Meta" => {
+                    let mut meta = MetaFact {
+                        span: self.span(inner.name.range),
+                        bases: inner
+                            .arguments
+                            .as_ref()
+                            .map(|a| a.args.iter().map(|b| self.fold(b, None, 0)).collect())
+                            .unwrap_or_default(),
+                        attrs: FxHashMap::default(),
+                    };
+                    for s in &inner.body {
+                        if let Stmt::Assign(assign) = s {
+                            for target in &assign.targets {
+                                if let Expr::Name(name) = target {
+                                    let value = self.fold(&assign.value, None, 0);
+                                    let item = self.item(&assign.value, value);
+                                    meta.attrs.insert(name.id.to_string(), item);
+                                }
+                            }
+                        } else if let Stmt::AnnAssign(assign) = s {
+                            if let (Expr::Name(name), Some(value)) =
+                                (&*assign.target, &assign.value)
+                            {
+                                let folded = self.fold(value, None, 0);
+                                let item = self.item(value, folded);
+                                meta.attrs.insert(name.id.to_string(), item);
+                            }
+                        }
+                    }
+                    fact.meta = Some(meta);
+                }
+                Stmt::FunctionDef(func) => {
+                    fact.methods.push(func.name.id.to_string());
+                    if !func.decorator_list.is_empty() {
+                        let decorators = self.decorators(&func.decorator_list);
+                        fact.method_decorators
+                            .push((func.name.id.to_string(), decorators));
+                    }
+                    collect_self_assigns(&func.body, &mut fact.self_attrs);
+                }
+                _ => {}
+            }
+        }
+        fact
+    }
+
+    pub(super) fn decorators(&self, list: &[ast::Decorator]) -> Vec<Value> {
+        list.iter()
+            .map(|d| self.fold(&d.expression, None, 0))
+            .collect()
+    }
+
+    /// A module-level name bound to an object built here (`router = DefaultRouter()`).
+    pub(super) fn module_object(&self, expr: &Expr, scope: Option<&Scope<'_>>) -> Option<String> {
+        let Expr::Name(name) = expr else { return None };
+        let local = scope.is_some_and(|s| s.locals.contains_key(name.id.as_str()));
+        let object = matches!(
+            self.facts.constants.get(name.id.as_str()),
+            Some(Value::Call { .. })
+        );
+        (!local && object).then(|| name.id.to_string())
+    }
+
+    /// Record `X.register(...)`-style module-level calls (see [`ModuleCall`]).
+    pub(super) fn module_call(&mut self, expr: &Expr) {
+        let Expr::Call(call) = expr else { return };
+        let Expr::Attribute(attr) = &*call.func else {
+            return;
+        };
+        let method = attr.attr.id.to_string();
+        let receiver = match self.module_object(&attr.value, None) {
+            Some(name) => Value::Ref {
+                module: self.module.clone(),
+                path: vec![name],
+            },
+            None if method == "register" || method == "unregister" => {
+                self.fold(&attr.value, None, 0)
+            }
+            None => return,
+        };
+        let Value::Call { args, kwargs, .. } = self.fold(expr, None, 0) else {
+            return;
+        };
+        self.facts.module_calls.push(ModuleCall {
+            receiver,
+            method,
+            args,
+            kwargs,
+            span: self.span(call.range()),
+        });
+    }
+}
+
+/// `self.<name> = …` targets anywhere in a method body.
+fn collect_self_assigns(body: &[Stmt], out: &mut Vec<String>) {
+    fn push(target: &Expr, out: &mut Vec<String>) {
+        if let Expr::Attribute(a) = target {
+            if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self") {
+                out.push(a.attr.id.to_string());
+            }
+        }
+    }
+    for stmt in body {
+        match stmt {
+            Stmt::Assign(a) => a.targets.iter().for_each(|t| push(t, out)),
+            Stmt::AnnAssign(a) => push(&a.target, out),
+            Stmt::If(i) => {
+                collect_self_assigns(&i.body, out);
+                for c in &i.elif_else_clauses {
+                    collect_self_assigns(&c.body, out);
+                }
+            }
+            Stmt::For(f) => collect_self_assigns(&f.body, out),
+            Stmt::With(w) => collect_self_assigns(&w.body, out),
+            Stmt::Try(t) => {
+                collect_self_assigns(&t.body, out);
+                collect_self_assigns(&t.finalbody, out);
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! One Python file → [`FileFacts`]. Two passes over the module: the first binds module-level
+//! names in order (so `INSTALLED_APPS += [...]` folds like Python runs it), the second walks
+//! every expression once and hands each call to the fact families:
+//!
+//! - `definitions`: imports, module constants, classes with their `Meta`, functions (first pass);
+//! - `fold`: expressions folded to values (constants, function locals, `+`, gettext);
+//! - `references`: permission strings reaching permission APIs, and permission-shaped literals;
+//! - `rows`: `Permission.objects` lookups and the rows data migrations create;
+//! - `flow`: the check → grant → check sequences of DJP005.
+//!
+//! (`# noqa` comments are read by [`crate::facts::python_noqa`], on the text.)
+
+use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::diagnostic::{FileId, Span};
+use crate::facts::{python_noqa, FileFacts, RefKind, Reference};
+use crate::value::{Item, Value};
+
+mod definitions;
+mod flow;
+mod fold;
+mod references;
+mod rows;
+#[cfg(test)]
+mod tests;
+
+pub use fold::add_values;
+
+use flow::{stale_checks, Event};
+use references::{shape_references, shaped_like_permission};
+
+/// Parse `source` and extract its facts. `module` is the file's dotted module name and
+/// `is_package` says whether it is an `__init__.py` (for relative imports).
+pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool) -> FileFacts {
+    let mut facts = FileFacts {
+        module: module.to_string(),
+        noqa: python_noqa(source),
+        ..FileFacts::default()
+    };
+    let parsed = match ruff_python_parser::parse_module(source) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let range = err.location;
+            let start = range.start().to_u32().min(source.len() as u32);
+            let end = range.end().to_u32().clamp(start, source.len() as u32);
+            facts.syntax_error = Some((Span::new(file, start, end), err.error.to_string()));
+            return facts;
+        }
+    };
+    let body = &parsed.syntax().body;
+    let package = if is_package {
+        module.to_string()
+    } else {
+        module
+            .rsplit_once('.')
+            .map(|(p, _)| p.to_string())
+            .unwrap_or_default()
+    };
+    let mut ex = Extractor {
+        file,
+        source,
+        module: module.to_string(),
+        package,
+        imports: FxHashMap::default(),
+        local_classes: FxHashSet::default(),
+        facts,
+    };
+    ex.bind_module(body);
+    let mut walker = Walker {
+        ex: &mut ex,
+        scopes: Vec::new(),
+        loops: Vec::new(),
+        events: vec![Vec::new()],
+        sink_literals: FxHashSet::default(),
+        skip_lookups: FxHashSet::default(),
+        shapes: Vec::new(),
+        depth: 0,
+    };
+    for stmt in body {
+        walker.visit_stmt(stmt);
+    }
+    let events = walker.events.pop().unwrap_or_default();
+    let stale = stale_checks(events);
+    let shapes = std::mem::take(&mut walker.shapes);
+    let sink_literals = std::mem::take(&mut walker.sink_literals);
+    ex.facts.stale_checks.extend(stale);
+    ex.facts.imports = std::mem::take(&mut ex.imports);
+    shape_references(&mut ex.facts, shapes, &sink_literals);
+    ex.facts
+}
+
+struct Extractor<'s> {
+    file: FileId,
+    source: &'s str,
+    module: String,
+    package: String,
+    /// Local name → (module, attribute path).
+    imports: FxHashMap<String, (String, Vec<String>)>,
+    local_classes: FxHashSet<String>,
+    facts: FileFacts,
+}
+
+/// A function's simple local bindings: a name assigned exactly once (possibly by tuple unpacking).
+#[derive(Default)]
+struct Scope<'a> {
+    locals: FxHashMap<String, Option<(&'a Expr, Option<usize>)>>,
+}
+
+impl<'s> Extractor<'s> {
+    fn span(&self, range: TextRange) -> Span {
+        Span::new(self.file, range.start().to_u32(), range.end().to_u32())
+    }
+
+    fn text(&self, range: TextRange) -> &'s str {
+        &self.source[range.start().to_usize()..range.end().to_usize()]
+    }
+
+    fn absolute_module(&self, level: u32, module: Option<&str>) -> String {
+        if level == 0 {
+            return module.unwrap_or_default().to_string();
+        }
+        let mut base = self.package.clone();
+        for _ in 1..level {
+            base = base
+                .rsplit_once('.')
+                .map(|(p, _)| p.to_string())
+                .unwrap_or_default();
+        }
+        match module {
+            Some(m) if base.is_empty() => m.to_string(),
+            Some(m) => format!("{base}.{m}"),
+            None => base,
+        }
+    }
+
+    fn item(&self, expr: &Expr, value: Value) -> Item {
+        let literal = matches!(expr, Expr::StringLiteral(s) if !s.value.is_implicit_concatenated());
+        Item {
+            value,
+            span: self.span(expr.range()),
+            literal,
+        }
+    }
+}
+
+/// `a.b.c` for a chain of names and attributes.
+fn dotted(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Name(name) => Some(name.id.to_string()),
+        Expr::Attribute(attr) => Some(format!("{}.{}", dotted(&attr.value)?, attr.attr.id)),
+        _ => None,
+    }
+}
+
+struct Walker<'e, 's, 'a> {
+    ex: &'e mut Extractor<'s>,
+    scopes: Vec<Scope<'a>>,
+    /// Enclosing `for` loops over folded sequences: (target names by tuple index, items).
+    loops: Vec<(Vec<Option<String>>, Vec<Value>)>,
+    events: Vec<Vec<Event>>,
+    sink_literals: FxHashSet<Span>,
+    /// Inner `.filter(...)` calls already read as part of `.filter(...).get()`.
+    skip_lookups: FxHashSet<Span>,
+    shapes: Vec<Item>,
+    depth: u32,
+}
+
+/// A call as the fact families read it.
+struct Call<'a> {
+    call: &'a ast::ExprCall,
+    span: Span,
+    /// The called name: `f` in `f(...)` and in `x.f(...)`.
+    name: String,
+    /// `x` in `x.f(...)`.
+    receiver: Option<&'a Expr>,
+    receiver_text: Option<String>,
+}
+
+impl<'a> Call<'a> {
+    fn args(&self) -> &'a [Expr] {
+        &self.call.arguments.args
+    }
+
+    fn kw(&self, name: &str) -> Option<&'a Expr> {
+        keyword(self.call, name)
+    }
+
+    /// `x.<relation>` in `x.<relation>.add(...)` and the other related-manager methods.
+    fn related_manager(&self) -> Option<&'a ast::ExprAttribute> {
+        if !matches!(
+            self.name.as_str(),
+            "add" | "remove" | "set" | "clear" | "aadd" | "aremove" | "aset" | "aclear"
+        ) {
+            return None;
+        }
+        match self.receiver {
+            Some(Expr::Attribute(rel)) => Some(rel),
+            _ => None,
+        }
+    }
+}
+
+/// The value of keyword argument `name`.
+fn keyword<'a>(call: &'a ast::ExprCall, name: &str) -> Option<&'a Expr> {
+    call.arguments
+        .keywords
+        .iter()
+        .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == name))
+        .map(|k| &k.value)
+}
+
+impl<'a> Walker<'_, '_, 'a> {
+    fn scope(&self) -> Option<&Scope<'a>> {
+        self.scopes.last()
+    }
+
+    fn fold(&self, expr: &Expr) -> Value {
+        self.ex.fold(expr, self.scope(), 0)
+    }
+
+    fn item(&self, expr: &Expr) -> Item {
+        self.ex.item(expr, self.fold(expr))
+    }
+
+    fn push_event(&mut self, event: Event) {
+        if let Some(events) = self.events.last_mut() {
+            events.push(event);
+        }
+    }
+
+    fn mark_sink(&mut self, item: &Item) {
+        match &item.value {
+            Value::Seq(items) => {
+                self.sink_literals.insert(item.span);
+                for i in items {
+                    self.sink_literals.insert(i.span);
+                }
+            }
+            _ => {
+                self.sink_literals.insert(item.span);
+            }
+        }
+    }
+
+    fn push_ref(&mut self, kind: RefKind, value: Item, with_obj: bool, call_span: Span) {
+        self.mark_sink(&value);
+        self.ex.facts.references.push(Reference {
+            kind,
+            value,
+            with_obj,
+            call_span,
+            lookup: None,
+            class_bases: Vec::new(),
+            owner: None,
+        });
+    }
+
+    fn import_origin(&self, name: &str) -> Option<&str> {
+        self.ex.imports.get(name).map(|(m, _)| m.as_str())
+    }
+
+    /// Every call, once: file-level flags here, then each fact family reads what it needs.
+    fn handle_call(&mut self, call: &'a ast::ExprCall) {
+        let span = self.ex.span(call.range());
+        let name = match &*call.func {
+            Expr::Name(n) => n.id.to_string(),
+            Expr::Attribute(a) => a.attr.id.to_string(),
+            _ => return,
+        };
+        let receiver = match &*call.func {
+            Expr::Attribute(a) => Some(&*a.value),
+            _ => None,
+        };
+        let c = Call {
+            call,
+            span,
+            name,
+            receiver,
+            receiver_text: receiver.map(|r| self.ex.text(r.range()).to_string()),
+        };
+        if c.name == "RunPython" {
+            self.ex.facts.has_run_python = true;
+        }
+        if c.name == "create_permissions" {
+            self.ex.facts.calls_create_permissions = true;
+        }
+        if c.name == "as_view" && c.kw("permission_required").is_none() {
+            if let Some(r) = receiver {
+                let value = self.fold(r);
+                self.ex
+                    .facts
+                    .as_view_classes
+                    .push((value, self.ex.span(r.range())));
+            }
+        }
+        self.flow_events(&c);
+        self.m2m_strings(&c);
+        match c.name.as_str() {
+            "get" | "filter" | "aget" | "exclude" | "get_by_natural_key" | "create"
+            | "get_or_create" | "update_or_create" | "acreate" | "aget_or_create"
+            | "aupdate_or_create" => self.permission_query(&c),
+            "Permission" if receiver.is_none() => {
+                self.perm_row(call, c.kw("codename"), c.kw("content_type"));
+            }
+            _ => self.permission_call(&c),
+        }
+    }
+}
+
+impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(func) => {
+                for d in &func.decorator_list {
+                    self.visit_expr(&d.expression);
+                }
+                self.scopes.push(Self::function_scope(func));
+                self.events.push(Vec::new());
+                for s in &func.body {
+                    self.visit_stmt(s);
+                }
+                let events = self.events.pop().unwrap_or_default();
+                self.ex.facts.stale_checks.extend(stale_checks(events));
+                self.scopes.pop();
+            }
+            Stmt::ClassDef(class) => {
+                self.class_refs(class);
+                walk_stmt(self, stmt);
+            }
+            Stmt::Expr(e) if e.value.is_string_literal_expr() => {} // docstring
+            Stmt::Assign(assign) => {
+                self.visit_expr(&assign.value);
+                for t in &assign.targets {
+                    self.visit_expr(t);
+                    let text = self.ex.text(t.range()).to_string();
+                    self.push_event(Event::Rebind(text));
+                }
+            }
+            Stmt::Delete(del) => self.deleted_caches(del),
+            Stmt::For(for_stmt) => {
+                self.visit_expr(&for_stmt.iter);
+                let targets: Vec<Option<String>> = match &*for_stmt.target {
+                    Expr::Name(n) => vec![Some(n.id.to_string())],
+                    Expr::Tuple(t) => t
+                        .elts
+                        .iter()
+                        .map(|e| match e {
+                            Expr::Name(n) => Some(n.id.to_string()),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => vec![None],
+                };
+                let items = match self.fold(&for_stmt.iter) {
+                    Value::Seq(items) if items.len() <= 1000 => {
+                        Some(items.into_iter().map(|i| i.value).collect::<Vec<_>>())
+                    }
+                    _ => None,
+                };
+                let pushed = items.is_some();
+                if let Some(items) = items {
+                    self.loops.push((targets, items));
+                }
+                for s in &for_stmt.body {
+                    self.visit_stmt(s);
+                }
+                if pushed {
+                    self.loops.pop();
+                }
+                for s in &for_stmt.orelse {
+                    self.visit_stmt(s);
+                }
+            }
+            _ => walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.depth > 200 {
+            return;
+        }
+        self.depth += 1;
+        match expr {
+            Expr::Call(call) => {
+                self.handle_call(call);
+                walk_expr(self, expr);
+            }
+            Expr::StringLiteral(s) => {
+                let text = s.value.to_str();
+                if shaped_like_permission(text) {
+                    let item = self.ex.item(expr, Value::Str(text.to_string()));
+                    self.shapes.push(item);
+                }
+            }
+            _ => walk_expr(self, expr),
+        }
+        self.depth -= 1;
+    }
+}

@@ -1,0 +1,301 @@
+//! References: every place a permission string (or an app label, a rules name, a DRF
+//! `perms_map` entry) reaches a permission API — calls, decorators, mixin attributes,
+//! `get_permission_required` returns — and string literals shaped like a permission.
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use rustc_hash::FxHashSet;
+
+use super::{dotted, Call, Walker};
+use crate::diagnostic::Span;
+use crate::facts::{FileFacts, RefKind, Reference};
+use crate::value::{Item, Value};
+
+use super::flow::Event;
+use ruff_text_size::Ranged;
+
+impl<'a> Walker<'_, '_, 'a> {
+    /// Permission strings given to `x.user_permissions.add(...)` (and the other related-manager
+    /// methods) instead of `Permission` objects.
+    pub(super) fn m2m_strings(&mut self, c: &Call<'a>) {
+        let (func_name, args, call_span) = (&c.name, c.args(), c.span);
+        if let Some(rel) = c.related_manager() {
+            if matches!(rel.attr.id.as_str(), "user_permissions" | "permissions")
+                && !func_name.ends_with("clear")
+            {
+                for arg in args.iter() {
+                    let item = self.item(arg);
+                    let strings = match &item.value {
+                        Value::Str(_) => true,
+                        Value::Seq(items) => items.iter().any(|i| matches!(i.value, Value::Str(_))),
+                        _ => false,
+                    };
+                    if strings {
+                        self.push_ref(RefKind::M2mString, item, false, call_span);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A call that checks or grants a permission by name: user methods, decorators, guardian
+    /// shortcuts, django-rules names.
+    pub(super) fn permission_call(&mut self, c: &Call<'a>) {
+        let (call, call_span, receiver) = (c.call, c.span, c.receiver);
+        let (func_name, receiver_text, args) = (&c.name, &c.receiver_text, c.args());
+        let kw = |name: &str| c.kw(name);
+        let first = |name: &str| args.first().or_else(|| kw(name));
+        match func_name.as_str() {
+            "has_perm" | "ahas_perm" | "has_perms" | "ahas_perms" => {
+                // `rules.has_perm(name, user)` and bare `has_perm(...)` helpers are not user methods.
+                if receiver.is_none() || receiver_text.as_deref() == Some("rules") {
+                    return;
+                }
+                let plural = func_name.ends_with('s');
+                let Some(perm) = first(if plural { "perm_list" } else { "perm" }) else {
+                    return;
+                };
+                let with_obj = args
+                    .get(1)
+                    .or_else(|| kw("obj"))
+                    .is_some_and(|o| !o.is_none_literal_expr());
+                let item = self.item(perm);
+                let kind = if plural {
+                    RefKind::HasPerms
+                } else {
+                    RefKind::HasPerm
+                };
+                self.push_ref(kind, item, with_obj, call_span);
+            }
+            "has_module_perms" | "ahas_module_perms" => {
+                if receiver.is_none() || receiver_text.as_deref() == Some("rules") {
+                    return;
+                }
+                if let Some(label) = first("app_label") {
+                    let item = self.item(label);
+                    self.push_ref(RefKind::ModulePerms, item, false, call_span);
+                }
+            }
+            "with_perm" => {
+                if let Some(perm) = first("perm") {
+                    let item = self.item(perm);
+                    self.push_ref(RefKind::WithPerm, item, kw("obj").is_some(), call_span);
+                }
+            }
+            "permission_required" | "permission_required_or_403" | "permission_required_or_404" => {
+                let Some(perm) = first("perm") else { return };
+                let origin = match &*call.func {
+                    Expr::Name(n) => self.import_origin(n.id.as_str()).map(str::to_string),
+                    other => dotted(other),
+                };
+                let guardian = func_name != "permission_required"
+                    || origin.as_deref().is_some_and(|m| m.starts_with("guardian"));
+                let rules = origin.as_deref().is_some_and(|m| m.starts_with("rules"));
+                let (kind, with_obj) = if guardian {
+                    (
+                        RefKind::GuardianPermissionRequired,
+                        args.len() > 1 || kw("lookup_variables").is_some(),
+                    )
+                } else {
+                    (
+                        RefKind::PermissionRequired,
+                        rules && (args.len() > 1 || kw("fn").is_some()),
+                    )
+                };
+                let item = self.item(perm);
+                self.push_ref(kind, item, with_obj, call_span);
+            }
+            "assign_perm" | "remove_perm" => {
+                if let Some(perm) = first("perm") {
+                    let with_obj = args.len() > 2 || kw("obj").is_some();
+                    if !with_obj {
+                        if let Some(target) = args.get(1) {
+                            let owner = self.ex.text(target.range()).to_string();
+                            self.push_event(Event::Mutate(owner, call_span));
+                        }
+                    }
+                    let item = self.item(perm);
+                    self.push_ref(RefKind::GuardianAssign, item, with_obj, call_span);
+                }
+            }
+            "get_users_with_perms" | "get_groups_with_perms" => {
+                if let Some(perms) = kw("only_with_perms_in") {
+                    let item = self.item(perms);
+                    self.push_ref(RefKind::GuardianOnlyWithPerms, item, true, call_span);
+                }
+            }
+            "get_objects_for_user" | "get_objects_for_group" => {
+                if let Some(perms) = args.get(1).or_else(|| kw("perms")) {
+                    let with_obj = args.len() > 2 || kw("klass").is_some();
+                    let item = self.item(perms);
+                    self.push_ref(RefKind::GuardianObjects, item, with_obj, call_span);
+                }
+            }
+            "add_perm" | "set_perm" => {
+                let from_rules = match &*call.func {
+                    Expr::Name(n) => self
+                        .import_origin(n.id.as_str())
+                        .is_some_and(|m| m.starts_with("rules")),
+                    Expr::Attribute(a) => {
+                        matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "rules" || n.id.as_str() == "permissions")
+                    }
+                    _ => false,
+                };
+                if from_rules {
+                    if let Some(name) = args.first() {
+                        let item = self.item(name);
+                        self.mark_sink(&item);
+                        self.ex.facts.rules_perms.push(item);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn class_refs(&mut self, class: &'a ast::StmtClassDef) {
+        let bases: Vec<Value> = class
+            .arguments
+            .as_ref()
+            .map(|a| a.args.iter().map(|b| self.fold(b)).collect())
+            .unwrap_or_default();
+        let object_mixin = bases.iter().any(|b| match b {
+            Value::Ref { module, .. } => {
+                module.starts_with("guardian") || module.starts_with("rules")
+            }
+            _ => false,
+        });
+        for stmt in &class.body {
+            if let Stmt::FunctionDef(func) = stmt {
+                if func.name.id.as_str() == "get_permission_required" {
+                    let mut returns = Vec::new();
+                    collect_returns(&func.body, &mut returns);
+                    for value in returns {
+                        if value.is_string_literal_expr() {
+                            let item = self.ex.item(value, self.ex.fold(value, None, 0));
+                            let span = item.span;
+                            self.push_ref(
+                                RefKind::PermissionRequiredReturn,
+                                item,
+                                object_mixin,
+                                span,
+                            );
+                        }
+                    }
+                }
+                continue;
+            }
+            let (target, value) = match stmt {
+                Stmt::Assign(a) if a.targets.len() == 1 => (&a.targets[0], &*a.value),
+                Stmt::AnnAssign(a) if a.value.is_some() => {
+                    (&*a.target, a.value.as_deref().unwrap())
+                }
+                _ => continue,
+            };
+            let Expr::Name(name) = target else { continue };
+            match name.id.as_str() {
+                "permission_required" => {
+                    let item = self.item(value);
+                    let span = item.span;
+                    self.push_ref(RefKind::MixinAttr, item, object_mixin, span);
+                    if let Some(r) = self.ex.facts.references.last_mut() {
+                        r.class_bases = bases.clone();
+                        r.owner = Some(class.name.id.to_string());
+                    }
+                }
+                "perms_map" => {
+                    if let Value::Dict(entries) = self.fold(value) {
+                        for (_, v) in entries {
+                            if let Value::Seq(items) = &v.value {
+                                for item in items {
+                                    if let Value::Str(s) = &item.value {
+                                        if !s.contains("%(") {
+                                            self.push_ref(
+                                                RefKind::PermsMap,
+                                                item.clone(),
+                                                false,
+                                                item.span,
+                                            );
+                                        }
+                                    }
+                                }
+                            }
+                            self.mark_sink(&v);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `return <expr>` values of a function body (not of nested functions).
+fn collect_returns<'a>(body: &'a [Stmt], out: &mut Vec<&'a Expr>) {
+    for stmt in body {
+        match stmt {
+            Stmt::Return(r) => out.extend(r.value.as_deref()),
+            Stmt::If(i) => {
+                collect_returns(&i.body, out);
+                for c in &i.elif_else_clauses {
+                    collect_returns(&c.body, out);
+                }
+            }
+            Stmt::Try(t) => {
+                collect_returns(&t.body, out);
+                collect_returns(&t.orelse, out);
+                collect_returns(&t.finalbody, out);
+            }
+            Stmt::With(w) => collect_returns(&w.body, out),
+            _ => {}
+        }
+    }
+}
+
+pub(super) fn shaped_like_permission(s: &str) -> bool {
+    let Some((label, codename)) = s.split_once('.') else {
+        return false;
+    };
+    let ident = |p: &str| {
+        !p.is_empty()
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !p.starts_with(|c: char| c.is_ascii_digit())
+    };
+    ident(label) && ident(codename) && codename.contains('_')
+}
+
+/// Literals shaped like a permission (`"app.do_thing"`) that no permission API receives: a
+/// constant defined here and used by a sink here is reported once, at the use.
+pub(super) fn shape_references(
+    facts: &mut FileFacts,
+    shapes: Vec<Item>,
+    sink_literals: &FxHashSet<Span>,
+) {
+    let mut used: FxHashSet<String> = FxHashSet::default();
+    for r in &facts.references {
+        match &r.value.value {
+            Value::Str(s) => {
+                used.insert(s.clone());
+            }
+            Value::Seq(items) => used.extend(
+                items
+                    .iter()
+                    .filter_map(|i| i.value.as_str().map(str::to_string)),
+            ),
+            _ => {}
+        }
+    }
+    for item in shapes {
+        let text = item.value.as_str().unwrap_or_default();
+        if !sink_literals.contains(&item.span) && !used.contains(text) {
+            facts.references.push(Reference {
+                kind: RefKind::Shape,
+                call_span: item.span,
+                value: item,
+                with_obj: false,
+                lookup: None,
+                class_bases: Vec::new(),
+                owner: None,
+            });
+        }
+    }
+}

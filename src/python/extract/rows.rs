@@ -1,0 +1,271 @@
+//! Permission rows and lookups: `Permission.objects.get/filter/...` lookups, and the rows a
+//! data migration (or code) creates with `Permission.objects.create(...)` / `Permission(...)`,
+//! with their content types followed through locals and enclosing `for` loops.
+
+use ruff_python_ast::{self as ast, Expr, Number};
+use ruff_text_size::Ranged;
+
+use super::{dotted, keyword, Call, Walker};
+use crate::facts::{CtRef, Lookup, PermRow, RefKind, Reference};
+use crate::value::{Item, Value};
+
+impl<'a> Walker<'_, '_, 'a> {
+    /// `Permission.objects.<method>(...)`: a lookup, or a created row.
+    pub(super) fn permission_query(&mut self, c: &Call<'a>) {
+        let (call, call_span, receiver) = (c.call, c.span, c.receiver);
+        let (func_name, args) = (&c.name, &c.call.arguments.args);
+        // `Permission.objects.filter(...).get()`: the filter's arguments, the get's method.
+        let (call, args, receiver) = match receiver {
+            Some(Expr::Call(inner))
+                if matches!(func_name.as_str(), "get" | "aget")
+                    && inner.arguments.args.is_empty()
+                    && call.arguments.keywords.is_empty() =>
+            {
+                match &*inner.func {
+                    Expr::Attribute(f) if f.attr.id.as_str() == "filter" => {
+                        self.skip_lookups.insert(self.ex.span(inner.range()));
+                        (inner, &inner.arguments.args, Some(&*f.value))
+                    }
+                    _ => return,
+                }
+            }
+            _ => (call, args, receiver),
+        };
+        let kw = |name: &str| keyword(call, name);
+        let Some(Expr::Attribute(objects)) = receiver else {
+            return;
+        };
+        if objects.attr.id.as_str() != "objects" || self.skip_lookups.contains(&call_span) {
+            return;
+        }
+        let model = dotted(&objects.value).unwrap_or_default();
+        if model != "Permission" && !model.ends_with(".Permission") {
+            return;
+        }
+        if func_name.contains("create") {
+            self.perm_row(call, kw("codename"), kw("content_type"));
+            return;
+        }
+        let mut lookup = Lookup {
+            method: func_name.clone(),
+            ..Lookup::default()
+        };
+        if func_name == "get_by_natural_key" {
+            lookup.codename = args.first().map(|a| self.item(a));
+            lookup.app_label = args.get(1).map(|a| self.fold(a));
+            lookup.model = args.get(2).map(|a| self.fold(a));
+            lookup.pinned = lookup.model.is_some();
+        } else {
+            for k in call.arguments.keywords.iter() {
+                let Some(arg) = &k.arg else {
+                    lookup.pinned = true;
+                    continue;
+                };
+                match arg.id.as_str() {
+                    "codename" => lookup.codename = Some(self.item(&k.value)),
+                    "codename__in" => lookup.codename_in = Some(self.item(&k.value)),
+                    "content_type__app_label" => lookup.app_label = Some(self.fold(&k.value)),
+                    "content_type__model" => lookup.model = Some(self.fold(&k.value)),
+                    other
+                        if other.starts_with("content_type")
+                            || other == "pk"
+                            || other == "id"
+                            || other == "name" =>
+                    {
+                        lookup.pinned = true
+                    }
+                    _ => {}
+                }
+            }
+            if !args.is_empty() {
+                lookup.pinned = true; // Q objects: too dynamic to judge
+            }
+        }
+        let value = lookup.codename.clone().unwrap_or(Item {
+            value: Value::Unknown,
+            span: call_span,
+            literal: false,
+        });
+        self.mark_sink(&value);
+        self.ex.facts.references.push(Reference {
+            kind: RefKind::Lookup,
+            value,
+            with_obj: false,
+            call_span,
+            lookup: Some(lookup),
+            class_bases: Vec::new(),
+            owner: None,
+        });
+    }
+
+    /// A data-migration (or code) row: `Permission.objects.create(codename=…, content_type=…)`.
+    pub(super) fn perm_row(
+        &mut self,
+        call: &'a ast::ExprCall,
+        codename: Option<&'a Expr>,
+        ct: Option<&'a Expr>,
+    ) {
+        let span = self.ex.span(call.range());
+        let content_type = ct
+            .map(|e| self.content_type(e, 0))
+            .unwrap_or(CtRef::Unknown);
+        let codenames: Vec<Value> = match codename {
+            None => vec![Value::Unknown],
+            Some(expr) => self
+                .loop_values(expr)
+                .unwrap_or_else(|| vec![self.fold(expr)]),
+        };
+        if let Some(expr) = codename {
+            self.sink_literals.insert(self.ex.span(expr.range()));
+        }
+        let action = match codename {
+            Some(Expr::FString(f)) => match f.value.elements().next() {
+                Some(ast::InterpolatedStringElement::Literal(lit)) => lit
+                    .value
+                    .strip_suffix('_')
+                    .filter(|a| {
+                        !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    })
+                    .map(str::to_string),
+                _ => None,
+            },
+            _ => None,
+        };
+        for codename in codenames {
+            self.ex.facts.perm_rows.push(PermRow {
+                action: action.clone(),
+                codename,
+                content_type: content_type.clone(),
+                span,
+            });
+        }
+    }
+
+    /// Values of a loop variable (or `var[i]`) over a folded sequence in an enclosing `for`.
+    pub(super) fn loop_values(&self, expr: &Expr) -> Option<Vec<Value>> {
+        let (name, index) = match expr {
+            Expr::Name(n) => (n.id.as_str(), None),
+            Expr::Subscript(sub) => match (&*sub.value, &*sub.slice) {
+                (Expr::Name(n), Expr::NumberLiteral(num)) => match &num.value {
+                    Number::Int(i) => (n.id.as_str(), i.as_usize()),
+                    _ => return None,
+                },
+                _ => return None,
+            },
+            _ => return None,
+        };
+        for (targets, items) in self.loops.iter().rev() {
+            if let Some(pos) = targets.iter().position(|t| t.as_deref() == Some(name)) {
+                let pick = |v: &Value, i: usize| match v {
+                    Value::Seq(items) => items
+                        .get(i)
+                        .map(|x| x.value.clone())
+                        .unwrap_or(Value::Unknown),
+                    _ => Value::Unknown,
+                };
+                return Some(
+                    items
+                        .iter()
+                        .map(|item| {
+                            let v = if targets.len() == 1 {
+                                item.clone()
+                            } else {
+                                pick(item, pos)
+                            };
+                            match index {
+                                Some(i) => pick(&v, i),
+                                None => v,
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        None
+    }
+
+    pub(super) fn content_type(&self, expr: &Expr, depth: u32) -> CtRef {
+        if depth > 8 {
+            return CtRef::Unknown;
+        }
+        match expr {
+            Expr::Name(name) => {
+                let Some(Some((def, index))) =
+                    self.scope().and_then(|s| s.locals.get(name.id.as_str()))
+                else {
+                    return CtRef::Unknown;
+                };
+                match (def, index) {
+                    (Expr::Call(_), Some(0)) | (_, None) => self.content_type(def, depth + 1),
+                    _ => CtRef::Unknown,
+                }
+            }
+            Expr::Subscript(sub) => self.content_type(&sub.value, depth + 1),
+            Expr::Await(a) => self.content_type(&a.value, depth + 1),
+            Expr::Call(call) => {
+                let Expr::Attribute(attr) = &*call.func else {
+                    return CtRef::Unknown;
+                };
+                let args = &call.arguments.args;
+                let kw = |name: &str| {
+                    call.arguments
+                        .keywords
+                        .iter()
+                        .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == name))
+                        .map(|k| self.fold(&k.value))
+                };
+                let s = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_string));
+                match attr.attr.id.as_str() {
+                    "get_for_model" | "aget_for_model" => match args.first() {
+                        Some(model) => self.model_of(model, depth + 1),
+                        None => CtRef::Unknown,
+                    },
+                    "get" | "get_or_create" | "aget" | "aget_or_create" | "create" => {
+                        CtRef::Known(s(kw("app_label")), s(kw("model")))
+                    }
+                    "get_by_natural_key" => CtRef::Known(
+                        s(args.first().map(|a| self.fold(a))),
+                        s(args.get(1).map(|a| self.fold(a))),
+                    ),
+                    _ => CtRef::Unknown,
+                }
+            }
+            _ => CtRef::Unknown,
+        }
+    }
+
+    /// `apps.get_model("a", "M")` (possibly through a local) → (label, model_name).
+    pub(super) fn model_of(&self, expr: &Expr, depth: u32) -> CtRef {
+        if depth > 8 {
+            return CtRef::Unknown;
+        }
+        match expr {
+            Expr::Name(name) => match self.scope().and_then(|s| s.locals.get(name.id.as_str())) {
+                Some(Some((def, None))) => self.model_of(def, depth + 1),
+                _ => CtRef::Unknown,
+            },
+            Expr::Call(call) => {
+                let Expr::Attribute(attr) = &*call.func else {
+                    return CtRef::Unknown;
+                };
+                if attr.attr.id.as_str() != "get_model" {
+                    return CtRef::Unknown;
+                }
+                let args: Vec<Value> = call.arguments.args.iter().map(|a| self.fold(a)).collect();
+                match args.as_slice() {
+                    [Value::Str(label), Value::Str(model)] => {
+                        CtRef::Known(Some(label.clone()), Some(model.to_lowercase()))
+                    }
+                    [Value::Str(dotted)] => match dotted.split_once('.') {
+                        Some((label, model)) => {
+                            CtRef::Known(Some(label.to_string()), Some(model.to_lowercase()))
+                        }
+                        None => CtRef::Unknown,
+                    },
+                    _ => CtRef::Unknown,
+                }
+            }
+            _ => CtRef::Unknown,
+        }
+    }
+}
