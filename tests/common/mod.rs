@@ -372,3 +372,37 @@ impl StdioServer {
             .unwrap()
     }
 }
+
+/// Write `files` over a minimal project (auth, contenttypes and `blog` with `Post.can_publish`).
+pub fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Analysis) {
+    let base: &[(&str, &str)] = &[
+        ("manage.py", "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"proj.settings\")\n"),
+        ("proj/__init__.py", ""),
+        ("proj/settings.py", "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\n"),
+        ("blog/__init__.py", ""),
+        (
+            "blog/models.py",
+            "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n",
+        ),
+        ("blog/migrations/__init__.py", ""),
+        (
+            "blog/migrations/0001_initial.py",
+            "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = [migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish')]})]\n",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in base.iter().chain(files) {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    let analysis = analyze_dir(dir.path());
+    (dir, analysis)
+}
+
+pub fn codes(a: &Analysis) -> Vec<String> {
+    a.diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect()
+}
