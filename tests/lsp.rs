@@ -808,3 +808,41 @@ fn a_workspace_folder_inside_the_project_gets_the_whole_project() {
     );
     client.shutdown();
 }
+
+/// Eglot sends `{"settings": {}}` and Neovim ≥ 0.11 (the shipped `lsp/djperm.lua`)
+/// `{"settings": {"djperm": {}}}` right after start: the `initializationOptions` stay in force,
+/// and a later change replaces only the keys it names.
+#[test]
+fn empty_configuration_changes_keep_the_initialization_options() {
+    for empty in [json!({}), json!({"djperm": {}})] {
+        let (mut client, _) = Client::start(
+            PROJECT,
+            Setup {
+                init_options: json!({"ignore": ["DJP006"]}),
+                ..Setup::default()
+            },
+        );
+        client.notify(
+            "workspace/didChangeConfiguration",
+            json!({ "settings": empty }),
+        );
+        client.open("blog/views.py");
+        let diags = client.diagnostics("blog/views.py");
+        assert!(
+            !codes(&diags).iter().any(|c| c.ends_with("DJP006")),
+            "{empty}: {diags}"
+        );
+        assert_eq!(codes(&diags).len(), 3, "{empty}: {diags}");
+        // A key that is sent replaces its value.
+        client.notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"djperm": {"ignore": []}}}),
+        );
+        let diags = client.diagnostics("blog/views.py");
+        assert!(
+            codes(&diags).iter().any(|c| c.ends_with("DJP006")),
+            "{empty}: {diags}"
+        );
+        client.shutdown();
+    }
+}

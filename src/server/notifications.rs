@@ -6,7 +6,7 @@ use lsp_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
     DidSaveTextDocumentParams, FileChangeType, TextDocumentContentChangeEvent,
 };
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::panic_message;
 use super::session::{params, relative, Document, Server};
@@ -139,7 +139,8 @@ impl Server {
             "workspace/didChangeConfiguration" => {
                 let settings = &n.params["settings"];
                 if settings.is_object() {
-                    let new = ClientSettings::from_json(settings);
+                    ClientSettings::merge_json(&mut self.settings_json, settings);
+                    let new = ClientSettings::from_json(&Value::Object(self.settings_json.clone()));
                     if new != self.settings {
                         self.settings = new;
                         for folder in 0..self.folders.len() {

@@ -90,6 +90,8 @@ pub(super) struct Server {
     pub(super) enc: Encoding,
     pub(super) client: Client,
     pub(super) settings: ClientSettings,
+    /// The settings object in force, as the client sent it (merged across changes).
+    pub(super) settings_json: serde_json::Map<String, Value>,
     pub(super) folders: Vec<Folder>,
     pub(super) docs: FxHashMap<String, Document>,
     pub(super) jobs: Sender<Job>,
@@ -133,6 +135,7 @@ impl Server {
             enc: Encoding::Utf16,
             client: Client::default(),
             settings: ClientSettings::default(),
+            settings_json: serde_json::Map::new(),
             folders: Vec::new(),
             docs: FxHashMap::default(),
             jobs,
@@ -193,7 +196,8 @@ impl Server {
             ),
         };
         if let Some(options) = params.get("initializationOptions") {
-            self.settings = ClientSettings::from_json(options);
+            ClientSettings::merge_json(&mut self.settings_json, options);
+            self.settings = ClientSettings::from_json(&Value::Object(self.settings_json.clone()));
         }
         let mut roots: Vec<PathBuf> = params["workspaceFolders"]
             .as_array()

@@ -68,13 +68,28 @@ fn strings(v: &Value) -> Option<Vec<String>> {
 impl ClientSettings {
     /// Read settings from `{"djperm": {...}}` or `{...}`; unknown keys and wrong types are
     /// ignored (an editor's settings UI is not the place to fail a server).
+    /// Settings sent again (`workspace/didChangeConfiguration`) on top of those in force: a key
+    /// the client leaves out keeps its value. Eglot and Neovim send empty settings right after
+    /// start, which must not drop the `initializationOptions`.
+    pub fn merge_json(in_force: &mut serde_json::Map<String, Value>, sent: &Value) {
+        if let Some(obj) = Self::object(sent) {
+            for (k, v) in obj {
+                in_force.insert(k.clone(), v.clone());
+            }
+        }
+    }
+
+    /// The settings object: `{"djperm": {...}}` or the object itself.
+    fn object(value: &Value) -> Option<&serde_json::Map<String, Value>> {
+        match value.get("djperm") {
+            Some(Value::Object(o)) => Some(o),
+            _ => value.as_object().filter(|o| !o.contains_key("djperm")),
+        }
+    }
+
     pub fn from_json(value: &Value) -> ClientSettings {
-        let obj = match value.get("djperm") {
-            Some(Value::Object(o)) => o,
-            _ => match value {
-                Value::Object(o) => o,
-                _ => return ClientSettings::default(),
-            },
+        let Some(obj) = Self::object(value) else {
+            return ClientSettings::default();
         };
         let list = |key: &str| get(obj, key).and_then(strings).unwrap_or_default();
         let select = get(obj, "select")
