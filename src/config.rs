@@ -64,17 +64,31 @@ fn explain(path: &Path, text: &str, err: toml::de::Error) -> ConfigError {
             format!(":{row}:{col}")
         })
         .unwrap_or_default();
-    let mut msg = format!("{}{position}: {}", path.display(), err.message());
-    if err.message().contains("unknown field") {
-        msg.push_str(&format!(" (valid keys: {})", KEYS.join(", ")));
+    let message = err.message();
+    if message.contains("unknown field") {
+        // serde lists the expected fields itself: say it once, in our words.
+        let field = message.split('`').nth(1).unwrap_or("?");
+        let hint = if field == "tool" && !is_pyproject(path) {
+            ": a `djperm.toml` takes the keys at top level, remove the `[tool.djperm]` header"
+        } else {
+            ""
+        };
+        return ConfigError(format!(
+            "{}{position}: unknown key `{field}`{hint} (valid keys: {})",
+            path.display(),
+            KEYS.join(", ")
+        ));
     }
-    ConfigError(msg)
+    ConfigError(format!("{}{position}: {message}", path.display()))
 }
 
 /// Parse a config file: `djperm.toml` at top level, or `[tool.djperm]` of a pyproject.toml.
+fn is_pyproject(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "pyproject.toml")
+}
+
 pub fn parse(path: &Path, text: &str) -> Result<Option<Config>, ConfigError> {
-    let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
-    if is_pyproject {
+    if is_pyproject(path) {
         // `[tool.djperm]` is deserialized in place, so that an error points into the file.
         #[derive(Deserialize)]
         struct Pyproject {

@@ -57,8 +57,23 @@ fn config_errors_exit_2_and_list_valid_keys() {
         .stderr
         .clone();
     let err = String::from_utf8(out).unwrap();
-    assert!(err.contains("unknown field `selct`"), "{err}");
+    assert!(
+        err.contains("djperm.toml:1:1: unknown key `selct`"),
+        "{err}"
+    );
+    // The valid keys are listed once.
+    assert_eq!(err.matches("target-django").count(), 1, "{err}");
     assert!(err.contains("valid keys: select"), "{err}");
+    // The README's `[tool.djperm]` block copied into a djperm.toml: say what to change.
+    std::fs::write(
+        dir.path().join("djperm.toml"),
+        "[tool.djperm]\nignore = [\"DJP006\"]\n",
+    )
+    .unwrap();
+    let out = djperm().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("remove the `[tool.djperm]` header"), "{err}");
 }
 
 #[test]
