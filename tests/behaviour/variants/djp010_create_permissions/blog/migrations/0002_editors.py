@@ -3,7 +3,7 @@ from django.db import migrations
 
 
 def create_editors(apps, schema_editor):
-    # Control: create blog's permissions first (spec ).
+    # Control: create blog's permissions first (docs/django-permissions.md#data-migrations-and-timing).
     app_config = apps.get_app_config("blog")
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
