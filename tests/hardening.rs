@@ -513,7 +513,7 @@ fn config_errors_point_at_line_and_column() {
         (
             "pyproject.toml",
             "[project]\nname = \"x\"\n\n[tool.djperm]\nselct = [\"DJP002\"]\n",
-            "pyproject.toml:5:1: unknown field `selct`",
+            "pyproject.toml:5:1: unknown key `selct`",
         ),
         (
             "pyproject.toml",

@@ -39,8 +39,8 @@ pub struct AuditArgs {
     pub path: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub output_format: AuditFormat,
-    /// Write the report to this file instead of stdout.
-    #[arg(long, short = 'o')]
+    /// Write the report to this file instead of stdout (`--output` is accepted too).
+    #[arg(long = "output-file", short = 'o', alias = "output")]
     pub output: Option<PathBuf>,
     /// A `djperm.toml` or `pyproject.toml` to use instead of discovering one.
     #[arg(long)]
@@ -138,6 +138,37 @@ pub struct Report {
     /// The analysed directory on disk (for `file://` links in HTML); not serialised.
     #[serde(skip)]
     pub root_dir: Option<PathBuf>,
+}
+
+impl Report {
+    /// Make every file name (relative to `root`) relative to `cwd` when under it, else absolute.
+    pub fn relativize(&mut self, root: &std::path::Path, cwd: &std::path::Path) {
+        let fix = |l: &mut Location| {
+            let abs = root.join(&l.filename);
+            l.filename = match abs.strip_prefix(cwd) {
+                Ok(p) => p.to_string_lossy().replace('\\', "/"),
+                Err(_) => abs.to_string_lossy().into_owned(),
+            };
+        };
+        for p in &mut self.projects {
+            for r in &mut p.routes {
+                r.view_location.iter_mut().for_each(fix);
+                r.declared_at.iter_mut().for_each(fix);
+                for g in &mut r.guards {
+                    g.location.iter_mut().for_each(fix);
+                }
+            }
+            for perm in &mut p.permissions {
+                perm.defined_at.iter_mut().for_each(fix);
+                for c in &mut perm.checks {
+                    fix(&mut c.location);
+                }
+            }
+            for u in &mut p.unknown_references {
+                fix(&mut u.location);
+            }
+        }
+    }
 }
 
 fn locate(analysis: &Analysis, span: Span) -> Location {
@@ -510,12 +541,14 @@ pub fn audit_dir(root: &Path, config: &Config) -> Report {
 /// The `djperm audit` command.
 pub fn cli(args: AuditArgs) -> Result<ExitCode, String> {
     let path = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
-    let root = path
+    let dir = path
         .canonicalize()
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    if !root.is_dir() {
+    if !dir.is_dir() {
         return Err(format!("{}: not a directory", path.display()));
     }
+    // A directory inside a project: the project around it, as `djperm check` does.
+    let root = crate::root::project_root(&dir);
     let mut config = match &args.config {
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -531,7 +564,11 @@ pub fn cli(args: AuditArgs) -> Result<ExitCode, String> {
     if args.settings.is_some() {
         config.settings = args.settings.clone();
     }
-    let report = audit_dir(&root, &config);
+    let mut report = audit_dir(&root, &config);
+    // Paths as `djperm check` prints them: relative to the working directory when under it.
+    if let Ok(cwd) = std::env::current_dir().and_then(|d| d.canonicalize()) {
+        report.relativize(&root, &cwd);
+    }
     let text = render(&report, args.output_format);
     match &args.output {
         Some(out) => std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use djperm::output::display_path;
 use djperm::{analyze, discover, Selection};
 
 use super::project::{check_settings_exists, load_config, project_root};
@@ -13,11 +14,19 @@ use super::{project_warnings, ListFormat};
 
 #[derive(clap::Args)]
 pub struct PermissionsArgs {
+    /// A directory of the project (default: the current directory); the project around it is
+    /// listed.
     path: Option<PathBuf>,
+    /// `text` (a table) or `json` (one object per permission).
     #[arg(long, value_enum, default_value = "text")]
     output_format: ListFormat,
+    /// Write the list to this file instead of stdout.
+    #[arg(long, short = 'o')]
+    output_file: Option<PathBuf>,
+    /// A `djperm.toml` or `pyproject.toml` to use instead of discovering one.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// The settings module, when discovery is ambiguous.
     #[arg(long)]
     settings: Option<String>,
 }
@@ -45,12 +54,13 @@ pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
     let analysis = analyze(snapshot, &config, &Selection::default());
     project_warnings(&analysis.index);
     let ws = &analysis.ws;
+    let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).ok();
     let mut rows: Vec<PermissionRow> = Vec::new();
     for project in &analysis.index.projects {
         for p in &project.perms {
             let (filename, row) = match p.span {
                 Some(span) => (
-                    Some(ws.path(span.file).to_string()),
+                    Some(display_path(ws, ws.path(span.file), cwd.as_deref())),
                     Some(ws.locator(span.file).row_col(span.start as usize).0),
                 ),
                 None => (None, None),
@@ -76,7 +86,10 @@ pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
     let text = match args.output_format {
         ListFormat::Json => serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())? + "\n",
         ListFormat::Text => {
-            let mut s = String::new();
+            let mut s = format!(
+                "{:<48} {:<20} {:<14} {:<5} {}\n",
+                "PERMISSION", "MODEL", "SOURCE", "DB", "DEFINED AT"
+            );
             for r in &rows {
                 let at = match (&r.filename, r.row) {
                     (Some(f), Some(l)) => format!("{f}:{l}"),
@@ -99,9 +112,12 @@ pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
             s
         }
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .map_err(|e| e.to_string())?;
+    match &args.output_file {
+        Some(out) => std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?,
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| e.to_string())?,
+    }
     Ok(ExitCode::SUCCESS)
 }

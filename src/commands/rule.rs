@@ -11,9 +11,12 @@ use super::ListFormat;
 
 #[derive(clap::Args)]
 pub struct RuleArgs {
+    /// A rule code, e.g. `DJP002`.
     code: Option<String>,
+    /// List every rule: code, name, status (stable or preview), whether it has a fix, summary.
     #[arg(long)]
     all: bool,
+    /// `text` or `json`.
     #[arg(long, value_enum, default_value = "text")]
     output_format: ListFormat,
 }
@@ -57,10 +60,23 @@ pub fn run(args: RuleArgs) -> Result<ExitCode, String> {
             };
             v.map_err(|e| e.to_string())? + "\n"
         }
-        ListFormat::Text if args.all => selected
-            .iter()
-            .map(|r| format!("{} {:<36} {}\n", r.code, r.name, r.summary))
-            .collect(),
+        ListFormat::Text if args.all => {
+            let mut s = format!(
+                "{:<6} {:<36} {:<7} {:<11} {}\n",
+                "CODE", "NAME", "STATUS", "FIX", "SUMMARY"
+            );
+            for r in &selected {
+                s.push_str(&format!(
+                    "{:<6} {:<36} {:<7} {:<11} {}\n",
+                    r.code,
+                    r.name,
+                    if r.preview { "preview" } else { "stable" },
+                    r.fix.as_str(),
+                    r.summary
+                ));
+            }
+            s
+        }
         ListFormat::Text => selected[0].doc.to_string(),
     };
     std::io::stdout()
