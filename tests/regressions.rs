@@ -244,3 +244,42 @@ fn deeply_nested_generated_code_does_not_overflow_the_stack() {
     let (_d, a) = project(&[("blog/generated.py", deep.as_str())]);
     assert!(a.diagnostics.is_empty(), "{:?}", codes(&a));
 }
+
+/// An INSTALLED_APPS entry that resolves nowhere (a third-party app) counts with Django's default
+/// label (its last component); it no longer silences DJP003 for the whole project. A label that
+/// no app has, known or defaulted, is reported, with the one label that defines the codename.
+#[test]
+fn unknown_labels_are_reported_next_to_apps_outside_the_project() {
+    let (_d, a) = project(&[
+        (
+            "proj/settings.py",
+            "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'vendor.widgets', 'blog']\n",
+        ),
+        (
+            "blog/views.py",
+            "def v(request):\n    a = request.user.has_perm('widgets.use_widget')\n    b = request.user.has_perm('old_blog.can_publish')\n    c = request.user.has_perm('nowhere.do_thing')\n    return a, b, c\n",
+        ),
+        (
+            "blog/templates/blog/x.html",
+            "{% if perms.widgets %}w{% endif %}{% if perms.can_publsh %}x{% endif %}\n",
+        ),
+    ]);
+    let got = codes(&a);
+    assert_eq!(
+        got,
+        [
+            "DJP003 Unknown app label `can_publsh` in `perms.can_publsh`",
+            "DJP003 Unknown app label `old_blog` in `old_blog.can_publish`",
+            "DJP003 Unknown app label `nowhere` in `nowhere.do_thing`",
+        ],
+        "{got:?}"
+    );
+    let help: Vec<_> = a.diagnostics.iter().map(|d| d.help.clone()).collect();
+    assert!(
+        help[1]
+            .as_deref()
+            .unwrap_or("")
+            .contains("`blog.can_publish`"),
+        "{help:?}"
+    );
+}

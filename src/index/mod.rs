@@ -103,6 +103,10 @@ pub struct Project {
     pub custom_actions: Vec<String>,
     /// Every INSTALLED_APPS entry was resolved to a scanned or contrib app.
     pub apps_complete: bool,
+    /// Every label is known: INSTALLED_APPS folded completely and every app in the project has
+    /// a certain label; entries that resolve nowhere count with Django's default label (the
+    /// entry's last component), and are named in a warning.
+    pub labels_known: bool,
     /// True when no settings module was found and apps were inferred from the tree.
     pub inferred: bool,
     /// The Django version messages assume (`target-django`, default 5.2).
@@ -367,6 +371,11 @@ fn build_project(
             .warnings
             .extend(apps::unresolved_warning(&project.apps, at));
     }
+    project.labels_known = !settings.apps_incomplete
+        && project
+            .apps
+            .iter()
+            .all(|a| !a.scanned() || a.contrib || a.label_certain);
     project.apps_complete = !settings.apps_incomplete
         && project
             .apps

@@ -48,7 +48,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let suggestion = label_suggestion(project, label);
-        if suggestion.is_none() && !project.apps_complete {
+        if suggestion.is_none() && !project.labels_known {
             continue;
         }
         let span: Span = r.value.span;

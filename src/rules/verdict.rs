@@ -90,8 +90,13 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
         if kind == RefKind::Shape || project.inferred {
             return Verdict::Silent;
         }
-        let suggestion = label_suggestion(project, label);
-        if suggestion.is_none() && !project.apps_complete {
+        // The one label that defines this codename, else a label the author probably meant.
+        let defining = project.labels_defining(codename);
+        let suggestion = match defining.as_slice() {
+            [only] => Some(only.to_string()),
+            _ => label_suggestion(project, label),
+        };
+        if suggestion.is_none() && !project.labels_known {
             return Verdict::Silent;
         }
         return Verdict::UnknownLabel {
