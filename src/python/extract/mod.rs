@@ -302,7 +302,7 @@ impl<'a> Walker<'_, '_, 'a> {
             "get" | "filter" | "aget" | "exclude" | "get_by_natural_key" | "create"
             | "get_or_create" | "update_or_create" | "acreate" | "aget_or_create"
             | "aupdate_or_create" => self.permission_query(&c),
-            "Permission" if receiver.is_none() => {
+            _ if receiver.is_none() && self.is_permission_model(&call.func) => {
                 self.perm_row(call, c.kw("codename"), c.kw("content_type"));
             }
             _ => self.permission_call(&c),
