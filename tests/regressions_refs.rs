@@ -1,9 +1,29 @@
-//! False positives found on real projects: permission rows made by code.
+//! False positives found on real projects: permission rows made by code, and calls that look
+//! like permission checks but reach some other method.
 
 mod common;
 
 use common::{codes, project};
 use djperm::Analysis;
+
+/// `(file, 1-based line, code)` of every finding.
+fn found(a: &Analysis) -> Vec<(String, usize, String)> {
+    a.diagnostics
+        .iter()
+        .map(|d| {
+            let text = a.ws.text(d.span.file);
+            let line = text[..d.span.start as usize].matches('\n').count() + 1;
+            (a.ws.path(d.span.file).to_string(), line, d.code.to_string())
+        })
+        .collect()
+}
+
+fn at(file: &str, lines: &[usize], code: &str) -> Vec<(String, usize, String)> {
+    lines
+        .iter()
+        .map(|l| (file.to_string(), *l, code.to_string()))
+        .collect()
+}
 
 const VIEWS_HEAD: &str = "def v(request):\n";
 
@@ -78,4 +98,58 @@ fn permission_model_bound_under_another_name_in_a_data_migration() {
         ("blog/views.py", &views),
     ]);
     assert!(!a.index.projects[0].is_known("blog", "edit_post"));
+}
+
+#[test]
+fn a_models_own_permission_methods_called_with_keywords() {
+    let (_d, a) = project(&[
+        (
+            "blog/mixins.py",
+            "class ObjectPermissionMixin:\n    def has_perm(self, user_obj, perm):\n        return False\n    def assign_perm(self, user_obj, perm):\n        pass\n    def remove_perm(self, user_obj, perm):\n        pass\n",
+        ),
+        (
+            "blog/views.py",
+            "from guardian.shortcuts import assign_perm, remove_perm\n\ndef v(request, post):\n    post.has_perm(request.user, 'can_publish')\n    post.has_perm(user_obj=request.user, perm='can_publish')\n    post.assign_perm(user_obj=request.user, perm='can_publish')\n    post.remove_perm(request.user, 'can_publish')\n    post.assign_perm('can_publish', request.user)\n    post.has_perm('can_publish', request.user, 1)\n    request.user.has_perm(perm='can_publish')\n    request.user.has_perms(perm_list=['can_publish'], obj=None)\n    assign_perm(perm='can_publish', user_or_group=request.user)\n    remove_perm('can_publish', request.user)\n",
+        ),
+    ]);
+    assert_eq!(
+        found(&a),
+        at("blog/views.py", &[10, 11, 12, 13], "DJP001"),
+        "{:?}",
+        codes(&a)
+    );
+}
+
+#[test]
+fn a_views_own_has_perm_taking_an_action() {
+    let (_d, a) = project(&[
+        (
+            "blog/mixins.py",
+            "class ApiViewMixin:\n    def has_perm(self, action, obj=None):\n        return self.request.user.has_perm('blog.%s_post' % action, obj)\n",
+        ),
+        (
+            "blog/api.py",
+            "from blog.mixins import ApiViewMixin\n\nclass PostViewSet(ApiViewMixin):\n    def get_queryset(self):\n        if self.has_perm('change'):\n            return []\n        if self.request.user.has_perm('can_publish'):\n            return []\n\nclass Standalone:\n    def get(self, request):\n        user = request.user\n        return self.has_perm('update') or user.has_perm('can_publsh')\n",
+        ),
+    ]);
+    assert_eq!(
+        found(&a),
+        at("blog/api.py", &[7, 13], "DJP001"),
+        "{:?}",
+        codes(&a)
+    );
+}
+
+#[test]
+fn self_has_perm_inside_a_user_model_is_checked() {
+    let (_d, a) = project(&[(
+        "blog/users.py",
+        "from django.contrib.auth.models import AbstractUser\n\nclass Author(AbstractUser):\n    class Meta:\n        abstract = True\n\n    def can_edit(self):\n        return self.has_perm('can_publish')\n\nclass Editor(Author):\n    class Meta:\n        abstract = True\n\n    @classmethod\n    def f(cls):\n        return cls.has_perm('can_publish')\n\nclass OwnCheck(Author):\n    class Meta:\n        abstract = True\n\n    def has_perm(self, action, obj=None):\n        return False\n\n    def g(self):\n        return self.has_perm('update')\n",
+    )]);
+    assert_eq!(
+        found(&a),
+        at("blog/users.py", &[8, 16], "DJP001"),
+        "{:?}",
+        codes(&a)
+    );
 }
