@@ -104,6 +104,9 @@ pub struct PermRow {
     pub span: Span,
 }
 
+/// The user methods that check permissions by name (`User.has_perm` and its kin).
+pub const HAS_PERM_METHODS: &[&str] = &["has_perm", "has_perms", "ahas_perm", "ahas_perms"];
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RefKind {
     /// `user.has_perm(p)` / `ahas_perm`.
@@ -181,9 +184,10 @@ pub struct Reference {
     /// For lookups: the keyword arguments that matter.
     pub lookup: Option<Lookup>,
     /// For `permission_required = …` class attributes: the class's bases, to confirm it is a
-    /// `PermissionRequiredMixin` view.
+    /// `PermissionRequiredMixin` view. For `self.has_perm(…)`/`cls.has_perm(…)`: the bases of
+    /// the enclosing class, to confirm it is a user model (or a backend).
     pub class_bases: Vec<Value>,
-    /// For class attributes: the class name.
+    /// For class attributes and for `self.has_perm(…)`: the class name.
     pub owner: Option<String>,
 }
 

@@ -27,7 +27,7 @@ pub mod perms;
 pub mod verdict;
 
 use crate::diagnostic::{Diagnostic, FileId, Span};
-use crate::facts::{RefKind, Reference};
+use crate::facts::{RefKind, Reference, HAS_PERM_METHODS};
 use crate::index::{Index, Project};
 use crate::value::{Item, Value};
 use crate::workspace::Workspace;
@@ -126,10 +126,14 @@ impl<'a> Context<'a> {
                 facts
                     .iter()
                     .flat_map(|f| &f.references)
-                    .filter(move |r| {
-                        // `permission_required` on some other class (wagtail's own mixins)
-                        r.kind != RefKind::MixinAttr
-                            || permission_mixin(resolver, &r.class_bases, 0)
+                    .filter(move |r| match r.kind {
+                        // `permission_required` on some other class (a project's own mixins)
+                        RefKind::MixinAttr => permission_mixin(resolver, &r.class_bases, 0),
+                        // `self.has_perm(…)`: Django's only in a user model or a backend
+                        RefKind::HasPerm | RefKind::HasPerms if r.owner.is_some() => {
+                            user_lineage(resolver, &r.class_bases, 0) == Some(true)
+                        }
+                        _ => true,
                     })
                     .map(move |r| Resolved {
                         file,
@@ -275,6 +279,53 @@ fn permission_mixin(
                 _ => false,
             }
     })
+}
+
+/// Whether bases reach a Django user model or auth backend: `Some(true)` if one does, `None` if
+/// a project class on the way defines `has_perm`/`has_perms` of its own (then `self.has_perm`
+/// is that method, not Django's).
+fn user_lineage(
+    resolver: &crate::index::resolve::Resolver<'_>,
+    bases: &[Value],
+    depth: u32,
+) -> Option<bool> {
+    use crate::index::resolve::Target;
+    const DJANGO: &[&str] = &[
+        "AbstractBaseUser",
+        "AbstractUser",
+        "PermissionsMixin",
+        "User",
+        "AnonymousUser",
+        "BaseBackend",
+        "ModelBackend",
+        "AllowAllUsersModelBackend",
+        "RemoteUserBackend",
+        "AllowAllUsersRemoteUserBackend",
+    ];
+    if depth > 16 {
+        return Some(false);
+    }
+    let mut reached = false;
+    for base in bases {
+        match resolver.base_target(base, 0) {
+            Target::External(name) => {
+                reached |= name.starts_with("django.contrib.auth.")
+                    && name.rsplit('.').next().is_some_and(|n| DJANGO.contains(&n));
+            }
+            Target::Class(c) => {
+                if c.class
+                    .methods
+                    .iter()
+                    .any(|m| HAS_PERM_METHODS.contains(&m.as_str()))
+                {
+                    return None;
+                }
+                reached |= user_lineage(resolver, &c.class.bases, depth + 1)?;
+            }
+            _ => {}
+        }
+    }
+    Some(reached)
 }
 
 /// Run every rule (selection and noqa are applied by the caller).

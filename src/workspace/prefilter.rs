@@ -205,13 +205,18 @@ fn bytes_need(text: &[u8], scope: Scope) -> Need {
                         })
             }),
             // `Permission.objects…` or `Permission(…)`: the whole word (not
-            // `ProductPermissions`, `PermissionDenied`) before a `.` or a `(`.
+            // `ProductPermissions`, `PermissionDenied`) before a `.` or a `(`; also the model
+            // bound under another name (`get_model("auth", "Permission")`, `import … as`).
             "Permission" => {
                 let before = m.start().checked_sub(1).map(|i| text[i]);
-                let after = text[m.end()..]
+                let rest = &text[m.end()..];
+                let after = rest
                     .iter()
                     .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\\' | b')'));
-                !before.is_some_and(is_ident) && matches!(after, Some(b'.' | b'('))
+                !before.is_some_and(is_ident)
+                    && (matches!(after, Some(b'.' | b'('))
+                        || matches!(rest.first(), Some(b'"' | b'\''))
+                        || rest.starts_with(b" as "))
             }
             "get_objects_for_" | ".as_view(" => true,
             "urlpatterns" => return Need::Definitions,
@@ -325,6 +330,9 @@ mod tests {
             "Permission.objects.filter(codename='x')",
             "auth.Permission.objects.get(codename='x')",
             "Permission(codename='x')",
+            "p = apps.get_model('auth', 'Permission')",
+            "p = apps.get_model(\"auth.Permission\")",
+            "from django.contrib.auth.models import Permission as P",
             "x = ('blog.add_post', 1)",
             "x = \"blog.can_publish\"",
             "'''auth.view_user'''",

@@ -16,7 +16,7 @@ use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::{FileId, Span};
-use crate::facts::{python_noqa, FileFacts, RefKind, Reference};
+use crate::facts::{python_noqa, FileFacts, RefKind, Reference, HAS_PERM_METHODS};
 use crate::value::{Item, Value};
 
 mod definitions;
@@ -73,6 +73,7 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
         ex: &mut ex,
         scopes: Vec::new(),
         loops: Vec::new(),
+        classes: Vec::new(),
         events: vec![Vec::new()],
         sink_literals: FxHashSet::default(),
         skip_lookups: FxHashSet::default(),
@@ -160,12 +161,23 @@ struct Walker<'e, 's, 'a> {
     scopes: Vec<Scope<'a>>,
     /// Enclosing `for` loops over folded sequences: (target names by tuple index, items).
     loops: Vec<(Vec<Option<String>>, Vec<Value>)>,
+    /// Enclosing classes, innermost last (what `self` and `cls` are).
+    classes: Vec<EnclosingClass>,
     events: Vec<Vec<Event>>,
     sink_literals: FxHashSet<Span>,
     /// Inner `.filter(...)` calls already read as part of `.filter(...).get()`.
     skip_lookups: FxHashSet<Span>,
     shapes: Vec<Item>,
     depth: u32,
+}
+
+/// A class around the code being walked.
+#[derive(Clone)]
+struct EnclosingClass {
+    name: String,
+    bases: Vec<Value>,
+    /// The class defines `has_perm`/`has_perms` (or their async forms) itself.
+    own_has_perm: bool,
 }
 
 /// A call as the fact families read it.
@@ -302,7 +314,7 @@ impl<'a> Walker<'_, '_, 'a> {
             "get" | "filter" | "aget" | "exclude" | "get_by_natural_key" | "create"
             | "get_or_create" | "update_or_create" | "acreate" | "aget_or_create"
             | "aupdate_or_create" => self.permission_query(&c),
-            "Permission" if receiver.is_none() => {
+            _ if receiver.is_none() && self.is_permission_model(&call.func) => {
                 self.perm_row(call, c.kw("codename"), c.kw("content_type"));
             }
             _ => self.permission_call(&c),
@@ -327,8 +339,22 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                 self.scopes.pop();
             }
             Stmt::ClassDef(class) => {
-                self.class_refs(class);
+                let bases: Vec<Value> = class
+                    .arguments
+                    .as_ref()
+                    .map(|a| a.args.iter().map(|b| self.fold(b)).collect())
+                    .unwrap_or_default();
+                self.class_refs(class, &bases);
+                let own_has_perm = class.body.iter().any(|s| {
+                    matches!(s, Stmt::FunctionDef(f) if HAS_PERM_METHODS.contains(&f.name.id.as_str()))
+                });
+                self.classes.push(EnclosingClass {
+                    name: class.name.id.to_string(),
+                    bases,
+                    own_has_perm,
+                });
                 walk_stmt(self, stmt);
+                self.classes.pop();
             }
             Stmt::Expr(e) if e.value.is_string_literal_expr() => {} // docstring
             Stmt::Assign(assign) => {

@@ -51,7 +51,19 @@ impl<'a> Walker<'_, '_, 'a> {
                     return;
                 }
                 let plural = func_name.ends_with('s');
-                let Some(perm) = first(if plural { "perm_list" } else { "perm" }) else {
+                let perm_param = if plural { "perm_list" } else { "perm" };
+                // `obj.has_perm(user_obj=…, perm=…)`: some other object's method.
+                if !fits(call, &[perm_param, "obj"], 1) {
+                    return;
+                }
+                // `self.has_perm(…)`: Django's only in a user model (judged with the bases).
+                let on_self = matches!(receiver, Some(Expr::Name(n)) if matches!(n.id.as_str(), "self" | "cls"));
+                let class = match self.classes.last() {
+                    Some(class) if on_self && !class.own_has_perm => Some(class.clone()),
+                    _ if on_self => return,
+                    _ => None,
+                };
+                let Some(perm) = first(perm_param) else {
                     return;
                 };
                 let with_obj = args
@@ -65,6 +77,10 @@ impl<'a> Walker<'_, '_, 'a> {
                     RefKind::HasPerm
                 };
                 self.push_ref(kind, item, with_obj, call_span);
+                if let (Some(class), Some(r)) = (class, self.ex.facts.references.last_mut()) {
+                    r.owner = Some(class.name);
+                    r.class_bases = class.bases;
+                }
             }
             "has_module_perms" | "ahas_module_perms" => {
                 if receiver.is_none() || receiver_text.as_deref() == Some("rules") {
@@ -105,6 +121,18 @@ impl<'a> Walker<'_, '_, 'a> {
                 self.push_ref(kind, item, with_obj, call_span);
             }
             "assign_perm" | "remove_perm" => {
+                // guardian's shortcuts (or its managers), not a method of some other object.
+                let guardian = match self.fold(&call.func) {
+                    Value::Ref { module, .. } => module.starts_with("guardian"),
+                    Value::StarRef { modules, .. } => {
+                        modules.iter().any(|m| m.starts_with("guardian"))
+                    }
+                    _ => false,
+                };
+                let required = if func_name == "assign_perm" { 2 } else { 1 };
+                if !guardian || !fits(call, &["perm", "user_or_group", "obj"], required) {
+                    return;
+                }
                 if let Some(perm) = first("perm") {
                     let with_obj = args.len() > 2 || kw("obj").is_some();
                     if !with_obj {
@@ -152,12 +180,7 @@ impl<'a> Walker<'_, '_, 'a> {
         }
     }
 
-    pub(super) fn class_refs(&mut self, class: &'a ast::StmtClassDef) {
-        let bases: Vec<Value> = class
-            .arguments
-            .as_ref()
-            .map(|a| a.args.iter().map(|b| self.fold(b)).collect())
-            .unwrap_or_default();
+    pub(super) fn class_refs(&mut self, class: &'a ast::StmtClassDef, bases: &[Value]) {
         let object_mixin = bases.iter().any(|b| match b {
             Value::Ref { module, .. } => {
                 module.starts_with("guardian") || module.starts_with("rules")
@@ -198,7 +221,7 @@ impl<'a> Walker<'_, '_, 'a> {
                     let span = item.span;
                     self.push_ref(RefKind::MixinAttr, item, object_mixin, span);
                     if let Some(r) = self.ex.facts.references.last_mut() {
-                        r.class_bases = bases.clone();
+                        r.class_bases = bases.to_vec();
                         r.owner = Some(class.name.id.to_string());
                     }
                 }
@@ -227,6 +250,33 @@ impl<'a> Walker<'_, '_, 'a> {
             }
         }
     }
+}
+
+/// Whether the call's arguments bind to a function of these parameters (the first `required`
+/// without default), as Python binds them; a call with `*args` or `**kwargs` may.
+fn fits(call: &ast::ExprCall, params: &[&str], required: usize) -> bool {
+    let args = &call.arguments.args;
+    let keywords = &call.arguments.keywords;
+    if args.iter().any(Expr::is_starred_expr) || keywords.iter().any(|k| k.arg.is_none()) {
+        return true;
+    }
+    if args.len() > params.len() {
+        return false;
+    }
+    let bound = |i: usize| {
+        i < args.len()
+            || keywords
+                .iter()
+                .any(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == params[i]))
+    };
+    keywords.iter().all(|k| {
+        k.arg.as_ref().is_some_and(|a| {
+            params
+                .iter()
+                .position(|p| *p == a.id.as_str())
+                .is_some_and(|i| i >= args.len())
+        })
+    }) && (0..required).all(bound)
 }
 
 /// `return <expr>` values of a function body (not of nested functions).

@@ -12,7 +12,7 @@ use crate::value::{Item, Value};
 impl<'a> Walker<'_, '_, 'a> {
     /// `Permission.objects.<method>(...)`: a lookup, or a created row.
     pub(super) fn permission_query(&mut self, c: &Call<'a>) {
-        let (call, call_span, receiver) = (c.call, c.span, c.receiver);
+        let (call, call_span, receiver) = (c.call, c.span, c.receiver.map(on_database));
         let (func_name, args) = (&c.name, &c.call.arguments.args);
         // `Permission.objects.filter(...).get()`: the filter's arguments, the get's method.
         let (call, args, receiver) = match receiver {
@@ -24,7 +24,7 @@ impl<'a> Walker<'_, '_, 'a> {
                 match &*inner.func {
                     Expr::Attribute(f) if f.attr.id.as_str() == "filter" => {
                         self.skip_lookups.insert(self.ex.span(inner.range()));
-                        (inner, &inner.arguments.args, Some(&*f.value))
+                        (inner, &inner.arguments.args, Some(on_database(&f.value)))
                     }
                     _ => return,
                 }
@@ -38,8 +38,7 @@ impl<'a> Walker<'_, '_, 'a> {
         if objects.attr.id.as_str() != "objects" || self.skip_lookups.contains(&call_span) {
             return;
         }
-        let model = dotted(&objects.value).unwrap_or_default();
-        if model != "Permission" && !model.ends_with(".Permission") {
+        if !self.is_permission_model(&objects.value) {
             return;
         }
         if func_name.contains("create") {
@@ -98,6 +97,27 @@ impl<'a> Walker<'_, '_, 'a> {
         });
     }
 
+    /// `Permission`, `auth.models.Permission`, Django's `Permission` imported under another
+    /// name, or a local bound to `apps.get_model("auth", "Permission")`.
+    pub(super) fn is_permission_model(&self, expr: &Expr) -> bool {
+        let name = dotted(expr).unwrap_or_default();
+        if name == "Permission" || name.ends_with(".Permission") {
+            return true;
+        }
+        let Expr::Name(n) = expr else { return false };
+        let imported = self
+            .ex
+            .imports
+            .get(n.id.as_str())
+            .is_some_and(|(module, path)| {
+                module.starts_with("django.contrib.auth")
+                    && path.last().is_some_and(|p| p == "Permission")
+            });
+        imported
+            || self.model_of(expr, 0)
+                == CtRef::Known(Some("auth".to_string()), Some("permission".to_string()))
+    }
+
     /// A data-migration (or code) row: `Permission.objects.create(codename=…, content_type=…)`.
     pub(super) fn perm_row(
         &mut self,
@@ -141,47 +161,52 @@ impl<'a> Walker<'_, '_, 'a> {
         }
     }
 
-    /// Values of a loop variable (or `var[i]`) over a folded sequence in an enclosing `for`.
+    /// Values of a loop variable over a folded sequence in an enclosing `for`, or of its
+    /// subscripts (`var[0]`, `var["codename"]`, nested): one value per item of the loop.
     pub(super) fn loop_values(&self, expr: &Expr) -> Option<Vec<Value>> {
-        let (name, index) = match expr {
-            Expr::Name(n) => (n.id.as_str(), None),
-            Expr::Subscript(sub) => match (&*sub.value, &*sub.slice) {
-                (Expr::Name(n), Expr::NumberLiteral(num)) => match &num.value {
-                    Number::Int(i) => (n.id.as_str(), i.as_usize()),
+        let mut keys = Vec::new();
+        let mut at = expr;
+        while let Expr::Subscript(sub) = at {
+            let key = match &*sub.slice {
+                Expr::NumberLiteral(num) => match &num.value {
+                    Number::Int(i) => Value::Int(i.as_i64()?),
                     _ => return None,
                 },
+                Expr::StringLiteral(s) => Value::Str(s.value.to_str().to_string()),
                 _ => return None,
-            },
-            _ => return None,
-        };
-        for (targets, items) in self.loops.iter().rev() {
-            if let Some(pos) = targets.iter().position(|t| t.as_deref() == Some(name)) {
-                let pick = |v: &Value, i: usize| match v {
-                    Value::Seq(items) => items
-                        .get(i)
-                        .map(|x| x.value.clone())
-                        .unwrap_or(Value::Unknown),
-                    _ => Value::Unknown,
-                };
-                return Some(
-                    items
-                        .iter()
-                        .map(|item| {
-                            let v = if targets.len() == 1 {
-                                item.clone()
-                            } else {
-                                pick(item, pos)
-                            };
-                            match index {
-                                Some(i) => pick(&v, i),
-                                None => v,
-                            }
-                        })
-                        .collect(),
-                );
+            };
+            if keys.len() >= 8 {
+                return None;
             }
+            keys.push(key);
+            at = &sub.value;
         }
-        None
+        let Expr::Name(name) = at else { return None };
+        let values = self.loop_variable(name.id.as_str())?;
+        Some(
+            values
+                .into_iter()
+                .map(|v| keys.iter().rev().fold(v, |v, k| subscript(&v, k)))
+                .collect(),
+        )
+    }
+
+    fn loop_variable(&self, name: &str) -> Option<Vec<Value>> {
+        let (targets, items) = self
+            .loops
+            .iter()
+            .rev()
+            .find(|(targets, _)| targets.iter().any(|t| t.as_deref() == Some(name)))?;
+        let pos = targets.iter().position(|t| t.as_deref() == Some(name))?;
+        Some(
+            items
+                .iter()
+                .map(|item| match targets.len() {
+                    1 => item.clone(),
+                    _ => subscript(item, &Value::Int(pos as i64)),
+                })
+                .collect(),
+        )
     }
 
     pub(super) fn content_type(&self, expr: &Expr, depth: u32) -> CtRef {
@@ -267,5 +292,26 @@ impl<'a> Walker<'_, '_, 'a> {
             }
             _ => CtRef::Unknown,
         }
+    }
+}
+
+/// `value[key]` of a folded sequence (int key) or dict (str key); anything else is unknown.
+fn subscript(value: &Value, key: &Value) -> Value {
+    let found = match (value, key) {
+        (Value::Seq(items), Value::Int(i)) => usize::try_from(*i).ok().and_then(|i| items.get(i)),
+        (Value::Dict(_), Value::Str(k)) => value.dict_get(k),
+        _ => None,
+    };
+    found.map(|x| x.value.clone()).unwrap_or(Value::Unknown)
+}
+
+/// `x` for `x.using(alias)` / `x.db_manager(alias)` (the same manager on another database).
+fn on_database(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Call(call) => match &*call.func {
+            Expr::Attribute(a) if matches!(a.attr.id.as_str(), "using" | "db_manager") => &a.value,
+            _ => expr,
+        },
+        _ => expr,
     }
 }
