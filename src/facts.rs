@@ -36,7 +36,28 @@ pub struct FileFacts {
     /// Module-level `X.register(...)` / `X.unregister(...)` calls, and any method call on a
     /// module-level object built here (`router.register`, `admin.site.register`, …).
     pub module_calls: Vec<ModuleCall>,
+    /// Module-level `if` statements (whole statement, every branch): what they bind holds only
+    /// in some configurations.
+    pub conditional: Vec<Span>,
+    /// Bodies of module-level `if TYPE_CHECKING:` blocks, which never run.
+    pub type_checking: Vec<Span>,
     pub noqa: Noqa,
+}
+
+impl FileFacts {
+    /// Whether `span` lies inside a module-level `if` of this file.
+    pub fn in_conditional(&self, span: Span) -> bool {
+        self.conditional
+            .iter()
+            .any(|c| c.start <= span.start && span.end <= c.end)
+    }
+
+    /// Whether `span` lies inside an `if TYPE_CHECKING:` body of this file.
+    pub fn in_type_checking(&self, span: Span) -> bool {
+        self.type_checking
+            .iter()
+            .any(|c| c.start <= span.start && span.end <= c.end)
+    }
 }
 
 #[derive(Clone, Debug, Default)]

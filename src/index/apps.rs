@@ -39,6 +39,8 @@ pub struct App {
     /// The label came from reading the app's code (or a known table), not a guess.
     pub label_certain: bool,
     pub has_models_module: bool,
+    /// The settings add it inside an `if` (one of several configurations).
+    pub conditional: bool,
 }
 
 impl App {
@@ -52,6 +54,9 @@ pub struct Settings {
     pub module: Option<String>,
     pub file: Option<FileId>,
     pub installed_apps: Vec<String>,
+    /// INSTALLED_APPS entries written inside a module-level `if` of a settings file: installed
+    /// in some configurations only (settings that swap one app for another).
+    pub conditional_apps: Vec<String>,
     /// INSTALLED_APPS had parts that did not fold.
     pub apps_incomplete: bool,
     /// `"label.Model"`; `None` when it did not fold.
@@ -114,7 +119,15 @@ pub fn read_settings(resolver: &Resolver<'_>, module: &str) -> Settings {
         Value::Seq(items) => {
             for item in items {
                 match item.value {
-                    Value::Str(s) => settings.installed_apps.push(s),
+                    Value::Str(s) => {
+                        if ws.python[item.span.file]
+                            .as_ref()
+                            .is_some_and(|f| f.in_conditional(item.span))
+                        {
+                            settings.conditional_apps.push(s.clone());
+                        }
+                        settings.installed_apps.push(s);
+                    }
                     _ => settings.apps_incomplete = true,
                 }
             }
@@ -275,6 +288,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
                 contrib: entry.starts_with("django.contrib."),
                 label_certain: true,
                 has_models_module: entry.starts_with("django.contrib.admin"),
+                conditional: false,
             };
         }
     }
@@ -288,6 +302,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
                 contrib: true,
                 label_certain: true,
                 has_models_module: crate::index::contrib::has_models(label),
+                conditional: false,
             };
         }
     }
@@ -334,6 +349,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
         contrib: false,
         label_certain,
         has_models_module,
+        conditional: false,
     }
 }
 

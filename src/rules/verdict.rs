@@ -102,6 +102,12 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
     if project.opaque_labels.contains(label) || project.floating_codenames.contains(codename) {
         return Verdict::Silent;
     }
+    // A label no known app owns (only rules names, rows or configured names use it) may belong
+    // to an INSTALLED_APPS entry outside the project, whose own permissions djperm cannot read:
+    // the names written here are known, the rest of the label is not.
+    if !project.has_label(label) && !project.apps_complete {
+        return Verdict::Silent;
+    }
     // A project backend that answers `has_perm` itself (netbox, nautobot) accepts free-form
     // actions on real models: `dcim.render_config_device`. Stay silent for those.
     if !project.settings.custom_backends().is_empty() {
