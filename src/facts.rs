@@ -76,6 +76,8 @@ pub struct ClassFact {
     pub body: Span,
     /// Decorators of each method, folded: (method name, decorators).
     pub method_decorators: Vec<(String, Vec<Value>)>,
+    /// Methods that call the parent's method of the same name (`super().has_perm(...)`).
+    pub super_calls: Vec<String>,
 }
 
 /// A module-level function: its name, where, and its decorators (folded).

@@ -138,3 +138,90 @@ fn apps_swapped_in_a_settings_branch_are_not_installed_together() {
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got[0].starts_with("DJP008"), "{got:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Backends.
+
+const VIEWS_WITH_TYPOS: &str = "def v(request):\n    a = request.user.has_perm('cloud.services.image')\n    b = request.user.has_perm('can_publish')\n    return request.user.has_perm('blog.can_publsh')\n";
+
+#[test]
+fn backends_that_answer_has_perm_themselves_make_strings_unknowable() {
+    let (_d, a) = project(&[
+        (
+            "proj/settings.py",
+            "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\nAUTHENTICATION_BACKENDS = ('blog.backend.TokenBackend',)\n",
+        ),
+        (
+            "blog/backend.py",
+            "class TokenBackend:\n    def authenticate(self, request, token=None):\n        return None\n\n    def get_all_permissions(self, user, obj=None):\n        return {'cloud.services.%s' % s for s in user.services}\n\n    def has_perm(self, user, perm, obj=None):\n        return perm in self.get_all_permissions(user, obj)\n",
+        ),
+        ("blog/views.py", VIEWS_WITH_TYPOS),
+    ]);
+    let got = codes(&a);
+    assert!(got.is_empty(), "{got:?}");
+    let w = warnings(&a);
+    assert!(
+        w.iter().any(|w| w.contains("`blog.backend.TokenBackend`")),
+        "{w:?}"
+    );
+}
+
+fn custom_user(has_perm_body: &str) -> (tempfile::TempDir, djperm::Analysis) {
+    let models = format!("from django.db import models\nfrom django.contrib.auth.models import AbstractUser\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Member(AbstractUser):\n    def has_perm(self, perm, obj=None):\n        {has_perm_body}\n");
+    project(&[
+        (
+            "proj/settings.py",
+            "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\nAUTH_USER_MODEL = 'blog.Member'\n",
+        ),
+        ("blog/models.py", &models),
+        (
+            "blog/migrations/0001_initial.py",
+            "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = [migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish')]}), migrations.CreateModel(name='Member', fields=[])]\n",
+        ),
+        ("blog/views.py", VIEWS_WITH_TYPOS),
+    ])
+}
+
+#[test]
+fn a_user_model_that_overrides_has_perm_makes_strings_unknowable() {
+    let (_d, a) = custom_user("return perm in self.roles");
+    let got = codes(&a);
+    assert!(got.is_empty(), "{got:?}");
+    // An override that asks the parent (a cache, an extra condition) changes nothing.
+    let (_d, b) = custom_user("return self.is_active and super().has_perm(perm, obj)");
+    let got = codes(&b);
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(
+        warnings(&a).iter().any(|w| w.contains("`blog.Member`")),
+        "{:?}",
+        warnings(&a)
+    );
+}
+
+#[test]
+fn authentication_only_backends_relax_nothing() {
+    let backend = "from django.contrib.auth.backends import ModelBackend\n\nclass EmailBackend(ModelBackend):\n    pass\n\nclass TokenBackend:\n    def authenticate(self, request, token=None):\n        return None\n\n    def get_user(self, user_id):\n        return None\n";
+    let views = "def v(request):\n    return request.user.has_perm('blog.publish_post')\n";
+    let settings = |backends: &str| {
+        format!("INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\nAUTHENTICATION_BACKENDS = [{backends}]\n")
+    };
+    let only_auth = settings("'blog.backend.TokenBackend', 'blog.backend.EmailBackend'");
+    let (_d, a) = project(&[
+        ("proj/settings.py", &only_auth),
+        ("blog/backend.py", backend),
+        ("blog/views.py", views),
+    ]);
+    let got = codes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("DJP002 Unknown permission `blog.publish_post`"),
+        "{got:?}"
+    );
+    assert!(warnings(&a).is_empty(), "{:?}", warnings(&a));
+    // A backend that cannot be read may accept free-form actions on real models.
+    let unread =
+        settings("'elsewhere.backends.RoleBackend', 'django.contrib.auth.backends.ModelBackend'");
+    let (_d, a) = project(&[("proj/settings.py", &unread), ("blog/views.py", views)]);
+    let got = codes(&a);
+    assert!(got.is_empty(), "{got:?}");
+}

@@ -63,6 +63,11 @@ pub struct Settings {
     pub auth_user_model: Option<String>,
     /// `None` when it did not fold.
     pub backends: Option<Vec<String>>,
+    /// Backends read in the project that define no permission method: they only authenticate.
+    pub auth_only_backends: Vec<String>,
+    /// Why no permission string can be judged (every backend answers `has_perm` itself, or the
+    /// user model overrides it); see `backends::classify`.
+    pub own_checker: Option<String>,
     /// label → module (None = `None`, i.e. unmigrated). Missing key = default.
     pub migration_modules: FxHashMap<String, Option<String>>,
     pub migration_modules_opaque: bool,
@@ -72,9 +77,10 @@ impl Settings {
     pub fn has_object_backend(&self) -> bool {
         match &self.backends {
             None => true,
-            Some(list) => list
-                .iter()
-                .any(|b| !b.starts_with("django.contrib.auth.backends.")),
+            Some(list) => list.iter().any(|b| {
+                !b.starts_with("django.contrib.auth.backends.")
+                    && !self.auth_only_backends.contains(b)
+            }),
         }
     }
 
@@ -90,6 +96,7 @@ impl Settings {
                         && !b.starts_with("rules.")
                         && !b.starts_with("axes.")
                         && !b.ends_with("ModelBackend")
+                        && !self.auth_only_backends.iter().any(|a| a == b)
                 })
                 .collect(),
         }

@@ -2,6 +2,7 @@
 //! `migrate` creates (and the names other backends know), each with where it comes from.
 
 pub mod apps;
+pub mod backends;
 pub mod contrib;
 pub mod migrations;
 pub mod models;
@@ -367,6 +368,8 @@ fn build_project(
         let unresolved = apps::unresolved_warning(&project.apps, at);
         project.warnings.extend(unresolved);
     }
+    let warning = backends::classify(resolver, &mut settings, &project.apps, at);
+    project.warnings.extend(warning);
     project.apps_complete = !settings.apps_incomplete
         && project
             .apps

@@ -46,6 +46,13 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
             return Verdict::Malformed(reason);
         }
     }
+    // Every backend (or the user model) answers `has_perm` itself: any string may be granted.
+    // Guardian's shortcuts read the database, not the backends.
+    if project.settings.own_checker.is_some()
+        && !matches!(kind, RefKind::GuardianAssign | RefKind::GuardianObjects)
+    {
+        return Verdict::Silent;
+    }
     let Some((label, codename)) = text.split_once('.') else {
         if !is_sink(kind) || with_obj || project.bare_rules.contains(text) || project.rules_opaque {
             return Verdict::Silent;

@@ -273,6 +273,10 @@ impl Extractor<'_> {
                             .push((func.name.id.to_string(), decorators));
                     }
                     collect_self_assigns(&func.body, &mut fact.self_attrs);
+                    let text = &self.source[func.range()];
+                    if text.contains("super(") && text.contains(&format!(".{}(", func.name.id)) {
+                        fact.super_calls.push(func.name.id.to_string());
+                    }
                 }
                 _ => {}
             }
