@@ -36,7 +36,28 @@ pub struct FileFacts {
     /// Module-level `X.register(...)` / `X.unregister(...)` calls, and any method call on a
     /// module-level object built here (`router.register`, `admin.site.register`, …).
     pub module_calls: Vec<ModuleCall>,
+    /// Module-level `if` statements (whole statement, every branch): what they bind holds only
+    /// in some configurations.
+    pub conditional: Vec<Span>,
+    /// Bodies of module-level `if TYPE_CHECKING:` blocks, which never run.
+    pub type_checking: Vec<Span>,
     pub noqa: Noqa,
+}
+
+impl FileFacts {
+    /// Whether `span` lies inside a module-level `if` of this file.
+    pub fn in_conditional(&self, span: Span) -> bool {
+        self.conditional
+            .iter()
+            .any(|c| c.start <= span.start && span.end <= c.end)
+    }
+
+    /// Whether `span` lies inside an `if TYPE_CHECKING:` body of this file.
+    pub fn in_type_checking(&self, span: Span) -> bool {
+        self.type_checking
+            .iter()
+            .any(|c| c.start <= span.start && span.end <= c.end)
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -55,6 +76,8 @@ pub struct ClassFact {
     pub body: Span,
     /// Decorators of each method, folded: (method name, decorators).
     pub method_decorators: Vec<(String, Vec<Value>)>,
+    /// Methods that call the parent's method of the same name (`super().has_perm(...)`).
+    pub super_calls: Vec<String>,
 }
 
 /// A module-level function: its name, where, and its decorators (folded).

@@ -123,7 +123,7 @@ fn project_object_backend_accepts_actions_on_real_models() {
             "proj/settings.py",
             "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\nAUTHENTICATION_BACKENDS = ['proj.backends.ObjectPermissionBackend']\n",
         ),
-        ("proj/backends.py", "class ObjectPermissionBackend:\n    def has_perm(self, user, perm, obj=None):\n        return False\n"),
+        ("proj/backends.py", "from django.contrib.auth.backends import ModelBackend\n\nclass ObjectPermissionBackend(ModelBackend):\n    def has_perm(self, user, perm, obj=None):\n        return False\n"),
         ("blog/views.py", "def v(request):\n    request.user.has_perm('blog.render_post')\n    request.user.has_perm('blog.can_publsh')\n"),
     ]);
     let got = codes(&a);

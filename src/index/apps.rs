@@ -39,6 +39,8 @@ pub struct App {
     /// The label came from reading the app's code (or a known table), not a guess.
     pub label_certain: bool,
     pub has_models_module: bool,
+    /// The settings add it inside an `if` (one of several configurations).
+    pub conditional: bool,
 }
 
 impl App {
@@ -52,12 +54,20 @@ pub struct Settings {
     pub module: Option<String>,
     pub file: Option<FileId>,
     pub installed_apps: Vec<String>,
+    /// INSTALLED_APPS entries written inside a module-level `if` of a settings file: installed
+    /// in some configurations only (settings that swap one app for another).
+    pub conditional_apps: Vec<String>,
     /// INSTALLED_APPS had parts that did not fold.
     pub apps_incomplete: bool,
     /// `"label.Model"`; `None` when it did not fold.
     pub auth_user_model: Option<String>,
     /// `None` when it did not fold.
     pub backends: Option<Vec<String>>,
+    /// Backends read in the project that define no permission method: they only authenticate.
+    pub auth_only_backends: Vec<String>,
+    /// Why no permission string can be judged (every backend answers `has_perm` itself, or the
+    /// user model overrides it); see `backends::classify`.
+    pub own_checker: Option<String>,
     /// label → module (None = `None`, i.e. unmigrated). Missing key = default.
     pub migration_modules: FxHashMap<String, Option<String>>,
     pub migration_modules_opaque: bool,
@@ -67,9 +77,10 @@ impl Settings {
     pub fn has_object_backend(&self) -> bool {
         match &self.backends {
             None => true,
-            Some(list) => list
-                .iter()
-                .any(|b| !b.starts_with("django.contrib.auth.backends.")),
+            Some(list) => list.iter().any(|b| {
+                !b.starts_with("django.contrib.auth.backends.")
+                    && !self.auth_only_backends.contains(b)
+            }),
         }
     }
 
@@ -85,6 +96,7 @@ impl Settings {
                         && !b.starts_with("rules.")
                         && !b.starts_with("axes.")
                         && !b.ends_with("ModelBackend")
+                        && !self.auth_only_backends.iter().any(|a| a == b)
                 })
                 .collect(),
         }
@@ -114,7 +126,15 @@ pub fn read_settings(resolver: &Resolver<'_>, module: &str) -> Settings {
         Value::Seq(items) => {
             for item in items {
                 match item.value {
-                    Value::Str(s) => settings.installed_apps.push(s),
+                    Value::Str(s) => {
+                        if ws.python[item.span.file]
+                            .as_ref()
+                            .is_some_and(|f| f.in_conditional(item.span))
+                        {
+                            settings.conditional_apps.push(s.clone());
+                        }
+                        settings.installed_apps.push(s);
+                    }
                     _ => settings.apps_incomplete = true,
                 }
             }
@@ -275,6 +295,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
                 contrib: entry.starts_with("django.contrib."),
                 label_certain: true,
                 has_models_module: entry.starts_with("django.contrib.admin"),
+                conditional: false,
             };
         }
     }
@@ -288,6 +309,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
                 contrib: true,
                 label_certain: true,
                 has_models_module: crate::index::contrib::has_models(label),
+                conditional: false,
             };
         }
     }
@@ -334,6 +356,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
         contrib: false,
         label_certain,
         has_models_module,
+        conditional: false,
     }
 }
 
@@ -410,4 +433,13 @@ pub fn unresolved_warning(apps: &[App], at: &str) -> Option<String> {
         unresolved.len(),
         shown.join(", "),
     ))
+}
+
+/// Every label is known: INSTALLED_APPS folded completely and every app of the project has a
+/// certain label (entries outside the project count with Django's default label).
+pub fn labels_known(settings: &Settings, apps: &[App]) -> bool {
+    !settings.apps_incomplete
+        && apps
+            .iter()
+            .all(|a| !a.scanned() || a.contrib || a.label_certain)
 }

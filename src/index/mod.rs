@@ -2,6 +2,7 @@
 //! `migrate` creates (and the names other backends know), each with where it comes from.
 
 pub mod apps;
+pub mod backends;
 pub mod contrib;
 pub mod migrations;
 pub mod models;
@@ -340,7 +341,8 @@ fn build_project(
 
     let timer = Timer::start();
     for entry in &settings.installed_apps {
-        let app = apps::resolve_app(resolver, entry);
+        let mut app = apps::resolve_app(resolver, entry);
+        app.conditional = settings.conditional_apps.contains(entry);
         if !app.scanned() && !app.contrib {
             project.opaque_labels.insert(app.label.clone());
         }
@@ -365,17 +367,14 @@ fn build_project(
             .or_insert(project.apps.len());
         project.apps.push(app);
     }
+    let at = settings.file.map_or("the settings", |f| ws.path(f));
     if !project.inferred {
-        let at = settings.file.map_or("the settings", |f| ws.path(f));
-        project
-            .warnings
-            .extend(apps::unresolved_warning(&project.apps, at));
+        let unresolved = apps::unresolved_warning(&project.apps, at);
+        project.warnings.extend(unresolved);
     }
-    project.labels_known = !settings.apps_incomplete
-        && project
-            .apps
-            .iter()
-            .all(|a| !a.scanned() || a.contrib || a.label_certain);
+    let warning = backends::classify(resolver, &mut settings, &project.apps, at);
+    project.warnings.extend(warning);
+    project.labels_known = apps::labels_known(&settings, &project.apps);
     project.apps_complete = !settings.apps_incomplete
         && project
             .apps
@@ -383,7 +382,10 @@ fn build_project(
             .all(|a| a.scanned() || a.contrib || a.label_certain);
 
     // Code models: classes in each scanned app's models module (and what it imports).
-    let mut finder = ModelFinder::new(resolver);
+    let mut finder = ModelFinder::new(resolver).with_app_roots(
+        (project.apps.iter().map(|a| a.name.as_str()))
+            .chain(ws.packages.keys().map(String::as_str)),
+    );
     // Scanned app by package name; a module belongs to the app of its longest dotted prefix.
     let mut scanned_by_name: FxHashMap<&str, &App> = FxHashMap::default();
     for a in project.apps.iter().filter(|a| a.scanned()) {

@@ -3,7 +3,7 @@
 //! class's own `Meta`, else the nearest ancestor's that Django keeps (abstract models and plain
 //! mixins, never concrete models); `abstract` itself is not inherited.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::{FileId, Span};
 use crate::index::resolve::{ClassRef, Resolver, Target};
@@ -29,22 +29,61 @@ const EXTERNAL_MODEL_BASES: &[&str] = &[
     "Orderable",
 ];
 
+/// Top-level packages of libraries that are not Django and name classes `Model`/`BaseModel`
+/// (data classes, schemas, other ORMs): nothing imported from them is a Django model.
+const NOT_DJANGO_LIBRARIES: &[&str] = &[
+    "abc",
+    "attr",
+    "attrs",
+    "beanie",
+    "builtins",
+    "collections",
+    "dataclasses",
+    "enum",
+    "marshmallow",
+    "mongoengine",
+    "msgspec",
+    "odmantic",
+    "peewee",
+    "pydantic",
+    "pydantic_settings",
+    "pynamodb",
+    "sqlalchemy",
+    "sqlmodel",
+    "tortoise",
+    "typing",
+    "typing_extensions",
+];
+
 /// How sure we are that an external class is a Django model (see `model_certainty`).
-fn external_model_level(name: &str) -> u8 {
+/// `app_roots` are the top-level packages of INSTALLED_APPS entries and of the project.
+fn external_model_level(name: &str, app_roots: &FxHashSet<String>) -> u8 {
     let (module, last) = name.rsplit_once('.').unwrap_or(("", name));
+    let root = module.split('.').next().unwrap_or(module);
+    if NOT_DJANGO_LIBRARIES.contains(&root) {
+        return 0;
+    }
     if module.starts_with("django.contrib.")
         && module.ends_with(".models")
         && last.chars().next().is_some_and(char::is_uppercase)
         && !last.ends_with("Manager")
+        && last != "AnonymousUser"
     {
         return 2; // Group, ContentType, User, Site…
     }
-    if EXTERNAL_MODEL_BASES.contains(&last)
-        || (last.ends_with("Model")
-            && !name.starts_with("rest_framework")
-            && !last.ends_with("ViewModel"))
-    {
+    let from_models = module.ends_with(".models") || module.contains(".models.");
+    if EXTERNAL_MODEL_BASES.contains(&last) {
         return 2;
+    }
+    if last.ends_with("Model")
+        && !name.starts_with("rest_framework")
+        && !last.ends_with("ViewModel")
+    {
+        // `…Model` is certain from Django, a `models` module or a package that is a Django
+        // app (or the project); from any other package (a schema or data-class library) it is
+        // only probable: kept as a model for its permissions, never reported by DJP004.
+        let known_home = root == "django" || from_models || app_roots.contains(root);
+        return if known_home { 2 } else { 1 };
     }
     const NOT_MODELS: &[&str] = &[
         "Manager",
@@ -66,7 +105,6 @@ fn external_model_level(name: &str) -> u8 {
         "Descriptor",
         "Mixin",
     ];
-    let from_models = module.ends_with(".models") || module.contains(".models.");
     if from_models
         && !module.starts_with("django.db")
         && !NOT_MODELS.iter().any(|n| last.ends_with(n))
@@ -194,6 +232,9 @@ pub struct CodeModel {
 pub struct ModelFinder<'r, 'w> {
     pub resolver: &'r Resolver<'w>,
     memo: FxHashMap<(FileId, String), u8>,
+    /// Top-level packages of INSTALLED_APPS entries and of the project (see
+    /// `external_model_level`).
+    app_roots: FxHashSet<String>,
 }
 
 impl<'r, 'w> ModelFinder<'r, 'w> {
@@ -201,7 +242,17 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
         ModelFinder {
             resolver,
             memo: FxHashMap::default(),
+            app_roots: FxHashSet::default(),
         }
+    }
+
+    /// Packages whose `…Model` classes are taken for Django models with certainty.
+    pub fn with_app_roots<'a>(mut self, roots: impl IntoIterator<Item = &'a str>) -> Self {
+        self.app_roots = roots
+            .into_iter()
+            .map(|r| r.split('.').next().unwrap_or(r).to_string())
+            .collect();
+        self
     }
 
     /// Whether a class is a Django model (abstract or not).
@@ -220,11 +271,16 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
             return 0;
         }
         self.memo.insert(key.clone(), 0);
+        // A class under `if TYPE_CHECKING:` never runs, so Django never registers it.
+        let facts = self.resolver.ws.python[class.file].as_ref();
+        if facts.is_some_and(|f| f.in_type_checking(class.class.body)) {
+            return 0;
+        }
         let mut result = 0;
         for base in &class.class.bases {
             let level = match self.resolver.base_target(base, 0) {
                 Target::Class(c) => self.model_certainty(c, depth + 1),
-                Target::External(name) => external_model_level(&name),
+                Target::External(name) => external_model_level(&name, &self.app_roots),
                 _ => 0,
             };
             result = result.max(level);

@@ -41,8 +41,18 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             Some(_) => continue,
             None => {
+                // Apps that settings install in one branch of an `if` (one swapped for
+                // another) are never installed together: no ambiguity can be told.
+                let labels = project.labels_defining(codename);
+                if labels.len() > 1
+                    && labels
+                        .iter()
+                        .any(|l| project.app(l).is_some_and(|a| a.conditional))
+                {
+                    continue;
+                }
                 let mut rows = Vec::new();
-                for label in project.labels_defining(codename) {
+                for label in labels {
                     for m in project.models_with(label, codename) {
                         rows.push(format!("`{label}.{m}`"));
                     }

@@ -46,6 +46,13 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
             return Verdict::Malformed(reason);
         }
     }
+    // Every backend (or the user model) answers `has_perm` itself: any string may be granted.
+    // Guardian's shortcuts read the database, not the backends.
+    if project.settings.own_checker.is_some()
+        && !matches!(kind, RefKind::GuardianAssign | RefKind::GuardianObjects)
+    {
+        return Verdict::Silent;
+    }
     let Some((label, codename)) = text.split_once('.') else {
         if !is_sink(kind) || with_obj || project.bare_rules.contains(text) || project.rules_opaque {
             return Verdict::Silent;
@@ -105,6 +112,12 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
         };
     }
     if project.opaque_labels.contains(label) || project.floating_codenames.contains(codename) {
+        return Verdict::Silent;
+    }
+    // A label no known app owns (only rules names, rows or configured names use it) may belong
+    // to an INSTALLED_APPS entry outside the project, whose own permissions djperm cannot read:
+    // the names written here are known, the rest of the label is not.
+    if !project.has_label(label) && !project.apps_complete {
         return Verdict::Silent;
     }
     // A project backend that answers `has_perm` itself (netbox, nautobot) accepts free-form

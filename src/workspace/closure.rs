@@ -20,8 +20,8 @@ enum Work {
     Full(FileId),
     /// The values of the file's references, data-migration rows and rules names.
     Refs(FileId),
-    /// `module.path…` as the resolver looks it up; `true` when it is (part of) INSTALLED_APPS,
-    /// whose strings may name AppConfig classes.
+    /// `module.path…` as the resolver looks it up; `true` when it is (part of) INSTALLED_APPS
+    /// or AUTHENTICATION_BACKENDS, whose strings may name classes (app configs, backends).
     Demand(String, Vec<String>, bool),
     /// The file is `<prefix>.models` or imported from it inside the app `prefix`: the index
     /// scans its classes for models and follows its imports inside the app.
@@ -221,7 +221,8 @@ impl<'a> Closure<'a> {
 
     fn walk_full(&mut self, file: FileId, facts: &FileFacts) {
         for (name, value) in &facts.constants {
-            let apps = name == "INSTALLED_APPS";
+            // Their strings name classes the index reads (app configs, backends).
+            let apps = name == "INSTALLED_APPS" || name == "AUTHENTICATION_BACKENDS";
             if self.constants.insert((file, name.clone(), apps)) {
                 self.value(value, apps);
             }
@@ -356,7 +357,8 @@ impl<'a> Closure<'a> {
     /// An INSTALLED_APPS entry naming a class in a module (`"blog.config.BlogConfig"`) leads
     /// to that class. Entries naming a package (`"blog"`) lead nowhere: the index needs only the
     /// module map for them, and opens `<app>.apps`, `<app>.models` and migrations, which the
-    /// path rules keep. Other strings (middleware, backends) are never opened.
+    /// path rules keep. `AUTHENTICATION_BACKENDS` entries lead to their classes too (the index
+    /// reads their permission methods); other strings (middleware) are never opened.
     fn class_path(&mut self, s: &str) {
         if !s.contains('.')
             || s.len() > 200

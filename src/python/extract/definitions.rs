@@ -130,6 +130,18 @@ impl Extractor<'_> {
                 self.facts.functions.push(fact);
             }
             Stmt::If(if_stmt) => {
+                self.facts.conditional.push(self.span(if_stmt.range));
+                let type_checking = match &*if_stmt.test {
+                    Expr::Name(n) => n.id.as_str() == "TYPE_CHECKING",
+                    Expr::Attribute(a) => a.attr.id.as_str() == "TYPE_CHECKING",
+                    _ => false,
+                };
+                if let (true, Some(first), Some(last)) =
+                    (type_checking, if_stmt.body.first(), if_stmt.body.last())
+                {
+                    let body = TextRange::new(first.range().start(), last.range().end());
+                    self.facts.type_checking.push(self.span(body));
+                }
                 for s in &if_stmt.body {
                     self.bind_stmt(s);
                 }
@@ -261,6 +273,10 @@ impl Extractor<'_> {
                             .push((func.name.id.to_string(), decorators));
                     }
                     collect_self_assigns(&func.body, &mut fact.self_attrs);
+                    let text = &self.source[func.range()];
+                    if text.contains("super(") && text.contains(&format!(".{}(", func.name.id)) {
+                        fact.super_calls.push(func.name.id.to_string());
+                    }
                 }
                 _ => {}
             }
