@@ -212,6 +212,9 @@ pub struct Reference {
     pub class_bases: Vec<Value>,
     /// For class attributes and for `self.has_perm(…)`: the class name.
     pub owner: Option<String>,
+    /// For guardian's shortcuts and decorators named through another module of the project
+    /// (`from .perms import get_objects_for_user`): the callee, to confirm it is guardian's.
+    pub callee: Option<Value>,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -165,6 +165,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                             call_span: span(j, expr_end),
                             lookup: None,
                             class_bases: Vec::new(),
+                            callee: None,
                             owner: None,
                         });
                         j = expr_end;
@@ -185,6 +186,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                             call_span: span(j, close + 1),
                             lookup: None,
                             class_bases: Vec::new(),
+                            callee: None,
                             owner: None,
                         });
                     }
@@ -218,6 +220,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                         call_span: span(var_start, k),
                         lookup: None,
                         class_bases: Vec::new(),
+                        callee: None,
                         owner: None,
                     }),
                     2 => out.push(Reference {
@@ -231,6 +234,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                         call_span: span(var_start, k),
                         lookup: None,
                         class_bases: Vec::new(),
+                        callee: None,
                         owner: None,
                     }),
                     _ => {}

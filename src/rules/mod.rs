@@ -25,6 +25,7 @@ mod djp022_fixture_permission_natural_key;
 mod djp030_unused_permission;
 pub mod perms;
 pub mod verdict;
+mod view_chain;
 
 use crate::diagnostic::{Diagnostic, FileId, Span};
 use crate::facts::{RefKind, Reference, HAS_PERM_METHODS};
@@ -123,23 +124,41 @@ impl<'a> Context<'a> {
             .enumerate()
             .flat_map_iter(|(file, facts)| {
                 let resolver = &resolver;
-                facts
+                let references = facts.as_ref().map_or(&[][..], |f| &f.references[..]);
+                // Spans of the strings of guardian calls confirmed through an import: they are
+                // sinks, not mere permission-shaped strings.
+                let confirmed: rustc_hash::FxHashSet<Span> = references
                     .iter()
-                    .flat_map(|f| &f.references)
-                    .filter(move |r| match r.kind {
-                        // `permission_required` on some other class (a project's own mixins)
-                        RefKind::MixinAttr => permission_mixin(resolver, &r.class_bases, 0),
-                        // `self.has_perm(…)`: Django's only in a user model or a backend
-                        RefKind::HasPerm | RefKind::HasPerms if r.owner.is_some() => {
-                            user_lineage(resolver, &r.class_bases, 0) == Some(true)
-                        }
-                        _ => true,
+                    .filter(|r| {
+                        r.callee
+                            .as_ref()
+                            .is_some_and(|c| from_guardian(resolver, c))
+                    })
+                    .flat_map(|r| item_spans(&r.value))
+                    .collect();
+                references
+                    .iter()
+                    .filter(move |r| {
+                        let django = match r.kind {
+                            // `permission_required` on some other class (a project's own mixins)
+                            RefKind::MixinAttr => permission_mixin(resolver, &r.class_bases, 0),
+                            // `self.has_perm(…)`: Django's only in a user model or a backend
+                            RefKind::HasPerm | RefKind::HasPerms if r.owner.is_some() => {
+                                user_lineage(resolver, &r.class_bases, 0) == Some(true)
+                            }
+                            _ => true,
+                        };
+                        django
+                            // a project function named like guardian's
+                            && r.callee.as_ref().is_none_or(|c| from_guardian(resolver, c))
+                            && !(r.kind == RefKind::Shape && confirmed.contains(&r.value.span))
                     })
                     .map(move |r| Resolved {
                         file,
                         reference: r,
                         value: resolver.resolve_item(&r.value),
                     })
+                    .collect::<Vec<_>>()
             })
             .collect();
         for (file, facts) in ws.templates.iter().enumerate() {
@@ -148,7 +167,7 @@ impl<'a> Context<'a> {
                     if r.kind == RefKind::MixinAttr
                         && !permission_mixin(&resolver, &r.class_bases, 0)
                     {
-                        continue; // `permission_required` on some other class (wagtail's own mixins)
+                        continue; // `permission_required` on some other class (a project's own mixins)
                     }
                     refs.push(Resolved {
                         file,
@@ -252,6 +271,27 @@ impl<'a> Context<'a> {
             .iter()
             .filter(|r| r.reference.kind.checks_strings())
     }
+}
+
+/// Whether a callee imported through the project is django-guardian's.
+fn from_guardian(resolver: &crate::index::resolve::Resolver<'_>, callee: &Value) -> bool {
+    use crate::index::resolve::Target;
+    use crate::python::extract::is_guardian;
+    match callee {
+        Value::Ref { module, .. } if is_guardian(module) => true,
+        _ => {
+            matches!(resolver.base_target(callee, 0), Target::External(name) if is_guardian(&name))
+        }
+    }
+}
+
+/// The span of an item and of each of its items.
+fn item_spans(item: &Item) -> Vec<Span> {
+    let mut out = vec![item.span];
+    if let Value::Seq(items) = &item.value {
+        out.extend(items.iter().map(|i| i.span));
+    }
+    out
 }
 
 /// Whether bases reach a `PermissionRequiredMixin` (Django's, guardian's, rules', or a project

@@ -1,6 +1,7 @@
 //! Who checks which permission, and which custom permissions nothing references (shared by the
 //! audit's Permissions section and DJP030).
 
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use memchr::memmem;
 use rustc_hash::FxHashMap;
 
@@ -8,7 +9,7 @@ use super::Context;
 use crate::diagnostic::Span;
 use crate::facts::RefKind;
 use crate::index::{PermissionDef, Project, Source};
-use crate::value::Value;
+use crate::value::{Item, Value};
 
 /// Every place a permission string (or a bare codename) is checked: `label.codename` (or
 /// `codename`) → (kind, span).
@@ -69,29 +70,39 @@ pub fn checks_of<'m>(
 
 /// Custom permissions (`Meta.permissions`, data-migration rows) of the project that no code,
 /// template or data migration mentions. Conservative: any whole-word occurrence of the codename
-/// outside its own definition counts as a reference.
+/// in any file of the tree, outside its own definition, counts as a reference; so does a
+/// permission string built at run time that could produce it (`f"blog.{action}_{model}"`).
 pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p PermissionDef> {
     let ws = ctx.ws;
-    // Spans that define permissions (not references): Meta.permissions values and
-    // data-migration create calls.
+    // Spans that define permissions (not references): Meta.permissions values, their entries
+    // and data-migration create calls.
     let mut definitions: Vec<Span> = project
         .code_models
         .iter()
         .filter_map(|m| m.options.permissions_span)
         .collect();
+    // Each definition's own entry too: a `Meta.permissions` option a migration records, read
+    // where the migration also runs code.
     definitions.extend(
         project
             .perms
             .iter()
-            .filter(|p| p.source == Source::DataMigration)
+            .filter(|p| matches!(p.source, Source::DataMigration | Source::Meta))
             .filter_map(|p| p.span),
     );
-    let in_project =
-        |path: &str| project.root.is_empty() || path.starts_with(&format!("{}/", project.root));
+    let built = built_permissions(ctx);
     let mut out = Vec::new();
     let mut seen: Vec<(String, Option<Span>)> = Vec::new();
     for p in &project.perms {
         if !p.in_database || !matches!(p.source, Source::Meta | Source::DataMigration) {
+            continue;
+        }
+        // A data migration that creates (or grants) a default permission of the model: not custom.
+        if p.source == Source::DataMigration
+            && project
+                .lookup(&p.label, &p.codename)
+                .any(|d| d.source == Source::Default)
+        {
             continue;
         }
         let Some(span) = p.span else { continue };
@@ -99,12 +110,12 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
             continue;
         }
         seen.push((p.perm(), Some(span)));
+        if built.is_match(p.perm()) {
+            continue;
+        }
         let finder = memmem::Finder::new(p.codename.as_bytes());
         let mut referenced = false;
         'files: for (file, f) in ws.snapshot.files.iter().enumerate() {
-            if !in_project(&f.path) {
-                continue;
-            }
             let migration = f.path.contains("/migrations/");
             if migration
                 && !ws.python[file]
@@ -132,6 +143,131 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
         }
         if !referenced {
             out.push(p);
+        }
+    }
+    out
+}
+
+/// The shapes of permission strings built at run time that reach a check, as globs over
+/// `label.codename`: `has_perm(f"blog.{action}_post")` gives `blog.*_post`,
+/// `Permission.objects.get(codename=f"{action}_{model}")` gives `*.*_*`.
+fn built_permissions(ctx: &Context<'_>) -> GlobSet {
+    let mut set = GlobSetBuilder::new();
+    for r in &ctx.refs {
+        let text = |item: &Item| {
+            ctx.ws
+                .text(item.span.file)
+                .get(item.span.start as usize..item.span.end as usize)
+        };
+        if let Some(lookup) = &r.reference.lookup {
+            let Some(codename) = &lookup.codename else {
+                continue;
+            };
+            let Some(shape) = shape(&codename.value, text(codename)) else {
+                continue;
+            };
+            let label = match &lookup.app_label {
+                Some(Value::Str(l)) => escape(l),
+                _ => "*".to_string(),
+            };
+            if let Ok(g) = Glob::new(&format!("{label}.{shape}")) {
+                set.add(g);
+            }
+        } else if r.reference.kind.checks_strings() && r.reference.kind != RefKind::Shape {
+            let Some(shape) = shape(&r.value.value, text(&r.value)) else {
+                continue;
+            };
+            if let Ok(g) = Glob::new(&shape) {
+                set.add(g);
+            }
+        }
+    }
+    set.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// A glob for a string built at run time (`*` for each unknown part), from its folded value
+/// (`"blog." + name`) or its source text (an f-string, `"..." % ...`, `"...".format(...)`).
+fn shape(value: &Value, text: Option<&str>) -> Option<String> {
+    let glob = match value {
+        Value::Str(_) | Value::Seq(_) => return None,
+        Value::Concat(parts) => parts
+            .iter()
+            .map(|p| match p {
+                Value::Str(s) => escape(s),
+                _ => "*".to_string(),
+            })
+            .collect(),
+        _ => {
+            let text = text?.trim();
+            let prefix = text.find(['"', '\''])?;
+            let flags = text[..prefix].to_ascii_lowercase();
+            if !flags.chars().all(|c| matches!(c, 'f' | 'r' | 'u')) {
+                return None;
+            }
+            let quote = text[prefix..].chars().next()?;
+            let body = &text[prefix + 1..];
+            let end = body.find(quote)?;
+            let (content, rest) = (&body[..end], body[end + 1..].trim_start());
+            if flags.contains('f') || rest.starts_with(".format(") {
+                holes(content, '{')
+            } else if rest.starts_with('%') {
+                holes(content, '%')
+            } else {
+                return None;
+            }
+        }
+    };
+    // A bare variable says nothing about the shape.
+    (glob.chars().any(|c| c != '*')).then_some(glob)
+}
+
+/// `content` with each `{...}` (or `%s`, `%(name)s`) replaced by `*`, the rest escaped.
+fn holes(content: &str, open: char) -> String {
+    let mut out = String::new();
+    let mut chars = content.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == open && chars.peek() == Some(&open) {
+            chars.next();
+            out.push_str(&escape(&open.to_string()));
+        } else if c == '{' && open == '{' {
+            let mut depth = 1;
+            for c in chars.by_ref() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    break;
+                }
+            }
+            out.push('*');
+        } else if c == '%' && open == '%' {
+            if chars.peek() == Some(&'(') {
+                for c in chars.by_ref() {
+                    if c == ')' {
+                        break;
+                    }
+                }
+            }
+            chars.next(); // the conversion (`s`, `d`, `r`)
+            out.push('*');
+        } else {
+            out.push_str(&escape(&c.to_string()));
+        }
+    }
+    out
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\') {
+            out.push('[');
+            out.push(c);
+            out.push(']');
+        } else {
+            out.push(c);
         }
     }
     out

@@ -120,8 +120,8 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
     if !project.has_label(label) && !project.apps_complete {
         return Verdict::Silent;
     }
-    // A project backend that answers `has_perm` itself (netbox, nautobot) accepts free-form
-    // actions on real models: `dcim.render_config_device`. Stay silent for those.
+    // A project backend that answers `has_perm` itself accepts free-form
+    // actions on real models: `inventory.render_config_device`. Stay silent for those.
     if !project.settings.custom_backends().is_empty() {
         if let Some((_, model)) = codename.rsplit_once('_') {
             if project.model_names(label).contains(&model) {

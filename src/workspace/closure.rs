@@ -256,7 +256,7 @@ impl<'a> Closure<'a> {
     fn walk_refs(&mut self, facts: &FileFacts) {
         for r in &facts.references {
             self.item(&r.value);
-            for b in &r.class_bases {
+            for b in r.class_bases.iter().chain(&r.callee) {
                 self.value(b, false);
             }
             if let Some(l) = &r.lookup {

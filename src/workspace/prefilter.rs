@@ -356,7 +356,7 @@ mod tests {
             "self.check_perms_map",
             "'blog.Post'",
             "'utf-8'",
-            "'saleor.core.utils.send'",
+            "'shop.core.utils.send'",
             "'blog.add_post\"",
             "'1x.add_post'",
             "parser.add_argument('x')",

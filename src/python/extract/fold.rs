@@ -1,6 +1,7 @@
 //! Folding expressions to values: module constants, function locals bound once, `+` on
 //! sequences, gettext wrappers; past a fixed depth a value is `Unknown`.
 
+use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Number, Operator, Stmt};
 use ruff_text_size::Ranged;
 use rustc_hash::FxHashMap;
@@ -264,7 +265,96 @@ impl<'a> Walker<'_, '_, 'a> {
                 scope.locals.insert(name, None);
             }
         }
+        // `perms = []` then `perms.append(...)`: the list no longer holds what it was bound to.
+        let mut mutated = Mutated::default();
+        for stmt in &func.body {
+            mutated.visit_stmt(stmt);
+        }
+        for name in mutated.names {
+            let container = match scope.locals.get(&name) {
+                Some(Some((expr, None))) => match expr {
+                    Expr::List(_) | Expr::Dict(_) | Expr::Set(_) | Expr::ListComp(_) => true,
+                    Expr::Call(c) => {
+                        matches!(&*c.func, Expr::Name(n) if matches!(n.id.as_str(), "list" | "dict" | "set"))
+                    }
+                    _ => false,
+                },
+                _ => false,
+            };
+            if container {
+                scope.locals.insert(name, None);
+            }
+        }
         scope
+    }
+}
+
+/// Names a function body changes in place: `x.append(...)` (and the other mutating methods),
+/// `x[i] = ...`, or `x` handed to a call that may fill it.
+#[derive(Default)]
+struct Mutated {
+    names: Vec<String>,
+    depth: u32,
+}
+
+impl<'a> Visitor<'a> for Mutated {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        let targets: &[Expr] = match stmt {
+            Stmt::Assign(a) => &a.targets,
+            Stmt::AugAssign(a) => std::slice::from_ref(&*a.target),
+            _ => &[],
+        };
+        for t in targets {
+            if let Expr::Subscript(sub) = t {
+                if let Expr::Name(n) = &*sub.value {
+                    self.names.push(n.id.to_string());
+                }
+            }
+        }
+        walk_stmt(self, stmt);
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.depth > 200 {
+            return;
+        }
+        if let Expr::Call(call) = expr {
+            match &*call.func {
+                Expr::Attribute(a)
+                    if matches!(
+                        a.attr.id.as_str(),
+                        "append" | "extend" | "insert" | "add" | "update" | "__iadd__"
+                    ) =>
+                {
+                    if let Expr::Name(n) = &*a.value {
+                        self.names.push(n.id.to_string());
+                    }
+                }
+                func => {
+                    let name = match func {
+                        Expr::Name(n) => n.id.as_str(),
+                        Expr::Attribute(a) => a.attr.id.as_str(),
+                        _ => "",
+                    };
+                    let reads = matches!(
+                        name,
+                        "has_perm" | "has_perms" | "ahas_perm" | "ahas_perms" | "len" | "bool"
+                    );
+                    if !reads {
+                        let args = call.arguments.args.iter();
+                        let kwargs = call.arguments.keywords.iter().map(|k| &k.value);
+                        for arg in args.chain(kwargs) {
+                            if let Expr::Name(n) = arg {
+                                self.names.push(n.id.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.depth += 1;
+        walk_expr(self, expr);
+        self.depth -= 1;
     }
 }
 

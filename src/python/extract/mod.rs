@@ -28,6 +28,7 @@ mod rows;
 mod tests;
 
 pub use fold::add_values;
+pub use references::is_guardian;
 
 use flow::{stale_checks, Event};
 use references::{shape_references, shaped_like_permission};
@@ -266,6 +267,7 @@ impl<'a> Walker<'_, '_, 'a> {
             call_span,
             lookup: None,
             class_bases: Vec::new(),
+            callee: None,
             owner: None,
         });
     }

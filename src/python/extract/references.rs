@@ -97,14 +97,13 @@ impl<'a> Walker<'_, '_, 'a> {
                     self.push_ref(RefKind::WithPerm, item, kw("obj").is_some(), call_span);
                 }
             }
-            "permission_required" | "permission_required_or_403" | "permission_required_or_404" => {
+            "permission_required" => {
                 let Some(perm) = first("perm") else { return };
                 let origin = match &*call.func {
                     Expr::Name(n) => self.import_origin(n.id.as_str()).map(str::to_string),
                     other => dotted(other),
                 };
-                let guardian = func_name != "permission_required"
-                    || origin.as_deref().is_some_and(|m| m.starts_with("guardian"));
+                let guardian = origin.as_deref().is_some_and(is_guardian);
                 let rules = origin.as_deref().is_some_and(|m| m.starts_with("rules"));
                 let (kind, with_obj) = if guardian {
                     (
@@ -120,42 +119,42 @@ impl<'a> Walker<'_, '_, 'a> {
                 let item = self.item(perm);
                 self.push_ref(kind, item, with_obj, call_span);
             }
+            "permission_required_or_403" | "permission_required_or_404" => {
+                if let Some(perm) = first("perm") {
+                    let with_obj = args.len() > 1 || kw("lookup_variables").is_some();
+                    let item = self.item(perm);
+                    self.push_guardian(c, RefKind::GuardianPermissionRequired, item, with_obj);
+                }
+            }
             "assign_perm" | "remove_perm" => {
-                // guardian's shortcuts (or its managers), not a method of some other object.
-                let guardian = match self.fold(&call.func) {
-                    Value::Ref { module, .. } => module.starts_with("guardian"),
-                    Value::StarRef { modules, .. } => {
-                        modules.iter().any(|m| m.starts_with("guardian"))
-                    }
-                    _ => false,
-                };
+                // guardian's signature; `push_guardian` judges the origin (a method of some
+                // other object, or a project function of that name, is not guardian's).
                 let required = if func_name == "assign_perm" { 2 } else { 1 };
-                if !guardian || !fits(call, &["perm", "user_or_group", "obj"], required) {
+                if !fits(call, &["perm", "user_or_group", "obj"], required) {
                     return;
                 }
                 if let Some(perm) = first("perm") {
                     let with_obj = args.len() > 2 || kw("obj").is_some();
-                    if !with_obj {
+                    let item = self.item(perm);
+                    if self.push_guardian(c, RefKind::GuardianAssign, item, with_obj) && !with_obj {
                         if let Some(target) = args.get(1) {
                             let owner = self.ex.text(target.range()).to_string();
                             self.push_event(Event::Mutate(owner, call_span));
                         }
                     }
-                    let item = self.item(perm);
-                    self.push_ref(RefKind::GuardianAssign, item, with_obj, call_span);
                 }
             }
             "get_users_with_perms" | "get_groups_with_perms" => {
                 if let Some(perms) = kw("only_with_perms_in") {
                     let item = self.item(perms);
-                    self.push_ref(RefKind::GuardianOnlyWithPerms, item, true, call_span);
+                    self.push_guardian(c, RefKind::GuardianOnlyWithPerms, item, true);
                 }
             }
             "get_objects_for_user" | "get_objects_for_group" => {
                 if let Some(perms) = args.get(1).or_else(|| kw("perms")) {
                     let with_obj = args.len() > 2 || kw("klass").is_some();
                     let item = self.item(perms);
-                    self.push_ref(RefKind::GuardianObjects, item, with_obj, call_span);
+                    self.push_guardian(c, RefKind::GuardianObjects, item, with_obj);
                 }
             }
             "add_perm" | "set_perm" => {
@@ -180,11 +179,37 @@ impl<'a> Walker<'_, '_, 'a> {
         }
     }
 
+    /// A call named like one of guardian's functions is guardian's only when it comes from
+    /// guardian: imported from it here (pushed as is), or imported from another module of the
+    /// project (pushed with its callee, confirmed when references are resolved). A function of
+    /// this file, a method or a parameter of the same name is not guardian's: nothing is pushed.
+    /// Whether a reference was pushed.
+    fn push_guardian(&mut self, c: &Call<'a>, kind: RefKind, item: Item, with_obj: bool) -> bool {
+        let callee = match self.fold(&c.call.func) {
+            Value::Ref { module, .. } if is_guardian(&module) => None,
+            v @ (Value::Ref { .. } | Value::StarRef { .. }) => Some(v),
+            _ => return false,
+        };
+        match callee {
+            None => self.push_ref(kind, item, with_obj, c.span),
+            // Not a sink yet: its literals stay permission-shaped strings until it is confirmed.
+            Some(callee) => self.ex.facts.references.push(Reference {
+                kind,
+                value: item,
+                with_obj,
+                call_span: c.span,
+                lookup: None,
+                class_bases: Vec::new(),
+                owner: None,
+                callee: Some(callee),
+            }),
+        }
+        true
+    }
+
     pub(super) fn class_refs(&mut self, class: &'a ast::StmtClassDef, bases: &[Value]) {
         let object_mixin = bases.iter().any(|b| match b {
-            Value::Ref { module, .. } => {
-                module.starts_with("guardian") || module.starts_with("rules")
-            }
+            Value::Ref { module, .. } => is_guardian(module) || module.starts_with("rules"),
             _ => false,
         });
         for stmt in &class.body {
@@ -279,6 +304,11 @@ fn fits(call: &ast::ExprCall, params: &[&str], required: usize) -> bool {
     }) && (0..required).all(bound)
 }
 
+/// A module of django-guardian.
+pub fn is_guardian(module: &str) -> bool {
+    module == "guardian" || module.starts_with("guardian.")
+}
+
 /// `return <expr>` values of a function body (not of nested functions).
 fn collect_returns<'a>(body: &'a [Stmt], out: &mut Vec<&'a Expr>) {
     for stmt in body {
@@ -321,7 +351,8 @@ pub(super) fn shape_references(
     sink_literals: &FxHashSet<Span>,
 ) {
     let mut used: FxHashSet<String> = FxHashSet::default();
-    for r in &facts.references {
+    // A reference still to confirm (`callee`) leaves its strings to the shapes.
+    for r in facts.references.iter().filter(|r| r.callee.is_none()) {
         match &r.value.value {
             Value::Str(s) => {
                 used.insert(s.clone());
@@ -344,6 +375,7 @@ pub(super) fn shape_references(
                 with_obj: false,
                 lookup: None,
                 class_bases: Vec::new(),
+                callee: None,
                 owner: None,
             });
         }

@@ -93,6 +93,7 @@ impl<'a> Walker<'_, '_, 'a> {
             call_span,
             lookup: Some(lookup),
             class_bases: Vec::new(),
+            callee: None,
             owner: None,
         });
     }
