@@ -39,6 +39,8 @@ pub struct App {
     /// The label came from reading the app's code (or a known table), not a guess.
     pub label_certain: bool,
     pub has_models_module: bool,
+    /// Not in the tree, known from the bundled table of third-party apps (`env::bundled`).
+    pub bundled: bool,
 }
 
 impl App {
@@ -275,6 +277,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
                 contrib: entry.starts_with("django.contrib."),
                 label_certain: true,
                 has_models_module: entry.starts_with("django.contrib.admin"),
+                bundled: false,
             };
         }
     }
@@ -288,6 +291,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
                 contrib: true,
                 label_certain: true,
                 has_models_module: crate::index::contrib::has_models(label),
+                bundled: false,
             };
         }
     }
@@ -334,6 +338,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
         contrib: false,
         label_certain,
         has_models_module,
+        bundled: false,
     }
 }
 
@@ -385,7 +390,7 @@ pub fn find_settings_modules(ws: &Workspace, configured: Option<&str>) -> Vec<(S
 pub fn unresolved_warning(apps: &[App], at: &str) -> Option<String> {
     let unresolved: Vec<&str> = apps
         .iter()
-        .filter(|a| !a.scanned() && !a.contrib && !a.name.starts_with("django."))
+        .filter(|a| !a.scanned() && !a.contrib && !a.bundled && !a.name.starts_with("django."))
         .map(|a| a.name.as_str())
         .collect();
     if unresolved.is_empty() {

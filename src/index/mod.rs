@@ -2,6 +2,7 @@
 //! `migrate` creates (and the names other backends know), each with where it comes from.
 
 pub mod apps;
+pub mod bundled;
 pub mod contrib;
 pub mod migrations;
 pub mod models;
@@ -35,6 +36,8 @@ pub enum Source {
     Rules,
     /// The `django.contrib` table.
     Contrib,
+    /// The bundled table of third-party apps not in the tree.
+    Bundled,
     /// `extra-permissions` in the configuration.
     Config,
 }
@@ -48,6 +51,7 @@ impl Source {
             Source::Code => "code",
             Source::Rules => "rules",
             Source::Contrib => "contrib",
+            Source::Bundled => "bundled",
             Source::Config => "config",
         }
     }
@@ -336,8 +340,9 @@ fn build_project(
 
     let timer = Timer::start();
     for entry in &settings.installed_apps {
-        let app = apps::resolve_app(resolver, entry);
-        if !app.scanned() && !app.contrib {
+        let mut app = apps::resolve_app(resolver, entry);
+        bundled::recognise(&mut app);
+        if !app.scanned() && !app.contrib && !app.bundled {
             project.opaque_labels.insert(app.label.clone());
         }
         if !app.label_certain {
@@ -561,6 +566,7 @@ fn build_project(
     }
     // Fresh-DB permissions.
     for app in apps_list.iter() {
+        bundled::add_rows(&mut project, app, &|l, o, s| swapped(l, o, Some(s)));
         if app.contrib && !app.scanned() {
             if let Some(table) = contrib::app(&app.label) {
                 for model in &table.models {
