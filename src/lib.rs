@@ -4,6 +4,7 @@ pub mod audit;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod env;
 pub mod facts;
 pub mod fix;
 #[doc(hidden)]

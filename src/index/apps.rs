@@ -41,6 +41,8 @@ pub struct App {
     pub has_models_module: bool,
     /// The settings add it inside an `if` (one of several configurations).
     pub conditional: bool,
+    /// Not in the tree, known from the bundled table of third-party apps (`env::bundled`).
+    pub bundled: bool,
 }
 
 impl App {
@@ -296,6 +298,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
                 label_certain: true,
                 has_models_module: entry.starts_with("django.contrib.admin"),
                 conditional: false,
+                bundled: false,
             };
         }
     }
@@ -310,6 +313,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
                 label_certain: true,
                 has_models_module: crate::index::contrib::has_models(label),
                 conditional: false,
+                bundled: false,
             };
         }
     }
@@ -357,6 +361,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
         label_certain,
         has_models_module,
         conditional: false,
+        bundled: false,
     }
 }
 
@@ -408,7 +413,7 @@ pub fn find_settings_modules(ws: &Workspace, configured: Option<&str>) -> Vec<(S
 pub fn unresolved_warning(apps: &[App], at: &str) -> Option<String> {
     let unresolved: Vec<&str> = apps
         .iter()
-        .filter(|a| !a.scanned() && !a.contrib && !a.name.starts_with("django."))
+        .filter(|a| !a.scanned() && !a.contrib && !a.bundled && !a.name.starts_with("django."))
         .map(|a| a.name.as_str())
         .collect();
     if unresolved.is_empty() {
@@ -442,4 +447,11 @@ pub fn labels_known(settings: &Settings, apps: &[App]) -> bool {
         && apps
             .iter()
             .all(|a| !a.scanned() || a.contrib || a.label_certain)
+}
+
+/// Two INSTALLED_APPS entries with one label: Django refuses to start.
+pub fn duplicate_label_warning(at: &str, label: &str, first: &str, second: &str) -> String {
+    format!(
+        "{at}: INSTALLED_APPS has two apps labelled `{label}` (`{first}` and `{second}`): Django refuses to start (ImproperlyConfigured: Application labels aren't unique); djperm says nothing about `{label}` permissions"
+    )
 }

@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod backends;
+pub mod bundled;
 pub mod contrib;
 pub mod migrations;
 pub mod models;
@@ -36,6 +37,8 @@ pub enum Source {
     Rules,
     /// The `django.contrib` table.
     Contrib,
+    /// The bundled table of third-party apps not in the tree.
+    Bundled,
     /// `extra-permissions` in the configuration.
     Config,
 }
@@ -49,6 +52,7 @@ impl Source {
             Source::Code => "code",
             Source::Rules => "rules",
             Source::Contrib => "contrib",
+            Source::Bundled => "bundled",
             Source::Config => "config",
         }
     }
@@ -343,10 +347,8 @@ fn build_project(
     for entry in &settings.installed_apps {
         let mut app = apps::resolve_app(resolver, entry);
         app.conditional = settings.conditional_apps.contains(entry);
-        if !app.scanned() && !app.contrib {
-            project.opaque_labels.insert(app.label.clone());
-        }
-        if !app.label_certain {
+        bundled::recognise(&mut app);
+        if (!app.scanned() && !app.contrib && !app.bundled) || !app.label_certain {
             project.opaque_labels.insert(app.label.clone());
         }
         if let Some(&first) = project.labels.get(&app.label) {
@@ -354,10 +356,8 @@ fn build_project(
             // The same entry twice is left alone: both branches of an `if` are read.
             if first.name != app.name && !project.inferred {
                 let at = settings.file.map_or("the settings", |f| ws.path(f));
-                project.warnings.push(format!(
-                    "{at}: INSTALLED_APPS has two apps labelled `{}` (`{}` and `{}`): Django refuses to start (ImproperlyConfigured: Application labels aren't unique); djperm says nothing about `{}` permissions",
-                    app.label, first.name, app.name, app.label
-                ));
+                let warning = apps::duplicate_label_warning(at, &app.label, &first.name, &app.name);
+                project.warnings.push(warning);
                 project.opaque_labels.insert(app.label.clone());
             }
         }
@@ -369,8 +369,9 @@ fn build_project(
     }
     let at = settings.file.map_or("the settings", |f| ws.path(f));
     if !project.inferred {
-        let unresolved = apps::unresolved_warning(&project.apps, at);
-        project.warnings.extend(unresolved);
+        project
+            .warnings
+            .extend(apps::unresolved_warning(&project.apps, at));
     }
     let warning = backends::classify(resolver, &mut settings, &project.apps, at);
     project.warnings.extend(warning);
@@ -572,6 +573,7 @@ fn build_project(
     }
     // Fresh-DB permissions.
     for app in apps_list.iter() {
+        bundled::add_rows(&mut project, app, &|l, o, s| swapped(l, o, Some(s)));
         if app.contrib && !app.scanned() {
             if let Some(table) = contrib::app(&app.label) {
                 for model in &table.models {

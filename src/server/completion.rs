@@ -157,6 +157,7 @@ fn detail(p: &crate::index::PermissionDef) -> String {
         Source::Code => "created by code (not on a fresh database)",
         Source::Rules => "django-rules",
         Source::Contrib => "django.contrib",
+        Source::Bundled => "third-party app (bundled table)",
         Source::Config => "extra-permissions",
     };
     format!("{source}{model}")

@@ -62,6 +62,9 @@ fn describe(def: &PermissionDef) -> String {
         Source::Code => "created by project code outside migrations".into(),
         Source::Rules => "a django-rules permission (checked by rules, not a database row)".into(),
         Source::Contrib => format!("built into `django.contrib` (model {model})"),
+        Source::Bundled => {
+            format!("a third-party app's permission, from djperm's bundled table (model {model})")
+        }
         Source::Config => "listed in `extra-permissions`".into(),
     }
 }
