@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Permissions(args) => commands::permissions::run(args),
         Command::Rule(args) => commands::rule::run(args),
-        Command::Audit(args) => djperm::audit::cli(args),
+        Command::Audit(args) => commands::audit::run(args),
         Command::Server => Ok(djperm::server::run()),
     };
     match result {

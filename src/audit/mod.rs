@@ -6,13 +6,11 @@ mod html;
 mod render;
 pub mod routes;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::diagnostic::Span;
 use crate::index::resolve::Resolver;
 use crate::index::Project;
@@ -536,46 +534,4 @@ pub fn audit_dir(root: &Path, config: &Config) -> Report {
     let mut report = audit(&analysis);
     report.root_dir = Some(root.to_path_buf());
     report
-}
-
-/// The `djperm audit` command.
-pub fn cli(args: AuditArgs) -> Result<ExitCode, String> {
-    let path = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
-    let dir = path
-        .canonicalize()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if !dir.is_dir() {
-        return Err(format!("{}: not a directory", path.display()));
-    }
-    // A directory inside a project: the project around it, as `djperm check` does.
-    let root = crate::root::project_root(&dir);
-    let mut config = match &args.config {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            config::parse(p, &text)
-                .map_err(|e| e.to_string())?
-                .unwrap_or_default()
-        }
-        None => config::discover(&root)
-            .map_err(|e| e.to_string())?
-            .map(|(_, c)| c)
-            .unwrap_or_default(),
-    };
-    if args.settings.is_some() {
-        config.settings = args.settings.clone();
-    }
-    let mut report = audit_dir(&root, &config);
-    // Paths as `djperm check` prints them: relative to the working directory when under it.
-    if let Ok(cwd) = std::env::current_dir().and_then(|d| d.canonicalize()) {
-        report.relativize(&root, &cwd);
-    }
-    let text = render(&report, args.output_format);
-    match &args.output {
-        Some(out) => std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?,
-        None => std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
-            .map_err(|e| e.to_string())?,
-    }
-    Ok(ExitCode::SUCCESS)
 }

@@ -1,12 +1,13 @@
 //! The subcommands of the `djperm` binary, one file each; `main.rs` parses the arguments and
-//! dispatches here. `audit` and `server` live in the library (`djperm::audit::cli`,
-//! `djperm::server::run`) because the tests drive them there too.
+//! dispatches here. The language server itself lives in the library (`djperm::server::run`),
+//! where the tests drive it over an in-memory connection.
 
 use std::io::Write;
 use std::path::Path;
 
 use clap::ValueEnum;
 
+pub mod audit;
 pub mod check;
 pub mod permissions;
 mod progress;

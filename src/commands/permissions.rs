@@ -1,6 +1,5 @@
 //! `djperm permissions`: every permission the project knows, and where it comes from.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -112,12 +111,6 @@ pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
             s
         }
     };
-    match &args.output_file {
-        Some(out) => std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?,
-        None => std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
-            .map_err(|e| e.to_string())?,
-    }
+    super::write_output(args.output_file.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
 }
