@@ -4,7 +4,7 @@
 //! With the narrower `Scope::Stable` filter (no preview rule selected, not the audit), the index
 //! and the stable rules' diagnostics are the same.
 //!
-//! `DJPERM_REAL_PROJECTS=/work/real/saleor:/work/real/netbox/netbox cargo test --release --test
+//! `DJPERM_REAL_PROJECTS=/path/to/project-a:/path/to/project-b cargo test --release --test
 //! prefilter -- --ignored` runs the same comparison on real projects.
 
 mod common;

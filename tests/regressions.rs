@@ -85,7 +85,7 @@ fn shape_strings_that_are_not_permissions() {
         "@task(name='blog.delete_expired_drafts')\ndef t():\n    metrics.incr('blog.view_count')\n    cache.get('blog.view_cache_v2')\n",
     )]);
     assert!(a.diagnostics.is_empty(), "{:?}", codes(&a));
-    // …but a near miss of a real model is reported (netbox-style helpers).
+    // …but a near miss of a real model is reported (project-style helpers).
     let (_d, a) = project(&[(
         "blog/tabs.py",
         "TAB = ViewTab(permission='blog.view_postt')\n",
@@ -99,7 +99,7 @@ fn shape_strings_that_are_not_permissions() {
 
 #[test]
 fn unfoldable_installed_apps_addition_keeps_the_known_apps() {
-    // wger: `INSTALLED_APPS += [app for app in EXTRA]` once wiped the whole list.
+    // `INSTALLED_APPS += [app for app in EXTRA]` once wiped the whole list.
     let (_d, a) = project(&[
         (
             "proj/settings.py",
@@ -117,7 +117,7 @@ fn unfoldable_installed_apps_addition_keeps_the_known_apps() {
 
 #[test]
 fn project_object_backend_accepts_actions_on_real_models() {
-    // netbox: a project backend answers `dcim.render_config_device`-style names.
+    // A project backend answers `dcim.render_config_device`-style names.
     let (_d, a) = project(&[
         (
             "proj/settings.py",
@@ -135,7 +135,7 @@ fn project_object_backend_accepts_actions_on_real_models() {
 
 #[test]
 fn class_level_names_in_a_migration() {
-    // saleor: `state_operations = [...]` then `SeparateDatabaseAndState(state_operations=state_operations)`.
+    // `state_operations = [...]` then `SeparateDatabaseAndState(state_operations=state_operations)`.
     let (_d, a) = project(&[(
         "blog/migrations/0002_move.py",
         "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [('blog', '0001_initial')]\n    state_operations = [migrations.CreateModel(name='Tag', fields=[], options={'permissions': [('can_tag', 'Can tag')]})]\n    operations = [migrations.SeparateDatabaseAndState(state_operations=state_operations)]\n",
@@ -172,7 +172,7 @@ fn re_exported_model_base() {
 
 #[test]
 fn svg_group_is_not_a_model() {
-    // netbox dcim/svg: `class Connector(Group)` with svgwrite's Group.
+    // `class Connector(Group)` with svgwrite's Group.
     let (_d, a) = project(&[
         ("blog/models.py", "from django.db import models\nfrom blog.svg import Connector\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n"),
         ("blog/svg.py", "from svgwrite.container import Group\n\nclass Connector(Group):\n    pass\n"),
@@ -205,7 +205,7 @@ fn with_preview(dir: &std::path::Path) -> Analysis {
 
 #[test]
 fn permission_required_set_in_init_is_set() {
-    // babybuddy reports/views.py: `self.permission_required = (...)` in `__init__`.
+    // `self.permission_required = (...)` in `__init__`.
     let views = "from django.contrib.auth.mixins import PermissionRequiredMixin\nfrom django.views.generic import DetailView\n\nclass Report(PermissionRequiredMixin, DetailView):\n    def __init__(self):\n        self.permission_required = ('blog.view_post',)\n\nclass Missing(PermissionRequiredMixin, DetailView):\n    pass\n";
     let urls = "from django.urls import path\nfrom blog.views import Report, Missing\n\nurlpatterns = [path('r/', Report.as_view()), path('m/', Missing.as_view())]\n";
     let (dir, _) = project(&[("blog/views.py", views), ("blog/urls.py", urls)]);
