@@ -4,7 +4,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::process::Command;
 use std::time::Duration;
 
 use common::{codes, project};
@@ -153,31 +152,10 @@ fn authentication_backends_are_classified() {
 /// Real Django: the rows a fresh `migrate` creates for the three apps equal the table's.
 #[test]
 fn bundled_rows_match_real_django() {
-    let python = common::python();
-    if !python.exists() {
-        eprintln!("skipped: no Python with Django at {}", python.display());
-        return;
-    }
     let (dir, a) = project(&[("proj/settings.py", SETTINGS)]);
-    let script = common::fixtures().join("../../oracle/dump_permissions.py");
-    let out = Command::new(&python)
-        .arg(&script)
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let labels = ["authtoken", "guardian", "taggit"];
-    let django: BTreeSet<(String, String, String)> = rows
-        .iter()
-        .map(|r| {
-            let s = |k: &str| r[k].as_str().unwrap().to_string();
-            (s("app_label"), s("model"), s("codename"))
-        })
+    let django: BTreeSet<(String, String, String)> = common::django_rows(dir.path())
+        .into_iter()
         .filter(|(l, _, _)| labels.contains(&l.as_str()))
         .collect();
     let ours: BTreeSet<(String, String, String)> = a.index.projects[0]

@@ -10,7 +10,6 @@ mod gen_project;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 
 use djperm::locator::Locator;
 
@@ -111,28 +110,7 @@ fn generated_project_matches_real_django() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("gen");
     gen_project::generate(&out, 6, 3, 3, None);
-    let python = common::python();
-    let script = common::fixtures().join("../../oracle/dump_permissions.py");
-    let run = Command::new(&python)
-        .arg(&script)
-        .arg(&out)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {} (see README): {e}", python.display()));
-    assert!(
-        run.status.success(),
-        "Django failed on the generated project:\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let rows: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
-    let django: BTreeSet<(String, String, String)> = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let s = |k: &str| r[k].as_str().unwrap().to_string();
-            (s("app_label"), s("model"), s("codename"))
-        })
-        .collect();
+    let django = common::django_rows(&out);
     let analysis = common::analyze_dir(&out);
     let project = &analysis.index.projects[0];
     assert!(

@@ -4,43 +4,8 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::process::Command;
-
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-struct Row {
-    app_label: String,
-    model: String,
-    codename: String,
-}
 
 type Triple = (String, String, String);
-
-fn django_rows(dir: &std::path::Path) -> BTreeSet<Triple> {
-    let python = common::python();
-    let script = common::fixtures().join("../../oracle/dump_permissions.py");
-    let out = Command::new(&python)
-        .arg(&script)
-        .arg(dir)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run {} (install Django: see README): {e}",
-                python.display()
-            )
-        });
-    assert!(
-        out.status.success(),
-        "Django failed on {}:\n{}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<Row> = serde_json::from_slice(&out.stdout).expect("oracle prints JSON");
-    rows.into_iter()
-        .map(|r| (r.app_label, r.model, r.codename))
-        .collect()
-}
 
 #[test]
 fn fresh_database_matches_real_django() {
@@ -50,7 +15,7 @@ fn fresh_database_matches_real_django() {
         if !dir.join(".oracle.json").exists() {
             continue; // projects Django refuses to migrate (system check errors)
         }
-        let django = django_rows(&dir);
+        let django = common::django_rows(&dir);
         let analysis = common::analyze_dir(&dir);
         assert_eq!(
             analysis.index.projects.len(),

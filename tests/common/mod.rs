@@ -43,6 +43,37 @@ pub fn python() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python")
 }
 
+/// `(app_label, model, codename)` of every permission row real Django's `migrate` creates for
+/// the project in `dir` (`tests/oracle/dump_permissions.py` run by [`python`]).
+pub fn django_rows(dir: &Path) -> std::collections::BTreeSet<(String, String, String)> {
+    let python = python();
+    let script = fixtures().join("../../oracle/dump_permissions.py");
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .arg(dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {} (install Django: see README): {e}",
+                python.display()
+            )
+        });
+    assert!(
+        out.status.success(),
+        "Django failed on {}:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_slice(&out.stdout).expect("oracle prints JSON");
+    rows.iter()
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+            (s("app_label"), s("model"), s("codename"))
+        })
+        .collect()
+}
+
 pub fn insta_settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
