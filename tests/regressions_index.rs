@@ -224,4 +224,16 @@ fn authentication_only_backends_relax_nothing() {
     let (_d, a) = project(&[("proj/settings.py", &unread), ("blog/views.py", views)]);
     let got = codes(&a);
     assert!(got.is_empty(), "{got:?}");
+    // A package's backend outside the project that the bundled table knows authenticates only
+    // (a social-login backend) relaxes nothing either.
+    let social = settings(
+        "'social_core.backends.github.GithubMemberOAuth2', 'django.contrib.auth.backends.ModelBackend'",
+    );
+    let (_d, a) = project(&[("proj/settings.py", &social), ("blog/views.py", views)]);
+    let got = codes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("DJP002 Unknown permission `blog.publish_post`"),
+        "{got:?}"
+    );
 }

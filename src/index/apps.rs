@@ -93,10 +93,17 @@ impl Settings {
                 .iter()
                 .map(String::as_str)
                 .filter(|b| {
+                    // Known packages' backends (guardian, rules, axes, allauth…) are classified
+                    // by the bundled table; only their own permission methods make one custom.
+                    // Other paths of the packages that grant nothing of their own stay known.
+                    let known = match crate::env::bundled::backend(b) {
+                        Some(k) => k.kind != crate::env::bundled::BackendKind::Custom,
+                        None => ["guardian.", "rules.", "axes."]
+                            .iter()
+                            .any(|p| b.starts_with(p)),
+                    };
                     !b.starts_with("django.contrib.auth.backends.")
-                        && !b.starts_with("guardian.")
-                        && !b.starts_with("rules.")
-                        && !b.starts_with("axes.")
+                        && !known
                         && !b.ends_with("ModelBackend")
                         && !self.auth_only_backends.iter().any(|a| a == b)
                 })

@@ -14,6 +14,7 @@
 //! `AUTH_USER_MODEL` class overrides `has_perm`/`has_perms` without calling the parent's, no
 //! string can be judged.
 
+use crate::env::bundled::{self, BackendKind};
 use crate::index::apps::{App, Settings};
 use crate::index::resolve::{ClassRef, Resolver, Target};
 
@@ -101,6 +102,11 @@ pub fn classify(
             continue;
         }
         let Some(class) = class_at(resolver, backend) else {
+            // Not in the project: the bundled table knows what common packages' backends do.
+            if bundled::backend(backend).is_some_and(|b| b.kind == BackendKind::AuthOnly) {
+                settings.auth_only_backends.push(backend.clone());
+                neutral += 1;
+            }
             continue;
         };
         let mut reading = Reading::default();
