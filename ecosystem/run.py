@@ -132,10 +132,11 @@ def report(results, triage, projects):
     verdicts = {key(r): r for r in triage if r["verdict"] != "MISS"}
     by_rule = collections.defaultdict(lambda: collections.Counter())
     untriaged = []
+    in_default = {key(f) for (_, mode), fs in results.items() if mode == "default" for f in fs}
     for (project, mode), findings in sorted(results.items()):
         for f in findings:
             # A stable-rule finding appears in both runs: count it once, under `default`.
-            if mode == "preview" and any(key(g) == key(f) for g in results.get((project, "default"), [])):
+            if mode == "preview" and key(f) in in_default:
                 continue
             status = "preview" if mode == "preview" else "default"
             rule = by_rule[(status, f["code"])]
