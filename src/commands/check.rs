@@ -17,6 +17,7 @@ use djperm::output::{self, OutputFormat, UnsafeFixes};
 use djperm::workspace::{Snapshot, Workspace};
 use djperm::{analyze, rules, Selection};
 
+use super::baseline::{self, Baseline};
 use super::progress::Progress;
 use super::project::{absolute_lenient, check_settings_exists, load_config, project_root};
 use super::{project_warnings, write_output};
@@ -59,6 +60,13 @@ pub struct CheckArgs {
     /// Append `# noqa: CODE` (`{# noqa: CODE #}` in templates) to every line with a finding.
     #[arg(long, conflicts_with_all = ["fix", "fix_only"])]
     add_noqa: bool,
+    /// Hide the findings recorded in this baseline file (written by `--write-baseline`); new
+    /// findings are reported as usual.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record every finding in this baseline file and exit 0 (adopt djperm on a backlog).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "fix_only", "diff", "add_noqa", "baseline"])]
+    write_baseline: Option<PathBuf>,
     /// Read the file from standard input and check it as if it were at this path.
     #[arg(long)]
     stdin_filename: Option<PathBuf>,
@@ -146,6 +154,7 @@ struct Input {
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     let plan = plan(&args)?;
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let progress = Progress::start();
     progress.set("reading files");
     let Input {
@@ -193,6 +202,20 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     if args.add_noqa {
         return add_noqa(&args, &plan.root, ws, &diagnostics, stdin_rel);
     }
+    if let Some(path) = &args.write_baseline {
+        baseline::write(path, ws, &diagnostics)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let diagnostics = match baseline {
+        Some(mut baseline) => {
+            let applied = baseline.apply(ws, diagnostics);
+            if let Some(note) = baseline.summary(&applied) {
+                eprintln!("{note}");
+            }
+            applied.kept
+        }
+        None => diagnostics,
+    };
     let changed: Vec<usize> = (0..original.len())
         .filter(|&id| ws.text(id) != original[id])
         .collect();

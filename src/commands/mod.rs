@@ -8,6 +8,7 @@ use std::path::Path;
 use clap::ValueEnum;
 
 pub mod audit;
+mod baseline;
 pub mod check;
 pub mod permissions;
 mod progress;
