@@ -1,6 +1,7 @@
 ;;; djperm-eglot.el --- djperm language server with Eglot  -*- lexical-binding: t; -*-
 
-;; Eglot (built into Emacs 29+) runs one server per major mode.  Load this file, or copy the
+;; Eglot is built into Emacs 29 and later; on Emacs 28 install it first with
+;; `M-x package-install RET eglot RET' (GNU ELPA).  Eglot runs one server per major mode.  Load this file, or copy the
 ;; form below into your init file, then `M-x eglot' in a Python buffer or a Django template.
 ;; To keep another Python server, start djperm in the template modes only, or see the
 ;; README's Editors section for running it beside another server.

@@ -97,6 +97,26 @@ test('the manifest declares every setting the extension reads', () => {
   for (const key of ['path', 'args', 'select', 'extendSelect', 'ignore', 'extraPermissions', 'customActions', 'settings', 'preview']) {
     assert.ok(declared.includes(`djperm.${key}`), key);
   }
-  assert.equal(manifest.main, './out/extension.js');
+  assert.equal(manifest.main, './dist/extension.js');
   assert.ok(manifest.activationEvents.includes('onLanguage:python'));
+});
+
+test('the packaged bundle holds the language client and needs only `vscode`', async () => {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const bundle = path.join(__dirname, '..', '..', 'dist', 'extension.js');
+  assert.ok(fs.existsSync(bundle), 'npm run bundle writes dist/extension.js');
+  const text: string = fs.readFileSync(bundle, 'utf8');
+  // Bundled: no require of the client library is left for VS Code to resolve at run time.
+  assert.ok(!text.includes('require("vscode-languageclient'), 'the client is bundled in');
+  const ignore: string = fs.readFileSync(path.join(__dirname, '..', '..', '.vscodeignore'), 'utf8');
+  assert.match(ignore, /!dist\/extension\.js/);
+  // It parses, and what it still requires is `vscode` (given by the editor) or Node's own modules.
+  new (require('node:vm').Script)(text);
+  const builtins: string[] = require('node:module').builtinModules;
+  const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+  assert.ok(required.includes('vscode'));
+  for (const name of required) {
+    assert.ok(name === 'vscode' || builtins.includes(name.replace(/^node:/, '')), name);
+  }
 });
