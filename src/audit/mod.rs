@@ -6,6 +6,7 @@ mod html;
 mod render;
 pub mod routes;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -60,6 +61,13 @@ pub struct GuardOut {
     pub detail: String,
     pub permissions: Vec<String>,
     pub location: Option<Location>,
+    /// DRF model permissions per HTTP method the route serves (`{"GET": [...], ...}`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub methods: BTreeMap<String, Vec<String>>,
+    /// Methods the route serves that the permission class's `perms_map` lacks: DRF answers
+    /// them 405 Method Not Allowed, whatever the user's permissions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub methods_not_allowed: Vec<String>,
 }
 
 #[derive(Serialize, Debug)]
@@ -78,6 +86,10 @@ pub struct Route {
     pub status: &'static str,
     pub guards: Vec<GuardOut>,
     pub notes: Vec<String>,
+    /// The same route with a format suffix (`format_suffix_patterns`, a `DefaultRouter`),
+    /// folded into this one: same view, same guards.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format_suffix: Option<String>,
 }
 
 #[derive(Serialize, Debug)]
@@ -411,7 +423,7 @@ fn route_out(
             format!("{}.{}", class.module, class.class.name),
             Some(class.class.span),
         ),
-        ViewTarget::ViewSet { class, action } => (
+        ViewTarget::ViewSet { class, action, .. } => (
             "viewset",
             match action {
                 Some(a) => format!("{}.{}.{a}", class.module, class.class.name),
@@ -507,9 +519,12 @@ fn route_out(
                 detail: g.detail,
                 permissions: g.permissions,
                 location: g.span.map(|s| locate(analysis, s)),
+                methods: g.by_method.into_iter().collect(),
+                methods_not_allowed: g.not_allowed,
             })
             .collect(),
         notes: verdict.notes,
+        format_suffix: r.format_suffix.clone(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Text and CSV renderings of the audit report.
 
-use super::{Location, Report, Route};
+use super::{GuardOut, Location, Report, Route};
 
 fn loc(l: &Option<Location>) -> String {
     match l {
@@ -17,9 +17,42 @@ pub fn guard_text(r: &Route) -> Vec<String> {
             if !g.permissions.is_empty() {
                 s.push_str(&format!(" [{}]", g.permissions.join(", ")));
             }
+            if !g.methods.is_empty() || !g.methods_not_allowed.is_empty() {
+                s.push_str(&format!(" ({})", by_method(g)));
+            }
             s
         })
         .collect()
+}
+
+/// `GET, HEAD: a.view_x · POST: a.add_x · OPTIONS: none · 405: PUT`, methods in request order.
+fn by_method(g: &GuardOut) -> String {
+    const ORDER: &[&str] = &["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"];
+    let rank = |m: &str| ORDER.iter().position(|o| *o == m).unwrap_or(ORDER.len());
+    let mut methods: Vec<(&String, &Vec<String>)> = g.methods.iter().collect();
+    methods.sort_by_key(|(m, _)| rank(m));
+    let mut groups: Vec<(Vec<&str>, &Vec<String>)> = Vec::new();
+    for (m, perms) in methods {
+        match groups.iter_mut().find(|(_, p)| *p == perms) {
+            Some((ms, _)) => ms.push(m),
+            None => groups.push((vec![m.as_str()], perms)),
+        }
+    }
+    let mut parts: Vec<String> = groups
+        .iter()
+        .map(|(ms, perms)| {
+            let perms = if perms.is_empty() {
+                "no permission".to_string()
+            } else {
+                perms.join(", ")
+            };
+            format!("{}: {perms}", ms.join(", "))
+        })
+        .collect();
+    if !g.methods_not_allowed.is_empty() {
+        parts.push(format!("405: {}", g.methods_not_allowed.join(", ")));
+    }
+    parts.join(" · ")
 }
 
 pub fn text(report: &Report) -> String {
@@ -52,6 +85,9 @@ pub fn text(report: &Report) -> String {
                 r.view_kind,
                 loc(&r.view_location)
             ));
+            if let Some(fs) = &r.format_suffix {
+                s.push_str(&format!("          = also /{fs} (format suffix)\n"));
+            }
             let guards = guard_text(r);
             if guards.is_empty() && r.notes.is_empty() {
                 s.push_str("          - nothing guards this route\n");

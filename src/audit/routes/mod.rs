@@ -37,6 +37,9 @@ pub enum ViewTarget<'w> {
     ViewSet {
         class: ClassRef<'w>,
         action: Option<String>,
+        /// The HTTP methods (lowercase) the route maps to actions, when known; DRF adds
+        /// `head` for `get`, and `options` is served everywhere.
+        methods: Option<Vec<String>>,
     },
     /// One registered model of an admin site: the model and its `ModelAdmin`.
     Admin {
@@ -62,6 +65,8 @@ pub struct RawRoute<'w> {
     /// Calls wrapped around the view in the urlconf (`login_required(view)`), outermost first.
     pub wrappers: Vec<Value>,
     pub class_kwargs: Vec<(String, Item)>,
+    /// The same route with a format suffix (`format_suffix_patterns`, a `DefaultRouter`).
+    pub format_suffix: Option<String>,
 }
 
 pub struct Routes<'r, 'w> {
@@ -81,6 +86,8 @@ pub struct Routes<'r, 'w> {
 struct Frame {
     prefix: String,
     namespaces: Vec<String>,
+    /// Inside `format_suffix_patterns(...)`.
+    format_suffix: bool,
 }
 
 impl Frame {
@@ -97,6 +104,13 @@ impl Frame {
 
     fn join(&self, pattern: &str) -> String {
         join_pattern(&self.prefix, pattern)
+    }
+
+    /// The route `pattern` (under this frame) with DRF's format suffix, when it has one:
+    /// `users/` → `users.<format>`.
+    fn suffixed(&self, pattern: &str, suffix: bool) -> Option<String> {
+        let own = pattern.trim_end_matches('$').trim_end_matches('/');
+        suffix.then(|| self.join(&format!("{own}.<format>")))
     }
 }
 
@@ -284,6 +298,7 @@ impl<'r, 'w> Routes<'r, 'w> {
             view: ViewTarget::Unresolved(what.into()),
             wrappers: Vec::new(),
             class_kwargs: Vec::new(),
+            format_suffix: None,
         });
     }
 

@@ -23,6 +23,7 @@ impl<'w> Routes<'_, 'w> {
                 view: ViewTarget::External(format!("include(\"{module}\")")),
                 wrappers: Vec::new(),
                 class_kwargs: Vec::new(),
+                format_suffix: None,
             });
             return;
         };
@@ -77,13 +78,15 @@ impl<'w> Routes<'_, 'w> {
             Value::Call { func, args, .. }
                 if matches!(func.as_str(), "i18n_patterns" | "format_suffix_patterns") =>
             {
-                let items: Vec<Item> = if func == "i18n_patterns" {
-                    args.clone()
+                let (items, frame): (Vec<Item>, Frame) = if func == "i18n_patterns" {
+                    (args.clone(), frame.clone())
                 } else {
-                    args.iter().take(1).cloned().collect()
+                    let mut suffixed = frame.clone();
+                    suffixed.format_suffix = true;
+                    (args.iter().take(1).cloned().collect(), suffixed)
                 };
                 for item in items {
-                    self.patterns(module, &item.value, frame, Some(item.span), depth + 1);
+                    self.patterns(module, &item.value, &frame, Some(item.span), depth + 1);
                 }
             }
             Value::Call { .. } => self.entry(module, value, frame, at, depth + 1),
@@ -132,6 +135,7 @@ impl<'w> Routes<'_, 'w> {
                 view: ViewTarget::External(d),
                 wrappers: Vec::new(),
                 class_kwargs: Vec::new(),
+                format_suffix: None,
             }),
             _ => {
                 // `from . import urls as x` then `include(x)`: a module object.
@@ -195,6 +199,7 @@ impl<'w> Routes<'_, 'w> {
         let here = Frame {
             prefix: frame.join(&pattern),
             namespaces: frame.namespaces.clone(),
+            format_suffix: frame.format_suffix,
         };
         // include(...)
         if let Value::Call {
@@ -262,6 +267,7 @@ impl<'w> Routes<'_, 'w> {
             view: target,
             wrappers,
             class_kwargs,
+            format_suffix: frame.suffixed(&pattern, frame.format_suffix),
         });
     }
 
@@ -298,12 +304,21 @@ impl<'w> Routes<'_, 'w> {
                 args,
                 kwargs,
             } if func == "as_view" => {
-                let viewset = matches!(args.first().map(|i| &i.value), Some(Value::Dict(_)));
+                let actions = match args.first().map(|i| &i.value) {
+                    Some(Value::Dict(entries)) => Some(
+                        entries
+                            .iter()
+                            .filter_map(|(k, _)| k.as_str().map(str::to_lowercase))
+                            .collect::<Vec<_>>(),
+                    ),
+                    _ => None,
+                };
                 match self.resolver.base_target(on, 0) {
-                    Target::Class(class) if viewset => (
+                    Target::Class(class) if actions.is_some() => (
                         ViewTarget::ViewSet {
                             class,
                             action: None,
+                            methods: actions,
                         },
                         Vec::new(),
                         kwargs.clone(),
