@@ -40,7 +40,10 @@ const GENERIC: &[(&str, &[&str])] = &[
     ("ListCreateAPIView", &["get", "post"]),
     ("RetrieveUpdateAPIView", &["get", "put", "patch"]),
     ("RetrieveDestroyAPIView", &["get", "delete"]),
-    ("RetrieveUpdateDestroyAPIView", &["get", "put", "patch", "delete"]),
+    (
+        "RetrieveUpdateDestroyAPIView",
+        &["get", "put", "patch", "delete"],
+    ),
 ];
 
 /// What `DjangoModelPermissions` requires on one route.
@@ -175,7 +178,10 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
         let perms_map = match self.resolver.class_path(pc, &["perms_map".to_string()], 0) {
             Target::Value(Value::Dict(d)) => Some(Value::Dict(d)),
             _ => {
-                if chain.iter().any(|c| c.class.attrs.contains_key("perms_map")) {
+                if chain
+                    .iter()
+                    .any(|c| c.class.attrs.contains_key("perms_map"))
+                {
                     v.note(format!(
                         "`{}.perms_map` does not fold; DRF's own map assumed",
                         pc.class.name

@@ -439,6 +439,28 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
         }
         let span = Some(class.class.span);
         let perm_attr = || -> (Vec<String>, bool) {
+            // An instance attribute set before the handler runs wins over the class's.
+            if Value::kwarg(kwargs, "permission_required").is_none() {
+                if let Some(set) = chain.iter().find_map(|c| {
+                    let values: Vec<&Item> = c
+                        .class
+                        .self_values
+                        .iter()
+                        .filter(|(n, _)| n == "permission_required")
+                        .map(|(_, i)| i)
+                        .collect();
+                    (!values.is_empty()).then_some(values)
+                }) {
+                    let mut perms = Vec::new();
+                    let mut folded = true;
+                    for i in set {
+                        let s = strings(&self.resolver.resolve(&i.value, 0));
+                        folded &= !s.is_empty();
+                        perms.extend(s);
+                    }
+                    return (dedup(perms), folded);
+                }
+            }
             match self.attr(class, kwargs, "permission_required") {
                 Some(val) => {
                     let s = strings(&val);

@@ -265,7 +265,9 @@ impl<'w> Routes<'_, 'w> {
             ("destroy", &["DestroyModelMixin"][..]),
         ] {
             // `ModelViewSet` has every action, `ReadOnlyModelViewSet` list and retrieve.
-            let full = names.iter().any(|n| n.ends_with("ModelViewSet") && !n.contains("ReadOnly"));
+            let full = names
+                .iter()
+                .any(|n| n.ends_with("ModelViewSet") && !n.contains("ReadOnly"));
             if full || mixins.iter().any(|m| has(m)) || methods.iter().any(|m| m == action) {
                 actions.push(action);
             }
