@@ -3,6 +3,7 @@
 
 mod guards;
 mod html;
+mod public;
 mod render;
 pub mod routes;
 
@@ -82,7 +83,7 @@ pub struct Route {
     pub view_location: Option<Location>,
     /// Where the route is declared (the `path(...)` or `register(...)` call).
     pub declared_at: Option<Location>,
-    /// `guarded`, `unguarded` or `unknown`.
+    /// `guarded`, `unguarded`, `public` (unguarded, and named in `public-routes`) or `unknown`.
     pub status: &'static str,
     pub guards: Vec<GuardOut>,
     pub notes: Vec<String>,
@@ -125,6 +126,8 @@ pub struct Summary {
     pub routes: usize,
     pub guarded: usize,
     pub unguarded: usize,
+    /// Unguarded routes the configuration names as meant to be open (`public-routes`).
+    pub public: usize,
     pub unknown: usize,
 }
 
@@ -547,6 +550,7 @@ pub fn audit_dir(root: &Path, config: &Config) -> Report {
     };
     let analysis = analyze(snapshot, config, &selection);
     let mut report = audit(&analysis);
+    report.mark_public(&config.public_routes);
     report.root_dir = Some(root.to_path_buf());
     report
 }

@@ -64,8 +64,13 @@ pub fn text(report: &Report) -> String {
             p.settings.as_deref().unwrap_or("-"),
             p.urlconf.as_deref().unwrap_or("-")
         ));
+        let public = if p.summary.public > 0 {
+            format!(", {} public", p.summary.public)
+        } else {
+            String::new()
+        };
         s.push_str(&format!(
-            "Routes: {} ({} guarded, {} unguarded, {} unknown)\n",
+            "Routes: {} ({} guarded, {} unguarded{public}, {} unknown)\n",
             p.summary.routes, p.summary.guarded, p.summary.unguarded, p.summary.unknown
         ));
         if !p.middleware_not_analysed.is_empty() {
@@ -153,7 +158,7 @@ fn csv_field(s: &str) -> String {
 /// One row per route.
 pub fn csv(report: &Report) -> String {
     let mut s = String::from(
-        "project,status,pattern,name,app,view_kind,view,view_location,declared_at,guards,permissions,notes\n",
+        "project,status,pattern,name,app,view_kind,view,view_location,declared_at,guards,permissions,notes,format_suffix\n",
     );
     for p in &report.projects {
         for r in &p.routes {
@@ -165,7 +170,7 @@ pub fn csv(report: &Report) -> String {
             let fields = [
                 p.root.clone(),
                 r.status.to_string(),
-                r.pattern.clone(),
+                format!("/{}", r.pattern),
                 r.name.clone().unwrap_or_default(),
                 r.app.clone(),
                 r.view_kind.to_string(),
@@ -175,6 +180,10 @@ pub fn csv(report: &Report) -> String {
                 guard_text(r).join("; "),
                 perms.join(" "),
                 r.notes.join("; "),
+                r.format_suffix
+                    .as_ref()
+                    .map(|f| format!("/{f}"))
+                    .unwrap_or_default(),
             ];
             let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
             s.push_str(&row.join(","));
