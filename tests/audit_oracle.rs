@@ -180,11 +180,28 @@ fn audit_routes_match_djangos_resolver() {
         "audit vs Django's resolver:\n  {}",
         failures.join("\n  ")
     );
+    // Django's and DRF's own URLconfs are resolved, not left as includes.
+    assert!(
+        !project
+            .routes
+            .iter()
+            .any(|r| r.view.starts_with("include(")),
+        "known URLconfs resolved"
+    );
     // The fixture exercises what it claims to.
     assert!(django.iter().any(|d| d["suffix"] == true));
-    assert!(django
-        .iter()
-        .any(|d| s(d, "module").as_deref() == Some("rest_framework.urls")));
+    for module in [
+        "rest_framework.urls",
+        "django.conf.urls.i18n",
+        "django.contrib.auth.urls",
+    ] {
+        assert!(
+            django
+                .iter()
+                .any(|d| s(d, "module").as_deref() == Some(module)),
+            "{module}"
+        );
+    }
     assert!(django.iter().any(|d| d["actions"]
         .as_object()
         .is_some_and(|a| a.values().any(|v| v == "lend"))));

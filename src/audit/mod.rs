@@ -202,6 +202,20 @@ fn app_of(project: &Project, path: &str) -> Option<String> {
         .map(|(_, l)| l.clone())
 }
 
+/// INSTALLED_APPS entries outside the tree that may register admin models: apps with
+/// permission rows (so models) in the bundled table, and apps djperm knows nothing about.
+fn apps_outside_with_models(project: &Project) -> Vec<String> {
+    let mut out: Vec<String> = project
+        .apps
+        .iter()
+        .filter(|a| !a.scanned() && !a.contrib && !a.name.starts_with("django."))
+        .filter(|a| !a.bundled || project.perms.iter().any(|p| p.label == a.label))
+        .map(|a| format!("`{}`", a.entry))
+        .collect();
+    out.dedup();
+    out
+}
+
 /// Build the audit report of an analysed snapshot.
 pub fn audit(analysis: &Analysis) -> Report {
     let ctx = Context::new(&analysis.ws, &analysis.index);
@@ -317,6 +331,16 @@ fn project_report(
         .map(|r| route_out(analysis, project, &guards, r))
         .collect();
     routes.sort_by(|a, b| a.pattern.cmp(&b.pattern).then(a.name.cmp(&b.name)));
+    let outside = apps_outside_with_models(project);
+    if !outside.is_empty() {
+        for r in routes.iter_mut().filter(|r| r.view_kind == "admin-index") {
+            r.notes.push(format!(
+                "models that installed apps outside the scanned tree register on this site are \
+                 not listed (their admin modules are not read): {}",
+                outside.join(", ")
+            ));
+        }
+    }
     let mut summary = Summary {
         routes: routes.len(),
         ..Summary::default()

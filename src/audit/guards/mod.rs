@@ -266,7 +266,15 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
                 v.guard("staff", "admin site: active staff user", Vec::new(), span);
             }
             ViewTarget::External(d) => {
-                if d.starts_with("rest_framework.") {
+                if let Some(module) = d
+                    .strip_prefix("include(\"")
+                    .and_then(|m| m.strip_suffix("\")"))
+                {
+                    v.note(format!(
+                        "`{module}` is a URLconf outside the scanned tree (an installed \
+                         package's): its routes are not listed"
+                    ));
+                } else if d.starts_with("rest_framework.") {
                     self.drf_default(&mut v, &DrfView::default());
                 } else if !d.starts_with("django.") {
                     v.note(format!("`{d}` is outside the scanned tree"));

@@ -13,6 +13,7 @@ use crate::workspace::Workspace;
 
 mod admin;
 mod drf;
+mod known;
 mod urlconf;
 
 pub use urlconf::queryset_model;
@@ -340,6 +341,17 @@ impl<'r, 'w> Routes<'r, 'w> {
                 Some(Value::Bool(false)) | Some(Value::Str(_))
             );
             self.router(&key, default, slash, frame, at, depth);
+            for (class, member) in self.router_overrides(&m, func) {
+                self.unresolved(
+                    frame,
+                    at,
+                    format!(
+                        "the router class `{class}` overrides `{member}`: the routes it adds or \
+                         reshapes are not listed (djperm expands `register()` calls as DRF's \
+                         routers do)"
+                    ),
+                );
+            }
             return true;
         }
         false
@@ -366,6 +378,43 @@ impl<'r, 'w> Routes<'r, 'w> {
                 }
             }
         }
+        out
+    }
+
+    /// Members of the project's router classes (the one `func` builds and its project bases)
+    /// that change which routes a router makes: (class, member).
+    fn router_overrides(&self, module: &str, func: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let Located::Class(c) = self.locate(module, &[func.to_string()], 0) else {
+            return out;
+        };
+        let mut stack = vec![(c, 0u32)];
+        while let Some((c, d)) = stack.pop() {
+            let members = c.class.methods.iter().chain(c.class.attrs.keys());
+            for m in members {
+                if matches!(
+                    m.as_str(),
+                    "get_urls" | "get_routes" | "routes" | "get_lookup_regex"
+                ) && !out.iter().any(|(_, x)| x == m)
+                {
+                    let member = if c.class.methods.contains(m) {
+                        format!("{m}()")
+                    } else {
+                        m.clone()
+                    };
+                    out.push((c.class.name.clone(), member));
+                }
+            }
+            if d > 16 {
+                continue;
+            }
+            for b in &c.class.bases {
+                if let Target::Class(bc) = self.resolver.base_target(b, 0) {
+                    stack.push((bc, d + 1));
+                }
+            }
+        }
+        out.sort();
         out
     }
 

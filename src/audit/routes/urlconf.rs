@@ -2,7 +2,9 @@
 //! modules, lists and `(patterns, app_name)` tuples with their namespaces, and the view each
 //! entry resolves to (`as_view(**kwargs)`, viewsets, views wrapped in decorators).
 
-use super::{tuple_form, with_namespace, Frame, Located, RawRoute, Routes, ViewTarget, MAX_DEPTH};
+use super::{
+    known, tuple_form, with_namespace, Frame, Located, RawRoute, Routes, ViewTarget, MAX_DEPTH,
+};
 use crate::diagnostic::Span;
 use crate::index::resolve::Target;
 use crate::value::{Item, Value};
@@ -16,6 +18,24 @@ impl<'w> Routes<'_, 'w> {
         depth: u32,
     ) {
         let Some(facts) = self.facts(module) else {
+            if let Some(known) = known::urlconf(module) {
+                for k in known.routes {
+                    let login = Value::Ref {
+                        module: "django.contrib.auth.decorators".into(),
+                        path: vec!["login_required".into()],
+                    };
+                    self.routes.push(RawRoute {
+                        pattern: frame.join(k.pattern),
+                        name: frame.name(Some(k.name)),
+                        at,
+                        view: ViewTarget::External(k.view.to_string()),
+                        wrappers: if k.login { vec![login] } else { Vec::new() },
+                        class_kwargs: Vec::new(),
+                        format_suffix: None,
+                    });
+                }
+                return;
+            }
             self.routes.push(RawRoute {
                 pattern: frame.join(""),
                 name: None,
@@ -217,10 +237,15 @@ impl<'w> Routes<'_, 'w> {
                 };
                 match &arg.value {
                     Value::Str(m) => {
-                        let app_name = self
-                            .facts(m)
-                            .and_then(|f| f.constants.get("app_name"))
-                            .and_then(|v| v.as_str().map(str::to_string));
+                        let app_name = match self.facts(m) {
+                            Some(f) => f
+                                .constants
+                                .get("app_name")
+                                .and_then(|v| v.as_str().map(str::to_string)),
+                            None => known::urlconf(m)
+                                .and_then(|k| k.app_name)
+                                .map(str::to_string),
+                        };
                         let ns = namespace.or(app_name);
                         let frame = with_namespace(&here, ns.as_deref());
                         self.include_module(m, &frame, at, depth + 1);
