@@ -552,13 +552,9 @@ fn noqa_template_line(line: &str, codes: &[&str]) -> Option<String> {
             ));
         }
     }
-    // A space before the comment, as before `# noqa` in Python (and as the editor's fix does);
-    // the line's own text, trailing blanks included, is kept as it renders.
-    let sep = if line.is_empty() || line.ends_with(char::is_whitespace) {
-        ""
-    } else {
-        " "
-    };
+    // A space before it, as before `# noqa` in Python (none when the line ends in blanks).
+    let blank_end = line.is_empty() || line.ends_with(char::is_whitespace);
+    let sep = if blank_end { "" } else { " " };
     Some(format!("{line}{sep}{{# noqa: {} #}}", codes.join(", ")))
 }
 

@@ -121,7 +121,6 @@ fn a_bad_public_routes_glob_is_a_config_error() {
         std::path::Path::new("djperm.toml"),
         "public-routes = [\"accounts/[\"]\n",
     )
-    .err()
-    .expect("invalid glob rejected");
+    .expect_err("invalid glob rejected");
     assert!(err.to_string().contains("invalid glob"), "{err}");
 }
