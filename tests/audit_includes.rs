@@ -87,6 +87,36 @@ fn a_router_class_that_changes_its_routes_is_named() {
         routes(&r).iter().map(|x| &x.pattern).collect::<Vec<_>>()
     );
     assert!(unknown[0].notes[0].contains("`ApiRouter` overrides `get_urls()`"));
+    // A `urls` property that appends routes, filled by a method of the project's router.
+    let extra = "class ApiRouter(DefaultRouter):\n    def add_detail_path(self, url_path, *args):\n        self.extra.append(path(url_path, *args))\n\n    @property\n    def urls(self):\n        return super().urls + self.extra";
+    let with_calls = urls(extra).replace(
+        "\nurlpatterns",
+        "router.add_detail_path('profile', None)\n\nurlpatterns",
+    );
+    let r = report(&[
+        ("proj/settings.py", SETTINGS),
+        ("blog/api.py", api),
+        ("proj/urls.py", &with_calls),
+    ]);
+    let notes: Vec<&String> = routes(&r)
+        .iter()
+        .filter(|x| x.pattern == "api/?")
+        .flat_map(|x| &x.notes)
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("`ApiRouter` overrides `urls`:")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("`add_detail_path(\"profile\", …)` on the router")),
+        "{notes:?}"
+    );
+    assert_eq!(find(&r, "api/posts/").name.as_deref(), Some("post-list"));
     // A subclass that changes nothing about the routes: no such row.
     let plain = "class ApiRouter(DefaultRouter):\n    include_root_view = True";
     let r = report(&[

@@ -37,8 +37,14 @@ impl<'w> Routes<'_, 'w> {
                     name: None,
                     at: Some(call.span),
                     view: ViewTarget::Unresolved(format!(
-                        "routes added by `{}(...)` on the router",
-                        call.method
+                        "`{}({})` on the router: not a method of DRF's routers, so the routes \
+                         it adds are not listed",
+                        call.method,
+                        call.args
+                            .first()
+                            .and_then(|a| a.value.as_str())
+                            .map(|s| format!("\"{s}\", …"))
+                            .unwrap_or_else(|| "…".into())
                     )),
                     wrappers: Vec::new(),
                     class_kwargs: Vec::new(),

@@ -394,10 +394,12 @@ impl<'r, 'w> Routes<'r, 'w> {
             for m in members {
                 if matches!(
                     m.as_str(),
-                    "get_urls" | "get_routes" | "routes" | "get_lookup_regex"
+                    "urls" | "get_urls" | "get_routes" | "routes" | "get_lookup_regex"
                 ) && !out.iter().any(|(_, x)| x == m)
                 {
-                    let member = if c.class.methods.contains(m) {
+                    // `urls` and `routes` are attributes on DRF's routers (a property, a list).
+                    let attribute = matches!(m.as_str(), "urls" | "routes");
+                    let member = if c.class.methods.contains(m) && !attribute {
                         format!("{m}()")
                     } else {
                         m.clone()
