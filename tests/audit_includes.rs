@@ -154,3 +154,25 @@ fn admin_index_names_apps_outside_the_tree() {
     );
     assert!(!note.contains("`blog`"), "{note}");
 }
+
+#[test]
+fn a_default_router_without_format_suffixes_folds_none() {
+    let api = "from rest_framework import viewsets\n\nfrom .models import Post\n\n\nclass PostViewSet(viewsets.ModelViewSet):\n    queryset = Post.objects.all()\n";
+    let urls = |args: &str| {
+        format!("from django.urls import include, path\nfrom rest_framework.routers import DefaultRouter, SimpleRouter\n\nfrom blog.api import PostViewSet\n\nrouter = {args}\nrouter.register('posts', PostViewSet)\n\nurlpatterns = [path('api/', include(router.urls))]\n")
+    };
+    let suffix = |args: &str| {
+        let r = report(&[
+            ("proj/settings.py", SETTINGS),
+            ("blog/api.py", api),
+            ("proj/urls.py", &urls(args)),
+        ]);
+        find(&r, "api/posts/<pk>/").format_suffix.clone()
+    };
+    assert_eq!(
+        suffix("DefaultRouter()").as_deref(),
+        Some("api/posts/<pk>.<format>")
+    );
+    assert_eq!(suffix("DefaultRouter(include_format_suffixes=False)"), None);
+    assert_eq!(suffix("SimpleRouter()"), None);
+}

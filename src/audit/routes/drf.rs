@@ -12,13 +12,13 @@ impl<'w> Routes<'_, 'w> {
         key: &str,
         default: bool,
         slash: bool,
+        suffixes: bool,
         frame: &Frame,
         at: Option<Span>,
-        _depth: u32,
     ) {
         let trail = if slash { "/" } else { "" };
         // `DefaultRouter` also serves every route with a format suffix (`users.json`).
-        let suffix = default || frame.format_suffix;
+        let suffix = suffixes || frame.format_suffix;
         if default {
             self.routes.push(RawRoute {
                 pattern: frame.join(""),

@@ -304,13 +304,7 @@ impl<'r, 'w> Routes<'r, 'w> {
     }
 
     /// `X.urls` where X is an admin site or a router. Returns false when X is neither.
-    fn site_or_router(
-        &mut self,
-        receiver: &Value,
-        frame: &Frame,
-        at: Option<Span>,
-        depth: u32,
-    ) -> bool {
+    fn site_or_router(&mut self, receiver: &Value, frame: &Frame, at: Option<Span>) -> bool {
         let Some(key) = self.object_key(receiver) else {
             return false;
         };
@@ -340,7 +334,13 @@ impl<'r, 'w> Routes<'r, 'w> {
                 Value::kwarg(kwargs, "trailing_slash").map(|i| &i.value),
                 Some(Value::Bool(false)) | Some(Value::Str(_))
             );
-            self.router(&key, default, slash, frame, at, depth);
+            // `DefaultRouter(include_format_suffixes=False)` serves no suffixed copies.
+            let suffixes = default
+                && !matches!(
+                    Value::kwarg(kwargs, "include_format_suffixes").map(|i| &i.value),
+                    Some(Value::Bool(false))
+                );
+            self.router(&key, default, slash, suffixes, frame, at);
             for (class, member) in self.router_overrides(&m, func) {
                 self.unresolved(
                     frame,

@@ -132,7 +132,7 @@ impl<'w> Routes<'_, 'w> {
                 },
                 _ => unreachable!(),
             };
-            if self.site_or_router(&receiver, frame, at, depth) {
+            if self.site_or_router(&receiver, frame, at) {
                 return;
             }
         }
