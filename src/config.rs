@@ -32,6 +32,10 @@ pub struct Config {
     /// The Django version messages assume (`"4.2"`, `"5.2"`, `"6.1"`…); default: newest LTS.
     #[serde(default)]
     pub target_django: Option<String>,
+    /// Routes meant to be open (`djperm audit` shows them `public`, not `unguarded`): URL
+    /// names (`"login"`, `"accounts:*"`) or patterns (`"/accounts/password_reset/*"`), globs.
+    #[serde(default)]
+    pub public_routes: Vec<String>,
 }
 
 pub const KEYS: &[&str] = &[
@@ -45,6 +49,7 @@ pub const KEYS: &[&str] = &[
     "settings",
     "preview",
     "target-django",
+    "public-routes",
 ];
 
 #[derive(Debug)]
@@ -129,6 +134,7 @@ impl Config {
             .iter()
             .chain(self.exclude.iter())
             .chain(self.per_file_ignores.keys())
+            .chain(self.public_routes.iter())
         {
             if let Err(e) = globset::Glob::new(g) {
                 return Err(ConfigError(format!(

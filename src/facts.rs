@@ -70,6 +70,9 @@ pub struct ClassFact {
     pub methods: Vec<String>,
     /// Attributes assigned as `self.<name> = …` in any method.
     pub self_attrs: Vec<String>,
+    /// `self.<name> = value` in `__init__`, `setup` or `dispatch` (what the instance carries
+    /// before a handler runs): (name, folded value), in source order.
+    pub self_values: Vec<(String, Item)>,
     /// Class decorators, folded (`@admin.register(Post)`, `@method_decorator(...)`).
     pub decorators: Vec<Value>,
     /// The whole `class` statement.

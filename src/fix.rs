@@ -552,7 +552,10 @@ fn noqa_template_line(line: &str, codes: &[&str]) -> Option<String> {
             ));
         }
     }
-    Some(format!("{line}{{# noqa: {} #}}", codes.join(", ")))
+    // A space before it, as before `# noqa` in Python (none when the line ends in blanks).
+    let blank_end = line.is_empty() || line.ends_with(char::is_whitespace);
+    let sep = if blank_end { "" } else { " " };
+    Some(format!("{line}{sep}{{# noqa: {} #}}", codes.join(", ")))
 }
 
 #[cfg(test)]
@@ -779,7 +782,7 @@ mod tests {
         assert_eq!(noqa_python_line("f()  # noqa", &["DJP002"]), None);
         assert_eq!(
             noqa_template_line("{% if perms.a.b %}", &["DJP002"]).unwrap(),
-            "{% if perms.a.b %}{# noqa: DJP002 #}"
+            "{% if perms.a.b %} {# noqa: DJP002 #}"
         );
         assert_eq!(
             noqa_template_line("{% if perms.a %}{# noqa: DJP003 #}x", &["DJP002"]).unwrap(),

@@ -423,7 +423,7 @@ fn add_noqa_baselines_a_project() {
     );
     assert_eq!(
         std::fs::read_to_string(b.join("blog/templates/blog/post.html")).unwrap(),
-        "{% if perms.blog.can_publsh %}x{% endif %}{# noqa: DJP002 #}\n"
+        "{% if perms.blog.can_publsh %}x{% endif %} {# noqa: DJP002 #}\n"
     );
     assert!(std::fs::read_to_string(b.join("blog/views.py"))
         .unwrap()

@@ -47,7 +47,13 @@ h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}h3{font-size:1rem}
 .summary span{display:inline-block;margin-right:1.2rem;padding:.3rem .6rem;border-radius:4px;background:#f2f2f4}
 .summary .bad{background:#fde2e1;color:#9b1c1c;font-weight:600}
 table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0}
-th,td{border:1px solid #ddd;padding:.3rem .45rem;text-align:left;vertical-align:top}
+table.routes{table-layout:fixed}
+th,td{border:1px solid #ddd;padding:.3rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+td code{white-space:normal;overflow-wrap:anywhere}
+.controls{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;margin:.5rem 0}
+.controls input[type=search]{min-width:18rem;padding:.3rem .5rem}
+.legend{font-size:.85rem;color:#444;margin:.3rem 0 .6rem}.legend dt{display:inline;font-weight:600}.legend dd{display:inline;margin:0 1rem 0 .3rem}
+tr.public td{background:#e8f4ea}tr.hidden{display:none}
 th{background:#f6f6f8;cursor:pointer;user-select:none;position:sticky;top:0}
 th.sorted-asc::after{content:" \25B2"}th.sorted-desc::after{content:" \25BC"}
 tr.unguarded td{background:#fde2e1}tr.unknown td{background:#fff6d6}
@@ -58,6 +64,28 @@ code{font-size:.85em}.loc{font-family:ui-monospace,monospace;font-size:.8em}
 "#;
 
 const SCRIPT: &str = r#"
+// Filter box and status toggles: a route row shows when its status is ticked and its text
+// contains every word typed.
+document.querySelectorAll('section.project').forEach(function(section){
+  var input = section.querySelector('input.route-filter');
+  var toggles = section.querySelectorAll('input.status-toggle');
+  function apply(){
+    var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var on = {};
+    toggles.forEach(function(t){ on[t.value] = t.checked; });
+    var shown = 0;
+    section.querySelectorAll('table.routes tbody tr').forEach(function(tr){
+      var text = tr.textContent.toLowerCase();
+      var ok = on[tr.getAttribute('data-status')] !== false &&
+        words.every(function(w){ return text.indexOf(w) >= 0; });
+      tr.classList.toggle('hidden', !ok);
+      if (ok) shown++;
+    });
+    section.querySelector('.shown-count').textContent = shown;
+  }
+  input.addEventListener('input', apply);
+  toggles.forEach(function(t){ t.addEventListener('change', apply); });
+});
 document.querySelectorAll('table.sortable').forEach(function(table){
   table.querySelectorAll('th').forEach(function(th, col){
     th.addEventListener('click', function(){
@@ -79,6 +107,8 @@ document.querySelectorAll('table.sortable').forEach(function(table){
 });
 "#;
 
+const LEGEND: &str = "<dl class=\"legend\"><dt>unguarded</dt><dd>nothing djperm knows keeps anyone out</dd><dt>unknown</dt><dd>nothing djperm recognises guards it, but something it could not analyse may (the <i>?</i> lines say what)</dd><dt>public</dt><dd>unguarded and listed in <code>public-routes</code></dd><dt><code>?</code> in a pattern</dt><dd>a part of the URL djperm could not resolve statically</dd></dl>\n";
+
 fn project(s: &mut String, p: &ProjectReport, base: &str, index: usize) {
     s.push_str(&format!(
         "<section class=\"project\" id=\"project-{index}\">\n<h2>Project <code>{}</code></h2>\n<p class=\"muted\">settings <code>{}</code> · urlconf <code>{}</code></p>\n",
@@ -94,6 +124,12 @@ fn project(s: &mut String, p: &ProjectReport, base: &str, index: usize) {
         p.summary.unguarded,
         p.summary.unknown
     ));
+    if p.summary.public > 0 {
+        s.push_str(&format!(
+            "<p class=\"summary\"><span>public (<code>public-routes</code>) <b class=\"public-count\">{}</b></span></p>\n",
+            p.summary.public
+        ));
+    }
     if !p.middleware_not_analysed.is_empty() {
         s.push_str(&format!(
             "<p class=\"note\">Middleware not analysed (it may guard every route): {}</p>\n",
@@ -104,8 +140,36 @@ fn project(s: &mut String, p: &ProjectReport, base: &str, index: usize) {
                 .join(", ")
         ));
     }
-    s.push_str("<h3>Routes</h3>\n<table class=\"sortable routes\"><thead><tr><th>status</th><th>pattern</th><th>name</th><th>app</th><th>view</th><th>guards</th><th>declared at</th></tr></thead><tbody>\n");
-    for r in &p.routes {
+    s.push_str("<h3>Routes</h3>\n<div class=\"controls\">");
+    s.push_str(&format!(
+        "<input type=\"search\" class=\"route-filter\" id=\"route-filter-{index}\" placeholder=\"Filter: pattern, name, view, guard, permission…\" aria-label=\"Filter routes\">"
+    ));
+    for (status, count) in [
+        ("unguarded", p.summary.unguarded),
+        ("unknown", p.summary.unknown),
+        ("public", p.summary.public),
+        ("guarded", p.summary.guarded),
+    ] {
+        s.push_str(&format!(
+            "<label><input type=\"checkbox\" class=\"status-toggle\" value=\"{status}\" checked> {status} ({count})</label>"
+        ));
+    }
+    s.push_str(&format!(
+        "<span class=\"muted\">showing <b class=\"shown-count\">{}</b></span></div>\n",
+        p.routes.len()
+    ));
+    s.push_str(LEGEND);
+    s.push_str("<table class=\"sortable routes\"><colgroup><col style=\"width:7%\"><col style=\"width:17%\"><col style=\"width:12%\"><col style=\"width:6%\"><col style=\"width:17%\"><col style=\"width:31%\"><col style=\"width:10%\"></colgroup><thead><tr><th>status</th><th>pattern</th><th>name</th><th>app</th><th>view</th><th class=\"guards\">guards</th><th>declared at</th></tr></thead><tbody>\n");
+    // Unguarded routes first, then unknown, public and guarded ones (each by pattern).
+    let rank = |status: &str| match status {
+        "unguarded" => 0,
+        "unknown" => 1,
+        "public" => 2,
+        _ => 3,
+    };
+    let mut routes: Vec<_> = p.routes.iter().collect();
+    routes.sort_by_key(|r| rank(r.status));
+    for r in routes {
         let mut guards: String = guard_text(r)
             .iter()
             .map(|g| format!("<span class=\"guard\">{}</span>", esc(g)))
@@ -116,8 +180,18 @@ fn project(s: &mut String, p: &ProjectReport, base: &str, index: usize) {
         if guards.is_empty() {
             guards = "<b>nothing</b>".into();
         }
+        let suffix = r
+            .format_suffix
+            .as_ref()
+            .map(|f| {
+                format!(
+                    "<br><span class=\"muted\">also <code>/{}</code></span>",
+                    esc(f)
+                )
+            })
+            .unwrap_or_default();
         s.push_str(&format!(
-            "<tr class=\"route {status}\" data-status=\"{status}\"><td>{status}</td><td><code>/{pattern}</code></td><td>{name}</td><td>{app}</td><td><code>{view}</code> <span class=\"muted\">{kind}</span><br>{vloc}</td><td>{guards}</td><td>{dloc}</td></tr>\n",
+            "<tr class=\"route {status}\" data-status=\"{status}\"><td>{status}</td><td><code>/{pattern}</code>{suffix}</td><td>{name}</td><td>{app}</td><td><code>{view}</code> <span class=\"muted\">{kind}</span><br>{vloc}</td><td class=\"guards\">{guards}</td><td>{dloc}</td></tr>\n",
             status = r.status,
             pattern = esc(&r.pattern),
             name = esc(r.name.as_deref().unwrap_or("")),
@@ -137,6 +211,7 @@ fn project(s: &mut String, p: &ProjectReport, base: &str, index: usize) {
         match r.status {
             "guarded" => e[0] += 1,
             "unguarded" => e[1] += 1,
+            "public" => {}
             _ => e[2] += 1,
         }
     }

@@ -3,9 +3,11 @@
 
 mod guards;
 mod html;
+mod public;
 mod render;
 pub mod routes;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -60,6 +62,13 @@ pub struct GuardOut {
     pub detail: String,
     pub permissions: Vec<String>,
     pub location: Option<Location>,
+    /// DRF model permissions per HTTP method the route serves (`{"GET": [...], ...}`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub methods: BTreeMap<String, Vec<String>>,
+    /// Methods the route serves that the permission class's `perms_map` lacks: DRF answers
+    /// them 405 Method Not Allowed, whatever the user's permissions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub methods_not_allowed: Vec<String>,
 }
 
 #[derive(Serialize, Debug)]
@@ -74,10 +83,14 @@ pub struct Route {
     pub view_location: Option<Location>,
     /// Where the route is declared (the `path(...)` or `register(...)` call).
     pub declared_at: Option<Location>,
-    /// `guarded`, `unguarded` or `unknown`.
+    /// `guarded`, `unguarded`, `public` (unguarded, and named in `public-routes`) or `unknown`.
     pub status: &'static str,
     pub guards: Vec<GuardOut>,
     pub notes: Vec<String>,
+    /// The same route with a format suffix (`format_suffix_patterns`, a `DefaultRouter`),
+    /// folded into this one: same view, same guards.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format_suffix: Option<String>,
 }
 
 #[derive(Serialize, Debug)]
@@ -113,6 +126,8 @@ pub struct Summary {
     pub routes: usize,
     pub guarded: usize,
     pub unguarded: usize,
+    /// Unguarded routes the configuration names as meant to be open (`public-routes`).
+    pub public: usize,
     pub unknown: usize,
 }
 
@@ -185,6 +200,20 @@ fn app_of(project: &Project, path: &str) -> Option<String> {
         .filter(|(d, _)| d.is_empty() || path.starts_with(&format!("{d}/")))
         .max_by_key(|(d, _)| d.len())
         .map(|(_, l)| l.clone())
+}
+
+/// INSTALLED_APPS entries outside the tree that may register admin models: apps with
+/// permission rows (so models) in the bundled table, and apps djperm knows nothing about.
+fn apps_outside_with_models(project: &Project) -> Vec<String> {
+    let mut out: Vec<String> = project
+        .apps
+        .iter()
+        .filter(|a| !a.scanned() && !a.contrib && !a.name.starts_with("django."))
+        .filter(|a| !a.bundled || project.perms.iter().any(|p| p.label == a.label))
+        .map(|a| format!("`{}`", a.entry))
+        .collect();
+    out.dedup();
+    out
 }
 
 /// Build the audit report of an analysed snapshot.
@@ -302,6 +331,16 @@ fn project_report(
         .map(|r| route_out(analysis, project, &guards, r))
         .collect();
     routes.sort_by(|a, b| a.pattern.cmp(&b.pattern).then(a.name.cmp(&b.name)));
+    let outside = apps_outside_with_models(project);
+    if !outside.is_empty() {
+        for r in routes.iter_mut().filter(|r| r.view_kind == "admin-index") {
+            r.notes.push(format!(
+                "models that installed apps outside the scanned tree register on this site are \
+                 not listed (their admin modules are not read): {}",
+                outside.join(", ")
+            ));
+        }
+    }
     let mut summary = Summary {
         routes: routes.len(),
         ..Summary::default()
@@ -411,7 +450,7 @@ fn route_out(
             format!("{}.{}", class.module, class.class.name),
             Some(class.class.span),
         ),
-        ViewTarget::ViewSet { class, action } => (
+        ViewTarget::ViewSet { class, action, .. } => (
             "viewset",
             match action {
                 Some(a) => format!("{}.{}.{a}", class.module, class.class.name),
@@ -507,9 +546,12 @@ fn route_out(
                 detail: g.detail,
                 permissions: g.permissions,
                 location: g.span.map(|s| locate(analysis, s)),
+                methods: g.by_method.into_iter().collect(),
+                methods_not_allowed: g.not_allowed,
             })
             .collect(),
         notes: verdict.notes,
+        format_suffix: r.format_suffix.clone(),
     }
 }
 
@@ -532,6 +574,7 @@ pub fn audit_dir(root: &Path, config: &Config) -> Report {
     };
     let analysis = analyze(snapshot, config, &selection);
     let mut report = audit(&analysis);
+    report.mark_public(&config.public_routes);
     report.root_dir = Some(root.to_path_buf());
     report
 }

@@ -1,6 +1,6 @@
 //! Text and CSV renderings of the audit report.
 
-use super::{Location, Report, Route};
+use super::{GuardOut, Location, Report, Route};
 
 fn loc(l: &Option<Location>) -> String {
     match l {
@@ -17,9 +17,42 @@ pub fn guard_text(r: &Route) -> Vec<String> {
             if !g.permissions.is_empty() {
                 s.push_str(&format!(" [{}]", g.permissions.join(", ")));
             }
+            if !g.methods.is_empty() || !g.methods_not_allowed.is_empty() {
+                s.push_str(&format!(" ({})", by_method(g)));
+            }
             s
         })
         .collect()
+}
+
+/// `GET, HEAD: a.view_x · POST: a.add_x · OPTIONS: none · 405: PUT`, methods in request order.
+fn by_method(g: &GuardOut) -> String {
+    const ORDER: &[&str] = &["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"];
+    let rank = |m: &str| ORDER.iter().position(|o| *o == m).unwrap_or(ORDER.len());
+    let mut methods: Vec<(&String, &Vec<String>)> = g.methods.iter().collect();
+    methods.sort_by_key(|(m, _)| rank(m));
+    let mut groups: Vec<(Vec<&str>, &Vec<String>)> = Vec::new();
+    for (m, perms) in methods {
+        match groups.iter_mut().find(|(_, p)| *p == perms) {
+            Some((ms, _)) => ms.push(m),
+            None => groups.push((vec![m.as_str()], perms)),
+        }
+    }
+    let mut parts: Vec<String> = groups
+        .iter()
+        .map(|(ms, perms)| {
+            let perms = if perms.is_empty() {
+                "no permission".to_string()
+            } else {
+                perms.join(", ")
+            };
+            format!("{}: {perms}", ms.join(", "))
+        })
+        .collect();
+    if !g.methods_not_allowed.is_empty() {
+        parts.push(format!("405: {}", g.methods_not_allowed.join(", ")));
+    }
+    parts.join(" · ")
 }
 
 pub fn text(report: &Report) -> String {
@@ -31,8 +64,13 @@ pub fn text(report: &Report) -> String {
             p.settings.as_deref().unwrap_or("-"),
             p.urlconf.as_deref().unwrap_or("-")
         ));
+        let public = if p.summary.public > 0 {
+            format!(", {} public", p.summary.public)
+        } else {
+            String::new()
+        };
         s.push_str(&format!(
-            "Routes: {} ({} guarded, {} unguarded, {} unknown)\n",
+            "Routes: {} ({} guarded, {} unguarded{public}, {} unknown)\n",
             p.summary.routes, p.summary.guarded, p.summary.unguarded, p.summary.unknown
         ));
         if !p.middleware_not_analysed.is_empty() {
@@ -52,6 +90,9 @@ pub fn text(report: &Report) -> String {
                 r.view_kind,
                 loc(&r.view_location)
             ));
+            if let Some(fs) = &r.format_suffix {
+                s.push_str(&format!("          = also /{fs} (format suffix)\n"));
+            }
             let guards = guard_text(r);
             if guards.is_empty() && r.notes.is_empty() {
                 s.push_str("          - nothing guards this route\n");
@@ -117,7 +158,7 @@ fn csv_field(s: &str) -> String {
 /// One row per route.
 pub fn csv(report: &Report) -> String {
     let mut s = String::from(
-        "project,status,pattern,name,app,view_kind,view,view_location,declared_at,guards,permissions,notes\n",
+        "project,status,pattern,name,app,view_kind,view,view_location,declared_at,guards,permissions,notes,format_suffix\n",
     );
     for p in &report.projects {
         for r in &p.routes {
@@ -129,7 +170,7 @@ pub fn csv(report: &Report) -> String {
             let fields = [
                 p.root.clone(),
                 r.status.to_string(),
-                r.pattern.clone(),
+                format!("/{}", r.pattern),
                 r.name.clone().unwrap_or_default(),
                 r.app.clone(),
                 r.view_kind.to_string(),
@@ -139,6 +180,10 @@ pub fn csv(report: &Report) -> String {
                 guard_text(r).join("; "),
                 perms.join(" "),
                 r.notes.join("; "),
+                r.format_suffix
+                    .as_ref()
+                    .map(|f| format!("/{f}"))
+                    .unwrap_or_default(),
             ];
             let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
             s.push_str(&row.join(","));

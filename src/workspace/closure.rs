@@ -123,21 +123,7 @@ impl<'a> Closure<'a> {
                 Work::Refs(f) => {
                     if !std::mem::replace(&mut self.walked_refs[f], true) {
                         if let Some((_, facts)) = facts {
-                            // Router and admin registrations (`djperm audit`).
-                            for call in &facts.module_calls {
-                                self.value(&call.receiver, false);
-                                for a in &call.args {
-                                    self.item(a);
-                                }
-                                for (_, a) in &call.kwargs {
-                                    self.item(a);
-                                }
-                            }
-                            for f in &facts.functions {
-                                for d in &f.decorators {
-                                    self.value(d, false);
-                                }
-                            }
+                            self.walk_registrations(facts);
                             self.walk_refs(facts);
                         }
                     }
@@ -219,7 +205,27 @@ impl<'a> Closure<'a> {
         }
     }
 
+    /// Router and admin registrations and view decorators (`djperm audit`): a urlconf's
+    /// `router.register("posts", PostViewSet)` needs the viewset's module.
+    fn walk_registrations(&mut self, facts: &FileFacts) {
+        for call in &facts.module_calls {
+            self.value(&call.receiver, false);
+            for a in &call.args {
+                self.item(a);
+            }
+            for (_, a) in &call.kwargs {
+                self.item(a);
+            }
+        }
+        for f in &facts.functions {
+            for d in &f.decorators {
+                self.value(d, false);
+            }
+        }
+    }
+
     fn walk_full(&mut self, file: FileId, facts: &FileFacts) {
+        self.walk_registrations(facts);
         for (name, value) in &facts.constants {
             // Their strings name classes the index reads (app configs, backends).
             let apps = name == "INSTALLED_APPS" || name == "AUTHENTICATION_BACKENDS";

@@ -20,6 +20,7 @@ impl<'w> Routes<'_, 'w> {
             view: ViewTarget::AdminIndex,
             wrappers: Vec::new(),
             class_kwargs: Vec::new(),
+            format_suffix: None,
         });
         let mut registered: Vec<(Value, Option<Value>, Span)> = Vec::new();
         if key == "django.contrib.admin.site" || key == "django.contrib.admin.sites.site" {
@@ -122,6 +123,7 @@ impl<'w> Routes<'_, 'w> {
                 },
                 wrappers: Vec::new(),
                 class_kwargs: Vec::new(),
+                format_suffix: None,
             });
         }
     }

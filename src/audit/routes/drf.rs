@@ -12,15 +12,18 @@ impl<'w> Routes<'_, 'w> {
         key: &str,
         default: bool,
         slash: bool,
+        suffixes: bool,
         frame: &Frame,
         at: Option<Span>,
-        _depth: u32,
     ) {
         let trail = if slash { "/" } else { "" };
+        // `DefaultRouter` also serves every route with a format suffix (`users.json`).
+        let suffix = suffixes || frame.format_suffix;
         if default {
             self.routes.push(RawRoute {
                 pattern: frame.join(""),
                 name: frame.name(Some("api-root")),
+                format_suffix: frame.suffixed("", suffix),
                 at,
                 view: ViewTarget::External("rest_framework.routers.APIRootView".into()),
                 wrappers: Vec::new(),
@@ -34,11 +37,18 @@ impl<'w> Routes<'_, 'w> {
                     name: None,
                     at: Some(call.span),
                     view: ViewTarget::Unresolved(format!(
-                        "routes added by `{}(...)` on the router",
-                        call.method
+                        "`{}({})` on the router: not a method of DRF's routers, so the routes \
+                         it adds are not listed",
+                        call.method,
+                        call.args
+                            .first()
+                            .and_then(|a| a.value.as_str())
+                            .map(|s| format!("\"{s}\", …"))
+                            .unwrap_or_else(|| "…".into())
                     )),
                     wrappers: Vec::new(),
                     class_kwargs: Vec::new(),
+                    format_suffix: None,
                 });
                 continue;
             }
@@ -66,6 +76,7 @@ impl<'w> Routes<'_, 'w> {
                     ),
                     wrappers: Vec::new(),
                     class_kwargs: Vec::new(),
+                    format_suffix: None,
                 });
                 continue;
             };
@@ -84,6 +95,7 @@ impl<'w> Routes<'_, 'w> {
                         view: ViewTarget::External(d),
                         wrappers: Vec::new(),
                         class_kwargs: Vec::new(),
+                        format_suffix: None,
                     });
                     continue;
                 }
@@ -95,45 +107,65 @@ impl<'w> Routes<'_, 'w> {
                         view: ViewTarget::Unresolved("a viewset djperm cannot resolve".into()),
                         wrappers: Vec::new(),
                         class_kwargs: Vec::new(),
+                        format_suffix: None,
                     });
                     continue;
                 }
             };
             let basename = basename.unwrap_or_else(|| self.basename(class));
-            let (list, detail, actions) = self.viewset_shape(class);
+            let shape = self.viewset_shape(class);
             let lookup = self
                 .class_attr_str(class, "lookup_url_kwarg")
                 .or_else(|| self.class_attr_str(class, "lookup_field"))
                 .unwrap_or_else(|| "pk".into());
-            let mut push = |pattern: String, name: String, action: Option<String>| {
+            let mut push = |own: String, name: String, action: Option<String>, methods| {
                 self.routes.push(RawRoute {
-                    pattern,
+                    pattern: frame.join(&own),
+                    format_suffix: frame.suffixed(&own, suffix),
                     name: frame.name(Some(&name)),
                     at: Some(call.span),
-                    view: ViewTarget::ViewSet { class, action },
+                    view: ViewTarget::ViewSet {
+                        class,
+                        action,
+                        methods,
+                    },
                     wrappers: Vec::new(),
                     class_kwargs: Vec::new(),
                 });
             };
-            if list {
-                push(format!("{base}{trail}"), format!("{basename}-list"), None);
-            }
-            if detail {
+            let list = shape.methods(LIST);
+            let detail = shape.methods(DETAIL);
+            let (has_list, has_detail) = (!list.is_empty(), !detail.is_empty());
+            if has_list {
                 push(
-                    format!("{base}/<{lookup}>{trail}"),
-                    format!("{basename}-detail"),
+                    format!("{prefix}{trail}"),
+                    format!("{basename}-list"),
                     None,
+                    Some(list),
                 );
             }
-            for (method, is_detail, url_path, url_name) in actions {
-                let pattern = if is_detail {
-                    format!("{base}/<{lookup}>/{url_path}{trail}")
-                } else {
-                    format!("{base}/{url_path}{trail}")
-                };
-                push(pattern, format!("{basename}-{url_name}"), Some(method));
+            if has_detail {
+                push(
+                    format!("{prefix}/<{lookup}>{trail}"),
+                    format!("{basename}-detail"),
+                    None,
+                    Some(detail),
+                );
             }
-            if !list && !detail {
+            for extra in shape.extra {
+                let pattern = if extra.detail {
+                    format!("{prefix}/<{lookup}>/{}{trail}", extra.url_path)
+                } else {
+                    format!("{prefix}/{}{trail}", extra.url_path)
+                };
+                push(
+                    pattern,
+                    format!("{basename}-{}", extra.url_name),
+                    Some(extra.method),
+                    Some(extra.http),
+                );
+            }
+            if !has_list && !has_detail {
                 self.routes.push(RawRoute {
                     pattern: format!("{base}{trail}"),
                     name: frame.name(Some(&format!("{basename}-list"))),
@@ -141,9 +173,11 @@ impl<'w> Routes<'_, 'w> {
                     view: ViewTarget::ViewSet {
                         class,
                         action: None,
+                        methods: None,
                     },
                     wrappers: Vec::new(),
                     class_kwargs: Vec::new(),
+                    format_suffix: None,
                 });
             }
         }
@@ -171,16 +205,11 @@ impl<'w> Routes<'_, 'w> {
         class.class.name.to_lowercase()
     }
 
-    /// Which router routes a viewset has: (list route, detail route, `@action`s as
-    /// (method, detail, url_path, url_name)).
-    #[allow(clippy::type_complexity)]
-    pub(super) fn viewset_shape(
-        &self,
-        class: ClassRef<'w>,
-    ) -> (bool, bool, Vec<(String, bool, String, String)>) {
+    /// Which router routes a viewset has: its standard actions and its `@action`s.
+    pub(super) fn viewset_shape(&self, class: ClassRef<'w>) -> Shape {
         let mut names: Vec<String> = Vec::new();
         let mut methods: Vec<String> = Vec::new();
-        let mut actions: Vec<(String, bool, String, String)> = Vec::new();
+        let mut extra: Vec<ExtraAction> = Vec::new();
         let mut stack = vec![(class, 0u32)];
         while let Some((c, d)) = stack.pop() {
             names.push(c.class.name.clone());
@@ -197,14 +226,24 @@ impl<'w> Routes<'_, 'w> {
                         Some(Value::Bool(b)) => *b,
                         _ => func == "detail_route",
                     };
-                    let url_path = Value::kwarg(kwargs, "url_path")
-                        .and_then(|i| i.value.as_str().map(str::to_string))
-                        .unwrap_or_else(|| method.clone());
-                    let url_name = Value::kwarg(kwargs, "url_name")
-                        .and_then(|i| i.value.as_str().map(str::to_string))
-                        .unwrap_or_else(|| method.replace('_', "-"));
-                    if !actions.iter().any(|(m, ..)| m == method) {
-                        actions.push((method.clone(), detail, url_path, url_name));
+                    let text = |k: &str| {
+                        Value::kwarg(kwargs, k).and_then(|i| i.value.as_str().map(str::to_string))
+                    };
+                    let http = match Value::kwarg(kwargs, "methods").map(|i| &i.value) {
+                        Some(Value::Seq(items)) => items
+                            .iter()
+                            .filter_map(|i| i.value.as_str().map(str::to_lowercase))
+                            .collect(),
+                        _ => vec!["get".to_string()],
+                    };
+                    if !extra.iter().any(|e| &e.method == method) {
+                        extra.push(ExtraAction {
+                            method: method.clone(),
+                            detail,
+                            url_path: text("url_path").unwrap_or_else(|| method.clone()),
+                            url_name: text("url_name").unwrap_or_else(|| method.replace('_', "-")),
+                            http,
+                        });
                     }
                 }
             }
@@ -222,16 +261,59 @@ impl<'w> Routes<'_, 'w> {
             }
         }
         let has = |s: &str| names.iter().any(|n| n.contains(s));
-        let method = |m: &[&str]| methods.iter().any(|x| m.contains(&x.as_str()));
-        let full = has("ModelViewSet");
-        let list =
-            full || has("ListModelMixin") || has("CreateModelMixin") || method(&["list", "create"]);
-        let detail = full
-            || has("RetrieveModelMixin")
-            || has("UpdateModelMixin")
-            || has("DestroyModelMixin")
-            || method(&["retrieve", "update", "partial_update", "destroy"]);
-        actions.sort();
-        (list, detail, actions)
+        let mut actions: Vec<&'static str> = Vec::new();
+        for (action, mixins) in [
+            ("list", &["ListModelMixin", "ModelViewSet"][..]),
+            ("create", &["CreateModelMixin"][..]),
+            ("retrieve", &["RetrieveModelMixin", "ModelViewSet"][..]),
+            ("update", &["UpdateModelMixin"][..]),
+            ("partial_update", &["UpdateModelMixin"][..]),
+            ("destroy", &["DestroyModelMixin"][..]),
+        ] {
+            // `ModelViewSet` has every action, `ReadOnlyModelViewSet` list and retrieve.
+            let full = names
+                .iter()
+                .any(|n| n.ends_with("ModelViewSet") && !n.contains("ReadOnly"));
+            if full || mixins.iter().any(|m| has(m)) || methods.iter().any(|m| m == action) {
+                actions.push(action);
+            }
+        }
+        extra.sort_by(|a, b| a.method.cmp(&b.method));
+        Shape { actions, extra }
+    }
+}
+
+/// A router's list and detail routes: HTTP method → viewset action.
+const LIST: &[(&str, &str)] = &[("get", "list"), ("post", "create")];
+const DETAIL: &[(&str, &str)] = &[
+    ("get", "retrieve"),
+    ("put", "update"),
+    ("patch", "partial_update"),
+    ("delete", "destroy"),
+];
+
+/// An `@action` method of a viewset.
+pub(super) struct ExtraAction {
+    method: String,
+    detail: bool,
+    url_path: String,
+    url_name: String,
+    /// Its HTTP methods, lowercase (`methods=[...]`, else `get`).
+    http: Vec<String>,
+}
+
+/// What a viewset implements: the standard actions and its `@action`s.
+pub(super) struct Shape {
+    actions: Vec<&'static str>,
+    extra: Vec<ExtraAction>,
+}
+
+impl Shape {
+    /// The HTTP methods of a router route that map to an action the viewset implements.
+    fn methods(&self, map: &[(&str, &str)]) -> Vec<String> {
+        map.iter()
+            .filter(|(_, a)| self.actions.contains(a))
+            .map(|(m, _)| m.to_string())
+            .collect()
     }
 }

@@ -13,6 +13,7 @@ use crate::workspace::Workspace;
 
 mod admin;
 mod drf;
+mod known;
 mod urlconf;
 
 pub use urlconf::queryset_model;
@@ -37,6 +38,9 @@ pub enum ViewTarget<'w> {
     ViewSet {
         class: ClassRef<'w>,
         action: Option<String>,
+        /// The HTTP methods (lowercase) the route maps to actions, when known; DRF adds
+        /// `head` for `get`, and `options` is served everywhere.
+        methods: Option<Vec<String>>,
     },
     /// One registered model of an admin site: the model and its `ModelAdmin`.
     Admin {
@@ -62,6 +66,8 @@ pub struct RawRoute<'w> {
     /// Calls wrapped around the view in the urlconf (`login_required(view)`), outermost first.
     pub wrappers: Vec<Value>,
     pub class_kwargs: Vec<(String, Item)>,
+    /// The same route with a format suffix (`format_suffix_patterns`, a `DefaultRouter`).
+    pub format_suffix: Option<String>,
 }
 
 pub struct Routes<'r, 'w> {
@@ -81,6 +87,8 @@ pub struct Routes<'r, 'w> {
 struct Frame {
     prefix: String,
     namespaces: Vec<String>,
+    /// Inside `format_suffix_patterns(...)`.
+    format_suffix: bool,
 }
 
 impl Frame {
@@ -97,6 +105,13 @@ impl Frame {
 
     fn join(&self, pattern: &str) -> String {
         join_pattern(&self.prefix, pattern)
+    }
+
+    /// The route `pattern` (under this frame) with DRF's format suffix, when it has one:
+    /// `users/` → `users.<format>`.
+    fn suffixed(&self, pattern: &str, suffix: bool) -> Option<String> {
+        let own = pattern.trim_end_matches('$').trim_end_matches('/');
+        suffix.then(|| self.join(&format!("{own}.<format>")))
     }
 }
 
@@ -284,17 +299,12 @@ impl<'r, 'w> Routes<'r, 'w> {
             view: ViewTarget::Unresolved(what.into()),
             wrappers: Vec::new(),
             class_kwargs: Vec::new(),
+            format_suffix: None,
         });
     }
 
     /// `X.urls` where X is an admin site or a router. Returns false when X is neither.
-    fn site_or_router(
-        &mut self,
-        receiver: &Value,
-        frame: &Frame,
-        at: Option<Span>,
-        depth: u32,
-    ) -> bool {
+    fn site_or_router(&mut self, receiver: &Value, frame: &Frame, at: Option<Span>) -> bool {
         let Some(key) = self.object_key(receiver) else {
             return false;
         };
@@ -324,7 +334,24 @@ impl<'r, 'w> Routes<'r, 'w> {
                 Value::kwarg(kwargs, "trailing_slash").map(|i| &i.value),
                 Some(Value::Bool(false)) | Some(Value::Str(_))
             );
-            self.router(&key, default, slash, frame, at, depth);
+            // `DefaultRouter(include_format_suffixes=False)` serves no suffixed copies.
+            let suffixes = default
+                && !matches!(
+                    Value::kwarg(kwargs, "include_format_suffixes").map(|i| &i.value),
+                    Some(Value::Bool(false))
+                );
+            self.router(&key, default, slash, suffixes, frame, at);
+            for (class, member) in self.router_overrides(&m, func) {
+                self.unresolved(
+                    frame,
+                    at,
+                    format!(
+                        "the router class `{class}` overrides `{member}`: the routes it adds or \
+                         reshapes are not listed (djperm expands `register()` calls as DRF's \
+                         routers do)"
+                    ),
+                );
+            }
             return true;
         }
         false
@@ -351,6 +378,45 @@ impl<'r, 'w> Routes<'r, 'w> {
                 }
             }
         }
+        out
+    }
+
+    /// Members of the project's router classes (the one `func` builds and its project bases)
+    /// that change which routes a router makes: (class, member).
+    fn router_overrides(&self, module: &str, func: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let Located::Class(c) = self.locate(module, &[func.to_string()], 0) else {
+            return out;
+        };
+        let mut stack = vec![(c, 0u32)];
+        while let Some((c, d)) = stack.pop() {
+            let members = c.class.methods.iter().chain(c.class.attrs.keys());
+            for m in members {
+                if matches!(
+                    m.as_str(),
+                    "urls" | "get_urls" | "get_routes" | "routes" | "get_lookup_regex"
+                ) && !out.iter().any(|(_, x)| x == m)
+                {
+                    // `urls` and `routes` are attributes on DRF's routers (a property, a list).
+                    let attribute = matches!(m.as_str(), "urls" | "routes");
+                    let member = if c.class.methods.contains(m) && !attribute {
+                        format!("{m}()")
+                    } else {
+                        m.clone()
+                    };
+                    out.push((c.class.name.clone(), member));
+                }
+            }
+            if d > 16 {
+                continue;
+            }
+            for b in &c.class.bases {
+                if let Target::Class(bc) = self.resolver.base_target(b, 0) {
+                    stack.push((bc, d + 1));
+                }
+            }
+        }
+        out.sort();
         out
     }
 

@@ -2,7 +2,9 @@
 //! modules, lists and `(patterns, app_name)` tuples with their namespaces, and the view each
 //! entry resolves to (`as_view(**kwargs)`, viewsets, views wrapped in decorators).
 
-use super::{tuple_form, with_namespace, Frame, Located, RawRoute, Routes, ViewTarget, MAX_DEPTH};
+use super::{
+    known, tuple_form, with_namespace, Frame, Located, RawRoute, Routes, ViewTarget, MAX_DEPTH,
+};
 use crate::diagnostic::Span;
 use crate::index::resolve::Target;
 use crate::value::{Item, Value};
@@ -16,6 +18,24 @@ impl<'w> Routes<'_, 'w> {
         depth: u32,
     ) {
         let Some(facts) = self.facts(module) else {
+            if let Some(known) = known::urlconf(module) {
+                for k in known.routes {
+                    let login = Value::Ref {
+                        module: "django.contrib.auth.decorators".into(),
+                        path: vec!["login_required".into()],
+                    };
+                    self.routes.push(RawRoute {
+                        pattern: frame.join(k.pattern),
+                        name: frame.name(Some(k.name)),
+                        at,
+                        view: ViewTarget::External(k.view.to_string()),
+                        wrappers: if k.login { vec![login] } else { Vec::new() },
+                        class_kwargs: Vec::new(),
+                        format_suffix: None,
+                    });
+                }
+                return;
+            }
             self.routes.push(RawRoute {
                 pattern: frame.join(""),
                 name: None,
@@ -23,6 +43,7 @@ impl<'w> Routes<'_, 'w> {
                 view: ViewTarget::External(format!("include(\"{module}\")")),
                 wrappers: Vec::new(),
                 class_kwargs: Vec::new(),
+                format_suffix: None,
             });
             return;
         };
@@ -77,13 +98,15 @@ impl<'w> Routes<'_, 'w> {
             Value::Call { func, args, .. }
                 if matches!(func.as_str(), "i18n_patterns" | "format_suffix_patterns") =>
             {
-                let items: Vec<Item> = if func == "i18n_patterns" {
-                    args.clone()
+                let (items, frame): (Vec<Item>, Frame) = if func == "i18n_patterns" {
+                    (args.clone(), frame.clone())
                 } else {
-                    args.iter().take(1).cloned().collect()
+                    let mut suffixed = frame.clone();
+                    suffixed.format_suffix = true;
+                    (args.iter().take(1).cloned().collect(), suffixed)
                 };
                 for item in items {
-                    self.patterns(module, &item.value, frame, Some(item.span), depth + 1);
+                    self.patterns(module, &item.value, &frame, Some(item.span), depth + 1);
                 }
             }
             Value::Call { .. } => self.entry(module, value, frame, at, depth + 1),
@@ -109,7 +132,7 @@ impl<'w> Routes<'_, 'w> {
                 },
                 _ => unreachable!(),
             };
-            if self.site_or_router(&receiver, frame, at, depth) {
+            if self.site_or_router(&receiver, frame, at) {
                 return;
             }
         }
@@ -132,6 +155,7 @@ impl<'w> Routes<'_, 'w> {
                 view: ViewTarget::External(d),
                 wrappers: Vec::new(),
                 class_kwargs: Vec::new(),
+                format_suffix: None,
             }),
             _ => {
                 // `from . import urls as x` then `include(x)`: a module object.
@@ -195,6 +219,7 @@ impl<'w> Routes<'_, 'w> {
         let here = Frame {
             prefix: frame.join(&pattern),
             namespaces: frame.namespaces.clone(),
+            format_suffix: frame.format_suffix,
         };
         // include(...)
         if let Value::Call {
@@ -212,10 +237,15 @@ impl<'w> Routes<'_, 'w> {
                 };
                 match &arg.value {
                     Value::Str(m) => {
-                        let app_name = self
-                            .facts(m)
-                            .and_then(|f| f.constants.get("app_name"))
-                            .and_then(|v| v.as_str().map(str::to_string));
+                        let app_name = match self.facts(m) {
+                            Some(f) => f
+                                .constants
+                                .get("app_name")
+                                .and_then(|v| v.as_str().map(str::to_string)),
+                            None => known::urlconf(m)
+                                .and_then(|k| k.app_name)
+                                .map(str::to_string),
+                        };
                         let ns = namespace.or(app_name);
                         let frame = with_namespace(&here, ns.as_deref());
                         self.include_module(m, &frame, at, depth + 1);
@@ -262,6 +292,7 @@ impl<'w> Routes<'_, 'w> {
             view: target,
             wrappers,
             class_kwargs,
+            format_suffix: frame.suffixed(&pattern, frame.format_suffix),
         });
     }
 
@@ -298,12 +329,21 @@ impl<'w> Routes<'_, 'w> {
                 args,
                 kwargs,
             } if func == "as_view" => {
-                let viewset = matches!(args.first().map(|i| &i.value), Some(Value::Dict(_)));
+                let actions = match args.first().map(|i| &i.value) {
+                    Some(Value::Dict(entries)) => Some(
+                        entries
+                            .iter()
+                            .filter_map(|(k, _)| k.as_str().map(str::to_lowercase))
+                            .collect::<Vec<_>>(),
+                    ),
+                    _ => None,
+                };
                 match self.resolver.base_target(on, 0) {
-                    Target::Class(class) if viewset => (
+                    Target::Class(class) if actions.is_some() => (
                         ViewTarget::ViewSet {
                             class,
                             action: None,
+                            methods: actions,
                         },
                         Vec::new(),
                         kwargs.clone(),

@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 use super::fold::{add_values, collect_locals};
 use super::{Extractor, Scope};
 use crate::facts::{ClassFact, FunctionFact, MetaFact, ModuleCall};
-use crate::value::Value;
+use crate::value::{Item, Value};
 
 impl Extractor<'_> {
     /// First pass: imports, module constants (in order) and class facts.
@@ -273,6 +273,9 @@ impl Extractor<'_> {
                             .push((func.name.id.to_string(), decorators));
                     }
                     collect_self_assigns(&func.body, &mut fact.self_attrs);
+                    if matches!(func.name.id.as_str(), "__init__" | "setup" | "dispatch") {
+                        self.self_values(&func.body, &mut fact.self_values);
+                    }
                     let text = &self.source[func.range()];
                     if text.contains("super(") && text.contains(&format!(".{}(", func.name.id)) {
                         fact.super_calls.push(func.name.id.to_string());
@@ -282,6 +285,34 @@ impl Extractor<'_> {
             }
         }
         fact
+    }
+
+    /// `self.<name> = value` statements of a method body (also inside `if`/`with`/`try`).
+    fn self_values(&self, body: &[Stmt], out: &mut Vec<(String, Item)>) {
+        for stmt in body {
+            match stmt {
+                Stmt::Assign(a) if a.targets.len() == 1 => {
+                    if let Expr::Attribute(t) = &a.targets[0] {
+                        if matches!(&*t.value, Expr::Name(n) if n.id.as_str() == "self") {
+                            let value = self.fold(&a.value, None, 0);
+                            out.push((t.attr.id.to_string(), self.item(&a.value, value)));
+                        }
+                    }
+                }
+                Stmt::If(i) => {
+                    self.self_values(&i.body, out);
+                    for c in &i.elif_else_clauses {
+                        self.self_values(&c.body, out);
+                    }
+                }
+                Stmt::With(w) => self.self_values(&w.body, out),
+                Stmt::Try(t) => {
+                    self.self_values(&t.body, out);
+                    self.self_values(&t.finalbody, out);
+                }
+                _ => {}
+            }
+        }
     }
 
     pub(super) fn decorators(&self, list: &[ast::Decorator]) -> Vec<Value> {

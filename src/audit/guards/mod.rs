@@ -11,6 +11,10 @@ use crate::value::{Item, Value};
 
 use super::routes::{queryset_model, ViewTarget};
 
+mod drf;
+
+use drf::{DrfView, ModelPerms};
+
 /// One thing that keeps someone out of a route.
 #[derive(Clone, Debug)]
 pub struct Guard {
@@ -20,6 +24,10 @@ pub struct Guard {
     pub detail: String,
     pub permissions: Vec<String>,
     pub span: Option<Span>,
+    /// DRF model permissions per HTTP method the route serves (empty when not per method).
+    pub by_method: Vec<(String, Vec<String>)>,
+    /// Served methods the permission class's map lacks (DRF answers 405).
+    pub not_allowed: Vec<String>,
 }
 
 #[derive(Default, Debug)]
@@ -50,6 +58,34 @@ impl Verdict {
             detail,
             permissions,
             span,
+            by_method: Vec::new(),
+            not_allowed: Vec::new(),
+        });
+    }
+
+    fn guard_by_method(
+        &mut self,
+        kind: &'static str,
+        detail: impl Into<String>,
+        perms: ModelPerms,
+        span: Option<Span>,
+    ) {
+        let detail = detail.into();
+        if self.guards.iter().any(|g| {
+            g.kind == kind
+                && g.detail == detail
+                && g.by_method == perms.by_method
+                && g.not_allowed == perms.not_allowed
+        }) {
+            return;
+        }
+        self.guards.push(Guard {
+            kind,
+            detail,
+            permissions: perms.all,
+            span,
+            by_method: perms.by_method,
+            not_allowed: perms.not_allowed,
         });
     }
 
@@ -162,7 +198,7 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
                         .iter()
                         .any(|d| func_name(d) == Some("permission_classes"))
                 {
-                    self.drf_default(&mut v, None);
+                    self.drf_default(&mut v, &DrfView::default());
                 }
                 self.body(*file, fact.body, &mut v);
             }
@@ -172,10 +208,14 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
                     .decorators
                     .iter()
                     .any(|d| func_name(d) == Some("login_not_required"));
-                self.class(*class, kwargs, None, &mut v);
+                self.class(*class, kwargs, None, None, &mut v);
             }
-            ViewTarget::ViewSet { class, action } => {
-                self.class(*class, &[], action.as_deref(), &mut v);
+            ViewTarget::ViewSet {
+                class,
+                action,
+                methods,
+            } => {
+                self.class(*class, &[], action.as_deref(), methods.as_deref(), &mut v);
             }
             ViewTarget::Admin {
                 model,
@@ -226,8 +266,16 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
                 v.guard("staff", "admin site: active staff user", Vec::new(), span);
             }
             ViewTarget::External(d) => {
-                if d.starts_with("rest_framework.") {
-                    self.drf_default(&mut v, None);
+                if let Some(module) = d
+                    .strip_prefix("include(\"")
+                    .and_then(|m| m.strip_suffix("\")"))
+                {
+                    v.note(format!(
+                        "`{module}` is a URLconf outside the scanned tree (an installed \
+                         package's): its routes are not listed"
+                    ));
+                } else if d.starts_with("rest_framework.") {
+                    self.drf_default(&mut v, &DrfView::default());
                 } else if !d.starts_with("django.") {
                     v.note(format!("`{d}` is outside the scanned tree"));
                 }
@@ -295,7 +343,7 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
             }
             "permission_classes" => {
                 if let Some(a) = args.first() {
-                    self.drf_classes(&a.value, None, span, v);
+                    self.drf_classes(&a.value, &DrfView::default(), span, v);
                 }
             }
             n if HARMLESS.contains(&n) => {}
@@ -383,15 +431,44 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
         class: ClassRef<'w>,
         kwargs: &[(String, Item)],
         action: Option<&str>,
+        methods: Option<&[String]>,
         v: &mut Verdict,
     ) {
         let chain = self.chain(class);
         let (externals, unresolved) = self.externals(&chain);
+        let drf_view = DrfView {
+            class: Some(class),
+            methods: methods
+                .map(<[String]>::to_vec)
+                .or_else(|| self.drf_handlers(&chain, &externals)),
+        };
         if unresolved {
             v.note("a base class djperm cannot resolve");
         }
         let span = Some(class.class.span);
         let perm_attr = || -> (Vec<String>, bool) {
+            // An instance attribute set before the handler runs wins over the class's.
+            if Value::kwarg(kwargs, "permission_required").is_none() {
+                if let Some(set) = chain.iter().find_map(|c| {
+                    let values: Vec<&Item> = c
+                        .class
+                        .self_values
+                        .iter()
+                        .filter(|(n, _)| n == "permission_required")
+                        .map(|(_, i)| i)
+                        .collect();
+                    (!values.is_empty()).then_some(values)
+                }) {
+                    let mut perms = Vec::new();
+                    let mut folded = true;
+                    for i in set {
+                        let s = strings(&self.resolver.resolve(&i.value, 0));
+                        folded &= !s.is_empty();
+                        perms.extend(s);
+                    }
+                    return (dedup(perms), folded);
+                }
+            }
             match self.attr(class, kwargs, "permission_required") {
                 Some(val) => {
                     let s = strings(&val);
@@ -500,7 +577,7 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
                         // `@action(permission_classes=[...])` overrides the viewset's.
                         if let Value::Call { kwargs, .. } = d {
                             if let Some(pc) = Value::kwarg(kwargs, "permission_classes") {
-                                self.drf_classes(&pc.value, Some(class), Some(c.class.span), v);
+                                self.drf_classes(&pc.value, &drf_view, Some(c.class.span), v);
                                 drf = false;
                             }
                         }
@@ -512,8 +589,8 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
         }
         if drf {
             match self.raw_attr(class, kwargs, "permission_classes") {
-                Some(pc) => self.drf_classes(&pc, Some(class), span, v),
-                None => self.drf_default(v, Some(class)),
+                Some(pc) => self.drf_classes(&pc, &drf_view, span, v),
+                None => self.drf_default(v, &drf_view),
             }
         }
         for c in &chain {
@@ -526,148 +603,6 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
                 }
             }
         }
-    }
-
-    fn drf_default(&self, v: &mut Verdict, class: Option<ClassRef<'w>>) {
-        match &self.drf_default {
-            None => {} // AllowAny
-            Some(list) => {
-                for dotted in list {
-                    let (module, name) = dotted.rsplit_once('.').unwrap_or(("", dotted));
-                    match self.resolver.class(module, name) {
-                        Some(c) => self.drf_project_class(c, class, None, v),
-                        None => self.drf_external(dotted, class, None, v),
-                    }
-                }
-            }
-        }
-    }
-
-    fn drf_classes(
-        &self,
-        value: &Value,
-        class: Option<ClassRef<'w>>,
-        span: Option<Span>,
-        v: &mut Verdict,
-    ) {
-        let Value::Seq(items) = value else {
-            v.note("permission_classes that do not fold to a list");
-            return;
-        };
-        for i in items {
-            match self.resolver.base_target(&i.value, 0) {
-                Target::External(n) => self.drf_external(&n, class, span, v),
-                Target::Class(c) => self.drf_project_class(c, class, span, v),
-                _ => v.note("a permission class that does not fold (`&`, `|`, a call)"),
-            }
-        }
-    }
-
-    fn drf_external(
-        &self,
-        dotted: &str,
-        class: Option<ClassRef<'w>>,
-        span: Option<Span>,
-        v: &mut Verdict,
-    ) {
-        let name = last(dotted);
-        match name {
-            "AllowAny" => {}
-            "IsAuthenticated" => v.guard("login", "DRF IsAuthenticated", Vec::new(), span),
-            "IsAuthenticatedOrReadOnly" => v.guard(
-                "login",
-                "DRF IsAuthenticatedOrReadOnly (writes only)",
-                Vec::new(),
-                span,
-            ),
-            "IsAdminUser" => v.guard("staff", "DRF IsAdminUser", Vec::new(), span),
-            "DjangoModelPermissions"
-            | "DjangoModelPermissionsOrAnonReadOnly"
-            | "DjangoObjectPermissions" => {
-                let perms = self.drf_model_perms(class, None);
-                let kind = if name == "DjangoObjectPermissions" {
-                    "object-permission"
-                } else {
-                    "drf"
-                };
-                v.guard(kind, format!("DRF {name}"), perms, span)
-            }
-            _ => v.guard("drf", format!("DRF {name}"), Vec::new(), span),
-        }
-    }
-
-    fn drf_project_class(
-        &self,
-        pc: ClassRef<'w>,
-        class: Option<ClassRef<'w>>,
-        span: Option<Span>,
-        v: &mut Verdict,
-    ) {
-        let chain = self.chain(pc);
-        let (externals, _) = self.externals(&chain);
-        let model = externals.iter().find(|e| {
-            matches!(
-                last(e),
-                "DjangoModelPermissions"
-                    | "DjangoModelPermissionsOrAnonReadOnly"
-                    | "DjangoObjectPermissions"
-            )
-        });
-        match model {
-            Some(base) => {
-                let perms_map = match self.resolver.class_path(pc, &["perms_map".to_string()], 0) {
-                    Target::Value(Value::Dict(d)) => Some(Value::Dict(d)),
-                    _ => None,
-                };
-                let perms = self.drf_model_perms(class, perms_map.as_ref());
-                v.guard(
-                    "drf",
-                    format!("DRF {} ({})", pc.class.name, last(base)),
-                    perms,
-                    span,
-                )
-            }
-            None => v.guard("drf", format!("DRF {}", pc.class.name), Vec::new(), span),
-        }
-    }
-
-    /// The permissions `DjangoModelPermissions` requires for the view's queryset model.
-    fn drf_model_perms(
-        &self,
-        class: Option<ClassRef<'w>>,
-        perms_map: Option<&Value>,
-    ) -> Vec<String> {
-        let Some(class) = class else {
-            return Vec::new();
-        };
-        let Some(model) = self.view_model(class, &[]) else {
-            return Vec::new();
-        };
-        let Some(cm) = self.code_model(model) else {
-            return Vec::new();
-        };
-        let Some(label) = &cm.label else {
-            return Vec::new();
-        };
-        let templates: Vec<String> = match perms_map {
-            Some(Value::Dict(entries)) => entries
-                .iter()
-                .flat_map(|(_, v)| strings(&v.value))
-                .collect(),
-            _ => ["add", "change", "delete"]
-                .iter()
-                .map(|a| format!("%(app_label)s.{a}_%(model_name)s"))
-                .collect(),
-        };
-        dedup(
-            templates
-                .iter()
-                .map(|t| {
-                    t.replace("%(app_label)s", label)
-                        .replace("%(model_name)s", &cm.model_name)
-                })
-                .collect(),
-        )
     }
 
     fn view_model(&self, class: ClassRef<'w>, kwargs: &[(String, Item)]) -> Option<ClassRef<'w>> {
@@ -754,7 +689,7 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
     }
 }
 
-fn dedup<T: PartialEq>(list: Vec<T>) -> Vec<T> {
+pub(super) fn dedup<T: PartialEq>(list: Vec<T>) -> Vec<T> {
     let mut out: Vec<T> = Vec::new();
     for x in list {
         if !out.contains(&x) {
