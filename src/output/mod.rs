@@ -284,6 +284,7 @@ fn fix_diff(report: &Report<'_>, fix: &crate::diagnostic::Fix) -> String {
         edits.sort_by_key(|e| (e.span.start, e.span.end));
         let plan = crate::fix::plan(
             &[&crate::diagnostic::Fix {
+                creates: Vec::new(),
                 applicability: fix.applicability,
                 message: String::new(),
                 edits,
