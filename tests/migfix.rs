@@ -372,3 +372,76 @@ fn no_fix_without_a_single_leaf_or_for_a_model_in_no_migration() {
     fix(dir.path());
     assert_eq!(files(dir.path()), before);
 }
+
+/// The code action for a DJP004 finding, from a server initialised with `capabilities`.
+fn lsp_actions(capabilities: Value) -> (tempfile::TempDir, Vec<Value>) {
+    use serde_json::json;
+    let (dir, _) = common::project(&[("blog/models.py", "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish'), ('can_archive', 'Can archive')]\n")]);
+    let root = dir.path();
+    let mut server = common::StdioServer::spawn(root);
+    let root_uri = djperm::server::text::path_to_uri(root);
+    server.send(
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "processId": null, "rootUri": root_uri, "capabilities": capabilities,
+        "workspaceFolders": [{"uri": root_uri, "name": "p"}]}}),
+    );
+    server.read_until(|m| m["id"] == 0);
+    server.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    let uri = server.open(root, "blog/models.py");
+    let published = server.read_until(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(|d| !d.is_empty())
+    });
+    let diagnostics = published["params"]["diagnostics"].clone();
+    server.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "textDocument/codeAction", "params": {
+        "textDocument": {"uri": uri},
+        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 5, "character": 0}},
+        "context": {"diagnostics": diagnostics, "only": ["quickfix"]}}}),
+    );
+    let actions = server.read_until(|m| m["id"] == 1)["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    server.shutdown();
+    (dir, actions)
+}
+
+#[test]
+fn the_code_action_creates_the_file_when_the_client_can() {
+    use serde_json::json;
+    let (dir, actions) = lsp_actions(json!({"workspace": {"workspaceEdit": {
+        "documentChanges": true, "resourceOperations": ["create", "rename"]}}}));
+    let create: Vec<&Value> = actions
+        .iter()
+        .filter(|a| a["edit"]["documentChanges"].is_array())
+        .collect();
+    assert_eq!(create.len(), 1, "{actions:#?}");
+    let changes = create[0]["edit"]["documentChanges"].as_array().unwrap();
+    let path = dir
+        .path()
+        .join("blog/migrations/0002_alter_post_options.py");
+    let uri = djperm::server::text::path_to_uri(&path);
+    assert_eq!(changes[0]["kind"], "create");
+    assert_eq!(changes[0]["uri"], uri.as_str());
+    assert_eq!(changes[0]["options"]["overwrite"], false);
+    assert_eq!(changes[1]["textDocument"]["uri"], uri.as_str());
+    let text = changes[1]["edits"][0]["newText"].as_str().unwrap();
+    assert!(text.contains("('blog', '0001_initial')"), "{text}");
+    assert!(text.contains("('can_archive', 'Can archive')"), "{text}");
+    assert!(!path.exists(), "the server writes nothing itself");
+    // A client that cannot create files is not offered the action (the noqa one remains).
+    let (_dir, actions) =
+        lsp_actions(json!({"workspace": {"workspaceEdit": {"documentChanges": true}}}));
+    assert!(!actions.is_empty());
+    assert!(
+        actions
+            .iter()
+            .all(|a| a["edit"]["documentChanges"].is_null()
+                && !a["title"].as_str().unwrap().contains("migration")),
+        "{actions:#?}"
+    );
+}
