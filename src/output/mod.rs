@@ -319,6 +319,15 @@ fn fix_diff(report: &Report<'_>, fix: &crate::diagnostic::Fix) -> String {
             }
         }
     }
+    for new in &fix.creates {
+        out.push_str(&format!("  {} {}\n", p.cyan("new file"), new.path));
+        for (row, line) in new.content.lines().enumerate() {
+            out.push_str(&format!(
+                "  {}\n",
+                p.green(&format!("{:>4} │+{line}", row + 1))
+            ));
+        }
+    }
     out.push('\n');
     out
 }
