@@ -257,6 +257,9 @@ pub fn fix_with(
     let mut fixed = FixTable::new();
     let mut problems = Vec::new();
     let mut iterations = 0;
+    // Directories a fix created a file in: at most one new file each per run (a fix whose file
+    // did not clear its finding must not write another next round).
+    let mut created_in: FxHashSet<String> = FxHashSet::default();
     loop {
         // A fix never creates a file the snapshot has (nor one it created in an earlier round).
         let exists: FxHashSet<&str> = analysis
@@ -273,7 +276,10 @@ pub fn fix_with(
                 d.fix.as_ref().is_some_and(|f| {
                     applies(f, required)
                         && f.edits.iter().all(|e| !blocked.contains(&e.span.file))
-                        && f.creates.iter().all(|c| !exists.contains(c.path.as_str()))
+                        && f.creates.iter().all(|c| {
+                            !exists.contains(c.path.as_str())
+                                && !created_in.contains(parent(&c.path))
+                        })
                 }) && keep(&analysis.ws, d)
             })
             .collect();
@@ -353,6 +359,7 @@ pub fn fix_with(
                 round.clear();
                 continue;
             }
+            created_in.insert(parent(&path).to_string());
             snapshot.add(path, content);
         }
         for (path, code, name) in round {
@@ -372,6 +379,11 @@ pub fn fix_with(
         iterations,
         problems,
     }
+}
+
+/// The directory part of a relative path (`""` at the root).
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
 /// A unified diff of one file (ruff's `--diff`): headers name the path both sides.
@@ -530,6 +542,31 @@ mod tests {
         assert_eq!(out.fixed_count(), 3);
         assert!(out.problems.is_empty());
         assert_eq!(out.changed(), vec![0]);
+    }
+
+    #[test]
+    fn a_fix_creates_one_file_per_directory_and_run() {
+        // A fix that keeps asking for one more file (as if its file never cleared the finding).
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static ROUND: AtomicUsize = AtomicUsize::new(2);
+        let out = injected("x = 1\n", |_| {
+            let n = ROUND.fetch_add(1, Ordering::Relaxed);
+            Some(Fix {
+                applicability: Applicability::Safe,
+                message: String::new(),
+                edits: Vec::new(),
+                creates: vec![NewFile {
+                    path: format!("app/migrations/{n:04}_x.py"),
+                    content: "x = 2\n".to_string(),
+                }],
+            })
+        });
+        assert_eq!(out.created().len(), 1);
+        assert_eq!(
+            out.analysis.ws.path(out.created()[0]),
+            "app/migrations/0002_x.py"
+        );
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
     }
 
     #[test]
