@@ -43,11 +43,27 @@ pub struct Edit {
     pub content: String,
 }
 
+/// A file a fix creates: `path` relative to the project root, which must not exist yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewFile {
+    pub path: String,
+    pub content: String,
+}
+
+/// What a fix does: `edits` change existing files, `creates` adds new ones (a fix may do both).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {
     pub applicability: Applicability,
     pub message: String,
     pub edits: Vec<Edit>,
+    pub creates: Vec<NewFile>,
+}
+
+impl Fix {
+    /// Whether the fix changes nothing at all.
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty() && self.creates.is_empty()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -134,7 +134,8 @@ pub fn analyze_workspace(ws: Workspace, config: &Config, selection: &Selection) 
     timer.report("index", format_args!("{} projects", index.projects.len()));
     let timer = Timer::start();
     let diagnostics = {
-        let ctx = rules::Context::new(&ws, &index);
+        let mut ctx = rules::Context::new(&ws, &index);
+        ctx.migration_fix = Some(fix::migration::fix);
         let all = rules::run_selected(&ctx, |code| selection.enabled(code));
         timer.report("rules", format_args!("{} diagnostics", all.len()));
         let per_file: Vec<(GlobMatcher, &Vec<String>)> = selection

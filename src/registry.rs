@@ -76,7 +76,7 @@ pub static RULES: &[Rule] = &[
         "DJP004",
         "unmigrated-permission",
         "A `Meta.permissions` / `default_permissions` change that no migration records",
-        None
+        Sometimes
     ),
     rule!(
         "DJP005",

@@ -41,7 +41,7 @@ fn copy_project(src: &Path) -> (tempfile::TempDir, PathBuf) {
     (dir, root.canonicalize().unwrap())
 }
 
-fn read_all(root: &Path) -> Vec<(String, String)> {
+fn read_all(root: &Path) -> std::collections::BTreeMap<String, String> {
     let (snapshot, _) = discover::load(root, &[]);
     snapshot
         .files
@@ -104,6 +104,12 @@ fn fix_on_disk(root: &Path) -> (usize, Vec<String>) {
         fix::write_file(root, &path, &outcome.original[id], ws.text(id)).unwrap();
         changed.push(path);
     }
+    for id in outcome.created() {
+        let path = ws.path(id).to_string();
+        assert!(fix::python_parses(ws.text(id)), "{path}");
+        fix::create_file(root, &path, ws.text(id)).unwrap();
+        changed.push(path);
+    }
     (outcome.fixed_count(), changed)
 }
 
@@ -130,10 +136,10 @@ fn all_fixes_converge_on_every_fixture_project_and_reapplying_changes_nothing() 
             dir.display()
         );
         assert_eq!(after, read_all(&root));
-        // Only the files reported as changed differ from the copy.
-        for ((path, old), (_, new)) in before.iter().zip(&after) {
+        // Only the files reported as changed (or created) differ from the copy.
+        for (path, new) in &after {
             assert_eq!(
-                old != new,
+                before.get(path) != Some(new),
                 changed.contains(path),
                 "{}: {path}",
                 dir.display()
@@ -214,7 +220,7 @@ fn fix_writes_safe_fixes_and_reports_what_remains() {
         "{text}"
     );
     assert!(
-        text.ends_with("No fixes available (4 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"),
+        text.ends_with("No fixes available (5 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"),
         "{text}"
     );
     let views = std::fs::read_to_string(root.join("catalog/views.py")).unwrap();
@@ -257,7 +263,7 @@ fn fix_writes_safe_fixes_and_reports_what_remains() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Found 4 errors.\n"), "{text}");
+    assert!(text.contains("Found 2 errors.\n"), "{text}");
 }
 
 #[test]
@@ -290,7 +296,7 @@ fn exit_non_zero_on_fix_and_fix_only() {
         .arg(&root3)
         .assert()
         .code(0)
-        .stdout("Fixed 1 error (4 additional fixes available with `--unsafe-fixes`).\n");
+        .stdout("Fixed 1 error (5 additional fixes available with `--unsafe-fixes`).\n");
 }
 
 #[test]

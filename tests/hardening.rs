@@ -675,6 +675,26 @@ fn safety_promise_writes_only_the_files_it_fixes_atomically() {
         String::from_utf8_lossy(&after["shop/views.py"].1),
         "def sell(request):\n    return request.user.has_perm('shop.can_sell')\n"
     );
+    // The one file a fix creates: DJP004's migration, under `--unsafe-fixes` only, next to the
+    // app's migrations, with no other entry changed or left behind.
+    write_tree(root, &[("blog/models.py", b"from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish'), ('can_archive', 'Can archive')]\n")]);
+    let before = tree_state(root);
+    assert_eq!(run_djperm(root, &["check", "--fix"], LIMIT).code, Some(1));
+    assert_eq!(tree_state(root), before);
+    let run = run_djperm(root, &["check", "--fix", "--unsafe-fixes"], LIMIT);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let after = tree_state(root);
+    let new = "blog/migrations/0002_alter_post_options.py";
+    let changed: Vec<&String> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(changed, ["blog/migrations", new]);
+    assert_eq!(
+        after[new].2 & 0o777,
+        before["blog/migrations/__init__.py"].2 & 0o777
+    );
 }
 
 #[test]

@@ -110,10 +110,12 @@ fn matches(sample: &[String], output: &str) -> Result<(), String> {
             .find(|&i| out.get(i..i + seg.len()) == Some(&seg[..]));
         match found {
             Some(i) => from = i + seg.len(),
-            None => return Err(format!(
+            None => {
+                return Err(format!(
                 "these lines are not in the output (in this order):\n{}\n--- output ---\n{output}",
                 seg.join("\n")
-            )),
+            ))
+            }
         }
     }
     Ok(())
@@ -273,7 +275,11 @@ fn every_djperm_command_and_option_in_the_readme_exists() {
                     problems.push(format!("`{code}`: `djperm {sub}` has no option {f}"));
                 }
             }
-        } else if w.len() <= 2 && w.first().is_some_and(|f| f.starts_with("--")) {
+        } else if w.len() <= 2
+            && w.first()
+                .is_some_and(|f| f.starts_with("--") && !f.starts_with("---"))
+        {
+            // (`--- path`: a diff header in a sample output, not an option.)
             // A bare option in the prose (`--fix`, `--color auto|always|never`).
             for f in flags(&w[..1]) {
                 seen += 1;

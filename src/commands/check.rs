@@ -216,9 +216,13 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         }
         None => diagnostics,
     };
-    let changed: Vec<usize> = (0..original.len())
-        .filter(|&id| ws.text(id) != original[id])
-        .collect();
+    // Files the fixes changed, then the files they created (ids past the files read).
+    let changed: Vec<usize> = match plan.mode {
+        FixMode::Check => Vec::new(),
+        _ => (0..ws.snapshot.files.len())
+            .filter(|&id| original.get(id).is_none_or(|o| ws.text(id) != o))
+            .collect(),
+    };
     let fixed_n = fix::fixed_count(&fixed);
     let failed = match plan.mode {
         FixMode::Diff => {
@@ -481,7 +485,10 @@ fn show_diff(
     let mut text = String::new();
     for &id in diff.changed {
         let path = output::display_path(ws, ws.path(id), plan.cwd.as_deref());
-        text.push_str(&fix::unified_diff(&path, &diff.original[id], ws.text(id)));
+        text.push_str(&match diff.original.get(id) {
+            Some(original) => fix::unified_diff(&path, original, ws.text(id)),
+            None => fix::new_file_diff(&path, ws.text(id)),
+        });
         text.push('\n');
     }
     write_output(args.output_file.as_deref(), &text)?;
@@ -497,8 +504,8 @@ fn show_diff(
     Ok(ExitCode::from(code))
 }
 
-/// Step 4 with `--fix`: write the fixed files (a fixed standard-input buffer is printed by
-/// [`render`] instead). False when a file could not be written.
+/// Step 4 with `--fix`: write the fixed files and create the new ones (a fixed standard-input
+/// buffer is printed by [`render`] instead). False when a file could not be written.
 fn write_fixes(
     root: &Path,
     ws: &Workspace,
@@ -511,7 +518,11 @@ fn write_fixes(
         if Some(ws.path(id)) == stdin_rel {
             continue;
         }
-        if let Err(e) = fix::write_file(root, ws.path(id), &original[id], ws.text(id)) {
+        let result = match original.get(id) {
+            Some(original) => fix::write_file(root, ws.path(id), original, ws.text(id)),
+            None => fix::create_file(root, ws.path(id), ws.text(id)),
+        };
+        if let Err(e) = result {
             eprintln!("djperm: error: {e}");
             written = false;
         }

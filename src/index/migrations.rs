@@ -8,25 +8,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::{FileId, Span};
 use crate::index::models::{
-    parse_default_permissions, parse_permissions, PermOptions, DEFAULT_ACTIONS,
+    parse_default_permissions, parse_permissions, PermOptions, ALTER_OPTION_KEYS, DEFAULT_ACTIONS,
 };
 use crate::index::resolve::Resolver;
 use crate::value::{Item, Value};
-
-/// Keys `AlterModelOptions` replaces wholesale (identical in Django 4.2 → 6.1).
-const ALTER_OPTION_KEYS: &[&str] = &[
-    "base_manager_name",
-    "default_manager_name",
-    "default_related_name",
-    "get_latest_by",
-    "managed",
-    "ordering",
-    "permissions",
-    "default_permissions",
-    "select_on_save",
-    "verbose_name",
-    "verbose_name_plural",
-];
 
 #[derive(Clone, Debug)]
 pub struct StateModel {
@@ -88,6 +73,9 @@ pub struct Replay {
     pub opaque: bool,
     /// Migrations that depend on each other in a cycle (`migrate` fails on them).
     pub cycle: Vec<String>,
+    /// The app's leaf migrations (no migration of the app depends on them; a squash stands
+    /// for the migrations it replaces), by name: more than one is a conflict `migrate` refuses.
+    pub leaves: Vec<(String, FileId)>,
 }
 
 struct Node {
@@ -172,6 +160,16 @@ pub fn replay(
         let own = n.name.clone();
         n.deps.retain(|d| names.contains(d) && *d != own);
     }
+    let depended: FxHashSet<&str> = nodes
+        .iter()
+        .flat_map(|n| n.deps.iter().map(String::as_str))
+        .collect();
+    out.leaves = nodes
+        .iter()
+        .filter(|n| !depended.contains(n.name.as_str()))
+        .map(|n| (n.name.clone(), n.file))
+        .collect();
+    out.leaves.sort();
     // Kahn's algorithm, ties by name; a cycle is broken by name order.
     let mut done: FxHashSet<String> = FxHashSet::default();
     let mut order: Vec<usize> = Vec::new();

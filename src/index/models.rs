@@ -117,6 +117,21 @@ fn external_model_level(name: &str, app_roots: &FxHashSet<String>) -> u8 {
 pub const DEFAULT_ACTIONS: &[&str] = &["add", "change", "delete", "view"];
 
 /// One `(codename, name)` entry of `Meta.permissions`, with where it was written.
+/// Keys `AlterModelOptions` replaces wholesale (identical in Django 4.2 → 6.1).
+pub const ALTER_OPTION_KEYS: &[&str] = &[
+    "base_manager_name",
+    "default_manager_name",
+    "default_related_name",
+    "get_latest_by",
+    "managed",
+    "ordering",
+    "permissions",
+    "default_permissions",
+    "select_on_save",
+    "verbose_name",
+    "verbose_name_plural",
+];
+
 #[derive(Clone, Debug)]
 pub struct PermEntry {
     pub codename: String,
@@ -225,6 +240,9 @@ pub struct CodeModel {
     pub rules_permissions: Vec<String>,
     /// Label could not be decided (explicit `app_label` that did not fold).
     pub label_opaque: bool,
+    /// The options `AlterModelOptions` manages that the model's `Meta` gives (inheritance
+    /// resolved, values resolved), in `ALTER_OPTION_KEYS` order: what `makemigrations` records.
+    pub alter_options: Vec<(&'static str, Item)>,
     /// The class certainly is a model (not only guessed from a base in some `models` module).
     pub certain: bool,
 }
@@ -426,6 +444,14 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
                 .collect(),
             _ => Vec::new(),
         };
+        let alter_options = ALTER_OPTION_KEYS
+            .iter()
+            .filter_map(|&key| {
+                let item = self.effective_attr(class, key)?;
+                let value = resolve(self.resolver, &item);
+                Some((key, Item { value, ..item }))
+            })
+            .collect();
         if proxy.is_none() {
             options.permissions = None; // `proxy = <expression>`: cannot tell (DRF's TokenProxy)
         }
@@ -443,6 +469,7 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
             verbose_name,
             rules_permissions,
             label_opaque,
+            alter_options,
             certain: self.model_certainty(class, 0) == 2,
         }
     }

@@ -12,6 +12,12 @@ pub struct Location {
 }
 
 #[derive(Serialize)]
+pub struct JsonNewFile {
+    pub content: String,
+    pub filename: String,
+}
+
+#[derive(Serialize)]
 pub struct JsonEdit {
     pub content: String,
     pub end_location: Location,
@@ -21,6 +27,9 @@ pub struct JsonEdit {
 #[derive(Serialize)]
 pub struct JsonFix {
     pub applicability: &'static str,
+    /// Files the fix creates (absent when it only edits: ruff's shape is kept).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub creates: Vec<JsonNewFile>,
     pub edits: Vec<JsonEdit>,
     pub message: String,
 }
@@ -68,6 +77,19 @@ pub fn convert(ws: &Workspace, d: &Diagnostic) -> JsonDiagnostic {
         end_location: end,
         filename: ws.abs_path(d.span.file).to_string_lossy().into_owned(),
         fix: d.fix.as_ref().map(|f| JsonFix {
+            creates: f
+                .creates
+                .iter()
+                .map(|c| JsonNewFile {
+                    content: c.content.clone(),
+                    filename: ws
+                        .snapshot
+                        .root
+                        .join(&c.path)
+                        .to_string_lossy()
+                        .into_owned(),
+                })
+                .collect(),
             applicability: applicability(f.applicability),
             message: f.message.clone(),
             edits: f

@@ -284,6 +284,7 @@ fn fix_diff(report: &Report<'_>, fix: &crate::diagnostic::Fix) -> String {
         edits.sort_by_key(|e| (e.span.start, e.span.end));
         let plan = crate::fix::plan(
             &[&crate::diagnostic::Fix {
+                creates: Vec::new(),
                 applicability: fix.applicability,
                 message: String::new(),
                 edits,
@@ -316,6 +317,15 @@ fn fix_diff(report: &Report<'_>, fix: &crate::diagnostic::Fix) -> String {
                     out.push_str(&format!("  {line}\n"));
                 }
             }
+        }
+    }
+    for new in &fix.creates {
+        out.push_str(&format!("  {} {}\n", p.cyan("new file"), new.path));
+        for (row, line) in new.content.lines().enumerate() {
+            out.push_str(&format!(
+                "  {}\n",
+                p.green(&format!("{:>4} │+{line}", row + 1))
+            ));
         }
     }
     out.push('\n');

@@ -24,6 +24,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 d = d.with_help(format!("Did you mean `{full}`?"));
                 if let Some(span) = edit_span {
                     d = d.with_fix(Some(Fix {
+                        creates: Vec::new(),
                         applicability: Applicability::Unsafe,
                         message: format!("Add the app label: `{full}`"),
                         edits: vec![Edit {
@@ -45,6 +46,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ));
                 if let Some(span) = edit_span {
                     d = d.with_fix(Some(Fix {
+                        creates: Vec::new(),
                         applicability: Applicability::DisplayOnly,
                         message: format!("Add an app label: one of {}", list.join(", ")),
                         edits: vec![Edit {

@@ -33,6 +33,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 d = d.with_help(format!("Did you mean `{one}`?"));
                 if let Some(span) = edit_span {
                     d = d.with_fix(Some(Fix {
+                        creates: Vec::new(),
                         applicability: Applicability::Unsafe,
                         message: format!("Replace with `{one}`"),
                         edits: vec![Edit {
@@ -47,6 +48,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 d = d.with_help(format!("Did you mean one of {}?", list.join(", ")));
                 if let Some(span) = edit_span {
                     d = d.with_fix(Some(Fix {
+                        creates: Vec::new(),
                         applicability: Applicability::DisplayOnly,
                         message: format!("Replace with one of {}", list.join(", ")),
                         edits: vec![Edit {

@@ -22,6 +22,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ));
             if let Some(span) = ctx.string_edit_span(s) {
                 d = d.with_fix(Some(Fix {
+                    creates: Vec::new(),
                     applicability: Applicability::Unsafe,
                     message: format!("Use the app label: `{fixed}`"),
                     edits: vec![Edit {
@@ -79,6 +80,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             });
             if let Some(edit_span) = edit_span {
                 d = d.with_fix(Some(Fix {
+                    creates: Vec::new(),
                     applicability: Applicability::Unsafe,
                     message: format!("Use the app label `{better}`"),
                     edits: vec![Edit {

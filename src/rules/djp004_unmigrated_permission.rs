@@ -1,13 +1,19 @@
 //! DJP004 unmigrated-permission: for a migrated app, `create_permissions` reads the replayed
 //! migration state, not models.py. A Meta change without `makemigrations` creates nothing.
 
+use std::ops::Range;
+
 use rustc_hash::FxHashSet;
 
 use super::{by_code, Context};
 use crate::diagnostic::Diagnostic;
+use crate::index::models::CodeModel;
+use crate::index::Project;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for project in &ctx.index.projects {
+        // Models in their app's migrations with findings: (label, model, their diagnostics).
+        let mut drifted: Vec<(&str, &CodeModel, Range<usize>)> = Vec::new();
         for model in &project.code_models {
             let Some(label) = &model.label else { continue };
             if model.abstract_
@@ -59,6 +65,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 );
                 continue;
             };
+            let start = out.len();
             let state_options = state.perm_options();
             if state_options.opaque() {
                 continue;
@@ -100,6 +107,39 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     )
                     .with_help(help),
                 );
+            }
+            if out.len() > start {
+                drifted.push((label, model, start..out.len()));
+            }
+        }
+        attach_migration_fixes(ctx, project, &drifted, out);
+    }
+}
+
+/// Every finding of a model the app's new migration covers gets the fix creating it (the same
+/// fix for the whole app: applied once).
+fn attach_migration_fixes(
+    ctx: &Context<'_>,
+    project: &Project,
+    drifted: &[(&str, &CodeModel, Range<usize>)],
+    out: &mut [Diagnostic],
+) {
+    let Some(generate) = ctx.migration_fix else {
+        return;
+    };
+    let mut labels: Vec<&str> = drifted.iter().map(|(label, _, _)| *label).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    for label in labels {
+        let of_app: Vec<&(&str, &CodeModel, Range<usize>)> =
+            drifted.iter().filter(|(l, _, _)| *l == label).collect();
+        let models: Vec<&CodeModel> = of_app.iter().map(|(_, m, _)| *m).collect();
+        let Some((fix, covered)) = generate(ctx.ws, project, label, &models) else {
+            continue;
+        };
+        for i in covered {
+            for d in &mut out[of_app[i].2.clone()] {
+                d.fix = Some(fix.clone());
             }
         }
     }

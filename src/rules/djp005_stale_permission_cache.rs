@@ -20,6 +20,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .collect();
             let recv = &stale.receiver;
             let fix = Fix {
+                creates: Vec::new(),
                 applicability: Applicability::DisplayOnly,
                 message: format!("Re-fetch `{recv}` from the database before this check"),
                 edits: vec![Edit {

@@ -26,6 +26,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             content: content.to_string(),
         };
         let fix = Fix {
+            creates: Vec::new(),
             applicability: Applicability::Safe,
             message: "Wrap the permission in a tuple".to_string(),
             edits: vec![insert(span.start, "("), insert(span.end, ",)")],

@@ -36,6 +36,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             d = d.with_help(format!("Did you mean `{clean}`?"));
             if let (Some(span), true) = (ctx.string_edit_span(s), known || !clean.contains(' ')) {
                 d = d.with_fix(Some(Fix {
+                    creates: Vec::new(),
                     applicability: Applicability::Unsafe,
                     message: format!("Replace with `{clean}`"),
                     edits: vec![Edit {

@@ -64,6 +64,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                             format!("({written},)")
                         };
                         d = d.with_fix(Some(Fix {
+                            creates: Vec::new(),
                             applicability: Applicability::Safe,
                             message: "Make it a one-element tuple".into(),
                             edits: vec![Edit { span, content }],
@@ -87,6 +88,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                                 "Wrap the pair in a list: `permissions = [(\"can_x\", \"Can x\")]`",
                             )
                             .with_fix(Some(Fix {
+                                creates: Vec::new(),
                                 applicability: Applicability::Safe,
                                 message: "Wrap the pair in a list".into(),
                                 edits: vec![Edit {

@@ -25,6 +25,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             d = d
                 .with_help(format!("Use `perms.{app}.{codename}`"))
                 .with_fix(Some(Fix {
+                    creates: Vec::new(),
                     applicability: Applicability::Safe,
                     message: format!("Replace with `perms.{app}.{codename}`"),
                     edits: vec![Edit {

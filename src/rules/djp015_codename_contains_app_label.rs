@@ -70,6 +70,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     .is_some_and(|l| l.codename.as_ref().is_some_and(|c| c.span == item.span))
             {
                 d = d.with_help(format!("Filter on both: `codename=\"{codename}\", content_type__app_label=\"{label}\"`")).with_fix(Some(Fix {
+                    creates: Vec::new(),
                     applicability: Applicability::Unsafe,
                     message: "Split into `codename=` and `content_type__app_label=`".into(),
                     edits: vec![Edit { span: item.span, content: format!("\"{codename}\", content_type__app_label=\"{label}\"") }],

@@ -112,7 +112,20 @@ pub struct Context<'a> {
     pub refs: Vec<Resolved<'a>>,
     /// `(index into refs, string, verdict)` for every permission string of every reference.
     pub verdicts: Vec<(usize, PermString, verdict::Verdict)>,
+    /// Writes the migration DJP004's fix creates; the crate root passes `fix::migration`'s
+    /// generator (it sits above the rules), `None` offers no such fix.
+    pub migration_fix: Option<MigrationFix>,
 }
+
+/// The migration recording the current options of `models` (code models of the app `label` of
+/// the project, each in the app's migration state): the fix creating it and the indices (into
+/// `models`) of the models it covers; `None` when none can be covered.
+pub type MigrationFix = fn(
+    &Workspace,
+    &Project,
+    &str,
+    &[&crate::index::models::CodeModel],
+) -> Option<(crate::diagnostic::Fix, Vec<usize>)>;
 
 impl<'a> Context<'a> {
     pub fn new(ws: &'a Workspace, index: &'a Index) -> Self {
@@ -191,6 +204,7 @@ impl<'a> Context<'a> {
             routed,
             refs,
             verdicts: Vec::new(),
+            migration_fix: None,
         };
         let verdicts = ctx
             .refs

@@ -6,11 +6,13 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use lsp_types::{
-    CodeAction, CodeActionDisabled, CodeActionKind, CodeActionParams, Diagnostic as LspDiagnostic,
-    Position, Range, TextEdit, Uri, WorkspaceEdit,
+    CodeAction, CodeActionDisabled, CodeActionKind, CodeActionParams, CreateFile,
+    CreateFileOptions, Diagnostic as LspDiagnostic, DocumentChange, Edit,
+    OptionalVersionedTextDocumentIdentifier, Position, Range, TextDocumentEdit,
+    TextDocumentIdentifier, TextEdit, Uri, WorkspaceEdit,
 };
 
-use super::diagnostics::{code_of, convert, Data, FixData};
+use super::diagnostics::{code_of, convert, Data, FixData, NewFileData};
 use super::text::{Encoding, LineIndex};
 use super::worker::FolderAnalysis;
 use crate::diagnostic::{Applicability, FileId};
@@ -28,6 +30,9 @@ pub struct Target<'a> {
     pub noqa: bool,
     pub enc: Encoding,
     pub disabled_support: bool,
+    /// The client applies workspace edits that create files (`documentChanges` with the
+    /// `create` resource operation).
+    pub create_files: bool,
     pub fresh: Option<(&'a FolderAnalysis, FileId)>,
 }
 
@@ -56,6 +61,43 @@ fn workspace_edit(uri: &str, edits: Vec<TextEdit>) -> WorkspaceEdit {
     }
 }
 
+/// The edits of a fix that also creates files: a `CreateFile` (never over an existing file)
+/// and an insertion of the whole text per new file, then the edits of the document.
+fn creating_edit(uri: &str, edits: Vec<TextEdit>, creates: Vec<NewFileData>) -> WorkspaceEdit {
+    let start = Position::new(0, 0);
+    let text_edit = |uri: &str, edits: Vec<TextEdit>| {
+        DocumentChange::TextDocumentEdit(TextDocumentEdit::new(
+            OptionalVersionedTextDocumentIdentifier::new(
+                None,
+                TextDocumentIdentifier::new(Uri::from(uri)),
+            ),
+            edits.into_iter().map(Edit::TextEdit).collect(),
+        ))
+    };
+    let mut changes = Vec::new();
+    for new in creates {
+        changes.push(DocumentChange::CreateFile(CreateFile {
+            uri: Uri::from(new.uri.as_str()),
+            options: Some(CreateFileOptions::new(Some(false), Some(false))),
+            annotation_id: None,
+        }));
+        changes.push(text_edit(
+            &new.uri,
+            vec![TextEdit {
+                range: Range::new(start, start),
+                new_text: new.text,
+            }],
+        ));
+    }
+    if !edits.is_empty() {
+        changes.push(text_edit(uri, edits));
+    }
+    WorkspaceEdit {
+        document_changes: Some(changes),
+        ..WorkspaceEdit::default()
+    }
+}
+
 fn ranges_overlap(a: &Range, b: &Range) -> bool {
     let key = |p: &Position| (p.line, p.character);
     key(&a.start) < key(&b.end) && key(&b.start) < key(&a.end)
@@ -75,7 +117,7 @@ fn fix_of(target: &Target<'_>, d: &LspDiagnostic) -> Option<FixData> {
         .diagnostics
         .iter()
         .filter(|c| c.span.file == file)
-        .map(|c| convert(&index, c, target.enc))
+        .map(|c| convert(&index, c, target.enc, &fa.analysis.ws.snapshot.root))
         .find(|c| c.range == d.range && c.code == d.code)
         .and_then(|c| c.data)
         .and_then(|v| serde_json::from_value::<Data>(v).ok())
@@ -135,6 +177,9 @@ fn quick_fixes(target: &Target<'_>, d: &LspDiagnostic, fix: FixData) -> Vec<Code
 }
 
 fn quick_fix(target: &Target<'_>, d: &LspDiagnostic, fix: FixData) -> Option<CodeAction> {
+    if !fix.creates.is_empty() && !target.create_files {
+        return None; // the client cannot create the file
+    }
     let (title, preferred, disabled) = match fix.applicability.as_str() {
         "safe" => (fix.message.clone(), true, None),
         "unsafe" => (
@@ -160,9 +205,13 @@ fn quick_fix(target: &Target<'_>, d: &LspDiagnostic, fix: FixData) -> Option<Cod
         kind: Some(CodeActionKind::QuickFix),
         diagnostics: Some(vec![d.clone()]),
         is_preferred: Some(preferred),
-        edit: disabled
-            .is_none()
-            .then(|| workspace_edit(target.uri, fix.edits)),
+        edit: disabled.is_none().then(|| {
+            if fix.creates.is_empty() {
+                workspace_edit(target.uri, fix.edits)
+            } else {
+                creating_edit(target.uri, fix.edits, fix.creates)
+            }
+        }),
         disabled,
         ..CodeAction::default()
     })
@@ -267,7 +316,9 @@ fn fix_all(target: &Target<'_>) -> Option<CodeAction> {
         .iter()
         .filter(|d| d.span.file == file)
         .filter_map(|d| d.fix.as_ref())
-        .filter(|f| f.applicability == Applicability::Safe && !f.edits.is_empty())
+        .filter(|f| {
+            f.applicability == Applicability::Safe && !f.edits.is_empty() && f.creates.is_empty()
+        })
         .filter(|f| f.edits.iter().all(|e| e.span.file == file))
         .collect();
     fixes.sort_by_key(|f| f.edits.iter().map(|e| e.span.start).min());

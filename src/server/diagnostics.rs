@@ -6,7 +6,9 @@ use lsp_types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::text::{Encoding, LineIndex};
+use std::path::Path;
+
+use super::text::{path_to_uri, Encoding, LineIndex};
 use super::worker::FolderAnalysis;
 use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::output::json::{applicability, url};
@@ -19,6 +21,16 @@ pub struct FixData {
     /// `safe`, `unsafe` or `displayonly` (ruff's spelling).
     pub applicability: String,
     pub edits: Vec<TextEdit>,
+    /// Files the fix creates (DJP004's migration).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub creates: Vec<NewFileData>,
+}
+
+/// A file a fix creates: its `file://` URI and its whole text.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct NewFileData {
+    pub uri: String,
+    pub text: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -26,7 +38,8 @@ pub struct Data {
     pub fix: Option<FixData>,
 }
 
-pub fn convert(index: &LineIndex<'_>, d: &Diagnostic, enc: Encoding) -> LspDiagnostic {
+/// `root`: the folder's root, which the paths of created files are relative to.
+pub fn convert(index: &LineIndex<'_>, d: &Diagnostic, enc: Encoding, root: &Path) -> LspDiagnostic {
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
         message.push_str("\nhelp: ");
@@ -47,6 +60,14 @@ pub fn convert(index: &LineIndex<'_>, d: &Diagnostic, enc: Encoding) -> LspDiagn
             .map(|e| TextEdit {
                 range: index.range(e.span.start as usize, e.span.end as usize, enc),
                 new_text: e.content.clone(),
+            })
+            .collect(),
+        creates: f
+            .creates
+            .iter()
+            .map(|c| NewFileData {
+                uri: path_to_uri(&root.join(&c.path)),
+                text: c.content.clone(),
             })
             .collect(),
     });
@@ -74,7 +95,7 @@ pub fn for_file(fa: &FolderAnalysis, file: FileId, enc: Encoding) -> Vec<LspDiag
         .diagnostics
         .iter()
         .filter(|d| d.span.file == file)
-        .map(|d| convert(&index, d, enc))
+        .map(|d| convert(&index, d, enc, &fa.analysis.ws.snapshot.root))
         .collect()
 }
 

@@ -122,6 +122,7 @@ impl Server {
             noqa: !doc.is_fixture(),
             enc: self.enc,
             disabled_support: self.client.disabled_code_actions,
+            create_files: self.client.create_files,
             fresh: fresh.as_ref().map(|(fa, file)| (fa.as_ref(), *file)),
         };
         Ok(serde_json::to_value(actions::code_actions(&target, &p)).unwrap_or_default())

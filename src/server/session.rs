@@ -82,6 +82,8 @@ pub(super) struct Client {
     pub(super) diagnostic_refresh: bool,
     pub(super) disabled_code_actions: bool,
     pub(super) watch_registration: bool,
+    /// `documentChanges` with the `create` resource operation.
+    pub(super) create_files: bool,
 }
 
 pub(super) struct Server {
@@ -194,6 +196,10 @@ impl Server {
             watch_registration: flag(
                 &caps["workspace"]["didChangeWatchedFiles"]["dynamicRegistration"],
             ),
+            create_files: flag(&caps["workspace"]["workspaceEdit"]["documentChanges"])
+                && caps["workspace"]["workspaceEdit"]["resourceOperations"]
+                    .as_array()
+                    .is_some_and(|ops| ops.iter().any(|o| o == "create")),
         };
         if let Some(options) = params.get("initializationOptions") {
             ClientSettings::merge_json(&mut self.settings_json, options);
