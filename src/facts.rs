@@ -204,13 +204,15 @@ pub struct Reference {
     pub with_obj: bool,
     /// The whole call (or tag) the reference sits in.
     pub call_span: Span,
-    /// For lookups: the keyword arguments that matter.
+    /// For lookups: the keyword arguments that matter. For guardian's `get_objects_for_*`:
+    /// `model` is the `klass` argument, folded.
     pub lookup: Option<Lookup>,
     /// For `permission_required = …` class attributes: the class's bases, to confirm it is a
     /// `PermissionRequiredMixin` view. For `self.has_perm(…)`/`cls.has_perm(…)`: the bases of
     /// the enclosing class, to confirm it is a user model (or a backend).
     pub class_bases: Vec<Value>,
-    /// For class attributes and for `self.has_perm(…)`: the class name.
+    /// For class attributes and for `self.has_perm(…)`: the class name. For `M2mString`: the
+    /// relation's attribute (`permissions`, `user_permissions`).
     pub owner: Option<String>,
     /// For guardian's shortcuts and decorators named through another module of the project
     /// (`from .perms import get_objects_for_user`): the callee, to confirm it is guardian's.

@@ -211,6 +211,8 @@ fn real_django_shows_each_premise() {
         ("two_models", "MixedContentTypeError"),
         ("two_apps", "MixedContentTypeError"),
         ("klass_mismatch", "MixedContentTypeError"),
+        ("klass_queryset_mismatch", "MixedContentTypeError"),
+        // (DJP001: a bare codename with nothing naming the model)
         ("bare", "WrongAppError"),
     ] {
         assert_eq!(
@@ -219,10 +221,20 @@ fn real_django_shows_each_premise() {
             "{case}"
         );
     }
-    assert_eq!(
-        value(at("/DJP020/bare_with_klass")),
-        &serde_json::json!(["1"])
-    );
+    // The controls: `klass` (a model or its queryset) agrees, or a dotted permission gives the
+    // app label the bare codenames share.
+    for case in [
+        "bare_with_klass",
+        "klass_queryset",
+        "mixed_bare_first",
+        "mixed_dotted_first",
+    ] {
+        assert_eq!(
+            value(at(&format!("/DJP020/{case}"))),
+            &serde_json::json!(["1"]),
+            "{case}"
+        );
+    }
 
     // DJP022: loaddata resolves natural keys; a missing permission fails the whole fixture.
     let (kind, message) = raised(at("/DJP022/typo_fixture")).expect("loaddata raises");

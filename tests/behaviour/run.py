@@ -262,6 +262,12 @@ def observe_project():
         "bare": outcome(titles(services.editable_bare)),
         "bare_with_klass": outcome(titles(services.editable_bare_with_klass)),
         "klass_mismatch": outcome(titles(services.editable_comments_by_post_permission)),
+        "klass_queryset_mismatch": outcome(
+            titles(services.editable_comments_by_post_permission_queryset)
+        ),
+        "klass_queryset": outcome(titles(services.editable_posts_queryset)),
+        "mixed_bare_first": outcome(titles(services.editable_mixed_bare_first)),
+        "mixed_dotted_first": outcome(titles(services.editable_mixed_dotted_first)),
     }
     return out
 

@@ -31,6 +31,9 @@ impl<'a> Walker<'_, '_, 'a> {
                     };
                     if strings {
                         self.push_ref(RefKind::M2mString, item, false, call_span);
+                        if let Some(r) = self.ex.facts.references.last_mut() {
+                            r.owner = Some(rel.attr.id.to_string());
+                        }
                     }
                 }
             }
@@ -152,9 +155,22 @@ impl<'a> Walker<'_, '_, 'a> {
             }
             "get_objects_for_user" | "get_objects_for_group" => {
                 if let Some(perms) = args.get(1).or_else(|| kw("perms")) {
-                    let with_obj = args.len() > 2 || kw("klass").is_some();
+                    let klass = args
+                        .get(2)
+                        .or_else(|| kw("klass"))
+                        .filter(|k| !k.is_none_literal_expr());
                     let item = self.item(perms);
-                    self.push_guardian(c, RefKind::GuardianObjects, item, with_obj);
+                    let klass = klass.map(|k| self.fold(k));
+                    if self.push_guardian(c, RefKind::GuardianObjects, item, klass.is_some()) {
+                        // The model `klass` names (a model, a manager or a queryset), for DJP020.
+                        if let (Some(klass), Some(r)) = (klass, self.ex.facts.references.last_mut())
+                        {
+                            r.lookup = Some(crate::facts::Lookup {
+                                model: Some(klass),
+                                ..Default::default()
+                            });
+                        }
+                    }
                 }
             }
             "add_perm" | "set_perm" => {

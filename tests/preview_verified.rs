@@ -1,0 +1,117 @@
+//! Preview rules on the cases real Django (and guardian) decides: each test asserts the silence
+//! and the real bug of the same shape.
+
+mod common;
+
+use common::{codes, project};
+
+const PREVIEW: (&str, &str) = ("djperm.toml", "preview = true\n");
+
+/// The 1-based lines of the findings of one rule in one file.
+fn lines_in(a: &djperm::Analysis, file: &str, code: &str) -> Vec<usize> {
+    a.diagnostics
+        .iter()
+        .filter(|d| d.code == code && a.ws.path(d.span.file) == file)
+        .map(|d| a.ws.locator(d.span.file).line(d.span.start as usize) + 1)
+        .collect()
+}
+
+// DJP016 ---------------------------------------------------------------------------------------
+
+const GRANTS: &str = "def grant(user, group, role):\n    user.user_permissions.add('blog.can_publish')\n    group.permissions.add('blog.can_publish')\n    role.permissions.add('blog.can_publish')\n";
+
+#[test]
+fn m2m_to_another_model_takes_strings() {
+    // A role's `permissions` go to a capability keyed by a string: `permissions.add("a.b")` may
+    // be right for it, so the `permissions` relation is not judged; `user_permissions` still is.
+    let models = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Capability(models.Model):\n    code = models.CharField(max_length=100, primary_key=True)\n\nclass Role(models.Model):\n    permissions = models.ManyToManyField(Capability)\n";
+    let (_d, a) = project(&[PREVIEW, ("blog/models.py", models), ("blog/grants.py", GRANTS)]);
+    assert_eq!(lines_in(&a, "blog/grants.py", "DJP016"), vec![2], "{:?}", codes(&a));
+    // The same relation to Django's Permission: every call is the bug.
+    for to in ["Permission", "'auth.Permission'"] {
+        let models = models
+            .replace(
+                "models.ManyToManyField(Capability)",
+                &format!("models.ManyToManyField({to})"),
+            )
+            .replace(
+                "from django.db import models\n",
+                "from django.contrib.auth.models import Permission\nfrom django.db import models\n",
+            );
+        let (_d, a) = project(&[PREVIEW, ("blog/models.py", &models), ("blog/grants.py", GRANTS)]);
+        assert_eq!(
+            lines_in(&a, "blog/grants.py", "DJP016"),
+            vec![2, 3, 4],
+            "{to}: {:?}",
+            codes(&a)
+        );
+    }
+    // A reverse relation named `permissions` (a related_name) goes elsewhere too.
+    let models = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Role(models.Model):\n    name = models.CharField(max_length=10)\n\nclass Capability(models.Model):\n    roles = models.ManyToManyField(Role, related_name='permissions')\n";
+    let (_d, a) = project(&[PREVIEW, ("blog/models.py", models), ("blog/grants.py", GRANTS)]);
+    assert_eq!(lines_in(&a, "blog/grants.py", "DJP016"), vec![2], "{:?}", codes(&a));
+}
+
+// DJP011 ---------------------------------------------------------------------------------------
+
+#[test]
+fn noqa_on_the_assignment_line_of_a_parenthesized_pair() {
+    let models = |noqa: &str| {
+        format!("from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = ({noqa}\n            ('can_publish', 'Can publish')\n        )\n")
+    };
+    let (_d, a) = project(&[PREVIEW, ("blog/models.py", &models(""))]);
+    assert_eq!(lines_in(&a, "blog/models.py", "DJP011"), vec![5], "{:?}", codes(&a));
+    let (_d, a) = project(&[PREVIEW, ("blog/models.py", &models("  # noqa: DJP011"))]);
+    assert_eq!(lines_in(&a, "blog/models.py", "DJP011"), Vec::<usize>::new(), "{:?}", codes(&a));
+    // Nested groupings: the outermost.
+    let (_d, a) = project(&[
+        PREVIEW,
+        (
+            "blog/models.py",
+            "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        default_permissions = (\n            ('view')\n        )\n",
+        ),
+    ]);
+    assert_eq!(lines_in(&a, "blog/models.py", "DJP011"), vec![5], "{:?}", codes(&a));
+}
+
+// DJP012 ---------------------------------------------------------------------------------------
+
+#[test]
+fn empty_permission_required_behind_a_has_permission_override() {
+    let views = "from django.contrib.auth.mixins import PermissionRequiredMixin\nfrom django.views.generic import DetailView\nfrom .models import Post\n\nclass Hooked(PermissionRequiredMixin, DetailView):\n    model = Post\n    permission_required = ()\n\n    def has_permission(self):\n        return self.request.user.has_perm('blog.can_publish')\n\nclass Open(PermissionRequiredMixin, DetailView):\n    model = Post\n    permission_required = ()\n";
+    let (_d, a) = project(&[
+        PREVIEW,
+        ("blog/views.py", views),
+        (
+            "proj/urls.py",
+            "from django.urls import path\nfrom blog import views\n\nurlpatterns = [\n    path('a/<int:pk>/', views.Hooked.as_view()),\n    path('b/<int:pk>/', views.Open.as_view()),\n]\n",
+        ),
+    ]);
+    assert_eq!(lines_in(&a, "blog/views.py", "DJP012"), vec![14], "{:?}", codes(&a));
+}
+
+// DJP020 and DJP001 on guardian's get_objects_for_user -----------------------------------------
+
+const MODELS_TWO: &str = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Comment(models.Model):\n    pass\n\nclass Draft(Post):\n    class Meta:\n        proxy = True\n";
+
+#[test]
+fn guardian_klass_of_another_model() {
+    let services = "from guardian.shortcuts import get_objects_for_user\nfrom .models import Comment, Draft, Post\n\ndef a(user):\n    return get_objects_for_user(user, 'blog.change_post', klass=Comment)\n\ndef b(user):\n    return get_objects_for_user(user, ['blog.change_post'], klass=Comment.objects.all())\n\ndef c(user):\n    return get_objects_for_user(user, 'blog.change_post', Post.objects.filter(pk=1).order_by('pk'))\n\ndef d(user):\n    return get_objects_for_user(user, 'blog.change_post', klass=Post)\n\ndef e(user, qs):\n    return get_objects_for_user(user, 'blog.change_post', klass=qs)\n\ndef f(user):\n    return get_objects_for_user(user, 'blog.change_post', klass=Draft)\n";
+    let (_d, a) = project(&[
+        PREVIEW,
+        ("blog/models.py", MODELS_TWO),
+        ("blog/services.py", services),
+    ]);
+    assert_eq!(lines_in(&a, "blog/services.py", "DJP020"), vec![5, 8], "{:?}", codes(&a));
+}
+
+#[test]
+fn guardian_bare_codenames_need_a_model() {
+    let services = "from guardian.shortcuts import get_objects_for_user\nfrom .models import Post\n\ndef a(user):\n    return get_objects_for_user(user, 'change_post')\n\ndef b(user):\n    return get_objects_for_user(user, 'change_post', klass=Post)\n\ndef c(user):\n    return get_objects_for_user(user, ['view_post', 'blog.change_post'])\n\ndef d(user):\n    return get_objects_for_user(user, ['blog.change_post', 'view_post'])\n\ndef e(user, perm):\n    return get_objects_for_user(user, ['view_post', perm])\n\ndef f(user):\n    return get_objects_for_user(user, ['view_post', 'change_post'], Post.objects.all())\n";
+    let (_d, a) = project(&[PREVIEW, ("blog/services.py", services)]);
+    assert_eq!(lines_in(&a, "blog/services.py", "DJP001"), vec![5], "{:?}", codes(&a));
+    assert_eq!(lines_in(&a, "blog/services.py", "DJP020"), Vec::<usize>::new(), "{:?}", codes(&a));
+    // DJP001 is stable: the bug is reported without preview too.
+    let (_d, a) = project(&[("blog/services.py", services)]);
+    assert_eq!(lines_in(&a, "blog/services.py", "DJP001"), vec![5], "{:?}", codes(&a));
+}
