@@ -29,6 +29,14 @@ pub struct FileFacts {
     pub has_run_python: bool,
     /// The file calls `create_permissions(...)` (a data migration that needs the default permissions before `migrate` creates them).
     pub calls_create_permissions: bool,
+    /// For each `create_permissions(...)` call, the app whose permissions it creates when written
+    /// `apps.get_app_config("label")` (directly or through a local); `None`: any app.
+    pub create_permissions_labels: Vec<Option<String>>,
+    /// `RunPython(code, reverse_code)`: the names of the two functions, when written as names.
+    pub run_python: Vec<(Option<String>, Option<String>)>,
+    /// Spans of the `Permission.objects.filter(...)` calls whose result is granted:
+    /// `x.permissions.add(*<it>)`, `x.user_permissions.set(<it>)`, also through a local.
+    pub granted_queries: Vec<Span>,
     /// Class names routed with `X.as_view(...)` in this file.
     pub as_view_classes: Vec<(Value, Span)>,
     /// Module-level functions (also inside module-level `if`/`try`), for the audit's view guards.

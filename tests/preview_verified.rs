@@ -25,8 +25,17 @@ fn m2m_to_another_model_takes_strings() {
     // A role's `permissions` go to a capability keyed by a string: `permissions.add("a.b")` may
     // be right for it, so the `permissions` relation is not judged; `user_permissions` still is.
     let models = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Capability(models.Model):\n    code = models.CharField(max_length=100, primary_key=True)\n\nclass Role(models.Model):\n    permissions = models.ManyToManyField(Capability)\n";
-    let (_d, a) = project(&[PREVIEW, ("blog/models.py", models), ("blog/grants.py", GRANTS)]);
-    assert_eq!(lines_in(&a, "blog/grants.py", "DJP016"), vec![2], "{:?}", codes(&a));
+    let (_d, a) = project(&[
+        PREVIEW,
+        ("blog/models.py", models),
+        ("blog/grants.py", GRANTS),
+    ]);
+    assert_eq!(
+        lines_in(&a, "blog/grants.py", "DJP016"),
+        vec![2],
+        "{:?}",
+        codes(&a)
+    );
     // The same relation to Django's Permission: every call is the bug.
     for to in ["Permission", "'auth.Permission'"] {
         let models = models
@@ -38,7 +47,11 @@ fn m2m_to_another_model_takes_strings() {
                 "from django.db import models\n",
                 "from django.contrib.auth.models import Permission\nfrom django.db import models\n",
             );
-        let (_d, a) = project(&[PREVIEW, ("blog/models.py", &models), ("blog/grants.py", GRANTS)]);
+        let (_d, a) = project(&[
+            PREVIEW,
+            ("blog/models.py", &models),
+            ("blog/grants.py", GRANTS),
+        ]);
         assert_eq!(
             lines_in(&a, "blog/grants.py", "DJP016"),
             vec![2, 3, 4],
@@ -48,8 +61,17 @@ fn m2m_to_another_model_takes_strings() {
     }
     // A reverse relation named `permissions` (a related_name) goes elsewhere too.
     let models = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Role(models.Model):\n    name = models.CharField(max_length=10)\n\nclass Capability(models.Model):\n    roles = models.ManyToManyField(Role, related_name='permissions')\n";
-    let (_d, a) = project(&[PREVIEW, ("blog/models.py", models), ("blog/grants.py", GRANTS)]);
-    assert_eq!(lines_in(&a, "blog/grants.py", "DJP016"), vec![2], "{:?}", codes(&a));
+    let (_d, a) = project(&[
+        PREVIEW,
+        ("blog/models.py", models),
+        ("blog/grants.py", GRANTS),
+    ]);
+    assert_eq!(
+        lines_in(&a, "blog/grants.py", "DJP016"),
+        vec![2],
+        "{:?}",
+        codes(&a)
+    );
 }
 
 // DJP011 ---------------------------------------------------------------------------------------
@@ -60,9 +82,19 @@ fn noqa_on_the_assignment_line_of_a_parenthesized_pair() {
         format!("from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = ({noqa}\n            ('can_publish', 'Can publish')\n        )\n")
     };
     let (_d, a) = project(&[PREVIEW, ("blog/models.py", &models(""))]);
-    assert_eq!(lines_in(&a, "blog/models.py", "DJP011"), vec![5], "{:?}", codes(&a));
+    assert_eq!(
+        lines_in(&a, "blog/models.py", "DJP011"),
+        vec![5],
+        "{:?}",
+        codes(&a)
+    );
     let (_d, a) = project(&[PREVIEW, ("blog/models.py", &models("  # noqa: DJP011"))]);
-    assert_eq!(lines_in(&a, "blog/models.py", "DJP011"), Vec::<usize>::new(), "{:?}", codes(&a));
+    assert_eq!(
+        lines_in(&a, "blog/models.py", "DJP011"),
+        Vec::<usize>::new(),
+        "{:?}",
+        codes(&a)
+    );
     // Nested groupings: the outermost.
     let (_d, a) = project(&[
         PREVIEW,
@@ -71,7 +103,12 @@ fn noqa_on_the_assignment_line_of_a_parenthesized_pair() {
             "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        default_permissions = (\n            ('view')\n        )\n",
         ),
     ]);
-    assert_eq!(lines_in(&a, "blog/models.py", "DJP011"), vec![5], "{:?}", codes(&a));
+    assert_eq!(
+        lines_in(&a, "blog/models.py", "DJP011"),
+        vec![5],
+        "{:?}",
+        codes(&a)
+    );
 }
 
 // DJP012 ---------------------------------------------------------------------------------------
@@ -87,7 +124,12 @@ fn empty_permission_required_behind_a_has_permission_override() {
             "from django.urls import path\nfrom blog import views\n\nurlpatterns = [\n    path('a/<int:pk>/', views.Hooked.as_view()),\n    path('b/<int:pk>/', views.Open.as_view()),\n]\n",
         ),
     ]);
-    assert_eq!(lines_in(&a, "blog/views.py", "DJP012"), vec![14], "{:?}", codes(&a));
+    assert_eq!(
+        lines_in(&a, "blog/views.py", "DJP012"),
+        vec![14],
+        "{:?}",
+        codes(&a)
+    );
 }
 
 // DJP020 and DJP001 on guardian's get_objects_for_user -----------------------------------------
@@ -102,16 +144,112 @@ fn guardian_klass_of_another_model() {
         ("blog/models.py", MODELS_TWO),
         ("blog/services.py", services),
     ]);
-    assert_eq!(lines_in(&a, "blog/services.py", "DJP020"), vec![5, 8], "{:?}", codes(&a));
+    assert_eq!(
+        lines_in(&a, "blog/services.py", "DJP020"),
+        vec![5, 8],
+        "{:?}",
+        codes(&a)
+    );
 }
 
 #[test]
 fn guardian_bare_codenames_need_a_model() {
     let services = "from guardian.shortcuts import get_objects_for_user\nfrom .models import Post\n\ndef a(user):\n    return get_objects_for_user(user, 'change_post')\n\ndef b(user):\n    return get_objects_for_user(user, 'change_post', klass=Post)\n\ndef c(user):\n    return get_objects_for_user(user, ['view_post', 'blog.change_post'])\n\ndef d(user):\n    return get_objects_for_user(user, ['blog.change_post', 'view_post'])\n\ndef e(user, perm):\n    return get_objects_for_user(user, ['view_post', perm])\n\ndef f(user):\n    return get_objects_for_user(user, ['view_post', 'change_post'], Post.objects.all())\n";
     let (_d, a) = project(&[PREVIEW, ("blog/services.py", services)]);
-    assert_eq!(lines_in(&a, "blog/services.py", "DJP001"), vec![5], "{:?}", codes(&a));
-    assert_eq!(lines_in(&a, "blog/services.py", "DJP020"), Vec::<usize>::new(), "{:?}", codes(&a));
+    assert_eq!(
+        lines_in(&a, "blog/services.py", "DJP001"),
+        vec![5],
+        "{:?}",
+        codes(&a)
+    );
+    assert_eq!(
+        lines_in(&a, "blog/services.py", "DJP020"),
+        Vec::<usize>::new(),
+        "{:?}",
+        codes(&a)
+    );
     // DJP001 is stable: the bug is reported without preview too.
     let (_d, a) = project(&[("blog/services.py", services)]);
-    assert_eq!(lines_in(&a, "blog/services.py", "DJP001"), vec![5], "{:?}", codes(&a));
+    assert_eq!(
+        lines_in(&a, "blog/services.py", "DJP001"),
+        vec![5],
+        "{:?}",
+        codes(&a)
+    );
+}
+
+// DJP010 ---------------------------------------------------------------------------------------
+
+fn migration(body: &str, operations: &str) -> String {
+    format!("from django.db import migrations\n\n{body}\n\nclass Migration(migrations.Migration):\n    dependencies = [('blog', '0001_initial')]\n    operations = [{operations}]\n")
+}
+
+#[test]
+fn data_migration_fetches_and_grants_before_post_migrate() {
+    let body = "def forwards(apps, schema_editor):\n    Permission = apps.get_model('auth', 'Permission')\n    Group = apps.get_model('auth', 'Group')\n    g = Group.objects.create(name='E')\n    g.permissions.add(*Permission.objects.filter(codename__in=['can_publish', 'change_post']))\n    Permission.objects.filter(codename='can_publish').delete()\n    qs = Permission.objects.filter(content_type__app_label='blog')\n    g.permissions.add(qs.get(codename='can_publish'))\n\ndef backwards(apps, schema_editor):\n    Permission = apps.get_model('auth', 'Permission')\n    Permission.objects.get(codename='can_publish').delete()\n";
+    let (_d, a) = project(&[
+        PREVIEW,
+        (
+            "blog/migrations/0002_editors.py",
+            &migration(body, "migrations.RunPython(forwards, backwards)"),
+        ),
+    ]);
+    let file = "blog/migrations/0002_editors.py";
+    // the granted filter (both codenames named) and the get through a local; not the delete,
+    // not the reverse code
+    assert_eq!(lines_in(&a, file, "DJP010"), vec![7, 10], "{:?}", codes(&a));
+    assert!(
+        codes(&a)
+            .iter()
+            .any(|c| c.contains("`blog.can_publish`, `blog.change_post` do not exist yet")),
+        "{:?}",
+        codes(&a)
+    );
+    // The same function run forwards too: read.
+    let (_d, a) = project(&[
+        PREVIEW,
+        (
+            file,
+            &migration(
+                body,
+                "migrations.RunPython(forwards, backwards), migrations.RunPython(backwards)",
+            ),
+        ),
+    ]);
+    assert_eq!(
+        lines_in(&a, file, "DJP010"),
+        vec![7, 10, 14],
+        "{:?}",
+        codes(&a)
+    );
+}
+
+#[test]
+fn create_permissions_for_one_app_creates_that_app_only() {
+    let body = |label: &str| {
+        format!("from django.contrib.auth.management import create_permissions\n\ndef forwards(apps, schema_editor):\n    create_permissions(apps.get_app_config({label}), apps=apps, verbosity=0)\n    Permission = apps.get_model('auth', 'Permission')\n    Permission.objects.get(codename='can_publish', content_type__app_label='blog')\n    Permission.objects.get(codename='view_user', content_type__app_label='auth')\n")
+    };
+    let file = "blog/migrations/0002_editors.py";
+    let (_d, a) = project(&[
+        PREVIEW,
+        (
+            file,
+            &migration(&body("'blog'"), "migrations.RunPython(forwards)"),
+        ),
+    ]);
+    assert_eq!(lines_in(&a, file, "DJP010"), vec![9], "{:?}", codes(&a));
+    // An app config djperm cannot name: every app's, maybe.
+    let (_d, a) = project(&[
+        PREVIEW,
+        (
+            file,
+            &migration(&body("label"), "migrations.RunPython(forwards)"),
+        ),
+    ]);
+    assert_eq!(
+        lines_in(&a, file, "DJP010"),
+        Vec::<usize>::new(),
+        "{:?}",
+        codes(&a)
+    );
 }

@@ -32,15 +32,21 @@ fn only_permission_relations(ctx: &Context<'_>, project: &Project, rel: &str) ->
         let Some(class) = class_at(ctx.ws, m.file, &m.object_name) else {
             return true;
         };
-        let own = class.class.attrs.get(rel).is_none_or(|field| match &field.value {
-            Value::Call { func, args, kwargs, .. } if func == "ManyToManyField" => kwargs
-                .iter()
-                .find(|(k, _)| k == "to")
-                .map(|(_, v)| v)
-                .or(args.first())
-                .is_some_and(|to| to_permission(&resolver, &to.value)),
-            _ => false,
-        });
+        let own = class
+            .class
+            .attrs
+            .get(rel)
+            .is_none_or(|field| match &field.value {
+                Value::Call {
+                    func, args, kwargs, ..
+                } if func == "ManyToManyField" => kwargs
+                    .iter()
+                    .find(|(k, _)| k == "to")
+                    .map(|(_, v)| v)
+                    .or(args.first())
+                    .is_some_and(|to| to_permission(&resolver, &to.value)),
+                _ => false,
+            });
         let reverse = class.class.attrs.values().any(|field| match &field.value {
             Value::Call { kwargs, .. } => kwargs
                 .iter()

@@ -22,6 +22,7 @@ use crate::value::{Item, Value};
 mod definitions;
 mod flow;
 mod fold;
+mod migration_code;
 mod references;
 mod rows;
 #[cfg(test)]
@@ -297,9 +298,11 @@ impl<'a> Walker<'_, '_, 'a> {
         };
         if c.name == "RunPython" {
             self.ex.facts.has_run_python = true;
+            self.run_python(&c);
         }
         if c.name == "create_permissions" {
             self.ex.facts.calls_create_permissions = true;
+            self.create_permissions(&c);
         }
         if c.name == "as_view" && c.kw("permission_required").is_none() {
             if let Some(r) = receiver {
@@ -312,6 +315,7 @@ impl<'a> Walker<'_, '_, 'a> {
         }
         self.flow_events(&c);
         self.m2m_strings(&c);
+        self.granted_queries(&c);
         match c.name.as_str() {
             "get" | "filter" | "aget" | "exclude" | "get_by_natural_key" | "create"
             | "get_or_create" | "update_or_create" | "acreate" | "aget_or_create"
