@@ -37,6 +37,9 @@ pub struct FileFacts {
     /// Spans of the `Permission.objects.filter(...)` calls whose result is granted:
     /// `x.permissions.add(*<it>)`, `x.user_permissions.set(<it>)`, also through a local.
     pub granted_queries: Vec<Span>,
+    /// Functions defined inside another function (whole `def`): code that runs when something
+    /// calls it, maybe later (a `post_migrate` receiver a data migration connects).
+    pub nested_functions: Vec<Span>,
     /// Class names routed with `X.as_view(...)` in this file.
     pub as_view_classes: Vec<(Value, Span)>,
     /// Module-level functions (also inside module-level `if`/`try`), for the audit's view guards.

@@ -253,3 +253,30 @@ fn create_permissions_for_one_app_creates_that_app_only() {
         codes(&a)
     );
 }
+
+#[test]
+fn grants_after_post_migrate_or_of_one_tested_row_are_not_reported() {
+    let file = "blog/migrations/0002_editors.py";
+    // A receiver the migration connects to post_migrate runs after the rows are made.
+    let connected = "from django.db.models.signals import post_migrate\n\ndef forwards(apps, schema_editor):\n    def later(sender=None, **kwargs):\n        Permission = kwargs['apps'].get_model('auth', 'Permission')\n        Group = kwargs['apps'].get_model('auth', 'Group')\n        g = Group.objects.get(name='E')\n        g.permissions.add(*Permission.objects.filter(codename='can_publish'))\n        g.permissions.add(Permission.objects.get(codename='can_publish'))\n    post_migrate.connect(later, weak=False)\n";
+    let (_d, a) = project(&[
+        PREVIEW,
+        (
+            file,
+            &migration(connected, "migrations.RunPython(forwards)"),
+        ),
+    ]);
+    assert_eq!(
+        lines_in(&a, file, "DJP010"),
+        Vec::<usize>::new(),
+        "{:?}",
+        codes(&a)
+    );
+    // `.first()` is one row or None, which the code may test; the queryset itself is the bug.
+    let first = "def forwards(apps, schema_editor):\n    Permission = apps.get_model('auth', 'Permission')\n    Group = apps.get_model('auth', 'Group')\n    g = Group.objects.get(name='E')\n    p = Permission.objects.filter(codename='can_publish').first()\n    if p:\n        g.permissions.add(p)\n    q = Permission.objects.filter(codename='can_publish').distinct()\n    g.permissions.set(q)\n";
+    let (_d, a) = project(&[
+        PREVIEW,
+        (file, &migration(first, "migrations.RunPython(forwards)")),
+    ]);
+    assert_eq!(lines_in(&a, file, "DJP010"), vec![10], "{:?}", codes(&a));
+}

@@ -27,7 +27,17 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let in_migration = facts.module.split('.').any(|p| p == "migrations");
-        if !in_migration || !facts.has_run_python || only_reverse(facts, r.reference.call_span) {
+        let span = r.reference.call_span;
+        if !in_migration || !facts.has_run_python || only_reverse(facts, span) {
+            continue;
+        }
+        // In a function defined inside another: it runs when called, maybe after post_migrate
+        // (a receiver the migration connects to it).
+        if facts
+            .nested_functions
+            .iter()
+            .any(|f| f.start <= span.start && span.end <= f.end)
+        {
             continue;
         }
         // What `create_permissions` made earlier in this run: in this file or an earlier

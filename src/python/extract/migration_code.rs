@@ -8,6 +8,20 @@ use ruff_text_size::Ranged;
 use super::{Call, Walker};
 use crate::value::Value;
 
+/// Queryset methods that return a queryset of the same rows.
+const QUERYSET_METHODS: &[&str] = &[
+    "filter",
+    "exclude",
+    "all",
+    "distinct",
+    "order_by",
+    "only",
+    "defer",
+    "select_related",
+    "prefetch_related",
+    "using",
+];
+
 impl<'a> Walker<'_, '_, 'a> {
     /// `RunPython(code, reverse_code)`: the functions, when named.
     pub(super) fn run_python(&mut self, c: &Call<'a>) {
@@ -60,13 +74,16 @@ impl<'a> Walker<'_, '_, 'a> {
                     _ => continue,
                 }
             }
-            // `…filter(...).distinct()`: every call of the chain.
+            // `…filter(...).distinct()`: every call of the chain while it is a queryset (not
+            // `.first()`, one object or None, which the code may test).
             for _ in 0..8 {
                 let Expr::Call(call) = expr else { break };
-                let span = self.ex.span(call.range());
-                self.ex.facts.granted_queries.push(span);
                 match &*call.func {
-                    Expr::Attribute(a) => expr = &a.value,
+                    Expr::Attribute(a) if QUERYSET_METHODS.contains(&a.attr.id.as_str()) => {
+                        let span = self.ex.span(call.range());
+                        self.ex.facts.granted_queries.push(span);
+                        expr = &a.value;
+                    }
                     _ => break,
                 }
             }

@@ -335,6 +335,10 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                 for d in &func.decorator_list {
                     self.visit_expr(&d.expression);
                 }
+                if !self.scopes.is_empty() {
+                    let span = self.ex.span(func.range());
+                    self.ex.facts.nested_functions.push(span);
+                }
                 self.scopes.push(Self::function_scope(func));
                 self.events.push(Vec::new());
                 for s in &func.body {
