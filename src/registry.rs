@@ -181,7 +181,7 @@ pub static RULES: &[Rule] = &[
     rule!(
         "DJP022",
         "fixture-permission-natural-key",
-        "A JSON fixture granting a permission, by natural key, that a fresh database does not have",
+        "A JSON or YAML fixture granting a permission, by natural key, that a fresh database does not have",
         None,
         true
     ),

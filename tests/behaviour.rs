@@ -252,13 +252,21 @@ fn real_django_shows_each_premise() {
     }
 
     // DJP022: loaddata resolves natural keys; a missing permission fails the whole fixture.
-    let (kind, message) = raised(at("/DJP022/typo_fixture")).expect("loaddata raises");
-    assert_eq!(kind, "DeserializationError");
-    assert!(
-        message.contains("Permission matching query does not exist"),
-        "{message}"
-    );
+    // The same in YAML; a natural key whose app label no app has fails on its content type.
+    for (fixture, missing) in [
+        ("typo_fixture", "Permission"),
+        ("yaml_typo_fixture", "Permission"),
+        ("label_typo_fixture", "ContentType"),
+    ] {
+        let (kind, message) = raised(at(&format!("/DJP022/{fixture}"))).expect("loaddata raises");
+        assert_eq!(kind, "DeserializationError", "{fixture}");
+        assert!(
+            message.contains(&format!("{missing} matching query does not exist")),
+            "{fixture}: {message}"
+        );
+    }
     assert_eq!(raised(at("/DJP022/good_fixture")), None);
+    assert_eq!(raised(at("/DJP022/yaml_good_fixture")), None);
 
     // DJP021: DjangoModelPermissions needs `add_viewonly`, which ViewOnly never gets.
     assert_eq!(

@@ -280,3 +280,53 @@ fn grants_after_post_migrate_or_of_one_tested_row_are_not_reported() {
     ]);
     assert_eq!(lines_in(&a, file, "DJP010"), vec![10], "{:?}", codes(&a));
 }
+
+// DJP022 ---------------------------------------------------------------------------------------
+
+#[test]
+fn yaml_fixtures_and_unknown_labels() {
+    let yaml = "# groups\n- model: auth.group\n  pk: 1\n  fields:\n    name: \"Editors é\"\n    permissions:\n    - [can_publish, blog, post]\n    - ['can_publsh', blog, post]\n    - - view_post\n      - blog\n      - post\n    - [view_post, blogg, post]\n    - 7\n";
+    let (_d, a) = project(&[PREVIEW, ("blog/fixtures/groups.yaml", yaml)]);
+    let file = "blog/fixtures/groups.yaml";
+    assert_eq!(lines_in(&a, file, "DJP022"), vec![8, 12], "{:?}", codes(&a));
+    let spans: Vec<&str> = a
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "DJP022")
+        .map(|d| &a.ws.text(d.span.file)[d.span.start as usize..d.span.end as usize])
+        .collect();
+    assert_eq!(spans, vec!["'can_publsh'", "view_post"]);
+    assert!(
+        codes(&a)
+            .iter()
+            .any(|c| c.contains("no installed app has the label `blogg`")),
+        "{:?}",
+        codes(&a)
+    );
+    // `.yml` is not a format loaddata knows; a YAML file that does not parse is loaddata's
+    // business; an unknown label in a project whose labels are not all known is not judged.
+    let (_d, a) = project(&[
+        PREVIEW,
+        ("blog/fixtures/other.yml", yaml),
+        ("blog/fixtures/broken.yaml", "- [can_publsh, blog, post\n"),
+        ("blog/fixtures/labels.json", "[{\"model\": \"auth.group\", \"pk\": 1, \"fields\": {\"permissions\": [[\"view_item\", \"shop\", \"item\"]]}}]"),
+        ("proj/settings.py", "from .apps import EXTRA\nINSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog'] + EXTRA\n"),
+    ]);
+    assert_eq!(
+        a.diagnostics.iter().filter(|d| d.code == "DJP022").count(),
+        0,
+        "{:?}",
+        codes(&a)
+    );
+    // Every label known: `shop` is none of them.
+    let (_d, a) = project(&[
+        PREVIEW,
+        ("blog/fixtures/labels.json", "[{\"model\": \"auth.group\", \"pk\": 1, \"fields\": {\"permissions\": [[\"view_item\", \"shop\", \"item\"]]}}]"),
+    ]);
+    assert_eq!(
+        lines_in(&a, "blog/fixtures/labels.json", "DJP022"),
+        vec![1],
+        "{:?}",
+        codes(&a)
+    );
+}

@@ -221,6 +221,9 @@ def observe_project():
     out["DJP022"] = {
         "typo_fixture": outcome(lambda: quiet_command("loaddata", "editors")),
         "good_fixture": outcome(lambda: quiet_command("loaddata", "publishers")),
+        "yaml_typo_fixture": outcome(lambda: quiet_command("loaddata", "yaml_typo")),
+        "yaml_good_fixture": outcome(lambda: quiet_command("loaddata", "yaml_good")),
+        "label_typo_fixture": outcome(lambda: quiet_command("loaddata", "label_typo")),
     }
 
     out["DJP016"] = {
