@@ -220,7 +220,8 @@ pub struct Reference {
     pub lookup: Option<Lookup>,
     /// For `permission_required = …` class attributes: the class's bases, to confirm it is a
     /// `PermissionRequiredMixin` view. For `self.has_perm(…)`/`cls.has_perm(…)`: the bases of
-    /// the enclosing class, to confirm it is a user model (or a backend).
+    /// the enclosing class, to confirm it is a user model (or a backend). For `M2mString`: the
+    /// model of the instance the relation hangs on, when the code says it.
     pub class_bases: Vec<Value>,
     /// For class attributes and for `self.has_perm(…)`: the class name. For `M2mString`: the
     /// relation's attribute (`permissions`, `user_permissions`).

@@ -330,3 +330,20 @@ fn yaml_fixtures_and_unknown_labels() {
         codes(&a)
     );
 }
+
+#[test]
+fn m2m_receiver_model_from_annotation_or_binding() {
+    let models = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Capability(models.Model):\n    code = models.CharField(max_length=100, primary_key=True)\n\nclass Role(models.Model):\n    permissions = models.ManyToManyField(Capability)\n";
+    let grants = "from django.contrib.auth.models import Group\nfrom .models import Role\n\ndef a(group: Group):\n    group.permissions.add('blog.can_publish')\n\ndef b():\n    g, _ = Group.objects.get_or_create(name='E')\n    g.permissions.add('blog.can_publish')\n\ndef c(role: Role):\n    role.permissions.add('blog.can_publish')\n\ndef d():\n    r = Role.objects.create()\n    r.permissions.add('blog.can_publish')\n\ndef e(x):\n    x.permissions.add('blog.can_publish')\n";
+    let (_d, a) = project(&[
+        PREVIEW,
+        ("blog/models.py", models),
+        ("blog/grants.py", grants),
+    ]);
+    assert_eq!(
+        lines_in(&a, "blog/grants.py", "DJP016"),
+        vec![5, 9],
+        "{:?}",
+        codes(&a)
+    );
+}

@@ -22,6 +22,40 @@ fn to_permission(resolver: &Resolver<'_>, to: &Value) -> bool {
     }
 }
 
+/// Whether a model field is a `ManyToManyField` to `Permission`.
+fn field_to_permission(resolver: &Resolver<'_>, field: &Value) -> bool {
+    match field {
+        Value::Call {
+            func, args, kwargs, ..
+        } if func == "ManyToManyField" => kwargs
+            .iter()
+            .find(|(k, _)| k == "to")
+            .map(|(_, v)| v)
+            .or(args.first())
+            .is_some_and(|to| to_permission(resolver, &to.value)),
+        _ => false,
+    }
+}
+
+/// Whether the relation `rel` of instances of `model` goes to `Permission`; `None` when djperm
+/// cannot tell. Django's `Group.permissions` and its users' `user_permissions` do.
+fn relation_of(ctx: &Context<'_>, model: &Value, rel: &str) -> Option<bool> {
+    let resolver = Resolver::new(ctx.ws);
+    match resolver.base_target(model, 0) {
+        Target::External(name) => match (name.as_str(), rel) {
+            ("django.contrib.auth.models.Group", "permissions") => Some(true),
+            ("django.contrib.auth.models.User", "user_permissions") => Some(true),
+            _ => None,
+        },
+        Target::Class(c) => c
+            .class
+            .attrs
+            .get(rel)
+            .map(|field| field_to_permission(&resolver, &field.value)),
+        _ => None,
+    }
+}
+
 /// Whether every relation of the project's models that `.rel` may name goes to `Permission`
 /// (Django's own `Group.permissions` and `user_permissions` do): a field `rel` of a model, or a
 /// relation whose `related_name` is `rel`, that goes elsewhere (or cannot be told) makes the
@@ -36,17 +70,7 @@ fn only_permission_relations(ctx: &Context<'_>, project: &Project, rel: &str) ->
             .class
             .attrs
             .get(rel)
-            .is_none_or(|field| match &field.value {
-                Value::Call {
-                    func, args, kwargs, ..
-                } if func == "ManyToManyField" => kwargs
-                    .iter()
-                    .find(|(k, _)| k == "to")
-                    .map(|(_, v)| v)
-                    .or(args.first())
-                    .is_some_and(|to| to_permission(&resolver, &to.value)),
-                _ => false,
-            });
+            .is_none_or(|field| field_to_permission(&resolver, &field.value));
         let reverse = class.class.attrs.values().any(|field| match &field.value {
             Value::Call { kwargs, .. } => kwargs
                 .iter()
@@ -71,12 +95,15 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         // Only strings that look like permissions (a label.codename or a known codename).
         let project = ctx.project(r.file);
-        if !r
+        let Some(rel) = r.reference.owner.as_deref() else {
+            continue;
+        };
+        let known = r
             .reference
-            .owner
-            .as_deref()
-            .is_some_and(|rel| only_permission_relations(ctx, project, rel))
-        {
+            .class_bases
+            .first()
+            .and_then(|model| relation_of(ctx, model, rel));
+        if !known.unwrap_or_else(|| only_permission_relations(ctx, project, rel)) {
             continue;
         }
         let Some(first) = strings.iter().find(|s| match s.split_once('.') {

@@ -110,6 +110,8 @@ struct Extractor<'s> {
 #[derive(Default)]
 struct Scope<'a> {
     locals: FxHashMap<String, Option<(&'a Expr, Option<usize>)>>,
+    /// Parameters' annotations (`group: Group`).
+    annotations: FxHashMap<String, &'a Expr>,
 }
 
 impl<'s> Extractor<'s> {

@@ -30,13 +30,51 @@ impl<'a> Walker<'_, '_, 'a> {
                         _ => false,
                     };
                     if strings {
+                        let model = self.instance_model(&rel.value);
                         self.push_ref(RefKind::M2mString, item, false, call_span);
                         if let Some(r) = self.ex.facts.references.last_mut() {
                             r.owner = Some(rel.attr.id.to_string());
+                            r.class_bases = model.into_iter().collect();
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// The model class of an instance, when the code says it: a parameter annotated with it
+    /// (`group: Group`), or a local bound once to `Model(...)`, `Model.objects.get(...)` /
+    /// `create(...)`, or the first item of `Model.objects.get_or_create(...)`.
+    fn instance_model(&self, expr: &Expr) -> Option<Value> {
+        let Expr::Name(n) = expr else { return None };
+        let scope = self.scope()?;
+        if let Some(annotation) = scope.annotations.get(n.id.as_str()) {
+            return Some(self.fold(annotation));
+        }
+        let Some(Some((Expr::Call(call), index))) = scope.locals.get(n.id.as_str()) else {
+            return None;
+        };
+        let class = match &*call.func {
+            Expr::Attribute(method) => {
+                let Expr::Attribute(objects) = &*method.value else {
+                    return None;
+                };
+                let fits = match (method.attr.id.as_str(), index) {
+                    ("get" | "create" | "aget" | "acreate", None) => true,
+                    ("get_or_create" | "update_or_create", Some(0)) => true,
+                    _ => false,
+                };
+                if objects.attr.id.as_str() != "objects" || !fits {
+                    return None;
+                }
+                &*objects.value
+            }
+            Expr::Name(_) if index.is_none() => &*call.func,
+            _ => return None,
+        };
+        match self.fold(class) {
+            v @ (Value::Ref { .. } | Value::StarRef { .. }) => Some(v),
+            _ => None,
         }
     }
 
