@@ -347,3 +347,44 @@ fn m2m_receiver_model_from_annotation_or_binding() {
         codes(&a)
     );
 }
+
+// DJP030 ---------------------------------------------------------------------------------------
+
+#[test]
+fn unused_permission_sees_guardian_checks_and_the_whole_tree() {
+    // A reusable app: its test settings live in tests/, its code (and the checks) beside it.
+    let perms =
+        "[('can_publish', 'Can publish'), ('can_pin', 'Can pin'), ('can_lock', 'Can lock')]";
+    let model = format!("from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = {perms}\n");
+    let migration = format!("from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [migrations.CreateModel(name='Post', fields=[], options={{'permissions': {perms}}})]\n");
+    let dir = tempfile::tempdir().unwrap();
+    common::write_tree(
+        dir.path(),
+        &[
+            ("djperm.toml", b"preview = true\n"),
+            ("pyproject.toml", b"[project]\nname = 'blog'\n"),
+            ("blog/__init__.py", b""),
+            ("blog/models.py", model.as_bytes()),
+            ("blog/migrations/__init__.py", b""),
+            ("blog/migrations/0001_initial.py", migration.as_bytes()),
+            ("tests/__init__.py", b""),
+            ("tests/manage.py", b"import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'tests.settings')\n"),
+            ("tests/settings.py", b"INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'guardian', 'blog']\n"),
+            (
+                "blog/views.py",
+                b"from guardian.shortcuts import get_objects_for_user\nfrom .models import Post\n\ndef v(request):\n    get_objects_for_user(request.user, 'blog.can_publish')\n    return get_objects_for_user(request.user, ['can_pin'], klass=Post)\n",
+            ),
+        ],
+    );
+    let config = djperm::config::Config {
+        preview: true,
+        ..Default::default()
+    };
+    let a = common::analyze_with(dir.path(), &config);
+    let got: Vec<String> = codes(&a)
+        .into_iter()
+        .filter(|c| c.starts_with("DJP030"))
+        .collect();
+    assert_eq!(got.len(), 1, "{:?}", codes(&a));
+    assert!(got[0].contains("`blog.can_lock`"), "{got:?}");
+}
