@@ -59,11 +59,11 @@ impl<'a> Walker<'_, '_, 'a> {
                 let Expr::Attribute(objects) = &*method.value else {
                     return None;
                 };
-                let fits = match (method.attr.id.as_str(), index) {
-                    ("get" | "create" | "aget" | "acreate", None) => true,
-                    ("get_or_create" | "update_or_create", Some(0)) => true,
-                    _ => false,
-                };
+                let fits = matches!(
+                    (method.attr.id.as_str(), index),
+                    ("get" | "create" | "aget" | "acreate", None)
+                        | ("get_or_create" | "update_or_create", Some(0))
+                );
                 if objects.attr.id.as_str() != "objects" || !fits {
                     return None;
                 }
