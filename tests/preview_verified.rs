@@ -388,3 +388,24 @@ fn unused_permission_sees_guardian_checks_and_the_whole_tree() {
     assert_eq!(got.len(), 1, "{:?}", codes(&a));
     assert!(got[0].contains("`blog.can_lock`"), "{got:?}");
 }
+
+#[test]
+fn hostile_yaml_fixtures_do_not_crash() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let blocks: String = (0..3000)
+        .map(|i| format!("{}- \n", "  ".repeat(i)))
+        .collect();
+    let (_d, a) = project(&[
+        PREVIEW,
+        ("blog/fixtures/deep.yaml", &deep),
+        ("blog/fixtures/blocks.yaml", &blocks),
+        ("blog/fixtures/tabs.yaml", "\t- [x\n\0\u{feff}"),
+        ("blog/fixtures/typo.yaml", "- model: auth.group\n  pk: 1\n  fields:\n    permissions:\n    - [can_publsh, blog, post]\n"),
+    ]);
+    assert_eq!(
+        lines_in(&a, "blog/fixtures/typo.yaml", "DJP022"),
+        vec![5],
+        "{:?}",
+        codes(&a)
+    );
+}
