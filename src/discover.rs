@@ -42,9 +42,10 @@ pub struct Unreadable {
     pub reason: String,
 }
 
-/// JSON fixtures (`loaddata`): `fixtures/` directories.
+/// JSON and YAML fixtures (`loaddata`): `fixtures/` directories.
 fn is_fixture(rel: &str) -> bool {
-    rel.ends_with(".json") && (rel.starts_with("fixtures/") || rel.contains("/fixtures/"))
+    (rel.ends_with(".json") || rel.ends_with(".yaml"))
+        && (rel.starts_with("fixtures/") || rel.contains("/fixtures/"))
 }
 
 fn is_template(rel: &str) -> bool {

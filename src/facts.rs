@@ -29,6 +29,17 @@ pub struct FileFacts {
     pub has_run_python: bool,
     /// The file calls `create_permissions(...)` (a data migration that needs the default permissions before `migrate` creates them).
     pub calls_create_permissions: bool,
+    /// For each `create_permissions(...)` call, the app whose permissions it creates when written
+    /// `apps.get_app_config("label")` (directly or through a local); `None`: any app.
+    pub create_permissions_labels: Vec<Option<String>>,
+    /// `RunPython(code, reverse_code)`: the names of the two functions, when written as names.
+    pub run_python: Vec<(Option<String>, Option<String>)>,
+    /// Spans of the `Permission.objects.filter(...)` calls whose result is granted:
+    /// `x.permissions.add(*<it>)`, `x.user_permissions.set(<it>)`, also through a local.
+    pub granted_queries: Vec<Span>,
+    /// Functions defined inside another function (whole `def`): code that runs when something
+    /// calls it, maybe later (a `post_migrate` receiver a data migration connects).
+    pub nested_functions: Vec<Span>,
     /// Class names routed with `X.as_view(...)` in this file.
     pub as_view_classes: Vec<(Value, Span)>,
     /// Module-level functions (also inside module-level `if`/`try`), for the audit's view guards.
@@ -207,13 +218,16 @@ pub struct Reference {
     pub with_obj: bool,
     /// The whole call (or tag) the reference sits in.
     pub call_span: Span,
-    /// For lookups: the keyword arguments that matter.
+    /// For lookups: the keyword arguments that matter. For guardian's `get_objects_for_*`:
+    /// `model` is the `klass` argument, folded.
     pub lookup: Option<Lookup>,
     /// For `permission_required = …` class attributes: the class's bases, to confirm it is a
     /// `PermissionRequiredMixin` view. For `self.has_perm(…)`/`cls.has_perm(…)`: the bases of
-    /// the enclosing class, to confirm it is a user model (or a backend).
+    /// the enclosing class, to confirm it is a user model (or a backend). For `M2mString`: the
+    /// model of the instance the relation hangs on, when the code says it.
     pub class_bases: Vec<Value>,
-    /// For class attributes and for `self.has_perm(…)`: the class name.
+    /// For class attributes and for `self.has_perm(…)`: the class name. For `M2mString`: the
+    /// relation's attribute (`permissions`, `user_permissions`).
     pub owner: Option<String>,
     /// For guardian's shortcuts and decorators named through another module of the project
     /// (`from .perms import get_objects_for_user`): the callee, to confirm it is guardian's.

@@ -167,7 +167,7 @@ pub static RULES: &[Rule] = &[
     rule!(
         "DJP020",
         "guardian-mixed-content-type",
-        "guardian `get_objects_for_*` with permissions of several models, or bare codenames without `klass`",
+        "guardian `get_objects_for_*` with permissions of several models, or a `klass` of another model",
         None,
         true
     ),
@@ -181,7 +181,7 @@ pub static RULES: &[Rule] = &[
     rule!(
         "DJP022",
         "fixture-permission-natural-key",
-        "A JSON fixture granting a permission, by natural key, that a fresh database does not have",
+        "A JSON or YAML fixture granting a permission, by natural key, that a fresh database does not have",
         None,
         true
     ),

@@ -24,7 +24,7 @@ use prefilter::{Need, Scope};
 pub enum FileKind {
     Python,
     Template,
-    /// A JSON fixture (`loaddata`).
+    /// A JSON or YAML fixture (`loaddata`).
     Fixture,
 }
 
@@ -54,7 +54,7 @@ impl Snapshot {
         let path: String = path.into();
         let kind = if path.ends_with(".py") || path.ends_with(".pyi") {
             FileKind::Python
-        } else if path.ends_with(".json") {
+        } else if path.ends_with(".json") || path.ends_with(".yaml") {
             FileKind::Fixture
         } else {
             FileKind::Template

@@ -92,7 +92,14 @@ fn real_django_shows_each_premise() {
 
     // DJP010: a data migration's `get` runs before post_migrate has created the permission.
     let d010 = "/DJP010";
-    for variant in ["djp010_get", "djp010_filter_get", "djp010_contrib"] {
+    for variant in [
+        "djp010_get",
+        "djp010_filter_get",
+        "djp010_filter_then_get",
+        "djp010_contrib",
+        // `create_permissions` for blog only: auth's rows come later.
+        "djp010_create_permissions_other_app",
+    ] {
         assert_eq!(
             raised(at(&format!("{d010}/{variant}/migrate"))),
             Some(("DoesNotExist", "Permission matching query does not exist.")),
@@ -104,6 +111,7 @@ fn real_django_shows_each_premise() {
         "djp010_create_permissions",
         "djp010_get_or_create",
         "djp010_earlier_create_permissions",
+        "djp010_filter_grant_after_create",
     ] {
         value(at(&format!("{d010}/{variant}/migrate")));
         assert_eq!(
@@ -114,12 +122,19 @@ fn real_django_shows_each_premise() {
         // post_migrate does not add a second row next to the migration's.
         assert_eq!(at(&format!("{d010}/{variant}/can_publish_rows")), 1);
     }
-    // Catching DoesNotExist hides the crash, and the grant is lost on every fresh database.
-    value(at(&format!("{d010}/djp010_try_except/migrate")));
-    assert_eq!(
-        at(&format!("{d010}/djp010_try_except/editors")),
-        &serde_json::json!([])
-    );
+    // Catching DoesNotExist hides the crash, and a granted `filter(...)` matches nothing: the
+    // grant is lost on every fresh database.
+    for variant in ["djp010_try_except", "djp010_filter_grant"] {
+        value(at(&format!("{d010}/{variant}/migrate")));
+        assert_eq!(
+            at(&format!("{d010}/{variant}/editors")),
+            &serde_json::json!([]),
+            "{variant}"
+        );
+    }
+    // Reverse code runs only backwards, after post_migrate made the rows: it finds them.
+    value(at(&format!("{d010}/djp010_reverse_code/migrate")));
+    value(at(&format!("{d010}/djp010_reverse_code/migrate_back")));
 
     // DJP011: the str "view" gives one permission per character; a bare pair crashes the checks.
     assert_eq!(
@@ -211,6 +226,8 @@ fn real_django_shows_each_premise() {
         ("two_models", "MixedContentTypeError"),
         ("two_apps", "MixedContentTypeError"),
         ("klass_mismatch", "MixedContentTypeError"),
+        ("klass_queryset_mismatch", "MixedContentTypeError"),
+        // (DJP001: a bare codename with nothing naming the model)
         ("bare", "WrongAppError"),
     ] {
         assert_eq!(
@@ -219,19 +236,37 @@ fn real_django_shows_each_premise() {
             "{case}"
         );
     }
-    assert_eq!(
-        value(at("/DJP020/bare_with_klass")),
-        &serde_json::json!(["1"])
-    );
+    // The controls: `klass` (a model or its queryset) agrees, or a dotted permission gives the
+    // app label the bare codenames share.
+    for case in [
+        "bare_with_klass",
+        "klass_queryset",
+        "mixed_bare_first",
+        "mixed_dotted_first",
+    ] {
+        assert_eq!(
+            value(at(&format!("/DJP020/{case}"))),
+            &serde_json::json!(["1"]),
+            "{case}"
+        );
+    }
 
     // DJP022: loaddata resolves natural keys; a missing permission fails the whole fixture.
-    let (kind, message) = raised(at("/DJP022/typo_fixture")).expect("loaddata raises");
-    assert_eq!(kind, "DeserializationError");
-    assert!(
-        message.contains("Permission matching query does not exist"),
-        "{message}"
-    );
+    // The same in YAML; a natural key whose app label no app has fails on its content type.
+    for (fixture, missing) in [
+        ("typo_fixture", "Permission"),
+        ("yaml_typo_fixture", "Permission"),
+        ("label_typo_fixture", "ContentType"),
+    ] {
+        let (kind, message) = raised(at(&format!("/DJP022/{fixture}"))).expect("loaddata raises");
+        assert_eq!(kind, "DeserializationError", "{fixture}");
+        assert!(
+            message.contains(&format!("{missing} matching query does not exist")),
+            "{fixture}: {message}"
+        );
+    }
     assert_eq!(raised(at("/DJP022/good_fixture")), None);
+    assert_eq!(raised(at("/DJP022/yaml_good_fixture")), None);
 
     // DJP021: DjangoModelPermissions needs `add_viewonly`, which ViewOnly never gets.
     assert_eq!(

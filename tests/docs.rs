@@ -42,9 +42,9 @@ fn examples(doc: &str) -> Vec<Example> {
 
 /// Split a block into files on `# file: path` lines (default: blog/views.py).
 fn files_of(example: &Example) -> Vec<(String, String)> {
-    if example.lang == "json" {
+    if example.lang == "json" || example.lang == "yaml" {
         return vec![(
-            "blog/fixtures/example.json".to_string(),
+            format!("blog/fixtures/example.{}", example.lang),
             example.body.clone(),
         )];
     }

@@ -4,18 +4,24 @@
 use super::verdict::Verdict;
 use super::{by_code, Context};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::facts::RefKind;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (_, s, verdict) in &ctx.verdicts {
+    for (i, s, verdict) in &ctx.verdicts {
         let Verdict::MissingLabel { candidates } = verdict else {
             continue;
+        };
+        let note = if ctx.refs[*i].reference.kind == RefKind::GuardianObjects {
+            "Nothing in the call names the model (no `klass`, no `app_label.codename`): guardian raises `WrongAppError`"
+        } else {
+            "Django compares `<app_label>.<codename>` strings: without a label the check is False for every user except active superusers"
         };
         let mut d = Diagnostic::new(
             by_code("DJP001"),
             s.span,
             format!("Permission `{}` has no app label", s.text),
         )
-        .with_note("Django compares `<app_label>.<codename>` strings: without a label the check is False for every user except active superusers");
+        .with_note(note);
         let edit_span = ctx.string_edit_span(s);
         match candidates.as_slice() {
             [] => {}

@@ -12,6 +12,50 @@ fn text<'a>(ctx: &Context<'a>, span: Span) -> &'a str {
         .unwrap_or_default()
 }
 
+/// `span` widened over the grouping parentheses around it (`permissions = (\n ("x", "X")\n)`), so
+/// the finding starts on the assignment line, where `# noqa` is written.
+fn with_parentheses(ctx: &Context<'_>, span: Span) -> Span {
+    let source = ctx.ws.text(span.file);
+    let (mut start, mut end) = (span.start as usize, span.end as usize);
+    for _ in 0..16 {
+        let before = trim_back(&source[..start]);
+        let after = trim_front(&source[end..]);
+        if !(before.ends_with('(') && after.starts_with(')')) {
+            break;
+        }
+        // `f(…)` is a call, not a grouping.
+        let opener = before[..before.len() - 1].trim_end_matches([' ', '\t']);
+        if opener.ends_with(|c: char| c.is_alphanumeric() || matches!(c, '_' | ')' | ']')) {
+            break;
+        }
+        start = before.len() - 1;
+        end = source.len() - after.len() + 1;
+    }
+    Span::new(span.file, start as u32, end as u32)
+}
+
+/// `text` without trailing whitespace and comments (a `#` on a line without quotes).
+fn trim_back(text: &str) -> &str {
+    let mut t = text.trim_end();
+    loop {
+        let line_start = t.rfind('\n').map_or(0, |i| i + 1);
+        let line = &t[line_start..];
+        match line.find('#') {
+            Some(i) if !line[..i].contains(['"', '\'']) => t = t[..line_start + i].trim_end(),
+            _ => return t,
+        }
+    }
+}
+
+/// `text` without leading whitespace and comments.
+fn trim_front(text: &str) -> &str {
+    let mut t = text.trim_start();
+    while t.starts_with('#') {
+        t = t[t.find('\n').unwrap_or(t.len())..].trim_start();
+    }
+    t
+}
+
 /// A single plain string literal (no implicit concatenation).
 fn single_literal(written: &str) -> bool {
     let Some(q) = written.chars().next().filter(|c| *c == '"' || *c == '\'') else {
@@ -40,7 +84,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         && source[span.end as usize..].trim_start().starts_with(')');
                     let mut d = Diagnostic::new(
                         by_code("DJP011"),
-                        span,
+                        with_parentheses(ctx, span),
                         format!(
                             "`default_permissions` of `{}` is the str {written}, not a tuple",
                             model.object_name
@@ -78,7 +122,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     let written = text(ctx, span).to_string();
                     let mut d = Diagnostic::new(
                         by_code("DJP011"),
-                        span,
+                        with_parentheses(ctx, span),
                         format!("`permissions` of `{}` is not a list of `(codename, name)` pairs", model.object_name),
                     )
                     .with_note("Django's system checks crash on it (`ValueError: too many values to unpack`), and so does `migrate`");

@@ -23,6 +23,7 @@ mod djp020_guardian_mixed_content_type;
 mod djp021_drf_model_permission_missing;
 mod djp022_fixture_permission_natural_key;
 mod djp030_unused_permission;
+mod fixture_keys;
 pub mod perms;
 pub mod verdict;
 mod view_chain;
@@ -213,9 +214,16 @@ impl<'a> Context<'a> {
             .filter(|(_, r)| r.reference.kind.checks_strings())
             .flat_map_iter(|(i, r)| {
                 let project = ctx.project(r.file);
-                r.strings().into_iter().map(move |s| {
-                    let v =
-                        verdict::judge(project, r.reference.kind, &s.text, r.reference.with_obj);
+                let strings = r.strings();
+                // guardian's `get_objects_for_*` takes its model from `klass`, or from the app
+                // label of any dotted permission of the call (the bare ones then share it).
+                // An item built at run time may be dotted: bare codenames are not judged then.
+                let with_obj = r.reference.with_obj
+                    || (r.reference.kind == RefKind::GuardianObjects
+                        && (strings.iter().any(|s| s.text.contains('.'))
+                            || strings.len() != r.value.value.as_seq().map_or(1, |s| s.len())));
+                strings.into_iter().map(move |s| {
+                    let v = verdict::judge(project, r.reference.kind, &s.text, with_obj);
                     (i, s, v)
                 })
             })

@@ -32,8 +32,8 @@ fn is_sink(kind: RefKind) -> bool {
 }
 
 pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Verdict {
-    if kind == RefKind::GuardianObjects && !text.contains('.') {
-        return Verdict::Silent; // bare codenames are fine with `klass` (DJP020 handles the rest)
+    if kind == RefKind::GuardianObjects && !text.contains('.') && with_obj {
+        return Verdict::Silent; // `klass` (or a dotted sibling) gives the model
     }
     // A declared codename with dots or spaces is valid as written.
     if let Some((label, codename)) = text.split_once('.') {

@@ -33,9 +33,9 @@ impl Document {
         !self.uri.ends_with(".py") && !self.uri.ends_with(".pyi") && !self.is_fixture()
     }
 
-    /// A JSON fixture: diagnosed, but without noqa comments or completion.
+    /// A JSON or YAML fixture: diagnosed, but without noqa comments or completion.
     pub(super) fn is_fixture(&self) -> bool {
-        self.uri.ends_with(".json")
+        self.uri.ends_with(".json") || self.uri.ends_with(".yaml")
     }
 }
 
@@ -260,6 +260,7 @@ impl Server {
                 "**/*.py",
                 "**/templates/**/*.{html,htm,txt}",
                 "**/fixtures/**/*.json",
+                "**/fixtures/**/*.yaml",
                 "**/pyproject.toml",
                 "**/djperm.toml",
             ]

@@ -105,14 +105,14 @@ struct Disk {
 }
 
 /// Whether djperm reads this relative path (as `discover::load` does: Python files, templates
-/// under `templates/`, JSON fixtures under `fixtures/`).
+/// under `templates/`, JSON and YAML fixtures under `fixtures/`).
 pub fn is_source(rel: &str) -> bool {
     let under =
         |dir: &str| rel.starts_with(&format!("{dir}/")) || rel.contains(&format!("/{dir}/"));
     rel.ends_with(".py")
         || ((rel.ends_with(".html") || rel.ends_with(".htm") || rel.ends_with(".txt"))
             && under("templates"))
-        || (rel.ends_with(".json") && under("fixtures"))
+        || ((rel.ends_with(".json") || rel.ends_with(".yaml")) && under("fixtures"))
 }
 
 fn excluded(rel: &str, user: Option<&GlobSet>) -> bool {

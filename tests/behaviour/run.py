@@ -102,6 +102,8 @@ def run_variant(name):
             result["can_publish_rows"] = Permission.objects.filter(
                 codename="can_publish", content_type__app_label="blog"
             ).count()
+            # Backwards, on the database post_migrate has filled: the reverse code runs now.
+            result["migrate_back"] = outcome(lambda: quiet_command("migrate", "blog", "0001"))
         return result
 
 
@@ -219,6 +221,9 @@ def observe_project():
     out["DJP022"] = {
         "typo_fixture": outcome(lambda: quiet_command("loaddata", "editors")),
         "good_fixture": outcome(lambda: quiet_command("loaddata", "publishers")),
+        "yaml_typo_fixture": outcome(lambda: quiet_command("loaddata", "yaml_typo")),
+        "yaml_good_fixture": outcome(lambda: quiet_command("loaddata", "yaml_good")),
+        "label_typo_fixture": outcome(lambda: quiet_command("loaddata", "label_typo")),
     }
 
     out["DJP016"] = {
@@ -262,6 +267,12 @@ def observe_project():
         "bare": outcome(titles(services.editable_bare)),
         "bare_with_klass": outcome(titles(services.editable_bare_with_klass)),
         "klass_mismatch": outcome(titles(services.editable_comments_by_post_permission)),
+        "klass_queryset_mismatch": outcome(
+            titles(services.editable_comments_by_post_permission_queryset)
+        ),
+        "klass_queryset": outcome(titles(services.editable_posts_queryset)),
+        "mixed_bare_first": outcome(titles(services.editable_mixed_bare_first)),
+        "mixed_dotted_first": outcome(titles(services.editable_mixed_dotted_first)),
     }
     return out
 

@@ -106,7 +106,7 @@ pub fn markers(root: &Path) -> BTreeMap<(String, usize, String), Marker> {
             }
             if !matches!(
                 path.extension().and_then(|e| e.to_str()),
-                Some("py" | "html" | "json")
+                Some("py" | "html" | "json" | "yaml")
             ) {
                 continue;
             }

@@ -251,6 +251,11 @@ impl<'a> Walker<'_, '_, 'a> {
             .chain(&params.kwonlyargs)
         {
             scope.locals.insert(p.parameter.name.id.to_string(), None);
+            if let Some(annotation) = &p.parameter.annotation {
+                scope
+                    .annotations
+                    .insert(p.parameter.name.id.to_string(), annotation);
+            }
         }
         if let Some(v) = &params.vararg {
             scope.locals.insert(v.name.id.to_string(), None);

@@ -22,6 +22,7 @@ use crate::value::{Item, Value};
 mod definitions;
 mod flow;
 mod fold;
+mod migration_code;
 mod references;
 mod rows;
 #[cfg(test)]
@@ -109,6 +110,8 @@ struct Extractor<'s> {
 #[derive(Default)]
 struct Scope<'a> {
     locals: FxHashMap<String, Option<(&'a Expr, Option<usize>)>>,
+    /// Parameters' annotations (`group: Group`).
+    annotations: FxHashMap<String, &'a Expr>,
 }
 
 impl<'s> Extractor<'s> {
@@ -297,9 +300,11 @@ impl<'a> Walker<'_, '_, 'a> {
         };
         if c.name == "RunPython" {
             self.ex.facts.has_run_python = true;
+            self.run_python(&c);
         }
         if c.name == "create_permissions" {
             self.ex.facts.calls_create_permissions = true;
+            self.create_permissions(&c);
         }
         if c.name == "as_view" && c.kw("permission_required").is_none() {
             if let Some(r) = receiver {
@@ -312,6 +317,7 @@ impl<'a> Walker<'_, '_, 'a> {
         }
         self.flow_events(&c);
         self.m2m_strings(&c);
+        self.granted_queries(&c);
         match c.name.as_str() {
             "get" | "filter" | "aget" | "exclude" | "get_by_natural_key" | "create"
             | "get_or_create" | "update_or_create" | "acreate" | "aget_or_create"
@@ -330,6 +336,10 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
             Stmt::FunctionDef(func) => {
                 for d in &func.decorator_list {
                     self.visit_expr(&d.expression);
+                }
+                if !self.scopes.is_empty() {
+                    let span = self.ex.span(func.range());
+                    self.ex.facts.nested_functions.push(span);
                 }
                 self.scopes.push(Self::function_scope(func));
                 self.events.push(Vec::new());

@@ -30,10 +30,51 @@ impl<'a> Walker<'_, '_, 'a> {
                         _ => false,
                     };
                     if strings {
+                        let model = self.instance_model(&rel.value);
                         self.push_ref(RefKind::M2mString, item, false, call_span);
+                        if let Some(r) = self.ex.facts.references.last_mut() {
+                            r.owner = Some(rel.attr.id.to_string());
+                            r.class_bases = model.into_iter().collect();
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// The model class of an instance, when the code says it: a parameter annotated with it
+    /// (`group: Group`), or a local bound once to `Model(...)`, `Model.objects.get(...)` /
+    /// `create(...)`, or the first item of `Model.objects.get_or_create(...)`.
+    fn instance_model(&self, expr: &Expr) -> Option<Value> {
+        let Expr::Name(n) = expr else { return None };
+        let scope = self.scope()?;
+        if let Some(annotation) = scope.annotations.get(n.id.as_str()) {
+            return Some(self.fold(annotation));
+        }
+        let Some(Some((Expr::Call(call), index))) = scope.locals.get(n.id.as_str()) else {
+            return None;
+        };
+        let class = match &*call.func {
+            Expr::Attribute(method) => {
+                let Expr::Attribute(objects) = &*method.value else {
+                    return None;
+                };
+                let fits = matches!(
+                    (method.attr.id.as_str(), index),
+                    ("get" | "create" | "aget" | "acreate", None)
+                        | ("get_or_create" | "update_or_create", Some(0))
+                );
+                if objects.attr.id.as_str() != "objects" || !fits {
+                    return None;
+                }
+                &*objects.value
+            }
+            Expr::Name(_) if index.is_none() => &*call.func,
+            _ => return None,
+        };
+        match self.fold(class) {
+            v @ (Value::Ref { .. } | Value::StarRef { .. }) => Some(v),
+            _ => None,
         }
     }
 
@@ -152,9 +193,22 @@ impl<'a> Walker<'_, '_, 'a> {
             }
             "get_objects_for_user" | "get_objects_for_group" => {
                 if let Some(perms) = args.get(1).or_else(|| kw("perms")) {
-                    let with_obj = args.len() > 2 || kw("klass").is_some();
+                    let klass = args
+                        .get(2)
+                        .or_else(|| kw("klass"))
+                        .filter(|k| !k.is_none_literal_expr());
                     let item = self.item(perms);
-                    self.push_guardian(c, RefKind::GuardianObjects, item, with_obj);
+                    let klass = klass.map(|k| self.fold(k));
+                    if self.push_guardian(c, RefKind::GuardianObjects, item, klass.is_some()) {
+                        // The model `klass` names (a model, a manager or a queryset), for DJP020.
+                        if let (Some(klass), Some(r)) = (klass, self.ex.facts.references.last_mut())
+                        {
+                            r.lookup = Some(crate::facts::Lookup {
+                                model: Some(klass),
+                                ..Default::default()
+                            });
+                        }
+                    }
                 }
             }
             "add_perm" | "set_perm" => {

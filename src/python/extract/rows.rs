@@ -13,24 +13,37 @@ impl<'a> Walker<'_, '_, 'a> {
     /// `Permission.objects.<method>(...)`: a lookup, or a created row.
     pub(super) fn permission_query(&mut self, c: &Call<'a>) {
         let (call, call_span, receiver) = (c.call, c.span, c.receiver.map(on_database));
-        let (func_name, args) = (&c.name, &c.call.arguments.args);
-        // `Permission.objects.filter(...).get()`: the filter's arguments, the get's method.
-        let (call, args, receiver) = match receiver {
-            Some(Expr::Call(inner))
-                if matches!(func_name.as_str(), "get" | "aget")
-                    && inner.arguments.args.is_empty()
-                    && call.arguments.keywords.is_empty() =>
-            {
+        let func_name = &c.name;
+        // `Permission.objects.filter(...).get(...)` (filters chained, or the queryset bound to a
+        // local first): the keywords of every call, the get's method.
+        let mut calls = vec![call];
+        let mut receiver = receiver;
+        if matches!(func_name.as_str(), "get" | "aget") {
+            for _ in 0..8 {
+                let (inner, via_local) = match receiver {
+                    Some(Expr::Call(inner)) => (inner, false),
+                    Some(Expr::Name(n)) => {
+                        match self.scope().and_then(|s| s.locals.get(n.id.as_str())) {
+                            Some(Some((Expr::Call(inner), None))) => (inner, true),
+                            _ => break,
+                        }
+                    }
+                    _ => break,
+                };
                 match &*inner.func {
                     Expr::Attribute(f) if f.attr.id.as_str() == "filter" => {
-                        self.skip_lookups.insert(self.ex.span(inner.range()));
-                        (inner, &inner.arguments.args, Some(on_database(&f.value)))
+                        if !via_local {
+                            self.skip_lookups.insert(self.ex.span(inner.range()));
+                        }
+                        calls.push(inner);
+                        receiver = Some(on_database(&f.value));
                     }
+                    _ if via_local => break,
                     _ => return,
                 }
             }
-            _ => (call, args, receiver),
-        };
+        }
+        let args: Vec<&Expr> = calls.iter().flat_map(|c| &c.arguments.args).collect();
         let kw = |name: &str| keyword(call, name);
         let Some(Expr::Attribute(objects)) = receiver else {
             return;
@@ -55,7 +68,7 @@ impl<'a> Walker<'_, '_, 'a> {
             lookup.model = args.get(2).map(|a| self.fold(a));
             lookup.pinned = lookup.model.is_some();
         } else {
-            for k in call.arguments.keywords.iter() {
+            for k in calls.iter().flat_map(|c| c.arguments.keywords.iter()) {
                 let Some(arg) = &k.arg else {
                     lookup.pinned = true;
                     continue;

@@ -55,7 +55,7 @@ def editable_posts_and_groups(user):
 
 
 def editable_bare(user):
-    return get_objects_for_user(user, "change_post")  # BUG DJP020
+    return get_objects_for_user(user, "change_post")  # BUG DJP001: nothing names the model
 
 
 def editable_bare_with_klass(user):
@@ -63,4 +63,22 @@ def editable_bare_with_klass(user):
 
 
 def editable_comments_by_post_permission(user):
-    return get_objects_for_user(user, "blog.change_post", klass=Comment)  # KNOWN FN DJP020
+    return get_objects_for_user(user, "blog.change_post", klass=Comment)  # BUG DJP020
+
+
+def editable_comments_by_post_permission_queryset(user):
+    return get_objects_for_user(user, ["blog.change_post"], klass=Comment.objects.all())  # BUG DJP020
+
+
+def editable_posts_queryset(user):
+    # Control: the queryset's model is the permissions' model.
+    return get_objects_for_user(user, "blog.change_post", klass=Post.objects.filter(title__isnull=False))
+
+
+def editable_mixed_bare_first(user):
+    # Control: the dotted permission gives the app label; the bare codename shares it.
+    return get_objects_for_user(user, ["view_post", "blog.change_post"], any_perm=True)
+
+
+def editable_mixed_dotted_first(user):
+    return get_objects_for_user(user, ["blog.change_post", "view_post"], any_perm=True)
