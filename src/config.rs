@@ -32,6 +32,10 @@ pub struct Config {
     /// The Django version messages assume (`"4.2"`, `"5.2"`, `"6.1"`…); default: newest LTS.
     #[serde(default)]
     pub target_django: Option<String>,
+    /// The project's virtualenv (its directory or its interpreter), when it is not `$VIRTUAL_ENV`
+    /// nor a `.venv`, `venv` or `env` directory in the project root or above.
+    #[serde(default)]
+    pub python_env: Option<PathBuf>,
 }
 
 pub const KEYS: &[&str] = &[
@@ -45,6 +49,7 @@ pub const KEYS: &[&str] = &[
     "settings",
     "preview",
     "target-django",
+    "python-env",
 ];
 
 #[derive(Debug)]

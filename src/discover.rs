@@ -4,6 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+mod env;
+pub mod version;
+
+pub use env::{add_environment, add_packages};
+
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 

@@ -86,6 +86,10 @@ pub struct CheckArgs {
     /// The settings module, when discovery is ambiguous.
     #[arg(long)]
     settings: Option<String>,
+    /// The project's virtualenv (its directory or its interpreter), when it is not
+    /// `$VIRTUAL_ENV` nor a `.venv`, `venv` or `env` directory in the project or above.
+    #[arg(long, value_name = "DIR")]
+    python_env: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -250,6 +254,9 @@ fn plan(args: &CheckArgs) -> Result<Plan, String> {
     if args.settings.is_some() {
         config.settings = args.settings.clone();
     }
+    if args.python_env.is_some() {
+        config.python_env = args.python_env.clone();
+    }
     let selection = select_rules(args, &config)?;
     if args.statistics
         && !matches!(
@@ -319,6 +326,7 @@ fn select_rules(args: &CheckArgs, config: &Config) -> Result<Selection, String> 
 fn read(plan: &Plan) -> Result<Input, String> {
     let root = &plan.root;
     let (mut snapshot, unreadable) = discover::load(root, &plan.config.exclude);
+    discover::add_environment(&mut snapshot, &plan.config)?;
     check_settings_exists(&snapshot, plan.config.settings.as_deref())?;
     if snapshot.files.is_empty() && unreadable.is_empty() && plan.stdin_path.is_none() {
         // As ruff: nothing to check is not a failure, but say so (a wrong path is likely).

@@ -28,6 +28,10 @@ pub struct PermissionsArgs {
     /// The settings module, when discovery is ambiguous.
     #[arg(long)]
     settings: Option<String>,
+    /// The project's virtualenv (its directory or its interpreter), when it is not
+    /// `$VIRTUAL_ENV` nor a `.venv`, `venv` or `env` directory in the project or above.
+    #[arg(long, value_name = "DIR")]
+    python_env: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -42,13 +46,27 @@ struct PermissionRow {
     row: Option<usize>,
 }
 
+/// `Django 1.11 (from requirements.txt)`: the version the permission set follows.
+fn django_line(index: &djperm::index::Index) -> String {
+    let project = &index.projects[0];
+    let (major, minor) = project.target_django;
+    match project.django_from.as_str() {
+        "default" => format!("Django {major}.{minor} (assumed: nothing names a version)"),
+        from => format!("Django {major}.{minor} (from {from})"),
+    }
+}
+
 pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
     let root = project_root(&args.path.into_iter().collect::<Vec<_>>())?;
     let mut config = load_config(&root, args.config.as_deref())?;
     if args.settings.is_some() {
         config.settings = args.settings;
     }
-    let (snapshot, _) = discover::load(&root, &config.exclude);
+    if args.python_env.is_some() {
+        config.python_env = args.python_env;
+    }
+    let (mut snapshot, _) = discover::load(&root, &config.exclude);
+    discover::add_environment(&mut snapshot, &config)?;
     check_settings_exists(&snapshot, config.settings.as_deref())?;
     let analysis = analyze(snapshot, &config, &Selection::default());
     project_warnings(&analysis.index);
@@ -70,7 +88,11 @@ pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
                 codename: p.codename.clone(),
                 model: p.model.clone(),
                 in_database: p.in_database,
-                source: p.source.as_str(),
+                source: match p.span {
+                    // Read from the project's Python environment.
+                    Some(span) if ws.in_environment(span.file) => "environment",
+                    _ => p.source.as_str(),
+                },
                 filename,
                 row,
             });
@@ -104,9 +126,10 @@ pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
                 ));
             }
             s.push_str(&format!(
-                "{} permissions ({} in a fresh database)\n",
+                "{} permissions ({} in a fresh database) for {}\n",
                 rows.len(),
-                rows.iter().filter(|r| r.in_database).count()
+                rows.iter().filter(|r| r.in_database).count(),
+                django_line(&analysis.index)
             ));
             s
         }
