@@ -36,6 +36,13 @@ pub struct Config {
     /// nor a `.venv`, `venv` or `env` directory in the project root or above.
     #[serde(default)]
     pub python_env: Option<PathBuf>,
+    /// INSTALLED_APPS entries the settings compute in a way djperm cannot read; naming them
+    /// makes the list complete.
+    #[serde(default)]
+    pub installed_apps: Vec<String>,
+    /// AUTHENTICATION_BACKENDS entries the settings compute in a way djperm cannot read.
+    #[serde(default)]
+    pub authentication_backends: Vec<String>,
 }
 
 pub const KEYS: &[&str] = &[
@@ -50,6 +57,8 @@ pub const KEYS: &[&str] = &[
     "preview",
     "target-django",
     "python-env",
+    "installed-apps",
+    "authentication-backends",
 ];
 
 #[derive(Debug)]

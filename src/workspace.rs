@@ -34,6 +34,8 @@ pub struct SourceFile {
     pub path: String,
     pub text: String,
     pub kind: FileKind,
+    /// An ignore file (`.gitignore`…) matches it: read for what it defines, never reported.
+    pub ignored: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -63,6 +65,12 @@ impl SourceFile {
     /// Read from the project's Python environment, not the project.
     pub fn in_environment(&self) -> bool {
         in_environment(&self.path)
+    }
+
+    /// Whether findings in this file are reported: not for the environment's files nor for
+    /// files an ignore file hides (they are read only for what they define).
+    pub fn reported(&self) -> bool {
+        !self.ignored && !self.in_environment()
     }
 }
 
@@ -95,6 +103,7 @@ impl Snapshot {
             path,
             text: text.into(),
             kind,
+            ignored: false,
         });
         self.files.len() - 1
     }
@@ -269,7 +278,7 @@ fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-fn join_dir(base: &str, rel: &str) -> String {
+pub fn join_dir(base: &str, rel: &str) -> String {
     if base.is_empty() {
         rel.to_string()
     } else {
@@ -278,7 +287,7 @@ fn join_dir(base: &str, rel: &str) -> String {
 }
 
 /// `a/b/../c` → `a/c`; `None` when `..` climbs above the project.
-fn normalise(path: &str) -> Option<String> {
+pub fn normalise(path: &str) -> Option<String> {
     let mut out: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
@@ -546,6 +555,11 @@ impl Workspace {
     /// Whether file `id` was read from the project's Python environment (never reported).
     pub fn in_environment(&self, id: FileId) -> bool {
         self.snapshot.files[id].in_environment()
+    }
+
+    /// Whether findings in file `id` are reported ([`SourceFile::reported`]).
+    pub fn reported(&self, id: FileId) -> bool {
+        self.snapshot.files[id].reported()
     }
 }
 

@@ -337,3 +337,38 @@ fn south_migrations_mean_an_unmigrated_app() {
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got[0].contains("blog.can_publsh"), "{got:?}");
 }
+
+#[test]
+fn a_gitignored_settings_module_is_read_and_ignored_files_are_not_reported() {
+    let dir = tree(&[
+        (".gitignore", "proj/settings.py\nscratch/\n"),
+        (
+            "proj/settings.py",
+            "from .apps_list import *\nINSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes'] + EXTRA\n",
+        ),
+        ("proj/apps_list.py", "EXTRA = ['blog']\n"),
+        (
+            "blog/views.py",
+            "def v(request):\n    request.user.has_perm('blog.can_publish')\n    return request.user.has_perm('blgo.can_publish')\n",
+        ),
+        ("scratch/try.py", &view("blgo.add_post")),
+    ]);
+    let a = analyze_env(dir.path(), None);
+    let project = &a.index.projects[0];
+    assert_eq!(project.settings.module.as_deref(), Some("proj.settings"));
+    assert!(project.labels_known);
+    let got = codes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("DJP003") && got[0].contains("blgo"),
+        "{got:?}"
+    );
+    assert_eq!(a.ws.path(a.diagnostics[0].span.file), "blog/views.py");
+    // The same bug in an ignored file is read but not reported.
+    assert!(a
+        .ws
+        .snapshot
+        .files
+        .iter()
+        .any(|f| f.path == "scratch/try.py" && f.ignored));
+}

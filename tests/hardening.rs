@@ -741,13 +741,20 @@ fn safety_promise_reads_only_the_project_and_uses_no_network() {
     let dir = project(&[("proj/settings.py", settings.as_bytes())]);
     let root = dir.path().canonicalize().unwrap();
     let venv = tempfile::tempdir().unwrap();
-    let site = venv.path().canonicalize().unwrap().join("lib/python3.12/site-packages");
+    let site = venv
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join("lib/python3.12/site-packages");
     write_tree(
         venv.path(),
         &[
             ("pyvenv.cfg", b"home = /usr/bin\n"),
             ("lib/python3.12/site-packages/namedapp/__init__.py", b""),
-            ("lib/python3.12/site-packages/namedapp/models.py", b"from django.db import models\n"),
+            (
+                "lib/python3.12/site-packages/namedapp/models.py",
+                b"from django.db import models\n",
+            ),
             ("lib/python3.12/site-packages/otherpkg/__init__.py", b""),
         ],
     );

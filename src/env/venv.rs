@@ -203,7 +203,21 @@ pub fn read_package(site_packages: &Path, name: &str) -> Vec<(String, String)> {
 /// `'rest_framework.authtoken'` → `guardian`, `rest_framework`): the packages a settings
 /// module can name.
 pub fn named_packages(text: &str, into: &mut Vec<String>) {
-    let bytes = text.as_bytes();
+    for lit in string_literals(text) {
+        let dotted = lit
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let first = lit.split('.').next().unwrap_or_default();
+        if dotted && !first.as_bytes()[0].is_ascii_digit() {
+            into.push(first.to_string());
+        }
+    }
+}
+
+/// The plain string literals of a text (f-strings and `%`-formatted ones excluded).
+pub fn string_literals(args: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let bytes = args.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let q = bytes[i];
@@ -211,24 +225,18 @@ pub fn named_packages(text: &str, into: &mut Vec<String>) {
             i += 1;
             continue;
         }
-        let start = i + 1;
-        let mut j = start;
-        while j < bytes.len()
-            && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] == b'.')
-        {
-            j += 1;
+        let prefixed = i > 0 && bytes[i - 1].is_ascii_alphabetic();
+        let Some(len) = args[i + 1..].find(q as char) else {
+            break;
+        };
+        let lit = &args[i + 1..i + 1 + len];
+        let after = args[i + 2 + len..].trim_start();
+        if !prefixed && !lit.contains(['{', '%', '\\', '\n']) && !after.starts_with('%') {
+            out.push(lit.to_string());
         }
-        if j < bytes.len() && bytes[j] == q && j > start {
-            let lit = &text[start..j];
-            let first = lit.split('.').next().unwrap_or_default();
-            if !first.is_empty() && !first.as_bytes()[0].is_ascii_digit() {
-                into.push(first.to_string());
-            }
-            i = j + 1;
-        } else {
-            i = j.max(i + 1);
-        }
+        i += len + 2;
     }
+    out
 }
 
 /// The Django version installed in site-packages: its `Django-X.Y.Z.dist-info` directory.
@@ -261,7 +269,7 @@ mod tests {
             "INSTALLED_APPS = ['guardian', \"rest_framework.authtoken\", 'a b', '1.2', f'x']",
             &mut out,
         );
-        assert_eq!(out, ["guardian", "rest_framework", "x"]);
+        assert_eq!(out, ["guardian", "rest_framework"]);
     }
 
     #[test]

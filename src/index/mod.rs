@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod backends;
 pub mod bundled;
+mod compose;
 pub mod contrib;
 mod defs;
 pub mod migrations;
@@ -283,7 +284,7 @@ fn build_project(
         ..Project::default()
     };
     let mut settings = match &settings_module {
-        Some(m) => apps::read_settings(resolver, m),
+        Some(m) => compose::read(resolver, m, config),
         None => Settings {
             installed_apps: inferred_entries(ws),
             apps_incomplete: true,
