@@ -86,6 +86,9 @@ pub struct CheckArgs {
     /// The settings module, when discovery is ambiguous.
     #[arg(long)]
     settings: Option<String>,
+    /// Say on stderr which labels djperm does not analyse, and why.
+    #[arg(long, short = 'v')]
+    verbose: bool,
     /// The project's virtualenv (its directory or its interpreter), when it is not
     /// `$VIRTUAL_ENV` nor a `.venv`, `venv` or `env` directory in the project or above.
     #[arg(long, value_name = "DIR")]
@@ -184,6 +187,10 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         eprintln!("djperm: warning: skipped {}: {}", u.path, u.reason);
     }
     project_warnings(&analysis.index);
+    let report_run = !args.add_noqa && plan.mode != FixMode::Diff;
+    if (args.output_format == OutputFormat::Full || args.verbose) && report_run {
+        super::header::print(&plan.root, &analysis, args.verbose);
+    }
     for p in &problems {
         eprintln!("djperm: error: {p}");
     }

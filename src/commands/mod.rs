@@ -9,6 +9,8 @@ use clap::ValueEnum;
 
 pub mod audit;
 pub mod check;
+pub mod explain;
+mod header;
 pub mod permissions;
 mod progress;
 mod project;

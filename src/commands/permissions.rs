@@ -6,9 +6,8 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use djperm::output::display_path;
-use djperm::{analyze, discover, Selection};
 
-use super::project::{check_settings_exists, load_config, project_root};
+use super::project::{analyse_project, ProjectArgs};
 use super::{project_warnings, ListFormat};
 
 #[derive(clap::Args)]
@@ -22,16 +21,8 @@ pub struct PermissionsArgs {
     /// Write the list to this file instead of stdout.
     #[arg(long, short = 'o')]
     output_file: Option<PathBuf>,
-    /// A `djperm.toml` or `pyproject.toml` to use instead of discovering one.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// The settings module, when discovery is ambiguous.
-    #[arg(long)]
-    settings: Option<String>,
-    /// The project's virtualenv (its directory or its interpreter), when it is not
-    /// `$VIRTUAL_ENV` nor a `.venv`, `venv` or `env` directory in the project or above.
-    #[arg(long, value_name = "DIR")]
-    python_env: Option<PathBuf>,
+    #[command(flatten)]
+    project: ProjectArgs,
 }
 
 #[derive(Serialize)]
@@ -57,18 +48,7 @@ fn django_line(index: &djperm::index::Index) -> String {
 }
 
 pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
-    let root = project_root(&args.path.into_iter().collect::<Vec<_>>())?;
-    let mut config = load_config(&root, args.config.as_deref())?;
-    if args.settings.is_some() {
-        config.settings = args.settings;
-    }
-    if args.python_env.is_some() {
-        config.python_env = args.python_env;
-    }
-    let (mut snapshot, _) = discover::load(&root, &config.exclude);
-    discover::add_environment(&mut snapshot, &config)?;
-    check_settings_exists(&snapshot, config.settings.as_deref())?;
-    let analysis = analyze(snapshot, &config, &Selection::default());
+    let analysis = analyse_project(args.path, args.project)?;
     project_warnings(&analysis.index);
     let ws = &analysis.ws;
     let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).ok();

@@ -9,6 +9,7 @@ pub mod contrib;
 mod defs;
 pub mod migrations;
 pub mod models;
+mod opaque;
 pub mod resolve;
 pub mod version;
 
