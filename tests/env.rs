@@ -372,3 +372,21 @@ fn a_gitignored_settings_module_is_read_and_ignored_files_are_not_reported() {
         .iter()
         .any(|f| f.path == "scratch/try.py" && f.ignored));
 }
+
+#[test]
+fn default_actions_patched_by_the_project_keep_view_before_2_1() {
+    let patch = "from django.db.models.options import Options\n\ndef init(self, meta, app_label=None):\n    Options._old(self, meta, app_label)\n    self.default_permissions = ('add', 'change', 'delete', 'view')\n\nOptions._old = Options.__init__\nOptions.__init__ = init\n";
+    let dir = tree(&[
+        ("requirements.txt", "Django==2.0.13\n"),
+        ("proj/__init__.py", patch),
+        (
+            "blog/views.py",
+            "def v(request):\n    request.user.has_perm('blog.view_post')\n    return request.user.has_perm('blog.view_pots')\n",
+        ),
+    ]);
+    let a = analyze_env(dir.path(), None);
+    assert_eq!(a.index.projects[0].target_django, (2, 0));
+    let got = codes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].contains("blog.view_pots"), "{got:?}");
+}

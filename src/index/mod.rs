@@ -556,7 +556,7 @@ fn build_project(
         }
     }
     // Fresh-DB permissions.
-    let v = project.target_django;
+    let v = version::for_defaults(project.target_django, ws);
     for app in apps_list.iter() {
         bundled::add_rows(&mut project, app, &|l, o, s| swapped(l, o, Some(s)));
         if app.contrib && !app.scanned() {

@@ -27,6 +27,26 @@ pub fn target(config: &Config, ws: &Workspace) -> ((u32, u32), String) {
     }
 }
 
+/// The version whose default actions the project's models get: `django`, unless project code
+/// patches Django's model options (`Options.__init__` setting `default_permissions`, a way to
+/// add `view` before Django 2.1); then the actions are the project's, and `view` is kept.
+pub fn for_defaults(django: (u32, u32), ws: &Workspace) -> (u32, u32) {
+    if django >= (2, 1) {
+        return django;
+    }
+    let patched = ws.snapshot.files.iter().any(|f| {
+        !f.in_environment()
+            && f.path.ends_with(".py")
+            && f.text.contains("django.db.models.options")
+            && f.text.contains("default_permissions")
+    });
+    if patched {
+        (2, 1)
+    } else {
+        django
+    }
+}
+
 /// Whether `action` is one of Django's default actions in version `django` (`view` from 2.1).
 pub fn default_action(action: &str, django: (u32, u32)) -> bool {
     action != "view" || django >= (2, 1)
