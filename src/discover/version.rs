@@ -1,7 +1,7 @@
 //! The Django version a project runs on, read from disk without running anything: the
 //! environment's `django` package, else a lock file (exact pins: poetry.lock, uv.lock,
 //! Pipfile.lock), else a requirement (requirements*.txt, requirements/*.txt, pyproject.toml,
-//! setup.cfg, setup.py). A range gives its lower bound.
+//! setup.cfg, setup.py) that pins the minor version; a range says nothing.
 
 use std::path::Path;
 
@@ -107,10 +107,11 @@ fn parse(v: &str) -> Option<(u32, u32)> {
 
 /// `[[package]] name = "django" version = "4.2.7"` (poetry.lock, uv.lock).
 fn lock_version(text: &str) -> Option<(u32, u32)> {
-    let lower = text.to_ascii_lowercase();
-    let at = lower.find("name = \"django\"")?;
-    let rest = &lower[at..];
-    let v = rest.find("version = \"")?;
+    let lower = text.to_ascii_lowercase().replace("\r\n", "\n");
+    // A package's own entry (`name` at the start of a line), not a dependency on it.
+    let at = lower.find("\nname = \"django\"\n")?;
+    let rest = &lower[at + 1..];
+    let v = rest.find("\nversion = \"")? + 1;
     let body = &rest[v + "version = \"".len()..];
     parse(&body[..body.find('"')?])
 }
@@ -126,9 +127,10 @@ fn pipfile_lock_version(text: &str) -> Option<(u32, u32)> {
     parse(value.trim_start_matches(['=', '~', '>', '^', ' ']))
 }
 
-/// The first `Django` requirement with a version: `Django==1.11.29`, `django>=4.2,<5`,
-/// `Django~=3.2`, `django = "^4.2"`, `Django = {version = "^3.2"}`. An upper bound alone says
-/// nothing.
+/// The first `Django` requirement that pins a minor version: `Django==1.11.29`,
+/// `Django~=3.2.1`, poetry's `django = "~4.2"` or `django = "4.2.7"`. A range (`>=4.2`, `^4.2`,
+/// `~=4.2`) says only where the project may start, not which Django it runs: skipped, as is an
+/// upper bound alone.
 pub fn requirement_version(text: &str) -> Option<(u32, u32)> {
     let lower = text.to_ascii_lowercase();
     let bytes = lower.as_bytes();
@@ -149,15 +151,34 @@ pub fn requirement_version(text: &str) -> Option<(u32, u32)> {
             continue;
         };
         let prefix = rest[..digit].replace("version", "");
-        let allowed = prefix.chars().all(|c| " \t\"'=~^>!{:".contains(c))
-            && prefix.contains(['=', '~', '^', '>']);
-        if !allowed {
+        if !prefix.chars().all(|c| " \t\"'=~^>!{:".contains(c)) {
             continue;
         }
+        let op: String = prefix.chars().filter(|c| "=~^>!".contains(*c)).collect();
         let version: String = rest[digit..]
             .chars()
             .take_while(|c| c.is_ascii_digit() || *c == '.')
             .collect();
+        let parts = version.split('.').filter(|p| !p.is_empty()).count();
+        // In a TOML table (`django = "..."`) the `=` is the key's; what follows is poetry's.
+        let toml = prefix.trim_start().starts_with('=') && prefix.contains(['"', '\'']);
+        let op = if toml {
+            let quote = prefix.rfind(['"', '\'']).unwrap_or(0);
+            prefix[quote + 1..].trim().to_string()
+        } else {
+            op
+        };
+        let pins = match op.as_str() {
+            "==" | "===" => true,
+            "~=" => parts >= 3,
+            // poetry: `~4.2` pins the minor version; a bare version is exact.
+            "~" | "" if toml => parts >= 2,
+            "=" if toml => parts >= 2,
+            _ => false,
+        };
+        if !pins {
+            continue;
+        }
         if let Some(v) = parse(&version) {
             return Some(v);
         }
@@ -172,27 +193,31 @@ mod tests {
     #[test]
     fn requirement_forms() {
         assert_eq!(requirement_version("Django==1.11.29\n"), Some((1, 11)));
-        assert_eq!(requirement_version("django>=4.2,<5.0\n"), Some((4, 2)));
-        assert_eq!(requirement_version("Django[argon2]~=3.2\n"), Some((3, 2)));
+        assert_eq!(requirement_version("Django[argon2]~=3.2.4\n"), Some((3, 2)));
         assert_eq!(
-            requirement_version("[tool.poetry.dependencies]\ndjango = \"^4.1\"\n"),
+            requirement_version("[tool.poetry.dependencies]\ndjango = \"~4.1\"\n"),
             Some((4, 1))
         );
+        assert_eq!(requirement_version("django = \"4.0.2\"\n"), Some((4, 0)));
         assert_eq!(
-            requirement_version("Django = {version = \"^3.0\", optional = true}\n"),
+            requirement_version("Django = {version = \"~3.0\", optional = true}\n"),
             Some((3, 0))
-        );
-        assert_eq!(
-            requirement_version("dependencies = [\"Django>=5.1\"]\n"),
-            Some((5, 1))
-        );
-        assert_eq!(
-            requirement_version("django-guardian==2.4\nDjango<2\n"),
-            None
         );
         assert_eq!(
             requirement_version("django-guardian==2.4\nDjango==2.2.1\n"),
             Some((2, 2))
+        );
+        // Ranges and upper bounds alone do not say which Django runs.
+        assert_eq!(requirement_version("django>=4.2,<5.0\n"), None);
+        assert_eq!(
+            requirement_version("dependencies = [\"Django>=1.11\"]\n"),
+            None
+        );
+        assert_eq!(requirement_version("django = \"^4.1\"\n"), None);
+        assert_eq!(requirement_version("Django~=3.2\n"), None);
+        assert_eq!(
+            requirement_version("django-guardian==2.4\nDjango<2\n"),
+            None
         );
     }
 
@@ -202,6 +227,9 @@ mod tests {
             lock_version("[[package]]\nname = \"Django\"\nversion = \"4.2.7\"\n"),
             Some((4, 2))
         );
+        // A dependency on Django is not Django's entry.
+        let uv = "[[package]]\nname = \"dj-database-url\"\nversion = \"1.0\"\ndependencies = [\n    { name = \"django\" },\n]\n\n[[package]]\nname = \"django\"\nversion = \"5.2.17\"\n";
+        assert_eq!(lock_version(uv), Some((5, 2)));
         assert_eq!(
             pipfile_lock_version(
                 "{\"default\": {\"django\": {\"hashes\": [], \"version\": \"==1.11.29\"}}}"
