@@ -150,3 +150,17 @@ fn hover_says_why_a_string_is_not_judged() {
     );
     client.shutdown();
 }
+
+#[test]
+fn permissions_lists_labels_not_analysed_with_their_reason() {
+    let dir = tree();
+    let out = run(dir.path(), &["permissions"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("djperm: not analysed: `someapp`: its INSTALLED_APPS entry `someapp`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("blog.can_publish"), "{}", out.stdout);
+}

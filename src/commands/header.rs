@@ -1,6 +1,7 @@
 //! What `check` decided before judging anything, said on stderr: a one-line header per project
 //! in the `full` output (root, settings module, Django version, labels left unanalysed), and
-//! with `--verbose` each unanalysed label with its reason.
+//! with `--verbose` each unanalysed label with its reason (`djperm permissions` always lists
+//! them).
 
 use std::path::Path;
 
@@ -29,9 +30,7 @@ pub fn print(root: &Path, analysis: &Analysis, verbose: bool) {
         if let Some(env) = &analysis.ws.snapshot.env_dir {
             parts.push(format!("environment {}", env.display()));
         }
-        let mut opaque: Vec<&String> = project.opaque_labels.iter().collect();
-        opaque.sort();
-        match opaque.len() {
+        match project.opaque_labels.len() {
             0 => {}
             1 if verbose => parts.push("1 label not analysed".to_string()),
             n if verbose => parts.push(format!("{n} labels not analysed")),
@@ -40,12 +39,19 @@ pub fn print(root: &Path, analysis: &Analysis, verbose: bool) {
         }
         eprintln!("djperm: {}", parts.join(" · "));
         if verbose {
-            for label in opaque {
-                eprintln!(
-                    "djperm: not analysed: `{label}`: {}",
-                    project.opaque_reason(label)
-                );
-            }
+            not_analysed(project);
         }
+    }
+}
+
+/// Each label of `project` djperm leaves unanalysed, with why, on stderr.
+pub fn not_analysed(project: &djperm::index::Project) {
+    let mut opaque: Vec<&String> = project.opaque_labels.iter().collect();
+    opaque.sort();
+    for label in opaque {
+        eprintln!(
+            "djperm: not analysed: `{label}`: {}",
+            project.opaque_reason(label)
+        );
     }
 }

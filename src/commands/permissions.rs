@@ -50,6 +50,11 @@ fn django_line(index: &djperm::index::Index) -> String {
 pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
     let analysis = analyse_project(args.path, args.project)?;
     project_warnings(&analysis.index);
+    analysis
+        .index
+        .projects
+        .iter()
+        .for_each(super::header::not_analysed);
     let ws = &analysis.ws;
     let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).ok();
     let mut rows: Vec<PermissionRow> = Vec::new();
