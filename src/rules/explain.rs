@@ -132,7 +132,7 @@ pub fn facts(ws: &Workspace, project: &Project, text: &str) -> Vec<String> {
     }
     if !settings.auth_only_backends.is_empty() {
         out.push(format!(
-            "authentication only (they grant nothing): {}",
+            "accept no string ModelBackend rejects (they only authenticate, or defer to the parent's permission methods): {}",
             settings.auth_only_backends.join(", ")
         ));
     }
