@@ -390,3 +390,43 @@ fn default_actions_patched_by_the_project_keep_view_before_2_1() {
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got[0].contains("blog.view_pots"), "{got:?}");
 }
+
+#[test]
+fn a_python_env_that_is_not_one_is_a_usage_error() {
+    let dir = tree(&[]);
+    let run = common::run_djperm(
+        dir.path(),
+        &["check", "--python-env", "no/such/env"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("names no Python environment"),
+        "{}",
+        run.stderr
+    );
+    // The configuration key works like the option.
+    let site = "elsewhere/lib/python3.12/site-packages";
+    let dir = tree(&[
+        ("djperm.toml", "python-env = \"elsewhere\"\n"),
+        ("elsewhere/pyvenv.cfg", "home = /usr/bin\n"),
+        (&format!("{site}/shopkit/__init__.py"), ""),
+        (
+            &format!("{site}/shopkit/models.py"),
+            "from django.db import models\n\nclass Order(models.Model):\n    pass\n",
+        ),
+        (
+            "proj/settings.py",
+            "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'shopkit', 'blog']\n",
+        ),
+    ]);
+    let run = common::run_djperm(dir.path(), &["permissions"], Duration::from_secs(60));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("shopkit.add_order"))
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    assert!(line.contains("environment"), "{line}");
+    assert!(line.contains("site-packages/shopkit/models.py:3"), "{line}");
+}
