@@ -36,6 +36,17 @@ pub struct Config {
     /// names (`"login"`, `"accounts:*"`) or patterns (`"/accounts/password_reset/*"`), globs.
     #[serde(default)]
     pub public_routes: Vec<String>,
+    /// The project's virtualenv (its directory or its interpreter), when it is not `$VIRTUAL_ENV`
+    /// nor a `.venv`, `venv` or `env` directory in the project root or above.
+    #[serde(default)]
+    pub python_env: Option<PathBuf>,
+    /// INSTALLED_APPS entries the settings compute in a way djperm cannot read; naming them
+    /// makes the list complete.
+    #[serde(default)]
+    pub installed_apps: Vec<String>,
+    /// AUTHENTICATION_BACKENDS entries the settings compute in a way djperm cannot read.
+    #[serde(default)]
+    pub authentication_backends: Vec<String>,
 }
 
 pub const KEYS: &[&str] = &[
@@ -50,6 +61,9 @@ pub const KEYS: &[&str] = &[
     "preview",
     "target-django",
     "public-routes",
+    "python-env",
+    "installed-apps",
+    "authentication-backends",
 ];
 
 #[derive(Debug)]

@@ -4,6 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+mod env;
+mod ignored;
+pub mod version;
+
+pub use env::{add_environment, add_packages};
+
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 
@@ -83,6 +89,16 @@ pub fn excludes(patterns: &[String]) -> GlobSet {
     b.build().unwrap_or_else(|_| GlobSet::empty())
 }
 
+/// A walk of `root` that never follows links nor enters the built-in excludes.
+fn walker(root: &Path) -> WalkBuilder {
+    let mut builder = WalkBuilder::new(root);
+    builder.follow_links(false).filter_entry(|e| {
+        let name = e.file_name().to_string_lossy();
+        !(e.file_type().is_some_and(|t| t.is_dir()) && DEFAULT_EXCLUDES.contains(&name.as_ref()))
+    });
+    builder
+}
+
 /// Read every Python file and template under `root`. Returns the snapshot and the files that
 /// could not be read (not UTF-8, permission denied…). Walking and reading run together on the
 /// walker's threads (each file is read once); the snapshot is sorted by path.
@@ -91,15 +107,9 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
     let root: PathBuf = root.to_path_buf();
     let user_excludes = excludes(exclude);
     let found: Mutex<Vec<(String, Result<String, String>)>> = Mutex::new(Vec::new());
-    WalkBuilder::new(&root)
+    walker(&root)
         .require_git(false)
-        .follow_links(false)
         .hidden(false)
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            !(e.file_type().is_some_and(|t| t.is_dir())
-                && DEFAULT_EXCLUDES.contains(&name.as_ref()))
-        })
         .build_parallel()
         .run(|| {
             Box::new(|entry| {
@@ -147,6 +157,7 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
             Err(reason) => unreadable.push(Unreadable { path: rel, reason }),
         }
     }
+    ignored::add_ignored(&mut snapshot, exclude);
     timer.report(
         "walk+read",
         format_args!(

@@ -145,6 +145,8 @@ pub fn analyze_workspace(ws: Workspace, config: &Config, selection: &Selection) 
             .collect();
         all.into_iter()
             .filter(|d| selection.enabled(d.code))
+            // The environment's packages and ignored files are read, never reported.
+            .filter(|d| ws.reported(d.span.file))
             .filter(|d| {
                 let path = ws.path(d.span.file);
                 !per_file.iter().any(|(g, codes)| {

@@ -30,6 +30,8 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// List every permission the project knows, and where it comes from.
     Permissions(commands::permissions::PermissionsArgs),
+    /// Why a permission string is (or is not) reported: the verdict and the facts behind it.
+    Explain(commands::explain::ExplainArgs),
     /// Show the documentation of a rule (`djperm rule DJP002`) or list them all (`--all`).
     Rule(commands::rule::RuleArgs),
     /// Who can reach what: every route with its guards, and every permission with its checks.
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),
         Command::Permissions(args) => commands::permissions::run(args),
+        Command::Explain(args) => commands::explain::run(args),
         Command::Rule(args) => commands::rule::run(args),
         Command::Audit(args) => commands::audit::run(args),
         Command::Server => Ok(djperm::server::run()),

@@ -34,12 +34,50 @@ pub struct SourceFile {
     pub path: String,
     pub text: String,
     pub kind: FileKind,
+    /// An ignore file (`.gitignore`…) matches it: read for what it defines, never reported.
+    pub ignored: bool,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     pub root: PathBuf,
     pub files: Vec<SourceFile>,
+    /// The site-packages directory files under [`ENV_ROOT`] were read from.
+    pub env_dir: Option<PathBuf>,
+    /// The Django version the project runs on and where it was read (`requirements.txt`, the
+    /// environment's `django` package…), when something says.
+    pub django: Option<DjangoVersion>,
+}
+
+/// The Django version a project runs on, as found on disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DjangoVersion {
+    pub version: (u32, u32),
+    /// Where it was read, for messages (`requirements.txt`, `the environment`…).
+    pub from: String,
+}
+
+/// Files read from the project's Python environment sit under this directory of the snapshot
+/// (an import root of their own): indexed like the project's files, never reported.
+pub const ENV_ROOT: &str = "<python-env>";
+
+impl SourceFile {
+    /// Read from the project's Python environment, not the project.
+    pub fn in_environment(&self) -> bool {
+        in_environment(&self.path)
+    }
+
+    /// Whether findings in this file are reported: not for the environment's files nor for
+    /// files an ignore file hides (they are read only for what they define).
+    pub fn reported(&self) -> bool {
+        !self.ignored && !self.in_environment()
+    }
+}
+
+/// Whether a snapshot path is a file of the project's Python environment.
+pub fn in_environment(path: &str) -> bool {
+    path.strip_prefix(ENV_ROOT)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 impl Snapshot {
@@ -47,6 +85,8 @@ impl Snapshot {
         Snapshot {
             root: root.into(),
             files: Vec::new(),
+            env_dir: None,
+            django: None,
         }
     }
 
@@ -63,6 +103,7 @@ impl Snapshot {
             path,
             text: text.into(),
             kind,
+            ignored: false,
         });
         self.files.len() - 1
     }
@@ -186,7 +227,10 @@ fn import_roots(snapshot: &Snapshot) -> Vec<String> {
             d = split_dir(d).0;
         }
     }
-    for f in &snapshot.files {
+    if snapshot.files.iter().any(SourceFile::in_environment) {
+        push(&mut roots, ENV_ROOT);
+    }
+    for f in snapshot.files.iter().filter(|f| !f.in_environment()) {
         let (dir, name) = split_dir(&f.path);
         if name == "manage.py" {
             push(&mut roots, dir);
@@ -234,7 +278,7 @@ fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-fn join_dir(base: &str, rel: &str) -> String {
+pub fn join_dir(base: &str, rel: &str) -> String {
     if base.is_empty() {
         rel.to_string()
     } else {
@@ -243,7 +287,7 @@ fn join_dir(base: &str, rel: &str) -> String {
 }
 
 /// `a/b/../c` → `a/c`; `None` when `..` climbs above the project.
-fn normalise(path: &str) -> Option<String> {
+pub fn normalise(path: &str) -> Option<String> {
     let mut out: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
@@ -497,9 +541,25 @@ impl Workspace {
     }
 
     pub fn abs_path(&self, id: FileId) -> PathBuf {
-        self.snapshot
-            .root
-            .join(Path::new(&self.snapshot.files[id].path))
+        let path = &self.snapshot.files[id].path;
+        if let (Some(rest), Some(env)) = (
+            path.strip_prefix(ENV_ROOT)
+                .and_then(|r| r.strip_prefix('/')),
+            &self.snapshot.env_dir,
+        ) {
+            return env.join(rest);
+        }
+        self.snapshot.root.join(Path::new(path))
+    }
+
+    /// Whether file `id` was read from the project's Python environment (never reported).
+    pub fn in_environment(&self, id: FileId) -> bool {
+        self.snapshot.files[id].in_environment()
+    }
+
+    /// Whether findings in file `id` are reported ([`SourceFile::reported`]).
+    pub fn reported(&self, id: FileId) -> bool {
+        self.snapshot.files[id].reported()
     }
 }
 

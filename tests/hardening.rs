@@ -755,8 +755,29 @@ fn safety_promise_reads_only_the_project_and_uses_no_network() {
         eprintln!("strace is not installed: only Cargo.lock was checked");
         return;
     }
-    let dir = project(&[]);
+    // The project names one package of its virtualenv (`$VIRTUAL_ENV`, outside the project):
+    // that package is read, no other.
+    let settings = format!("{SETTINGS}INSTALLED_APPS += ['namedapp']\n");
+    let dir = project(&[("proj/settings.py", settings.as_bytes())]);
     let root = dir.path().canonicalize().unwrap();
+    let venv = tempfile::tempdir().unwrap();
+    let site = venv
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join("lib/python3.12/site-packages");
+    write_tree(
+        venv.path(),
+        &[
+            ("pyvenv.cfg", b"home = /usr/bin\n"),
+            ("lib/python3.12/site-packages/namedapp/__init__.py", b""),
+            (
+                "lib/python3.12/site-packages/namedapp/models.py",
+                b"from django.db import models\n",
+            ),
+            ("lib/python3.12/site-packages/otherpkg/__init__.py", b""),
+        ],
+    );
     let log = root.parent().unwrap().join(format!(
         "djperm-strace-{}.log",
         root.file_name().unwrap().to_string_lossy()
@@ -773,6 +794,7 @@ fn safety_promise_reads_only_the_project_and_uses_no_network() {
         .arg(env!("CARGO_BIN_EXE_djperm"))
         .args(["check", "--output-format", "concise"])
         .env_remove("LD_LIBRARY_PATH")
+        .env("VIRTUAL_ENV", venv.path())
         .arg(&root)
         .stdout(std::process::Stdio::null())
         .status()
@@ -808,9 +830,16 @@ fn safety_promise_reads_only_the_project_and_uses_no_network() {
         let system = ["/lib", "/usr/lib", "/etc/ld.so", "/proc/", "/sys/", "/dev/"]
             .iter()
             .any(|p| path.starts_with(p));
+        // The environment: its `lib` and site-packages directories are listed, the named
+        // package read.
+        let env = Path::new(path).starts_with(site.join("namedapp"))
+            || Path::new(path) == site
+            || Path::new(path) == site.parent().unwrap().parent().unwrap();
         assert!(
-            system || path.starts_with(root.to_str().unwrap()) || above(path) || git(path),
+            system || path.starts_with(root.to_str().unwrap()) || above(path) || git(path) || env,
             "opened outside the project: {line}"
         );
     }
+    assert!(trace.contains("namedapp/models.py"), "{trace}");
+    assert!(!trace.contains("otherpkg"), "{trace}");
 }

@@ -94,6 +94,13 @@ pub struct CheckArgs {
     /// The settings module, when discovery is ambiguous.
     #[arg(long)]
     settings: Option<String>,
+    /// Say on stderr which labels djperm does not analyse, and why.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    /// The project's virtualenv (its directory or its interpreter), when it is not
+    /// `$VIRTUAL_ENV` nor a `.venv`, `venv` or `env` directory in the project or above.
+    #[arg(long, value_name = "DIR")]
+    python_env: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -189,6 +196,10 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         eprintln!("djperm: warning: skipped {}: {}", u.path, u.reason);
     }
     project_warnings(&analysis.index);
+    let report_run = !args.add_noqa && plan.mode != FixMode::Diff;
+    if (args.output_format == OutputFormat::Full || args.verbose) && report_run {
+        super::header::print(&plan.root, &analysis, args.verbose);
+    }
     for p in &problems {
         eprintln!("djperm: error: {p}");
     }
@@ -277,6 +288,9 @@ fn plan(args: &CheckArgs) -> Result<Plan, String> {
     if args.settings.is_some() {
         config.settings = args.settings.clone();
     }
+    if args.python_env.is_some() {
+        config.python_env = args.python_env.clone();
+    }
     let selection = select_rules(args, &config)?;
     if args.statistics
         && !matches!(
@@ -346,6 +360,7 @@ fn select_rules(args: &CheckArgs, config: &Config) -> Result<Selection, String> 
 fn read(plan: &Plan) -> Result<Input, String> {
     let root = &plan.root;
     let (mut snapshot, unreadable) = discover::load(root, &plan.config.exclude);
+    discover::add_environment(&mut snapshot, &plan.config)?;
     check_settings_exists(&snapshot, plan.config.settings.as_deref())?;
     if snapshot.files.is_empty() && unreadable.is_empty() && plan.stdin_path.is_none() {
         // As ruff: nothing to check is not a failure, but say so (a wrong path is likely).

@@ -10,6 +10,8 @@ use clap::ValueEnum;
 pub mod audit;
 mod baseline;
 pub mod check;
+pub mod explain;
+mod header;
 pub mod permissions;
 mod progress;
 mod project;

@@ -6,9 +6,8 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use djperm::output::display_path;
-use djperm::{analyze, discover, Selection};
 
-use super::project::{check_settings_exists, load_config, project_root};
+use super::project::{analyse_project, ProjectArgs};
 use super::{project_warnings, ListFormat};
 
 #[derive(clap::Args)]
@@ -22,12 +21,8 @@ pub struct PermissionsArgs {
     /// Write the list to this file instead of stdout.
     #[arg(long, short = 'o')]
     output_file: Option<PathBuf>,
-    /// A `djperm.toml` or `pyproject.toml` to use instead of discovering one.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// The settings module, when discovery is ambiguous.
-    #[arg(long)]
-    settings: Option<String>,
+    #[command(flatten)]
+    project: ProjectArgs,
 }
 
 #[derive(Serialize)]
@@ -42,16 +37,24 @@ struct PermissionRow {
     row: Option<usize>,
 }
 
-pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
-    let root = project_root(&args.path.into_iter().collect::<Vec<_>>())?;
-    let mut config = load_config(&root, args.config.as_deref())?;
-    if args.settings.is_some() {
-        config.settings = args.settings;
+/// `Django 1.11 (from requirements.txt)`: the version the permission set follows.
+fn django_line(index: &djperm::index::Index) -> String {
+    let project = &index.projects[0];
+    let (major, minor) = project.target_django;
+    match project.django_from.as_str() {
+        "default" => format!("Django {major}.{minor} (assumed: nothing names a version)"),
+        from => format!("Django {major}.{minor} (from {from})"),
     }
-    let (snapshot, _) = discover::load(&root, &config.exclude);
-    check_settings_exists(&snapshot, config.settings.as_deref())?;
-    let analysis = analyze(snapshot, &config, &Selection::default());
+}
+
+pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
+    let analysis = analyse_project(args.path, args.project)?;
     project_warnings(&analysis.index);
+    analysis
+        .index
+        .projects
+        .iter()
+        .for_each(super::header::not_analysed);
     let ws = &analysis.ws;
     let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).ok();
     let mut rows: Vec<PermissionRow> = Vec::new();
@@ -70,7 +73,11 @@ pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
                 codename: p.codename.clone(),
                 model: p.model.clone(),
                 in_database: p.in_database,
-                source: p.source.as_str(),
+                source: match p.span {
+                    // Read from the project's Python environment.
+                    Some(span) if ws.in_environment(span.file) => "environment",
+                    _ => p.source.as_str(),
+                },
                 filename,
                 row,
             });
@@ -104,9 +111,10 @@ pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
                 ));
             }
             s.push_str(&format!(
-                "{} permissions ({} in a fresh database)\n",
+                "{} permissions ({} in a fresh database) for {}\n",
                 rows.len(),
-                rows.iter().filter(|r| r.in_database).count()
+                rows.iter().filter(|r| r.in_database).count(),
+                django_line(&analysis.index)
             ));
             s
         }

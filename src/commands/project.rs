@@ -4,6 +4,34 @@
 use std::path::{Path, PathBuf};
 
 use djperm::config::{self, Config};
+use djperm::{analyze, discover, Analysis, Selection};
+
+/// The options that say which project to read and how: shared by `permissions` and `explain`.
+#[derive(clap::Args)]
+pub struct ProjectArgs {
+    /// A `djperm.toml` or `pyproject.toml` to use instead of discovering one.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The settings module, when discovery is ambiguous.
+    #[arg(long)]
+    settings: Option<String>,
+    /// The project's virtualenv (its directory or its interpreter), when it is not
+    /// `$VIRTUAL_ENV` nor a `.venv`, `venv` or `env` directory in the project or above.
+    #[arg(long, value_name = "DIR")]
+    python_env: Option<PathBuf>,
+}
+
+/// Read and analyse the project around `path` (the environment's packages included).
+pub fn analyse_project(path: Option<PathBuf>, args: ProjectArgs) -> Result<Analysis, String> {
+    let root = project_root(&path.into_iter().collect::<Vec<_>>())?;
+    let mut config = load_config(&root, args.config.as_deref())?;
+    config.settings = args.settings.or(config.settings);
+    config.python_env = args.python_env.or(config.python_env);
+    let (mut snapshot, _) = discover::load(&root, &config.exclude);
+    discover::add_environment(&mut snapshot, &config)?;
+    check_settings_exists(&snapshot, config.settings.as_deref())?;
+    Ok(analyze(snapshot, &config, &Selection::default()))
+}
 
 /// The directory to analyse for the given paths (files or directories; pre-commit passes files
 /// relative to the repository root): the project around their common directory

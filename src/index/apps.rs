@@ -379,7 +379,7 @@ pub fn find_settings_modules(ws: &Workspace, configured: Option<&str>) -> Vec<(S
         return vec![(String::new(), module.to_string())];
     }
     let mut found: Vec<(String, String)> = Vec::new();
-    for f in &ws.snapshot.files {
+    for f in ws.snapshot.files.iter().filter(|f| !f.in_environment()) {
         let (dir, name) = split_dir(&f.path);
         if name != "manage.py" {
             continue;
@@ -398,7 +398,10 @@ pub fn find_settings_modules(ws: &Workspace, configured: Option<&str>) -> Vec<(S
     for (id, facts) in ws.python.iter().enumerate() {
         let Some(facts) = facts else { continue };
         let path = ws.path(id);
-        if !facts.constants.contains_key("INSTALLED_APPS") || !path.contains("settings") {
+        if !facts.constants.contains_key("INSTALLED_APPS")
+            || !path.contains("settings")
+            || ws.in_environment(id)
+        {
             continue;
         }
         let n = facts.constants["INSTALLED_APPS"]

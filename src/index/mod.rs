@@ -4,10 +4,14 @@
 pub mod apps;
 pub mod backends;
 pub mod bundled;
+mod compose;
 pub mod contrib;
+mod defs;
 pub mod migrations;
 pub mod models;
+mod opaque;
 pub mod resolve;
+pub mod version;
 
 use globset::{Glob, GlobMatcher};
 use rayon::prelude::*;
@@ -19,8 +23,9 @@ use crate::facts::CtRef;
 use crate::value::Value;
 use crate::workspace::{Timer, Workspace};
 use apps::{App, Settings};
+use defs::{inferred_entries, perm_defs};
 use migrations::{Replay, StateModel};
-use models::{CodeModel, ModelFinder, PermOptions};
+use models::{CodeModel, ModelFinder};
 use resolve::{ClassRef, Resolver};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,8 +119,10 @@ pub struct Project {
     pub labels_known: bool,
     /// True when no settings module was found and apps were inferred from the tree.
     pub inferred: bool,
-    /// The Django version messages assume (`target-django`, default 5.2).
+    /// The Django version the project runs on: `target-django`, else what the environment or
+    /// the requirements say, else 5.2; and where it was read.
     pub target_django: (u32, u32),
+    pub django_from: String,
     /// What makes Django refuse this project (duplicate app labels, a migration cycle), said
     /// once per run on stderr; the labels concerned are opaque.
     pub warnings: Vec<String>,
@@ -266,24 +273,6 @@ impl Index {
     }
 }
 
-/// Apps inferred from the tree when no settings module names them: every package with an
-/// `apps.py` or `models` module.
-fn inferred_entries(ws: &Workspace) -> Vec<String> {
-    let mut entries: Vec<String> = ws
-        .modules
-        .keys()
-        .filter_map(|m| {
-            m.strip_suffix(".apps")
-                .or_else(|| m.strip_suffix(".models"))
-        })
-        .filter(|m| !m.contains("tests") && !m.starts_with("django."))
-        .map(str::to_string)
-        .collect();
-    entries.sort();
-    entries.dedup();
-    entries
-}
-
 fn build_project(
     ws: &Workspace,
     resolver: &Resolver<'_>,
@@ -296,7 +285,7 @@ fn build_project(
         ..Project::default()
     };
     let mut settings = match &settings_module {
-        Some(m) => apps::read_settings(resolver, m),
+        Some(m) => compose::read(resolver, m, config),
         None => Settings {
             installed_apps: inferred_entries(ws),
             apps_incomplete: true,
@@ -334,14 +323,7 @@ fn build_project(
         .filter_map(|p| Glob::new(p).ok().map(|g| g.compile_matcher()))
         .collect();
     project.custom_actions = config.custom_actions.clone();
-    project.target_django = config
-        .target_django
-        .as_deref()
-        .and_then(|v| {
-            let (a, b) = v.split_once('.')?;
-            Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
-        })
-        .unwrap_or((5, 2));
+    (project.target_django, project.django_from) = version::target(config, ws);
 
     let timer = Timer::start();
     for entry in &settings.installed_apps {
@@ -520,9 +502,11 @@ fn build_project(
     for list in children.values_mut() {
         list.sort();
     }
+    let south = version::south_apps(ws, &migration_packages, &children, &mut project.warnings);
     // Each app's migrations replay on their own: in parallel, merged in INSTALLED_APPS order.
     let replays: Vec<(&App, Replay)> = migration_packages
         .par_iter()
+        .filter(|(app, _)| !south.contains(&app.label))
         .map(|(app, module)| {
             let kids = children
                 .get(module.as_str())
@@ -572,6 +556,7 @@ fn build_project(
         }
     }
     // Fresh-DB permissions.
+    let v = version::for_defaults(project.target_django, ws);
     for app in apps_list.iter() {
         bundled::add_rows(&mut project, app, &|l, o, s| swapped(l, o, Some(s)));
         if app.contrib && !app.scanned() {
@@ -586,7 +571,11 @@ fn build_project(
                     if is_swapped {
                         continue;
                     }
-                    for p in &model.permissions {
+                    for p in model
+                        .permissions
+                        .iter()
+                        .filter(|p| version::exists(&p.codename, v))
+                    {
                         project.add(PermissionDef {
                             label: app.label.clone(),
                             codename: p.codename.clone(),
@@ -615,7 +604,14 @@ fn build_project(
                 let code = code_by_key
                     .get(&(app.label.as_str(), m.model_name.as_str()))
                     .copied();
-                match perm_defs(&app.label, &m.model_name, &m.perm_options(), code, m.span) {
+                match perm_defs(
+                    &app.label,
+                    &m.model_name,
+                    &m.perm_options(),
+                    code,
+                    m.span,
+                    v,
+                ) {
                     Some(d) => defs.extend(d),
                     None => opaque = true,
                 }
@@ -636,7 +632,7 @@ fn build_project(
                 if swapped(&app.label, &m.object_name, m.swappable.as_deref()) {
                     continue;
                 }
-                match perm_defs(&app.label, &m.model_name, &m.options, Some(m), m.span) {
+                match perm_defs(&app.label, &m.model_name, &m.options, Some(m), m.span, v) {
                     Some(d) => defs.extend(d),
                     None => opaque = true,
                 }
@@ -757,43 +753,4 @@ fn build_project(
     project.set_code_models(code_models);
     project.settings = settings;
     project
-}
-
-/// The permission rows of one model, pointing at the code (Meta entry / class) when possible.
-fn perm_defs(
-    label: &str,
-    model_name: &str,
-    options: &PermOptions,
-    code: Option<&CodeModel>,
-    fallback: Span,
-) -> Option<Vec<PermissionDef>> {
-    let actions = options.default_permissions.as_ref()?;
-    let custom = options.permissions.as_ref()?;
-    let mut out = Vec::new();
-    let class_span = code.map(|c| c.span).unwrap_or(fallback);
-    for action in actions {
-        out.push(PermissionDef {
-            label: label.to_string(),
-            codename: format!("{action}_{model_name}"),
-            model: Some(model_name.to_string()),
-            in_database: true,
-            source: Source::Default,
-            span: Some(class_span),
-        });
-    }
-    for entry in custom {
-        let code_span = code
-            .and_then(|c| c.options.permissions.as_ref())
-            .and_then(|list| list.iter().find(|e| e.codename == entry.codename))
-            .map(|e| e.span);
-        out.push(PermissionDef {
-            label: label.to_string(),
-            codename: entry.codename.clone(),
-            model: Some(model_name.to_string()),
-            in_database: true,
-            source: Source::Meta,
-            span: Some(code_span.unwrap_or(entry.span)),
-        });
-    }
-    Some(out)
 }

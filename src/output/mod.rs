@@ -92,7 +92,15 @@ pub fn display_path(ws: &Workspace, rel: &str, cwd: Option<&Path>) -> String {
     let Some(cwd) = cwd else {
         return rel.to_string();
     };
-    let abs = ws.snapshot.root.join(rel);
+    let abs = match (
+        rel.strip_prefix(crate::workspace::ENV_ROOT)
+            .and_then(|r| r.strip_prefix('/')),
+        &ws.snapshot.env_dir,
+    ) {
+        // A file of the project's Python environment: where it is on disk.
+        (Some(inside), Some(env)) => env.join(inside),
+        _ => ws.snapshot.root.join(rel),
+    };
     match abs.strip_prefix(cwd) {
         Ok(p) => p.to_string_lossy().replace('\\', "/"),
         Err(_) => abs.to_string_lossy().into_owned(),

@@ -24,6 +24,7 @@ mod djp021_drf_model_permission_missing;
 mod djp022_fixture_permission_natural_key;
 mod djp030_unused_permission;
 mod fixture_keys;
+pub mod explain;
 pub mod perms;
 pub mod verdict;
 mod view_chain;

@@ -113,7 +113,10 @@ pub fn hover_markdown(
         Verdict::Silent if !defs.is_empty() => describe_defs(&mut out),
         Verdict::Silent if site.kind == RefKind::Shape => return None,
         Verdict::Silent => {
-            out.push_str("\n\ndjperm cannot tell statically whether this permission exists (its app is not fully readable)");
+            out.push_str("\n\ndjperm cannot tell statically whether this permission exists. Why:");
+            for fact in crate::rules::explain::facts(&fa.analysis.ws, project, &site.text) {
+                let _ = write!(out, "\n\n- {fact}");
+            }
         }
         Verdict::Malformed(reason) => {
             let _ = write!(out, "\n\n**Malformed permission string**: {reason}");

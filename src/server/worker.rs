@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use globset::GlobSet;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::settings::ClientSettings;
 use crate::config::{self, Config};
@@ -18,7 +18,7 @@ use crate::diagnostic::{FileId, Span};
 use crate::discover;
 use crate::facts::RefKind;
 use crate::rules::verdict::Verdict;
-use crate::workspace::{FactsCache, Snapshot};
+use crate::workspace::{DjangoVersion, FactsCache, Snapshot};
 use crate::{analyze_cached, Analysis, Selection};
 
 /// An open buffer: unsaved text is the truth for its file.
@@ -97,6 +97,13 @@ pub enum Outcome {
 #[derive(Default)]
 struct Disk {
     files: BTreeMap<String, String>,
+    /// Files an ignore file hides (read for their definitions, never reported).
+    ignored: FxHashSet<String>,
+    /// The environment's packages the settings name, the site-packages directory and the
+    /// Django version found on disk (`discover::add_environment`).
+    env_files: Vec<(String, String)>,
+    env_dir: Option<PathBuf>,
+    django: Option<DjangoVersion>,
     config: Config,
     config_error: Option<String>,
     excludes: Option<GlobSet>,
@@ -128,13 +135,27 @@ fn load(root: &Path, settings: &ClientSettings) -> Disk {
         Err(e) => (Config::default(), Some(e.to_string())),
     };
     let merged = settings.apply(&config);
-    let (snapshot, _) = discover::load(root, &merged.exclude);
+    let (mut snapshot, _) = discover::load(root, &merged.exclude);
+    // An environment named wrongly in the configuration is reported by the CLI; here it is
+    // simply not read.
+    let _ = discover::add_environment(&mut snapshot, &merged);
+    let ignored = snapshot
+        .files
+        .iter()
+        .filter(|f| f.ignored)
+        .map(|f| f.path.clone())
+        .collect();
+    let (env_files, files): (Vec<_>, Vec<_>) = snapshot
+        .files
+        .into_iter()
+        .map(|f| (f.path, f.text))
+        .partition(|(p, _)| crate::workspace::in_environment(p));
     Disk {
-        files: snapshot
-            .files
-            .into_iter()
-            .map(|f| (f.path, f.text))
-            .collect(),
+        files: files.into_iter().collect(),
+        ignored,
+        env_files,
+        env_dir: snapshot.env_dir,
+        django: snapshot.django,
         config,
         config_error,
         excludes: Some(discover::excludes(&merged.exclude)),
@@ -200,8 +221,14 @@ fn run_job(disks: &mut FxHashMap<usize, Disk>, job: Job) -> FolderAnalysis {
     }
     let mut snapshot = Snapshot::new(job.root.clone());
     for (path, text) in files {
-        snapshot.add(path, text);
+        let id = snapshot.add(path, text);
+        snapshot.files[id].ignored = disk.ignored.contains(path);
     }
+    for (path, text) in &disk.env_files {
+        snapshot.add(path.clone(), text.clone());
+    }
+    snapshot.env_dir.clone_from(&disk.env_dir);
+    snapshot.django.clone_from(&disk.django);
     let selection = Selection::from_config(&config);
     let analysis = analyze_cached(snapshot, &config, &selection, &disk.facts);
     let files: FxHashMap<String, FileId> = analysis

@@ -76,6 +76,8 @@ const ANCHORS: &[(&str, Scope)] = &[
     ("INSTALLED_APPS", Stable),
     ("MIGRATION_MODULES", Stable),
     ("AppConfig", Stable),
+    // settings components that define only the backends
+    ("AUTHENTICATION_BACKENDS", Stable),
 ];
 
 /// Each token with the offset of `perm` in it.

@@ -19,6 +19,44 @@ impl Extractor<'_> {
         }
     }
 
+    /// Bind each branch from the state before them and unite the results: a list any branch
+    /// can leave counts with the items of all (`if DEBUG: INSTALLED_APPS += [...]`, `if`/`else`
+    /// choosing between two lists). Without an `else`, no branch may run at all.
+    fn bind_branches(&mut self, branches: &[&[Stmt]], exhaustive: bool) {
+        let assigns = branches.iter().flat_map(|b| b.iter()).any(|s| {
+            matches!(
+                s,
+                Stmt::Assign(_) | Stmt::AugAssign(_) | Stmt::AnnAssign(_) | Stmt::Expr(_)
+            )
+        });
+        if !assigns || branches.len() == 1 && exhaustive {
+            for b in branches {
+                for s in *b {
+                    self.bind_stmt(s);
+                }
+            }
+            return;
+        }
+        let before = self.facts.constants.clone();
+        let mut merged = if exhaustive {
+            None
+        } else {
+            Some(before.clone())
+        };
+        for b in branches {
+            self.facts.constants = before.clone();
+            for s in *b {
+                self.bind_stmt(s);
+            }
+            let after = std::mem::take(&mut self.facts.constants);
+            merged = Some(match merged {
+                None => after,
+                Some(m) => unite(m, after),
+            });
+        }
+        self.facts.constants = merged.unwrap_or(before);
+    }
+
     pub(super) fn bind_stmt(&mut self, stmt: &Stmt) {
         match stmt {
             Stmt::Import(imp) => {
@@ -142,26 +180,38 @@ impl Extractor<'_> {
                     let body = TextRange::new(first.range().start(), last.range().end());
                     self.facts.type_checking.push(self.span(body));
                 }
-                for s in &if_stmt.body {
-                    self.bind_stmt(s);
-                }
-                for clause in &if_stmt.elif_else_clauses {
-                    for s in &clause.body {
-                        self.bind_stmt(s);
-                    }
-                }
+                let mut branches: Vec<&[Stmt]> = vec![&if_stmt.body];
+                branches.extend(if_stmt.elif_else_clauses.iter().map(|c| c.body.as_slice()));
+                let exhaustive = if_stmt.elif_else_clauses.iter().any(|c| c.test.is_none());
+                self.bind_branches(&branches, exhaustive);
             }
             Stmt::Try(try_stmt) => {
-                for s in &try_stmt.body {
-                    self.bind_stmt(s);
-                }
-                for handler in &try_stmt.handlers {
-                    let ast::ExceptHandler::ExceptHandler(h) = handler;
-                    for s in &h.body {
+                // The body (with its `else`) or a handler runs: lists are united.
+                let mut body: Vec<&Stmt> = try_stmt.body.iter().collect();
+                body.extend(&try_stmt.orelse);
+                let handlers: Vec<&[Stmt]> = try_stmt
+                    .handlers
+                    .iter()
+                    .map(|h| {
+                        let ast::ExceptHandler::ExceptHandler(h) = h;
+                        h.body.as_slice()
+                    })
+                    .collect();
+                if handlers.is_empty() {
+                    for s in body {
                         self.bind_stmt(s);
                     }
+                } else {
+                    let before = self.facts.constants.clone();
+                    for s in body {
+                        self.bind_stmt(s);
+                    }
+                    let after_body = std::mem::replace(&mut self.facts.constants, before);
+                    self.bind_branches(&handlers, true);
+                    let handled = std::mem::take(&mut self.facts.constants);
+                    self.facts.constants = unite(after_body, handled);
                 }
-                for s in try_stmt.orelse.iter().chain(&try_stmt.finalbody) {
+                for s in &try_stmt.finalbody {
                     self.bind_stmt(s);
                 }
             }
@@ -390,4 +440,31 @@ fn collect_self_assigns(body: &[Stmt], out: &mut Vec<String>) {
             _ => {}
         }
     }
+}
+
+/// Constants after one of two paths: a name bound on one path only keeps that value (as
+/// before); lists bound on both are united (items of the second whose span the first lacks are
+/// appended); other values take the second path's.
+fn unite(
+    first: FxHashMap<String, Value>,
+    mut second: FxHashMap<String, Value>,
+) -> FxHashMap<String, Value> {
+    let mut out = first;
+    for (name, value) in second.drain() {
+        match (out.get_mut(&name), value) {
+            (Some(Value::Seq(a)), Value::Seq(b)) => {
+                let mut items = std::mem::take(a);
+                for item in b {
+                    if !items.iter().any(|i| i.span == item.span) {
+                        items.push(item);
+                    }
+                }
+                *a = items;
+            }
+            (_, value) => {
+                out.insert(name, value);
+            }
+        }
+    }
+    out
 }
