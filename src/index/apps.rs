@@ -462,3 +462,21 @@ pub fn duplicate_label_warning(at: &str, label: &str, first: &str, second: &str)
         "{at}: INSTALLED_APPS has two apps labelled `{label}` (`{first}` and `{second}`): Django refuses to start (ImproperlyConfigured: Application labels aren't unique); djperm says nothing about `{label}` permissions"
     )
 }
+
+/// Apps inferred from the tree when no settings module names them: every package with an
+/// `apps.py` or `models` module.
+pub fn inferred_entries(ws: &Workspace) -> Vec<String> {
+    let mut entries: Vec<String> = ws
+        .modules
+        .keys()
+        .filter_map(|m| {
+            m.strip_suffix(".apps")
+                .or_else(|| m.strip_suffix(".models"))
+        })
+        .filter(|m| !m.contains("tests") && !m.starts_with("django."))
+        .map(str::to_string)
+        .collect();
+    entries.sort();
+    entries.dedup();
+    entries
+}

@@ -8,6 +8,7 @@ pub mod contrib;
 pub mod migrations;
 pub mod models;
 pub mod resolve;
+pub mod unmigrated;
 
 use globset::{Glob, GlobMatcher};
 use rayon::prelude::*;
@@ -266,24 +267,6 @@ impl Index {
     }
 }
 
-/// Apps inferred from the tree when no settings module names them: every package with an
-/// `apps.py` or `models` module.
-fn inferred_entries(ws: &Workspace) -> Vec<String> {
-    let mut entries: Vec<String> = ws
-        .modules
-        .keys()
-        .filter_map(|m| {
-            m.strip_suffix(".apps")
-                .or_else(|| m.strip_suffix(".models"))
-        })
-        .filter(|m| !m.contains("tests") && !m.starts_with("django."))
-        .map(str::to_string)
-        .collect();
-    entries.sort();
-    entries.dedup();
-    entries
-}
-
 fn build_project(
     ws: &Workspace,
     resolver: &Resolver<'_>,
@@ -298,7 +281,7 @@ fn build_project(
     let mut settings = match &settings_module {
         Some(m) => apps::read_settings(resolver, m),
         None => Settings {
-            installed_apps: inferred_entries(ws),
+            installed_apps: apps::inferred_entries(ws),
             apps_incomplete: true,
             auth_user_model: None,
             backends: None,
@@ -318,7 +301,7 @@ fn build_project(
     }
     if settings.installed_apps.is_empty() && settings_module.is_some() {
         // INSTALLED_APPS did not fold at all: fall back to the apps found in the tree.
-        settings.installed_apps = inferred_entries(ws);
+        settings.installed_apps = apps::inferred_entries(ws);
         settings.apps_incomplete = true;
     }
     project.inferred = settings_module.is_none() || settings_unreadable;
@@ -756,6 +739,7 @@ fn build_project(
     timer.report("  rows", format_args!(""));
     project.set_code_models(code_models);
     project.settings = settings;
+    unmigrated::add_declared(&mut project);
     project
 }
 

@@ -104,6 +104,9 @@ pub fn hover_markdown(
         if !fresh && defs.iter().all(|d| d.source == Source::Code) {
             out.push_str(" (rows made by code outside migrations exist only where that code ran)");
         }
+        if !fresh && defs.iter().any(|d| d.unmigrated()) {
+            out.push_str(" — the code declares it, but no migration does, so `migrate` never creates it: this check is False for every user except active superusers until `makemigrations` runs (reported once, at the declaration: DJP004)");
+        }
     };
     match &site.verdict {
         Verdict::Fine if defs.is_empty() => {

@@ -1,0 +1,316 @@
+//! One root cause, one diagnostic, the right code, and fixes that never change what a check is
+//! about: the verdicts on permission strings and on the declarations they name.
+
+mod common;
+#[path = "common/lsp_client.rs"]
+mod lsp_client;
+
+use std::path::{Path, PathBuf};
+
+use common::{codes, project};
+use serde_json::json;
+
+fn scenario() -> PathBuf {
+    common::fixtures().join("one_root_cause")
+}
+
+/// `(file, line, code)` of every finding, and the fix applicability of each.
+fn located(a: &djperm::Analysis) -> Vec<(String, usize, String, Option<&'static str>)> {
+    a.diagnostics
+        .iter()
+        .map(|d| {
+            let text = a.ws.text(d.span.file);
+            let line = text[..d.span.start as usize].matches('\n').count() + 1;
+            (
+                a.ws.path(d.span.file).to_string(),
+                line,
+                d.code.to_string(),
+                d.fix.as_ref().map(|f| f.applicability.as_str()),
+            )
+        })
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+// ---- the scenario -----------------------------------------------------------------------------
+
+#[test]
+fn a_declared_but_unmigrated_permission_is_reported_once_and_its_label_fix_is_offered() {
+    let a = common::analyze_dir(&scenario());
+    let got = located(&a);
+    assert_eq!(
+        got,
+        [
+            ("reports/models.py".into(), 9, "DJP004".into(), None),
+            (
+                "reports/tests.py".into(),
+                11,
+                "DJP005".into(),
+                Some("display-only")
+            ),
+            (
+                "reports/views.py".into(),
+                6,
+                "DJP001".into(),
+                Some("unsafe")
+            ),
+        ],
+        "{:?}",
+        codes(&a)
+    );
+    let djp001 = &a.diagnostics[2];
+    let fix = djp001.fix.as_ref().unwrap();
+    assert_eq!(fix.edits[0].content, "reports.can_export");
+    // DJP004 says how many places check the permission and names them.
+    let djp004 = &a.diagnostics[0];
+    assert!(
+        djp004.message.ends_with("; 4 places check it"),
+        "{}",
+        djp004.message
+    );
+    let related: Vec<(String, usize)> = djp004
+        .related
+        .iter()
+        .map(|(span, _)| {
+            let text = a.ws.text(span.file);
+            (
+                a.ws.path(span.file).to_string(),
+                text[..span.start as usize].matches('\n').count() + 1,
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        [
+            ("reports/tests.py".to_string(), 8),
+            ("reports/tests.py".to_string(), 9),
+            ("reports/tests.py".to_string(), 11),
+            ("reports/views.py".to_string(), 6),
+        ]
+    );
+}
+
+#[test]
+fn fixing_the_scenario_leaves_the_migration_and_the_stale_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("one_root_cause");
+    copy_dir(&scenario(), &root);
+    let run = common::run_djperm(
+        &root,
+        &[
+            "check",
+            ".",
+            "--fix",
+            "--unsafe-fixes",
+            "--output-format",
+            "concise",
+        ],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let views = std::fs::read_to_string(root.join("reports/views.py")).unwrap();
+    assert!(
+        views.contains("has_perm(\"reports.can_export\")"),
+        "{views}"
+    );
+    let codes: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.split(": ").nth(1))
+        .filter_map(|rest| rest.split(' ').next())
+        .collect();
+    assert_eq!(codes, ["DJP004", "DJP005"], "{}", run.stdout);
+}
+
+#[test]
+fn the_same_permission_with_its_migration_is_silent_and_a_typo_of_it_is_still_reported() {
+    let migrated = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = [migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish'), ('can_export', 'Can export')]})]\n";
+    let model = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish'), ('can_export', 'Can export')]\n";
+    let views = "def v(request):\n    a = request.user.has_perm('blog.can_export')\n    return request.user.has_perm('blog.can_exprt')\n";
+    let (_d, a) = project(&[
+        ("blog/models.py", model),
+        ("blog/migrations/0001_initial.py", migrated),
+        ("blog/views.py", views),
+    ]);
+    assert_eq!(
+        codes(&a),
+        ["DJP002 Unknown permission `blog.can_exprt`"],
+        "{:?}",
+        codes(&a)
+    );
+    // Unmigrated: the check of it is silent (DJP004 speaks), the typo is still reported, and
+    // its suggestion names the declared permission.
+    let (_d, a) = project(&[("blog/models.py", model), ("blog/views.py", views)]);
+    let got = codes(&a);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[0].starts_with("DJP004 Permission `blog.can_export`"));
+    assert!(got[0].ends_with("; 1 place checks it"), "{got:?}");
+    assert_eq!(got[1], "DJP002 Unknown permission `blog.can_exprt`");
+    assert_eq!(
+        a.diagnostics[1].help.as_deref(),
+        Some("Did you mean `blog.can_export`?")
+    );
+}
+
+#[test]
+fn lookups_of_an_unmigrated_permission_are_not_reported_again() {
+    let model = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish'), ('can_export', 'Can export')]\n";
+    let lookups = "from django.contrib.auth.models import Permission\n\ndef f():\n    a = Permission.objects.get(codename='can_export')\n    b = Permission.objects.get(codename='can_export', content_type__app_label='blog')\n    return Permission.objects.get(codename='can_exprot', content_type__app_label='blog')\n";
+    let (_d, a) = project(&[("blog/models.py", model), ("blog/services.py", lookups)]);
+    let got = codes(&a);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[0].starts_with("DJP004"), "{got:?}");
+    assert!(got[0].ends_with("; 2 places check it"), "{got:?}");
+    assert!(got[1].contains("can_exprot"), "{got:?}");
+}
+
+#[test]
+fn a_model_in_no_migration_is_reported_once_with_the_checks_of_its_permissions() {
+    let model = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Draft(models.Model):\n    pass\n";
+    let views = "def v(request):\n    a = request.user.has_perm('blog.view_draft')\n    return request.user.has_perm('blog.view_drafts')\n";
+    let (_d, a) = project(&[("blog/models.py", model), ("blog/views.py", views)]);
+    let got = codes(&a);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[0].starts_with("DJP004 Model `Draft`"), "{got:?}");
+    assert!(got[0].ends_with("; 1 place checks it"), "{got:?}");
+    assert!(got[1].starts_with("DJP002 Unknown permission `blog.view_drafts`"));
+}
+
+#[test]
+fn default_permissions_and_inherited_entries_keep_their_djp004() {
+    let model = "from django.db import models\n\nclass Base(models.Model):\n    class Meta:\n        abstract = True\n        permissions = [('can_archive', 'Can archive')]\n\nclass Post(Base):\n    class Meta(Base.Meta):\n        default_permissions = ('add', 'change', 'delete', 'view', 'export')\n        permissions = [('can_publish', 'Can publish'), ('can_archive', 'Can archive')]\n";
+    let views = "def v(request):\n    a = request.user.has_perm('blog.export_post')\n    return request.user.has_perm('blog.can_archive')\n";
+    let (_d, a) = project(&[("blog/models.py", model), ("blog/views.py", views)]);
+    let got = codes(&a);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(
+        got.iter()
+            .any(|c| c.starts_with("DJP004 `default_permissions` of `Post`")
+                && c.contains("`blog.export_post`")
+                && c.ends_with("; 1 place checks it")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|c| c.starts_with("DJP004 Permission `blog.can_archive`")),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn permissions_lists_what_the_code_declares_and_the_database_lacks() {
+    let run = common::run_djperm(
+        &scenario(),
+        &["permissions", "--output-format", "json"],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    let export = rows
+        .iter()
+        .find(|r| r["permission"] == "reports.can_export")
+        .expect("the declared permission is listed");
+    assert_eq!(export["in_database"], json!(false));
+    assert_eq!(export["source"], json!("meta"));
+    assert_eq!(export["filename"], json!("reports/models.py"));
+    assert_eq!(export["row"], json!(9));
+    let view = rows
+        .iter()
+        .find(|r| r["permission"] == "reports.view_report")
+        .unwrap();
+    assert_eq!(view["in_database"], json!(true));
+}
+
+#[test]
+fn the_editor_shows_the_checks_as_related_information_and_hover_explains() {
+    let files: Vec<(String, String)> = walk(&scenario());
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let (mut client, _) = lsp_client::Client::start(&files, lsp_client::Setup::default());
+    client.open("reports/models.py");
+    let diags = client.diagnostics("reports/models.py");
+    let djp004 = &diags["diagnostics"][0];
+    assert_eq!(djp004["code"], "DJP004");
+    let related = djp004["relatedInformation"].as_array().unwrap();
+    assert_eq!(related.len(), 4, "{related:?}");
+    assert!(related[0]["location"]["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with("reports/tests.py"));
+    assert_eq!(related[0]["message"], "checks `reports.can_export`");
+    client.open("reports/tests.py");
+    let hover = client.request(
+        "textDocument/hover",
+        client.at("reports/tests.py", "reports.can_export", 2),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("In a fresh database: **no**"), "{text}");
+    assert!(text.contains("no migration does"), "{text}");
+    client.shutdown();
+}
+
+fn walk(root: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()) {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "py") {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_readme_shows_the_end_of_the_example_output() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    let start = readme
+        .find("```text\nerror[")
+        .expect("the README shows example output")
+        + "```text\n".len();
+    let block = &readme[start..start + readme[start..].find("```\n").unwrap()];
+    let run = common::run_djperm(
+        repo,
+        &["check", "example"],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stdout.ends_with(block),
+        "the README's example output is stale; the run printed:\n{}",
+        run.stdout
+    );
+    for code in [
+        "error[DJP004]",
+        "error[DJP005]",
+        "error[DJP001]",
+        "unsafe fix: Add the app label: `reports.can_export`",
+    ] {
+        assert!(block.contains(code), "{block}");
+    }
+}
