@@ -314,3 +314,110 @@ fn the_readme_shows_the_end_of_the_example_output() {
         assert!(block.contains(code), "{block}");
     }
 }
+
+// ---- fix safety -------------------------------------------------------------------------------
+
+/// `(message, help, fix applicability)` of each finding.
+fn fixes(a: &djperm::Analysis) -> Vec<(String, Option<String>, Option<&'static str>)> {
+    a.diagnostics
+        .iter()
+        .map(|d| {
+            (
+                format!("{} {}", d.code, d.message),
+                d.help.clone(),
+                d.fix.as_ref().map(|f| f.applicability.as_str()),
+            )
+        })
+        .collect()
+}
+
+const SHOP_MODELS: &str = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Order(models.Model):\n    tags = models.ManyToManyField('Tag')\n\nclass Tag(models.Model):\n    pass\n";
+const SHOP_MIGRATION: &str = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish')]}), migrations.CreateModel(name='Order', fields=[]), migrations.CreateModel(name='Tag', fields=[])]\n";
+
+#[test]
+fn a_near_miss_on_another_model_is_help_never_a_fix() {
+    let views = "def v(request):\n    return request.user.has_perm('blog.delete_ordertag')\n";
+    let (_d, a) = project(&[
+        ("blog/models.py", SHOP_MODELS),
+        ("blog/migrations/0001_initial.py", SHOP_MIGRATION),
+        ("blog/views.py", views),
+    ]);
+    let got = fixes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, "DJP002 Unknown permission `blog.delete_ordertag`");
+    assert_eq!(
+        got[0].1.as_deref(),
+        Some("Did you mean `blog.delete_order`?")
+    );
+    assert_eq!(got[0].2, None, "{got:?}");
+    assert!(a.diagnostics[0]
+        .notes
+        .iter()
+        .any(|n| n.starts_with("No fix is offered")));
+}
+
+#[test]
+fn typos_inside_the_same_models_action_and_case_differences_keep_their_unsafe_fix() {
+    let views = "def v(request):\n    a = request.user.has_perm('blog.chnage_post')\n    b = request.user.has_perm('blog.view_postt')\n    c = request.user.has_perm('blog.CAN_PUBLISH')\n    d = request.user.has_perm('blog.can_publsh')\n    return request.user.has_perm('blog.change_orderr')\n";
+    let (_d, a) = project(&[
+        ("blog/models.py", SHOP_MODELS),
+        ("blog/migrations/0001_initial.py", SHOP_MIGRATION),
+        ("blog/views.py", views),
+    ]);
+    let got = fixes(&a);
+    let expected = [
+        ("blog.chnage_post", "blog.change_post"),
+        ("blog.view_postt", "blog.view_post"),
+        ("blog.CAN_PUBLISH", "blog.can_publish"),
+        ("blog.can_publsh", "blog.can_publish"),
+        ("blog.change_orderr", "blog.change_order"),
+    ];
+    assert_eq!(got.len(), expected.len(), "{got:?}");
+    for ((message, help, fix), (written, meant)) in got.iter().zip(expected) {
+        assert_eq!(message, &format!("DJP002 Unknown permission `{written}`"));
+        assert_eq!(
+            help.as_deref(),
+            Some(format!("Did you mean `{meant}`?").as_str())
+        );
+        assert_eq!(*fix, Some("unsafe"), "{written}");
+    }
+}
+
+#[test]
+fn the_new_model_name_after_rename_model_is_an_unsafe_fix() {
+    let model = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Entry(models.Model):\n    pass\n";
+    let m1 = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish')]}), migrations.CreateModel(name='Article', fields=[])]\n";
+    let m2 = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [('blog', '0001_initial')]\n    operations = [migrations.RenameModel('Article', 'Entry')]\n";
+    let views = "def v(request):\n    return request.user.has_perm('blog.change_article')\n";
+    let (_d, a) = project(&[
+        ("blog/models.py", model),
+        ("blog/migrations/0001_initial.py", m1),
+        ("blog/migrations/0002_rename.py", m2),
+        ("blog/views.py", views),
+    ]);
+    let got = fixes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        got[0].1.as_deref(),
+        Some("Did you mean `blog.change_entry`?")
+    );
+    assert_eq!(got[0].2, Some("unsafe"));
+}
+
+#[test]
+fn a_wrong_label_is_fixed_only_towards_the_one_label_that_defines_the_codename() {
+    let views = "def v(request):\n    a = request.user.has_perm('blogs.can_publish')\n    return request.user.has_perm('blogs.can_archive')\n";
+    let (_d, a) = project(&[("blog/views.py", views)]);
+    let got = fixes(&a);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[0].0.starts_with("DJP003 Unknown app label `blogs`"));
+    assert_eq!(got[0].2, Some("unsafe"), "{got:?}");
+    // `blog.can_archive` does not exist either: help, no fix.
+    assert!(got[1].0.starts_with("DJP003 Unknown app label `blogs`"));
+    assert!(got[1]
+        .1
+        .as_deref()
+        .unwrap()
+        .starts_with("Did you mean `blog.can_archive`?"));
+    assert_eq!(got[1].2, None, "{got:?}");
+}

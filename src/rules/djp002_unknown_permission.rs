@@ -1,6 +1,6 @@
 //! DJP002 unknown-permission: a `label.codename` that no fresh database has.
 
-use super::verdict::Verdict;
+use super::verdict::{fix_allowed, Verdict};
 use super::{by_code, Context};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 
@@ -31,7 +31,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             [] => {}
             [one] => {
                 d = d.with_help(format!("Did you mean `{one}`?"));
-                if let Some(span) = edit_span {
+                let allowed = fix_allowed(project, label, codename, one);
+                if !allowed {
+                    d = d.with_note(format!("No fix is offered: `{one}` may be a permission on another model, so replacing the string could change what the check is about"));
+                }
+                if let Some(span) = edit_span.filter(|_| allowed) {
                     d = d.with_fix(Some(Fix {
                         applicability: Applicability::Unsafe,
                         message: format!("Replace with `{one}`"),

@@ -6,7 +6,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Span};
 use crate::facts::RefKind;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (_, s, verdict) in &ctx.verdicts {
+    for (i, s, verdict) in &ctx.verdicts {
         let Verdict::UnknownLabel { label, suggestion } = verdict else {
             continue;
         };
@@ -20,7 +20,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             d = d.with_help(format!(
                 "Did you mean `{fixed}`? Permission strings use the app label (`AppConfig.label`)"
             ));
-            if let Some(span) = ctx.string_edit_span(s) {
+            let project = ctx.project(ctx.refs[*i].file);
+            let codename = &s.text[label.len() + 1..];
+            let allowed = super::verdict::fix_allowed(project, label, codename, &fixed);
+            if let Some(span) = ctx.string_edit_span(s).filter(|_| allowed) {
                 d = d.with_fix(Some(Fix {
                     applicability: Applicability::Unsafe,
                     message: format!("Use the app label: `{fixed}`"),
