@@ -421,3 +421,21 @@ fn a_wrong_label_is_fixed_only_towards_the_one_label_that_defines_the_codename()
         .starts_with("Did you mean `blog.can_archive`?"));
     assert_eq!(got[1].2, None, "{got:?}");
 }
+
+// ---- what is a model --------------------------------------------------------------------------
+
+#[test]
+fn classes_under_type_checking_and_anonymous_user_subclasses_are_not_models() {
+    let model = "from typing import TYPE_CHECKING\nimport typing\n\nfrom django.contrib.auth.models import AnonymousUser\nfrom django.db import models\n\nif TYPE_CHECKING:\n    class Stub(models.Model):\n        pass\n\nif typing.TYPE_CHECKING:\n    class Stub2(models.Model):\n        pass\n    from django.db.models import Model as Base\nelse:\n    Base = object\n\nclass Typed(Base):\n    pass\n\nclass Guest(AnonymousUser):\n    def has_perm(self, perm, obj=None):\n        return perm == 'blog.view_post'\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Draft(models.Model):\n    pass\n";
+    let (_d, a) = project(&[("blog/models.py", model)]);
+    let got = codes(&a);
+    // The real model in no migration is still reported.
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].starts_with("DJP004 Model `Draft`"), "{got:?}");
+    let names: Vec<&str> = a.index.projects[0]
+        .code_models
+        .iter()
+        .map(|m| m.object_name.as_str())
+        .collect();
+    assert_eq!(names, ["Post", "Draft"]);
+}
