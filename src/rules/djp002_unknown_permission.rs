@@ -104,6 +104,23 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         out.push(d);
     }
+    // `Permission.objects.get(codename=…, content_type__app_label=…)` of a row no fresh
+    // database has.
+    for (r, _, _, verdict) in super::lookup_verdict::lookups(ctx) {
+        let super::lookup_verdict::LookupVerdict::Unknown { target, suggestion } = verdict else {
+            continue;
+        };
+        let mut d = Diagnostic::new(
+            by_code("DJP002"),
+            r.reference.call_span,
+            format!("`Permission.objects.get` looks up {target}, which no fresh database has"),
+        )
+        .with_note("`get` raises `Permission.DoesNotExist`");
+        if let Some(first) = suggestion {
+            d = d.with_help(format!("Did you mean `{first}`?"));
+        }
+        out.push(d);
+    }
 }
 
 /// Whether `replacement` can be written where a permission string is: in a template, every

@@ -93,4 +93,23 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         out.push(d.with_note("A module check (`has_module_perms`) is False for every non-superuser when no app has that label"));
     }
+    // `Permission.objects.get(content_type__app_label=…)` with a label no app has.
+    for (r, _, _, verdict) in super::lookup_verdict::lookups(ctx) {
+        let super::lookup_verdict::LookupVerdict::UnknownLabel { label, suggestion } = verdict
+        else {
+            continue;
+        };
+        let mut d = Diagnostic::new(
+            by_code("DJP003"),
+            r.reference.call_span,
+            format!("Unknown app label `{label}` in `content_type__app_label`"),
+        )
+        .with_note("No installed app has this label: `get` raises `Permission.DoesNotExist`");
+        if let Some(better) = suggestion {
+            d = d.with_help(format!(
+                "Did you mean `content_type__app_label=\"{better}\"`? Content types store the app label (`AppConfig.label`), not the module"
+            ));
+        }
+        out.push(d);
+    }
 }

@@ -23,6 +23,7 @@ mod djp020_guardian_mixed_content_type;
 mod djp021_drf_model_permission_missing;
 mod djp022_fixture_permission_natural_key;
 mod djp030_unused_permission;
+pub mod lookup_verdict;
 pub mod perms;
 pub mod verdict;
 mod view_chain;
