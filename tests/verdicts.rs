@@ -514,3 +514,32 @@ fn ambiguity_stays_djp008_also_by_model_name_alone() {
         );
     }
 }
+
+// ---- template module checks -------------------------------------------------------------------
+
+#[test]
+fn a_label_in_perms_is_a_module_check() {
+    let template = "{% if \"blog\" in perms %}a{% endif %}\n{% if \"blgo\" in perms %}b{% endif %}\n{% if \"can_publish\" in perms %}c{% endif %}\n{% if \"nothing\" in perms %}d{% endif %}\n{% if \"auth\" in perms %}e{% endif %}\n";
+    let (_d, a) = project(&[("blog/templates/blog/menu.html", template)]);
+    let got = fixes(&a);
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(
+        got[0].0,
+        "DJP003 Unknown app label `blgo` in `\"blgo\" in perms`"
+    );
+    assert!(
+        got[0]
+            .1
+            .as_deref()
+            .unwrap()
+            .starts_with("Did you mean `blog`?"),
+        "{got:?}"
+    );
+    assert_eq!(got[0].2, Some("unsafe"));
+    assert_eq!(got[1].0, "DJP001 Permission `can_publish` has no app label");
+    assert_eq!(
+        got[2].0,
+        "DJP003 Unknown app label `nothing` in `\"nothing\" in perms`"
+    );
+    assert_eq!(got[2].2, None);
+}

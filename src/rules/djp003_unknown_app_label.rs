@@ -10,10 +10,17 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Verdict::UnknownLabel { label, suggestion } = verdict else {
             continue;
         };
+        // `{% if "blgo" in perms %}` names the label alone: a module check.
+        let module = s.text == *label;
+        let written = if module {
+            format!("\"{label}\" in perms")
+        } else {
+            s.text.clone()
+        };
         let mut d = Diagnostic::new(
             by_code("DJP003"),
             s.span,
-            format!("Unknown app label `{label}` in `{}`", s.text),
+            format!("Unknown app label `{label}` in `{written}`"),
         );
         if let Some(better) = suggestion {
             let fixed = format!("{better}{}", &s.text[label.len()..]);
@@ -21,8 +28,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 "Did you mean `{fixed}`? Permission strings use the app label (`AppConfig.label`)"
             ));
             let project = ctx.project(ctx.refs[*i].file);
-            let codename = &s.text[label.len() + 1..];
-            let allowed = super::verdict::fix_allowed(project, label, codename, &fixed);
+            let codename = s.text.get(label.len() + 1..).unwrap_or_default();
+            let allowed = module || super::verdict::fix_allowed(project, label, codename, &fixed);
             if let Some(span) = ctx.string_edit_span(s).filter(|_| allowed) {
                 d = d.with_fix(Some(Fix {
                     applicability: Applicability::Unsafe,

@@ -54,6 +54,15 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
         return Verdict::Silent;
     }
     let Some((label, codename)) = text.split_once('.') else {
+        // `{% if "blog" in perms %}` is a module check (`has_module_perms("blog")`); it lacks a
+        // label only when the name is a codename and not a label.
+        if kind == RefKind::TemplateIn
+            && (project.labels_defining(text).is_empty()
+                || project.has_label(text)
+                || project.by_label.contains_key(text))
+        {
+            return module_check(project, text);
+        }
         if !is_sink(kind) || with_obj || project.bare_rules.contains(text) || project.rules_opaque {
             return Verdict::Silent;
         }
@@ -140,6 +149,28 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
         codename: codename.to_string(),
         suggestions,
         reason,
+    }
+}
+
+/// A module check of `label`: fine when an app has it, else an unknown label (when labels are
+/// known or the label is a near miss).
+fn module_check(project: &Project, label: &str) -> Verdict {
+    if project.has_label(label)
+        || project.by_label.contains_key(label)
+        || project.opaque_labels.contains(label)
+    {
+        return Verdict::Fine;
+    }
+    if project.inferred {
+        return Verdict::Silent;
+    }
+    let suggestion = label_suggestion(project, label);
+    if suggestion.is_none() && !project.labels_known {
+        return Verdict::Silent;
+    }
+    Verdict::UnknownLabel {
+        label: label.to_string(),
+        suggestion,
     }
 }
 

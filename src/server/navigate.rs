@@ -109,6 +109,13 @@ pub fn hover_markdown(
         }
     };
     match &site.verdict {
+        Verdict::Fine if site.kind == RefKind::TemplateIn && !site.text.contains('.') => {
+            let _ = write!(
+                out,
+                "\n\nA module check (`has_module_perms(\"{}\")`): True when the user holds any permission of this app",
+                site.text
+            );
+        }
         Verdict::Fine if defs.is_empty() => {
             out.push_str("\n\nAccepted by the configuration (`extra-permissions` / `custom-actions`), not a database row");
         }
