@@ -543,3 +543,27 @@ fn a_label_in_perms_is_a_module_check() {
     );
     assert_eq!(got[2].2, None);
 }
+
+// ---- DJP009: more than one dot ----------------------------------------------------------------
+
+#[test]
+fn a_string_with_more_than_one_dot_is_malformed_unless_a_dotted_codename_is_declared() {
+    let model = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish'), ('post.archive', 'Can archive')]\n";
+    let migration = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = [migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish'), ('post.archive', 'Can archive')]})]\n";
+    let views = "def v(request):\n    a = request.user.has_perm('blog.post.can_publish')\n    b = request.user.has_perm('blog.post.archive')\n    c = request.user.has_perm('proj.blog.can_publish')\n    return request.user.has_perm('blogg.post.archive')\n";
+    let (_d, a) = project(&[
+        ("blog/models.py", model),
+        ("blog/migrations/0001_initial.py", migration),
+        ("blog/views.py", views),
+    ]);
+    let got = codes(&a);
+    assert_eq!(
+        got,
+        [
+            "DJP009 Permission string `blog.post.can_publish` has more than one dot",
+            "DJP009 Permission string `proj.blog.can_publish` has more than one dot",
+            "DJP003 Unknown app label `blogg` in `blogg.post.archive`",
+        ],
+        "{got:?}"
+    );
+}

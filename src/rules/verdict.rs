@@ -53,6 +53,18 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
     {
         return Verdict::Silent;
     }
+    // `blog.post.can_publish`: the label is the part before the first dot, and no codename
+    // holds a dot unless one is declared.
+    if is_sink(kind)
+        && text.matches('.').count() > 1
+        && !project.rules_opaque
+        && project.settings.custom_backends().is_empty()
+        && text
+            .split_once('.')
+            .is_some_and(|(_, rest)| project.labels_defining(rest).is_empty())
+    {
+        return Verdict::Malformed("has more than one dot");
+    }
     let Some((label, codename)) = text.split_once('.') else {
         // `{% if "blog" in perms %}` is a module check (`has_module_perms("blog")`); it lacks a
         // label only when the name is a codename and not a label.
