@@ -567,3 +567,48 @@ fn a_string_with_more_than_one_dot_is_malformed_unless_a_dotted_codename_is_decl
         "{got:?}"
     );
 }
+
+// ---- models defined outside their app's package -----------------------------------------------
+
+#[test]
+fn a_model_outside_its_apps_package_belongs_to_its_meta_app_label() {
+    let settings = "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog', 'records']\n";
+    let labs = "from django.db import models\n\nclass Lab(models.Model):\n    class Meta:\n        app_label = 'records'\n        permissions = [('can_run', 'Can run'), ('can_audit', 'Can audit')]\n\nclass Helper:\n    pass\n";
+    let records_models = "from shared.labs import Lab  # noqa: F401\n";
+    let migration = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [migrations.CreateModel(name='Lab', fields=[], options={'permissions': [('can_run', 'Can run')]})]\n";
+    let views = "def v(request):\n    a = request.user.has_perm('records.can_run')\n    b = request.user.has_perm('records.view_lab')\n    c = request.user.has_perm('records.can_audit')\n    return request.user.has_perm('records.can_runn')\n";
+    let (_d, a) = project(&[
+        ("proj/settings.py", settings),
+        ("shared/__init__.py", ""),
+        ("shared/labs.py", labs),
+        ("records/__init__.py", ""),
+        ("records/models.py", records_models),
+        ("records/migrations/__init__.py", ""),
+        ("records/migrations/0001_initial.py", migration),
+        ("blog/views.py", views),
+    ]);
+    let got = located(&a);
+    let codes_at: Vec<(String, String)> = got
+        .iter()
+        .map(|(f, _, c, _)| (f.clone(), c.clone()))
+        .collect();
+    assert_eq!(
+        codes_at,
+        [
+            ("blog/views.py".to_string(), "DJP002".to_string()),
+            ("shared/labs.py".to_string(), "DJP004".to_string()),
+        ],
+        "{:?}",
+        codes(&a)
+    );
+    assert!(codes(&a)[0].contains("`records.can_runn`"));
+    assert_eq!(
+        a.diagnostics[0].help.as_deref(),
+        Some("Did you mean `records.can_run`?")
+    );
+    assert!(
+        codes(&a)[1].contains("`records.can_audit`"),
+        "{:?}",
+        codes(&a)
+    );
+}

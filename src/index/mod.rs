@@ -414,6 +414,14 @@ fn build_project(
                     };
                     if full.starts_with(&app_prefix) && ws.modules.contains_key(&full) {
                         queue.push(full);
+                    } else if let Some(outside) = [imported.clone(), full]
+                        .into_iter()
+                        .find(|f| ws.modules.contains_key(f) && app_of_module(f).is_none())
+                    {
+                        // A module of no app: its models need `Meta.app_label` (not followed on).
+                        if let Some(file) = ws.module_file(&outside) {
+                            model_files.push((file, outside));
+                        }
                     }
                 }
             }
@@ -442,7 +450,10 @@ fn build_project(
                 class,
             };
             if finder.is_model(c, 0) {
-                code_models.push(finder.model(c, containing.as_deref()));
+                let model = finder.model(c, containing.as_deref());
+                if model.label.is_some() || model.label_opaque {
+                    code_models.push(model);
+                }
             }
         }
     }
