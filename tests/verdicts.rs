@@ -612,3 +612,30 @@ fn a_model_outside_its_apps_package_belongs_to_its_meta_app_label() {
         codes(&a)
     );
 }
+
+// ---- rows created at migrate time -------------------------------------------------------------
+
+#[test]
+fn rows_created_by_post_migrate_receivers_and_ready_are_on_a_fresh_database() {
+    let settings = "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog.apps.BlogConfig']\n";
+    let apps = "from django.apps import AppConfig\nfrom django.db.models.signals import post_migrate\n\nfrom .handlers import make_review\n\nclass BlogConfig(AppConfig):\n    name = 'blog'\n\n    def ready(self):\n        post_migrate.connect(make_review, sender=self)\n";
+    let handlers = "from django.contrib.auth.models import Permission\nfrom django.contrib.contenttypes.models import ContentType\n\nfrom .models import Post\n\nEXTRA = [('can_review', 'Can review'), ('can_feature', 'Can feature')]\n\ndef make_review(sender, apps, **kwargs):\n    ct = ContentType.objects.get(app_label='blog', model='post')\n    for codename, name in EXTRA:\n        Permission.objects.get_or_create(codename=codename, name=name, content_type=ct)\n";
+    let signals = "from django.contrib.auth.models import Permission\nfrom django.contrib.contenttypes.models import ContentType\nfrom django.db.models.signals import post_migrate\nfrom django.dispatch import receiver\n\nfrom .models import Post\n\n@receiver(post_migrate)\ndef make_pin(sender, apps, **kwargs):\n    ct = ContentType.objects.get_for_model(apps.get_model('blog', 'Post'))\n    Permission.objects.get_or_create(codename='can_pin', name='Can pin', content_type=ct)\n\ndef later():\n    ct = ContentType.objects.get(app_label='blog', model='post')\n    Permission.objects.get_or_create(codename='can_hide', name='Can hide', content_type=ct)\n";
+    let (_d, a) = project(&[
+        ("proj/settings.py", settings),
+        ("blog/apps.py", apps),
+        ("blog/handlers.py", handlers),
+        ("blog/signals.py", signals),
+    ]);
+    let p = &a.index.projects[0];
+    let row = |codename: &str| {
+        p.lookup("blog", codename)
+            .map(|d| (d.in_database, d.source.as_str()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(row("can_review"), [(true, "post-migrate")]);
+    assert_eq!(row("can_feature"), [(true, "post-migrate")]);
+    assert_eq!(row("can_pin"), [(true, "post-migrate")]);
+    // Code that runs at some other time: not on a fresh database.
+    assert_eq!(row("can_hide"), [(false, "code")]);
+}

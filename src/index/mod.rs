@@ -8,6 +8,7 @@ pub mod contrib;
 pub mod migrations;
 pub mod models;
 pub mod resolve;
+mod rows;
 pub mod unmigrated;
 
 use globset::{Glob, GlobMatcher};
@@ -16,8 +17,6 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::Config;
 use crate::diagnostic::{FileId, Span};
-use crate::facts::CtRef;
-use crate::value::Value;
 use crate::workspace::{Timer, Workspace};
 use apps::{App, Settings};
 use migrations::{Replay, StateModel};
@@ -34,6 +33,8 @@ pub enum Source {
     DataMigration,
     /// A row created by project code outside migrations (signals, commands): not on a fresh DB.
     Code,
+    /// A row created by code `migrate` runs (`post_migrate` receivers, `AppConfig.ready()`).
+    PostMigrate,
     /// A django-rules permission name (not a DB row).
     Rules,
     /// The `django.contrib` table.
@@ -51,6 +52,7 @@ impl Source {
             Source::Meta => "meta",
             Source::DataMigration => "data-migration",
             Source::Code => "code",
+            Source::PostMigrate => "post-migrate",
             Source::Rules => "rules",
             Source::Contrib => "contrib",
             Source::Bundled => "bundled",
@@ -652,72 +654,7 @@ fn build_project(
         format_args!("{} permissions", project.perms.len()),
     );
     let timer = Timer::start();
-    // Data-migration rows (files in some app's fresh-DB plan) and rows made by other code.
-    let plan_files: FxHashSet<FileId> = project
-        .state
-        .values()
-        .flat_map(|r| r.plan.iter().copied())
-        .collect();
-    for (file, facts) in ws.python.iter().enumerate() {
-        let Some(facts) = facts else { continue };
-        let is_migration = facts.module.split('.').any(|p| p == "migrations");
-        let in_plan = plan_files.contains(&file) && facts.has_run_python;
-        if is_migration && !in_plan {
-            continue;
-        }
-        for row in &facts.perm_rows {
-            let codename = resolver.resolve(&row.codename, 0);
-            let (label, model) = match &row.content_type {
-                CtRef::Known(l, m) => (l.clone(), m.clone()),
-                CtRef::Unknown => (None, None),
-            };
-            match (label, codename) {
-                (Some(label), Value::Str(codename)) => project.add(PermissionDef {
-                    label,
-                    codename,
-                    model,
-                    in_database: in_plan,
-                    source: if in_plan {
-                        Source::DataMigration
-                    } else {
-                        Source::Code
-                    },
-                    span: Some(row.span),
-                }),
-                (_, _) if row.action.is_some() => {
-                    let action = row.action.clone().unwrap_or_default();
-                    if !project.custom_actions.contains(&action) {
-                        project.custom_actions.push(action);
-                    }
-                }
-                (Some(label), _) => {
-                    project.opaque_labels.insert(label);
-                }
-                (None, Value::Str(codename)) => {
-                    project.floating_codenames.insert(codename);
-                }
-                (None, _) => project.dynamic_rows = true,
-            }
-        }
-        for item in &facts.rules_perms {
-            match resolver.resolve(&item.value, 0) {
-                Value::Str(name) => match name.split_once('.') {
-                    Some((label, codename)) => project.add(PermissionDef {
-                        label: label.to_string(),
-                        codename: codename.to_string(),
-                        model: None,
-                        in_database: false,
-                        source: Source::Rules,
-                        span: Some(item.span),
-                    }),
-                    None => {
-                        project.bare_rules.insert(name);
-                    }
-                },
-                _ => project.rules_opaque = true,
-            }
-        }
-    }
+    rows::add_rows(&mut project, ws, resolver);
     for m in &code_models {
         if let (Some(label), false) = (&m.label, m.abstract_) {
             for action in &m.rules_permissions {

@@ -60,6 +60,10 @@ fn describe(def: &PermissionDef) -> String {
         Source::Meta => format!("`Meta.permissions` entry of model {model}"),
         Source::DataMigration => "created by a data migration".into(),
         Source::Code => "created by project code outside migrations".into(),
+        Source::PostMigrate => {
+            "created by code `migrate` runs (a `post_migrate` receiver or `AppConfig.ready()`)"
+                .into()
+        }
         Source::Rules => "a django-rules permission (checked by rules, not a database row)".into(),
         Source::Contrib => format!("built into `django.contrib` (model {model})"),
         Source::Bundled => {

@@ -22,6 +22,7 @@ use crate::value::{Item, Value};
 mod definitions;
 mod flow;
 mod fold;
+mod migrate_time;
 mod references;
 mod rows;
 #[cfg(test)]
@@ -301,6 +302,7 @@ impl<'a> Walker<'_, '_, 'a> {
         if c.name == "create_permissions" {
             self.ex.facts.calls_create_permissions = true;
         }
+        self.migrate_hook(&c);
         if c.name == "as_view" && c.kw("permission_required").is_none() {
             if let Some(r) = receiver {
                 let value = self.fold(r);
@@ -331,6 +333,7 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                 for d in &func.decorator_list {
                     self.visit_expr(&d.expression);
                 }
+                self.migrate_time_function(func);
                 self.scopes.push(Self::function_scope(func));
                 self.events.push(Vec::new());
                 for s in &func.body {
