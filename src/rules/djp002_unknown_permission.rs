@@ -49,13 +49,19 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             several => {
                 let list: Vec<String> = several.iter().map(|c| format!("`{c}`")).collect();
                 d = d.with_help(format!("Did you mean one of {}?", list.join(", ")));
-                if let Some(span) = edit_span {
+                // Editors offer each candidate of the fix: only those about the same object.
+                let allowed: Vec<&String> = several
+                    .iter()
+                    .filter(|c| fix_allowed(project, label, codename, c))
+                    .collect();
+                if let (Some(span), Some(first)) = (edit_span, allowed.first()) {
+                    let list: Vec<String> = allowed.iter().map(|c| format!("`{c}`")).collect();
                     d = d.with_fix(Some(Fix {
                         applicability: Applicability::DisplayOnly,
                         message: format!("Replace with one of {}", list.join(", ")),
                         edits: vec![Edit {
                             span,
-                            content: several[0].clone(),
+                            content: (*first).clone(),
                         }],
                     }));
                 }
