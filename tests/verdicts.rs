@@ -639,3 +639,41 @@ fn rows_created_by_post_migrate_receivers_and_ready_are_on_a_fresh_database() {
     // Code that runs at some other time: not on a fresh database.
     assert_eq!(row("can_hide"), [(false, "code")]);
 }
+
+#[test]
+fn a_models_module_imported_under_its_app_name_stays_the_apps_in_a_package_layout() {
+    // manage.py inside a package: files have a longer primary module name than the one
+    // INSTALLED_APPS and the imports use.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let files: &[(&str, &str)] = &[
+        ("manage.py", "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')\n"),
+        ("site/__init__.py", ""),
+        ("site/manage.py", "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')\n"),
+        ("site/settings.py", "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'events', 'options']\n"),
+        ("site/events/__init__.py", ""),
+        ("site/events/models.py", "from django.db import models\n\nclass Event(models.Model):\n    class Meta:\n        permissions = [('can_run', 'Can run')]\n"),
+        ("site/options/__init__.py", ""),
+        ("site/options/models.py", "from django.db import models\n\nfrom .perms import Event\n\nclass Option(models.Model):\n    event = models.ForeignKey(Event, on_delete=models.CASCADE)\n"),
+        ("site/options/perms.py", "from events.models import Event  # noqa: F401\n"),
+        ("site/options/views.py", "def v(request):\n    a = request.user.has_perm('events.can_run')\n    return request.user.has_perm('events.can_runn')\n"),
+    ];
+    for (path, text) in files {
+        let full = root.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    let a = common::analyze_dir(&root);
+    let got = codes(&a);
+    assert_eq!(
+        got,
+        ["DJP002 Unknown permission `events.can_runn`"],
+        "{got:?}"
+    );
+    let event = a.index.projects[0]
+        .code_models
+        .iter()
+        .find(|m| m.object_name == "Event")
+        .expect("Event is a code model");
+    assert_eq!(event.label.as_deref(), Some("events"));
+}

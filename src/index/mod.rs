@@ -416,13 +416,15 @@ fn build_project(
                     };
                     if full.starts_with(&app_prefix) && ws.modules.contains_key(&full) {
                         queue.push(full);
-                    } else if let Some(outside) = [imported.clone(), full]
-                        .into_iter()
-                        .find(|f| ws.modules.contains_key(f) && app_of_module(f).is_none())
-                    {
+                    } else if let (false, Some(outside)) = (
+                        [imported, &full].iter().any(|f| app_of_module(f).is_some()),
+                        [imported, &full]
+                            .into_iter()
+                            .find(|f| ws.modules.contains_key(*f)),
+                    ) {
                         // A module of no app: its models need `Meta.app_label` (not followed on).
-                        if let Some(file) = ws.module_file(&outside) {
-                            model_files.push((file, outside));
+                        if let Some(file) = ws.module_file(outside) {
+                            model_files.push((file, outside.clone()));
                         }
                     }
                 }
@@ -431,7 +433,8 @@ fn build_project(
     }
     timer.report("  apps", format_args!("{} apps", project.apps.len()));
     let timer = Timer::start();
-    model_files.sort_unstable();
+    // A file known under an app's module name and another: the app's name wins.
+    model_files.sort_by_cached_key(|(f, m)| (*f, app_of_module(m).is_none(), m.clone()));
     model_files.dedup_by(|a, b| a.0 == b.0);
     let mut code_models = Vec::new();
     let mut unreadable_labels = Vec::new();
