@@ -677,3 +677,24 @@ fn a_models_module_imported_under_its_app_name_stays_the_apps_in_a_package_layou
         .expect("Event is a code model");
     assert_eq!(event.label.as_deref(), Some("events"));
 }
+
+#[test]
+fn a_display_only_fix_lists_only_candidates_about_the_same_object() {
+    let model = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Poll(models.Model):\n    pass\n";
+    let migration = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish')]}), migrations.CreateModel(name='Poll', fields=[])]\n";
+    let views = "def v(request):\n    return request.user.has_perm('blog.view_pots')\n";
+    let (_d, a) = project(&[
+        ("blog/models.py", model),
+        ("blog/migrations/0001_initial.py", migration),
+        ("blog/views.py", views),
+    ]);
+    let got = fixes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        got[0].1.as_deref(),
+        Some("Did you mean one of `blog.view_poll`, `blog.view_post`?")
+    );
+    let fix = a.diagnostics[0].fix.as_ref().unwrap();
+    assert_eq!(fix.applicability.as_str(), "display-only");
+    assert_eq!(fix.message, "Replace with one of `blog.view_post`");
+}
