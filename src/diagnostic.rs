@@ -82,6 +82,8 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     pub fix: Option<Fix>,
     pub severity: Severity,
+    /// Other places the diagnostic is about (shown by editors as related information).
+    pub related: Vec<(Span, String)>,
 }
 
 impl Diagnostic {
@@ -95,6 +97,7 @@ impl Diagnostic {
             notes: Vec::new(),
             fix: None,
             severity: Severity::Error,
+            related: Vec::new(),
         }
     }
 
@@ -105,6 +108,11 @@ impl Diagnostic {
 
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
+        self
+    }
+
+    pub fn with_related(mut self, related: Vec<(Span, String)>) -> Self {
+        self.related = related;
         self
     }
 

@@ -52,6 +52,11 @@ pub struct FileFacts {
     pub conditional: Vec<Span>,
     /// Bodies of module-level `if TYPE_CHECKING:` blocks, which never run.
     pub type_checking: Vec<Span>,
+    /// Code that runs when `migrate` runs: `AppConfig.ready()` bodies and functions decorated
+    /// `@receiver(post_migrate)`.
+    pub migrate_time: Vec<Span>,
+    /// `post_migrate.connect(f)`: (module, function name) of each `f` connected here.
+    pub migrate_hooks: Vec<(String, String)>,
     pub noqa: Noqa,
 }
 

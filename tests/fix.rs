@@ -216,11 +216,11 @@ fn fix_writes_safe_fixes_and_reports_what_remains() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("Found 9 errors (1 fixed, 8 remaining).\n"),
+        text.contains("Found 10 errors (1 fixed, 9 remaining).\n"),
         "{text}"
     );
     assert!(
-        text.ends_with("No fixes available (5 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"),
+        text.ends_with("No fixes available (6 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"),
         "{text}"
     );
     let views = std::fs::read_to_string(root.join("catalog/views.py")).unwrap();
@@ -263,7 +263,7 @@ fn fix_writes_safe_fixes_and_reports_what_remains() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Found 2 errors.\n"), "{text}");
+    assert!(text.contains("Found 3 errors.\n"), "{text}");
 }
 
 #[test]
@@ -296,7 +296,7 @@ fn exit_non_zero_on_fix_and_fix_only() {
         .arg(&root3)
         .assert()
         .code(0)
-        .stdout("Fixed 1 error (5 additional fixes available with `--unsafe-fixes`).\n");
+        .stdout("Fixed 1 error (6 additional fixes available with `--unsafe-fixes`).\n");
 }
 
 #[test]

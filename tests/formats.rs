@@ -111,7 +111,7 @@ fn output_format_from_the_environment_and_output_file() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.lines().count(), 9, "{text}");
+    assert_eq!(text.lines().count(), 10, "{text}");
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(v["code"].as_str().unwrap().starts_with("DJP"));
@@ -213,7 +213,7 @@ fn sarif_is_2_1_0_with_rule_docs_relative_uris_and_fixes() {
             .ends_with(&format!("{}.md", r.code)));
     }
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 9);
+    assert_eq!(results.len(), 10);
     let mut fixes = 0;
     for r in results {
         let id = r["ruleId"].as_str().unwrap();
@@ -238,8 +238,8 @@ fn sarif_is_2_1_0_with_rule_docs_relative_uris_and_fixes() {
             assert!(rep["insertedContent"]["text"].is_string());
         }
     }
-    // One safe (DJP006) and four unsafe fixes; display-only ones are not proposed.
-    assert_eq!(fixes, 5);
+    // One safe (DJP006) and five unsafe fixes; display-only ones are not proposed.
+    assert_eq!(fixes, 6);
     assert_eq!(
         run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
         "file://[EXAMPLE]/"
@@ -284,9 +284,9 @@ fn assert_xml(text: &str) {
 fn junit_parses_and_counts() {
     let (_, text) = run(&["--output-format", "junit"]);
     assert_xml(&text);
-    assert!(text.contains("<testsuites name=\"djperm\" tests=\"9\" failures=\"9\""));
-    assert_eq!(text.matches("<testcase ").count(), 9);
-    assert_eq!(text.matches("<failure ").count(), 9);
+    assert!(text.contains("<testsuites name=\"djperm\" tests=\"10\" failures=\"10\""));
+    assert_eq!(text.matches("<testcase ").count(), 10);
+    assert_eq!(text.matches("<failure ").count(), 10);
     // Messages with quotes and backticks stay well-formed; the tricky project has `%` too.
     let dir = tricky_project();
     let out = djperm()

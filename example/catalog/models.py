@@ -7,5 +7,4 @@ class Product(models.Model):
     class Meta:
         permissions = [
             ("can_publish", "Can publish products"),
-            ("can_export", "Can export the catalog"),  # added later: no migration yet
         ]

@@ -12,7 +12,7 @@ def publish(request, pk):
 
 
 class ExportView(PermissionRequiredMixin, View):
-    permission_required = ("catalog.can_export", "orders.view_order")
+    permission_required = ("reports.can_export", "orders.view_order")
 
     def get(self, request):
         if request.user.has_perms("orders.can_refund"):

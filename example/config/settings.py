@@ -12,6 +12,7 @@ LOCAL_APPS = [
     "accounts",
     "catalog",
     "orders.apps.OrdersConfig",
+    "reports",
 ]
 INSTALLED_APPS = DJANGO_APPS + LOCAL_APPS
 

@@ -11,6 +11,8 @@ pub mod migrations;
 pub mod models;
 mod opaque;
 pub mod resolve;
+mod rows;
+pub mod unmigrated;
 pub mod version;
 
 use globset::{Glob, GlobMatcher};
@@ -19,8 +21,6 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::Config;
 use crate::diagnostic::{FileId, Span};
-use crate::facts::CtRef;
-use crate::value::Value;
 use crate::workspace::{Timer, Workspace};
 use apps::{App, Settings};
 use defs::{inferred_entries, perm_defs};
@@ -38,6 +38,8 @@ pub enum Source {
     DataMigration,
     /// A row created by project code outside migrations (signals, commands): not on a fresh DB.
     Code,
+    /// A row created by code `migrate` runs (`post_migrate` receivers, `AppConfig.ready()`).
+    PostMigrate,
     /// A django-rules permission name (not a DB row).
     Rules,
     /// The `django.contrib` table.
@@ -55,6 +57,7 @@ impl Source {
             Source::Meta => "meta",
             Source::DataMigration => "data-migration",
             Source::Code => "code",
+            Source::PostMigrate => "post-migrate",
             Source::Rules => "rules",
             Source::Contrib => "contrib",
             Source::Bundled => "bundled",
@@ -413,6 +416,16 @@ fn build_project(
                     };
                     if full.starts_with(&app_prefix) && ws.modules.contains_key(&full) {
                         queue.push(full);
+                    } else if let (false, Some(outside)) = (
+                        [imported, &full].iter().any(|f| app_of_module(f).is_some()),
+                        [imported, &full]
+                            .into_iter()
+                            .find(|f| ws.modules.contains_key(*f)),
+                    ) {
+                        // A module of no app: its models need `Meta.app_label` (not followed on).
+                        if let Some(file) = ws.module_file(outside) {
+                            model_files.push((file, outside.clone()));
+                        }
                     }
                 }
             }
@@ -420,7 +433,8 @@ fn build_project(
     }
     timer.report("  apps", format_args!("{} apps", project.apps.len()));
     let timer = Timer::start();
-    model_files.sort_unstable();
+    // A file known under an app's module name and another: the app's name wins.
+    model_files.sort_by_cached_key(|(f, m)| (*f, app_of_module(m).is_none(), m.clone()));
     model_files.dedup_by(|a, b| a.0 == b.0);
     let mut code_models = Vec::new();
     let mut unreadable_labels = Vec::new();
@@ -441,7 +455,10 @@ fn build_project(
                 class,
             };
             if finder.is_model(c, 0) {
-                code_models.push(finder.model(c, containing.as_deref()));
+                let model = finder.model(c, containing.as_deref());
+                if model.label.is_some() || model.label_opaque {
+                    code_models.push(model);
+                }
             }
         }
     }
@@ -654,72 +671,7 @@ fn build_project(
         format_args!("{} permissions", project.perms.len()),
     );
     let timer = Timer::start();
-    // Data-migration rows (files in some app's fresh-DB plan) and rows made by other code.
-    let plan_files: FxHashSet<FileId> = project
-        .state
-        .values()
-        .flat_map(|r| r.plan.iter().copied())
-        .collect();
-    for (file, facts) in ws.python.iter().enumerate() {
-        let Some(facts) = facts else { continue };
-        let is_migration = facts.module.split('.').any(|p| p == "migrations");
-        let in_plan = plan_files.contains(&file) && facts.has_run_python;
-        if is_migration && !in_plan {
-            continue;
-        }
-        for row in &facts.perm_rows {
-            let codename = resolver.resolve(&row.codename, 0);
-            let (label, model) = match &row.content_type {
-                CtRef::Known(l, m) => (l.clone(), m.clone()),
-                CtRef::Unknown => (None, None),
-            };
-            match (label, codename) {
-                (Some(label), Value::Str(codename)) => project.add(PermissionDef {
-                    label,
-                    codename,
-                    model,
-                    in_database: in_plan,
-                    source: if in_plan {
-                        Source::DataMigration
-                    } else {
-                        Source::Code
-                    },
-                    span: Some(row.span),
-                }),
-                (_, _) if row.action.is_some() => {
-                    let action = row.action.clone().unwrap_or_default();
-                    if !project.custom_actions.contains(&action) {
-                        project.custom_actions.push(action);
-                    }
-                }
-                (Some(label), _) => {
-                    project.opaque_labels.insert(label);
-                }
-                (None, Value::Str(codename)) => {
-                    project.floating_codenames.insert(codename);
-                }
-                (None, _) => project.dynamic_rows = true,
-            }
-        }
-        for item in &facts.rules_perms {
-            match resolver.resolve(&item.value, 0) {
-                Value::Str(name) => match name.split_once('.') {
-                    Some((label, codename)) => project.add(PermissionDef {
-                        label: label.to_string(),
-                        codename: codename.to_string(),
-                        model: None,
-                        in_database: false,
-                        source: Source::Rules,
-                        span: Some(item.span),
-                    }),
-                    None => {
-                        project.bare_rules.insert(name);
-                    }
-                },
-                _ => project.rules_opaque = true,
-            }
-        }
-    }
+    rows::add_rows(&mut project, ws, resolver);
     for m in &code_models {
         if let (Some(label), false) = (&m.label, m.abstract_) {
             for action in &m.rules_permissions {
@@ -752,5 +704,6 @@ fn build_project(
     timer.report("  rows", format_args!(""));
     project.set_code_models(code_models);
     project.settings = settings;
+    unmigrated::add_declared(&mut project);
     project
 }

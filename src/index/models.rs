@@ -105,10 +105,9 @@ fn external_model_level(name: &str, app_roots: &FxHashSet<String>) -> u8 {
         "Descriptor",
         "Mixin",
     ];
-    if from_models
-        && !module.starts_with("django.db")
-        && !NOT_MODELS.iter().any(|n| last.ends_with(n))
-    {
+    // Django's own classes are known above: anything else of Django's (`AnonymousUser`, a plain
+    // class) is not a model.
+    if from_models && root != "django" && !NOT_MODELS.iter().any(|n| last.ends_with(n)) {
         return 1;
     }
     0

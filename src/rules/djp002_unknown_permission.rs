@@ -1,6 +1,6 @@
 //! DJP002 unknown-permission: a `label.codename` that no fresh database has.
 
-use super::verdict::Verdict;
+use super::verdict::{fix_allowed, Verdict};
 use super::{by_code, Context};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 
@@ -31,7 +31,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             [] => {}
             [one] => {
                 d = d.with_help(format!("Did you mean `{one}`?"));
-                if let Some(span) = edit_span {
+                let allowed = fix_allowed(project, label, codename, one);
+                if !allowed {
+                    d = d.with_note(format!("No fix is offered: `{one}` may be a permission on another model, so replacing the string could change what the check is about"));
+                }
+                if let Some(span) = edit_span.filter(|_| allowed) {
                     d = d.with_fix(Some(Fix {
                         creates: Vec::new(),
                         applicability: Applicability::Unsafe,
@@ -46,14 +50,20 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             several => {
                 let list: Vec<String> = several.iter().map(|c| format!("`{c}`")).collect();
                 d = d.with_help(format!("Did you mean one of {}?", list.join(", ")));
-                if let Some(span) = edit_span {
+                // Editors offer each candidate of the fix: only those about the same object.
+                let allowed: Vec<&String> = several
+                    .iter()
+                    .filter(|c| fix_allowed(project, label, codename, c))
+                    .collect();
+                if let (Some(span), Some(first)) = (edit_span, allowed.first()) {
+                    let list: Vec<String> = allowed.iter().map(|c| format!("`{c}`")).collect();
                     d = d.with_fix(Some(Fix {
                         creates: Vec::new(),
                         applicability: Applicability::DisplayOnly,
                         message: format!("Replace with one of {}", list.join(", ")),
                         edits: vec![Edit {
                             span,
-                            content: several[0].clone(),
+                            content: (*first).clone(),
                         }],
                     }));
                 }
@@ -99,6 +109,23 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ));
         } else {
             d = d.with_note("`has_perm` returns False for every user but active superusers");
+        }
+        out.push(d);
+    }
+    // `Permission.objects.get(codename=…, content_type__app_label=…)` of a row no fresh
+    // database has.
+    for (r, _, _, verdict) in super::lookup_verdict::lookups(ctx) {
+        let super::lookup_verdict::LookupVerdict::Unknown { target, suggestion } = verdict else {
+            continue;
+        };
+        let mut d = Diagnostic::new(
+            by_code("DJP002"),
+            r.reference.call_span,
+            format!("`Permission.objects.get` looks up {target}, which no fresh database has"),
+        )
+        .with_note("`get` raises `Permission.DoesNotExist`");
+        if let Some(first) = suggestion {
+            d = d.with_help(format!("Did you mean `{first}`?"));
         }
         out.push(d);
     }

@@ -6,21 +6,31 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Span};
 use crate::facts::RefKind;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (_, s, verdict) in &ctx.verdicts {
+    for (i, s, verdict) in &ctx.verdicts {
         let Verdict::UnknownLabel { label, suggestion } = verdict else {
             continue;
+        };
+        // `{% if "blgo" in perms %}` names the label alone: a module check.
+        let module = s.text == *label;
+        let written = if module {
+            format!("\"{label}\" in perms")
+        } else {
+            s.text.clone()
         };
         let mut d = Diagnostic::new(
             by_code("DJP003"),
             s.span,
-            format!("Unknown app label `{label}` in `{}`", s.text),
+            format!("Unknown app label `{label}` in `{written}`"),
         );
         if let Some(better) = suggestion {
             let fixed = format!("{better}{}", &s.text[label.len()..]);
             d = d.with_help(format!(
                 "Did you mean `{fixed}`? Permission strings use the app label (`AppConfig.label`)"
             ));
-            if let Some(span) = ctx.string_edit_span(s) {
+            let project = ctx.project(ctx.refs[*i].file);
+            let codename = s.text.get(label.len() + 1..).unwrap_or_default();
+            let allowed = module || super::verdict::fix_allowed(project, label, codename, &fixed);
+            if let Some(span) = ctx.string_edit_span(s).filter(|_| allowed) {
                 d = d.with_fix(Some(Fix {
                     creates: Vec::new(),
                     applicability: Applicability::Unsafe,
@@ -91,5 +101,24 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
         out.push(d.with_note("A module check (`has_module_perms`) is False for every non-superuser when no app has that label"));
+    }
+    // `Permission.objects.get(content_type__app_label=…)` with a label no app has.
+    for (r, _, _, verdict) in super::lookup_verdict::lookups(ctx) {
+        let super::lookup_verdict::LookupVerdict::UnknownLabel { label, suggestion } = verdict
+        else {
+            continue;
+        };
+        let mut d = Diagnostic::new(
+            by_code("DJP003"),
+            r.reference.call_span,
+            format!("Unknown app label `{label}` in `content_type__app_label`"),
+        )
+        .with_note("No installed app has this label: `get` raises `Permission.DoesNotExist`");
+        if let Some(better) = suggestion {
+            d = d.with_help(format!(
+                "Did you mean `content_type__app_label=\"{better}\"`? Content types store the app label (`AppConfig.label`), not the module"
+            ));
+        }
+        out.push(d);
     }
 }

@@ -153,6 +153,9 @@ fn definition(ws: &Workspace, def: &PermissionDef) -> String {
         Source::Meta => "a `Meta.permissions` entry",
         Source::DataMigration => "a row a data migration creates",
         Source::Code => "a row project code creates outside migrations (not in a fresh database)",
+        Source::PostMigrate => {
+            "a row code run by `migrate` creates (a `post_migrate` receiver or `AppConfig.ready()`)"
+        }
         Source::Rules => "a django-rules name (not a database row)",
         Source::Contrib => "Django's contrib table",
         Source::Bundled => "the bundled table of third-party apps",

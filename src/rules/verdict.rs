@@ -53,7 +53,28 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
     {
         return Verdict::Silent;
     }
+    // `blog.post.can_publish`: the label is the part before the first dot, and no codename
+    // holds a dot unless one is declared.
+    if is_sink(kind)
+        && text.matches('.').count() > 1
+        && !project.rules_opaque
+        && project.settings.custom_backends().is_empty()
+        && text
+            .split_once('.')
+            .is_some_and(|(_, rest)| project.labels_defining(rest).is_empty())
+    {
+        return Verdict::Malformed("has more than one dot");
+    }
     let Some((label, codename)) = text.split_once('.') else {
+        // `{% if "blog" in perms %}` is a module check (`has_module_perms("blog")`); it lacks a
+        // label only when the name is a codename and not a label.
+        if kind == RefKind::TemplateIn
+            && (project.labels_defining(text).is_empty()
+                || project.has_label(text)
+                || project.by_label.contains_key(text))
+        {
+            return module_check(project, text);
+        }
         if !is_sink(kind) || with_obj || project.bare_rules.contains(text) || project.rules_opaque {
             return Verdict::Silent;
         }
@@ -140,6 +161,28 @@ pub fn judge(project: &Project, kind: RefKind, text: &str, with_obj: bool) -> Ve
         codename: codename.to_string(),
         suggestions,
         reason,
+    }
+}
+
+/// A module check of `label`: fine when an app has it, else an unknown label (when labels are
+/// known or the label is a near miss).
+fn module_check(project: &Project, label: &str) -> Verdict {
+    if project.has_label(label)
+        || project.by_label.contains_key(label)
+        || project.opaque_labels.contains(label)
+    {
+        return Verdict::Fine;
+    }
+    if project.inferred {
+        return Verdict::Silent;
+    }
+    let suggestion = label_suggestion(project, label);
+    if suggestion.is_none() && !project.labels_known {
+        return Verdict::Silent;
+    }
+    Verdict::UnknownLabel {
+        label: label.to_string(),
+        suggestion,
     }
 }
 
@@ -261,4 +304,64 @@ pub fn suggestions(project: &Project, label: &str, codename: &str) -> Vec<String
         .filter(|(d, _)| *d == best)
         .map(|(_, c)| format!("{label}.{c}"))
         .collect()
+}
+
+/// Whether replacing the unknown `label.codename` with `candidate` (one of [`suggestions`]) may
+/// be an applicable fix: only when it cannot change which object the check is about. That is a
+/// wrong label of a codename exactly one label defines, a case difference, a typo inside the
+/// action of the same model, the model's new name after `RenameModel`, or the user model that
+/// replaces a swapped-out `auth.User`. A near miss that lands on another model's permission
+/// (`delete_ordertag` → `delete_order`) is help, never a fix.
+pub fn fix_allowed(project: &Project, label: &str, codename: &str, candidate: &str) -> bool {
+    let Some((cand_label, cand_codename)) = candidate.split_once('.') else {
+        return false;
+    };
+    if cand_codename == codename {
+        return project.labels_defining(codename) == [cand_label];
+    }
+    if cand_label != label {
+        // The user model that replaces `auth.User` (`auth.change_user` → `accounts.change_member`).
+        return label == "auth" && codename.ends_with("_user");
+    }
+    if cand_codename.eq_ignore_ascii_case(codename) {
+        return true;
+    }
+    let renamed = project.renames.iter().any(|(l, old, new)| {
+        l == label
+            && codename
+                .strip_suffix(&format!("_{old}"))
+                .is_some_and(|action| cand_codename == format!("{action}_{new}"))
+    });
+    if renamed {
+        return true;
+    }
+    // The models the candidate is a permission of; a default-shaped candidate names its model.
+    let models: Vec<&str> = project
+        .lookup(label, cand_codename)
+        .filter_map(|d| d.model.as_deref())
+        .collect();
+    if models.is_empty() {
+        return false;
+    }
+    let names_model = |code: &str, m: &str| code.ends_with(&format!("_{m}"));
+    if let Some(m) = models.iter().find(|m| names_model(cand_codename, m)) {
+        if names_model(codename, m) {
+            return true; // a typo in the action
+        }
+        // The same action on a misspelt model name (`view_postt`), not on another model.
+        let action = &cand_codename[..cand_codename.len() - m.len() - 1];
+        return codename
+            .strip_prefix(action)
+            .and_then(|rest| rest.strip_prefix('_'))
+            .is_some_and(|written| {
+                !project.model_names(label).contains(&written)
+                    && m.len() >= 4
+                    && strsim::damerau_levenshtein(written, m) <= 1 + usize::from(m.len() >= 8)
+            });
+    }
+    // A custom codename of a model: the written one must not name some other model.
+    !project
+        .model_names(label)
+        .iter()
+        .any(|m| !models.contains(m) && names_model(codename, m))
 }

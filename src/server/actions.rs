@@ -139,7 +139,20 @@ fn candidates(target: &Target<'_>, d: &LspDiagnostic) -> Vec<String> {
             .iter()
             .map(|l| format!("{l}.{}", site.text))
             .collect(),
-        Verdict::Unknown { suggestions, .. } => suggestions.clone(),
+        Verdict::Unknown {
+            label,
+            codename,
+            suggestions,
+            ..
+        } => {
+            // Only candidates about the same object (see `fix_allowed`).
+            let project = fa.analysis.index.project_for(fa.analysis.ws.path(file));
+            suggestions
+                .iter()
+                .filter(|c| crate::rules::verdict::fix_allowed(project, label, codename, c))
+                .cloned()
+                .collect()
+        }
         _ => Vec::new(),
     }
 }

@@ -155,6 +155,7 @@ fn detail(p: &crate::index::PermissionDef) -> String {
         Source::Meta => "Meta.permissions",
         Source::DataMigration => "data migration",
         Source::Code => "created by code (not on a fresh database)",
+        Source::PostMigrate => "created by a post_migrate receiver",
         Source::Rules => "django-rules",
         Source::Contrib => "django.contrib",
         Source::Bundled => "third-party app (bundled table)",

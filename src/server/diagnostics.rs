@@ -2,7 +2,8 @@
 //! `codeDescription`, and the fix edits in `data` so that code actions need no server state.
 
 use lsp_types::{
-    Code, CodeDescription, Diagnostic as LspDiagnostic, DiagnosticSeverity, Message, TextEdit,
+    Code, CodeDescription, Diagnostic as LspDiagnostic, DiagnosticRelatedInformation,
+    DiagnosticSeverity, Location, Message, TextEdit,
 };
 use serde::{Deserialize, Serialize};
 
@@ -88,14 +89,40 @@ pub fn convert(index: &LineIndex<'_>, d: &Diagnostic, enc: Encoding, root: &Path
     }
 }
 
-/// The diagnostics of one file of an analysis.
-pub fn for_file(fa: &FolderAnalysis, file: FileId, enc: Encoding) -> Vec<LspDiagnostic> {
+/// The diagnostics of one file of an analysis; `uri` names the files related information
+/// points to.
+pub fn for_file(
+    fa: &FolderAnalysis,
+    file: FileId,
+    enc: Encoding,
+    uri: &dyn Fn(FileId) -> String,
+) -> Vec<LspDiagnostic> {
     let index = LineIndex::new(fa.analysis.ws.text(file));
     fa.analysis
         .diagnostics
         .iter()
         .filter(|d| d.span.file == file)
-        .map(|d| convert(&index, d, enc, &fa.analysis.ws.snapshot.root))
+        .map(|d| {
+            let mut lsp = convert(&index, d, enc, &fa.analysis.ws.snapshot.root);
+            if !d.related.is_empty() {
+                let related = d
+                    .related
+                    .iter()
+                    .map(|(span, message)| {
+                        let at = LineIndex::new(fa.analysis.ws.text(span.file));
+                        DiagnosticRelatedInformation {
+                            location: Location {
+                                uri: uri(span.file).into(),
+                                range: at.range(span.start as usize, span.end as usize, enc),
+                            },
+                            message: message.clone(),
+                        }
+                    })
+                    .collect();
+                lsp.related_information = Some(related);
+            }
+            lsp
+        })
         .collect()
 }
 

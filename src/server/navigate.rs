@@ -60,6 +60,10 @@ fn describe(def: &PermissionDef) -> String {
         Source::Meta => format!("`Meta.permissions` entry of model {model}"),
         Source::DataMigration => "created by a data migration".into(),
         Source::Code => "created by project code outside migrations".into(),
+        Source::PostMigrate => {
+            "created by code `migrate` runs (a `post_migrate` receiver or `AppConfig.ready()`)"
+                .into()
+        }
         Source::Rules => "a django-rules permission (checked by rules, not a database row)".into(),
         Source::Contrib => format!("built into `django.contrib` (model {model})"),
         Source::Bundled => {
@@ -104,8 +108,18 @@ pub fn hover_markdown(
         if !fresh && defs.iter().all(|d| d.source == Source::Code) {
             out.push_str(" (rows made by code outside migrations exist only where that code ran)");
         }
+        if !fresh && defs.iter().any(|d| d.unmigrated()) {
+            out.push_str(" — the code declares it, but no migration does, so `migrate` never creates it: this check is False for every user except active superusers until `makemigrations` runs (reported once, at the declaration: DJP004)");
+        }
     };
     match &site.verdict {
+        Verdict::Fine if site.kind == RefKind::TemplateIn && !site.text.contains('.') => {
+            let _ = write!(
+                out,
+                "\n\nA module check (`has_module_perms(\"{}\")`): True when the user holds any permission of this app",
+                site.text
+            );
+        }
         Verdict::Fine if defs.is_empty() => {
             out.push_str("\n\nAccepted by the configuration (`extra-permissions` / `custom-actions`), not a database row");
         }

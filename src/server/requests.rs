@@ -140,7 +140,7 @@ impl Server {
         if p.previous_result_id.as_deref() == Some(result_id.as_str()) {
             return Ok(json!({"kind": "unchanged", "resultId": result_id}));
         }
-        let items = diagnostics::for_file(&fa, file, self.enc);
+        let items = diagnostics::for_file(&fa, file, self.enc, &|f| self.uri_of(&fa, f));
         Ok(json!({"kind": "full", "resultId": result_id, "items": items}))
     }
 }

@@ -425,7 +425,7 @@ impl Server {
             }
             let diags = fa
                 .file(rel)
-                .map(|file| diagnostics::for_file(fa, file, self.enc))
+                .map(|file| diagnostics::for_file(fa, file, self.enc, &|f| self.uri_of(fa, f)))
                 .unwrap_or_default();
             let diags = serde_json::to_value(diags).unwrap_or_default();
             let same = self

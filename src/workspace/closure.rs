@@ -138,8 +138,11 @@ impl<'a> Closure<'a> {
                             let inside = imported
                                 .strip_prefix(prefix.as_str())
                                 .is_some_and(|rest| rest.starts_with('.'));
-                            if let (true, Some(&id)) = (inside, self.modules.get(imported)) {
-                                self.work.push(Work::App(id, prefix.clone()));
+                            match (inside, self.modules.get(imported)) {
+                                (true, Some(&id)) => self.work.push(Work::App(id, prefix.clone())),
+                                // A module of no app may define models with `Meta.app_label`.
+                                (false, Some(&id)) => self.work.push(Work::Full(id)),
+                                _ => {}
                             }
                         }
                     }

@@ -22,6 +22,7 @@ use crate::value::{Item, Value};
 mod definitions;
 mod flow;
 mod fold;
+mod migrate_time;
 mod migration_code;
 mod references;
 mod rows;
@@ -306,6 +307,7 @@ impl<'a> Walker<'_, '_, 'a> {
             self.ex.facts.calls_create_permissions = true;
             self.create_permissions(&c);
         }
+        self.migrate_hook(&c);
         if c.name == "as_view" && c.kw("permission_required").is_none() {
             if let Some(r) = receiver {
                 let value = self.fold(r);
@@ -341,6 +343,7 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                     let span = self.ex.span(func.range());
                     self.ex.facts.nested_functions.push(span);
                 }
+                self.migrate_time_function(func);
                 self.scopes.push(Self::function_scope(func));
                 self.events.push(Vec::new());
                 for s in &func.body {
