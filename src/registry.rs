@@ -99,8 +99,8 @@ pub static RULES: &[Rule] = &[
     rule!(
         "DJP008",
         "ambiguous-permission-lookup",
-        "`Permission.objects.get` that matches several rows",
-        None
+        "`Permission.objects.get` that matches several rows, or none because its codename holds the app label",
+        Sometimes
     ),
     rule!(
         "DJP009",

@@ -523,17 +523,39 @@ fn a_lookup_of_a_missing_row_is_djp002_and_of_an_unknown_label_djp003() {
 
 #[test]
 fn ambiguity_stays_djp008_also_by_model_name_alone() {
-    let services = "from django.contrib.auth.models import Permission\n\ndef f():\n    a = Permission.objects.get(codename='can_publish')\n    b = Permission.objects.get(codename='can_publish', content_type__model='post')\n    c = Permission.objects.get(codename='blog.can_publish')\n    d = Permission.objects.get(codename='can_publish', content_type__app_label='shop')\n    return Permission.objects.get(codename='can_publish', content_type__app_label='blog', content_type__model='post')\n";
+    let services = "from django.contrib.auth.models import Permission\n\ndef f():\n    a = Permission.objects.get(codename='can_publish')\n    b = Permission.objects.get(codename='can_publish', content_type__model='post')\n    c = Permission.objects.get(codename='blog.can_publish')\n    d = Permission.objects.get(codename='can_publish', content_type__app_label='shop')\n    return Permission.objects.get(codename='can_publish', content_type__app_label='blog', content_type__model='post')\n\ndef g():\n    return Permission.objects.filter(codename__in=['blog.can_publish'])\n";
     let (_d, a) = with_shop(&[("blog/services.py", services)]);
     let got = fixes(&a);
-    // A label inside the codename is DJP015's (preview): no stable rule speaks of it twice.
-    assert_eq!(got.len(), 2, "{got:?}");
-    for (message, _, _) in &got {
+    // Two ambiguous lookups, and the label inside the codename (`c`), once, with its split fix.
+    assert_eq!(got.len(), 3, "{got:?}");
+    for (message, _, _) in &got[..2] {
         assert_eq!(
             message,
             "DJP008 `Permission.objects.get(codename=\"can_publish\")` matches 2 rows"
         );
     }
+    assert_eq!(
+        got[2].0,
+        "DJP008 `Permission.objects.get(codename=\"blog.can_publish\")` matches no row: a codename never contains the app label"
+    );
+    assert_eq!(got[2].2, Some("unsafe"), "{got:?}");
+    // With preview rules, DJP015 leaves the `get` lookup to DJP008: one diagnostic for it.
+    let selection = djperm::Selection {
+        preview: true,
+        ..Default::default()
+    };
+    let snapshot = djperm::discover::load(_d.path(), &[]).0;
+    let all = djperm::analyze(snapshot, &djperm::config::Config::default(), &selection);
+    let on_c: Vec<&str> = all
+        .diagnostics
+        .iter()
+        .filter(|d| all.ws.locator(d.span.file).row_col(d.span.start as usize).0 == 6)
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(on_c, ["DJP008"]);
+    // … while the same mistake in a `filter` stays DJP015's.
+    assert!(all.diagnostics.iter().any(|d| d.code == "DJP015"
+        && all.ws.locator(d.span.file).row_col(d.span.start as usize).0 == 11));
 }
 
 // ---- template module checks -------------------------------------------------------------------

@@ -25,7 +25,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 let mut items = Vec::new();
-                if lookup.codename.is_some() {
+                // `get(codename="app.x")` is DJP008's (stable): one diagnostic per lookup.
+                if lookup.codename.is_some() && !matches!(lookup.method.as_str(), "get" | "aget") {
                     items.extend(dotted(&r.value));
                 }
                 if let Some(c) = &lookup.codename_in {
@@ -56,29 +57,46 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .with_note(format!(
                 "No codename contains the app label: `{text}` never matches"
             ));
-            let has_label_filter = r
-                .reference
-                .lookup
-                .as_ref()
-                .is_some_and(|l| l.app_label.is_some());
-            if r.reference.kind == RefKind::Lookup
-                && item.literal
-                && !has_label_filter
-                && r.reference
-                    .lookup
-                    .as_ref()
-                    .is_some_and(|l| l.codename.as_ref().is_some_and(|c| c.span == item.span))
-            {
-                d = d.with_help(format!("Filter on both: `codename=\"{codename}\", content_type__app_label=\"{label}\"`")).with_fix(Some(Fix {
-                    creates: Vec::new(),
-                    applicability: Applicability::Unsafe,
-                    message: "Split into `codename=` and `content_type__app_label=`".into(),
-                    edits: vec![Edit { span: item.span, content: format!("\"{codename}\", content_type__app_label=\"{label}\"") }],
-                }));
+            if let Some((help, fix)) = split_fix(r, item, label, codename) {
+                d = d.with_help(help).with_fix(Some(fix));
             } else {
                 d = d.with_help(format!("Use the bare codename `{codename}`"));
             }
             out.push(d);
         }
     }
+}
+
+/// `codename="app.x"` as the literal `codename=` of a lookup without an app label filter: the
+/// help and the unsafe fix that split it into `codename=` and `content_type__app_label=`.
+pub(super) fn split_fix(
+    r: &super::Resolved<'_>,
+    item: &Item,
+    label: &str,
+    codename: &str,
+) -> Option<(String, Fix)> {
+    let lookup = r.reference.lookup.as_ref()?;
+    let is_codename = lookup
+        .codename
+        .as_ref()
+        .is_some_and(|c| c.span == item.span);
+    if r.reference.kind != RefKind::Lookup
+        || !item.literal
+        || lookup.app_label.is_some()
+        || !is_codename
+    {
+        return None;
+    }
+    Some((
+        format!("Filter on both: `codename=\"{codename}\", content_type__app_label=\"{label}\"`"),
+        Fix {
+            creates: Vec::new(),
+            applicability: Applicability::Unsafe,
+            message: "Split into `codename=` and `content_type__app_label=`".into(),
+            edits: vec![Edit {
+                span: item.span,
+                content: format!("\"{codename}\", content_type__app_label=\"{label}\""),
+            }],
+        },
+    ))
 }

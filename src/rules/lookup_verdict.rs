@@ -17,6 +17,8 @@ pub enum LookupVerdict {
         target: String,
         suggestion: Option<String>,
     },
+    /// `codename="app.x"`: codenames never contain the app label, so `get` matches no row.
+    LabelInCodename { label: String, codename: String },
     /// `content_type__app_label` names no installed app.
     UnknownLabel {
         label: String,
@@ -78,8 +80,16 @@ fn judge(project: &Project, lookup: &Lookup, codename: &str) -> Option<LookupVer
             });
         }
     }
-    if codename.contains('.') {
-        return None; // a label inside the codename (DJP015)
+    if let Some((prefix, bare)) = codename.split_once('.') {
+        // A declared dotted codename is valid as written; a prefix that is no label is not ours.
+        let declared = project.by_label.values().any(|m| m.contains_key(codename));
+        let is_label = project.has_label(prefix) || project.by_label.contains_key(prefix);
+        return (!declared && is_label && !bare.is_empty()).then(|| {
+            LookupVerdict::LabelInCodename {
+                label: prefix.to_string(),
+                codename: bare.to_string(),
+            }
+        });
     }
     // The rows the filters leave: `label.model` of each model that has the codename.
     let labels: Vec<&str> = match label {

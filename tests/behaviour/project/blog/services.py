@@ -23,7 +23,7 @@ def publish_permissions():
 
 
 def publish_permission():
-    return Permission.objects.get(codename="blog.can_publish")  # BUG DJP015
+    return Permission.objects.get(codename="blog.can_publish")  # BUG DJP008
 
 
 def publish_permissions_split():
