@@ -59,7 +59,7 @@ fn a_declared_but_unmigrated_permission_is_reported_once_and_its_label_fix_is_of
                 "reports/models.py".into(),
                 9,
                 "DJP004".into(),
-                Some("unsafe".into())
+                Some("unsafe")
             ),
             (
                 "reports/tests.py".into(),
