@@ -32,6 +32,10 @@ pub struct Config {
     /// The Django version messages assume (`"4.2"`, `"5.2"`, `"6.1"`…); default: newest LTS.
     #[serde(default)]
     pub target_django: Option<String>,
+    /// Project helpers inference cannot see: `"pkg.mod.check:1"` (the 2nd argument of calls to
+    /// `pkg.mod.check`), `"pkg.mod.Base:Meta.permissions"` (that attribute of subclasses).
+    #[serde(default)]
+    pub permission_sinks: Vec<String>,
 }
 
 pub const KEYS: &[&str] = &[
@@ -45,6 +49,7 @@ pub const KEYS: &[&str] = &[
     "settings",
     "preview",
     "target-django",
+    "permission-sinks",
 ];
 
 #[derive(Debug)]

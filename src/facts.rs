@@ -6,6 +6,8 @@ use rustc_hash::FxHashMap;
 use crate::diagnostic::Span;
 use crate::value::{Item, Value};
 
+pub mod helpers;
+
 #[derive(Clone, Debug, Default)]
 pub struct FileFacts {
     /// Dotted module name of the file (`blog.models`), as seen from its import root.
@@ -42,6 +44,8 @@ pub struct FileFacts {
     /// Bodies of module-level `if TYPE_CHECKING:` blocks, which never run.
     pub type_checking: Vec<Span>,
     pub noqa: Noqa,
+    /// The file's own permission helpers and the calls that may reach them (`crate::sinks`).
+    pub helpers: helpers::HelperFacts,
 }
 
 impl FileFacts {

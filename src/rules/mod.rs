@@ -23,6 +23,7 @@ mod djp020_guardian_mixed_content_type;
 mod djp021_drf_model_permission_missing;
 mod djp022_fixture_permission_natural_key;
 mod djp030_unused_permission;
+mod helper_refs;
 pub mod perms;
 pub mod verdict;
 mod view_chain;
@@ -81,8 +82,11 @@ pub struct PermString {
 /// A reference with its value resolved across files.
 pub struct Resolved<'a> {
     pub file: FileId,
-    pub reference: &'a Reference,
+    /// Borrowed from the facts, or owned when a project helper brought it into view.
+    pub reference: std::borrow::Cow<'a, Reference>,
     pub value: Item,
+    /// For a helper's call site, template use or attribute: how it reaches a permission API.
+    pub chain: Option<String>,
 }
 
 impl Resolved<'_> {
@@ -116,6 +120,11 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(ws: &'a Workspace, index: &'a Index) -> Self {
+        Self::with_sinks(ws, index, &[])
+    }
+
+    /// [`Context::new`] with the `permission-sinks` the configuration declares.
+    pub fn with_sinks(ws: &'a Workspace, index: &'a Index, declared: &[String]) -> Self {
         let resolver = crate::index::resolve::Resolver::new(ws);
         // Resolving values reads other files' facts only: files in parallel, in file order.
         let mut refs: Vec<Resolved<'a>> = ws
@@ -155,8 +164,9 @@ impl<'a> Context<'a> {
                     })
                     .map(move |r| Resolved {
                         file,
-                        reference: r,
+                        reference: std::borrow::Cow::Borrowed(r),
                         value: resolver.resolve_item(&r.value),
+                        chain: None,
                     })
                     .collect::<Vec<_>>()
             })
@@ -171,12 +181,14 @@ impl<'a> Context<'a> {
                     }
                     refs.push(Resolved {
                         file,
-                        reference: r,
+                        reference: std::borrow::Cow::Borrowed(r),
                         value: r.value.clone(),
+                        chain: None,
                     });
                 }
             }
         }
+        helper_refs::add_references(ws, &resolver, declared, &mut refs);
         let mut routed = rustc_hash::FxHashSet::default();
         for facts in ws.python.iter().flatten() {
             for (value, _) in &facts.as_view_classes {
@@ -385,6 +397,7 @@ pub fn run_selected(ctx: &Context<'_>, enabled: impl Fn(&str) -> bool) -> Vec<Di
             found
         })
         .collect();
+    helper_refs::annotate(ctx, &mut out);
     out.sort_by(|a, b| {
         a.span
             .cmp(&b.span)

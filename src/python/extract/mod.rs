@@ -22,6 +22,7 @@ use crate::value::{Item, Value};
 mod definitions;
 mod flow;
 mod fold;
+mod helpers;
 mod references;
 mod rows;
 #[cfg(test)]
@@ -70,6 +71,7 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
         facts,
     };
     ex.bind_module(body);
+    let module_functions = ex.facts.functions.iter().map(|f| f.name.clone()).collect();
     let mut walker = Walker {
         ex: &mut ex,
         scopes: Vec::new(),
@@ -80,6 +82,8 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
         skip_lookups: FxHashSet::default(),
         shapes: Vec::new(),
         depth: 0,
+        helper: Vec::new(),
+        module_functions,
     };
     for stmt in body {
         walker.visit_stmt(stmt);
@@ -91,6 +95,7 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
     ex.facts.stale_checks.extend(stale);
     ex.facts.imports = std::mem::take(&mut ex.imports);
     shape_references(&mut ex.facts, shapes, &sink_literals);
+    ex.facts.helpers.functions.retain(|f| !f.flows.is_empty());
     ex.facts
 }
 
@@ -170,6 +175,10 @@ struct Walker<'e, 's, 'a> {
     skip_lookups: FxHashSet<Span>,
     shapes: Vec<Item>,
     depth: u32,
+    /// The helper function being walked (`helpers`).
+    helper: Vec<helpers::HelperCtx>,
+    /// Names of this module's functions.
+    module_functions: FxHashSet<String>,
 }
 
 /// A class around the code being walked.
@@ -333,9 +342,11 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                 }
                 self.scopes.push(Self::function_scope(func));
                 self.events.push(Vec::new());
+                let entered = self.enter_helper(func);
                 for s in &func.body {
                     self.visit_stmt(s);
                 }
+                self.leave_helper(entered);
                 let events = self.events.pop().unwrap_or_default();
                 self.ex.facts.stale_checks.extend(stale_checks(events));
                 self.scopes.pop();

@@ -48,7 +48,7 @@ impl<'a> Walker<'_, '_, 'a> {
             "has_perm" | "ahas_perm" | "has_perms" | "ahas_perms" => {
                 // `rules.has_perm(name, user)` and bare `has_perm(...)` helpers are not user methods.
                 if receiver.is_none() || receiver_text.as_deref() == Some("rules") {
-                    return;
+                    return self.helper_call(c);
                 }
                 let plural = func_name.ends_with('s');
                 let perm_param = if plural { "perm_list" } else { "perm" };
@@ -76,6 +76,9 @@ impl<'a> Walker<'_, '_, 'a> {
                 } else {
                     RefKind::HasPerm
                 };
+                if class.is_none() {
+                    self.forward_api(perm, kind, c, with_obj);
+                }
                 self.push_ref(kind, item, with_obj, call_span);
                 if let (Some(class), Some(r)) = (class, self.ex.facts.references.last_mut()) {
                     r.owner = Some(class.name);
@@ -94,6 +97,7 @@ impl<'a> Walker<'_, '_, 'a> {
             "with_perm" => {
                 if let Some(perm) = first("perm") {
                     let item = self.item(perm);
+                    self.forward_api(perm, RefKind::WithPerm, c, kw("obj").is_some());
                     self.push_ref(RefKind::WithPerm, item, kw("obj").is_some(), call_span);
                 }
             }
@@ -117,13 +121,16 @@ impl<'a> Walker<'_, '_, 'a> {
                     )
                 };
                 let item = self.item(perm);
+                self.forward_api(perm, kind, c, with_obj);
                 self.push_ref(kind, item, with_obj, call_span);
             }
             "permission_required_or_403" | "permission_required_or_404" => {
                 if let Some(perm) = first("perm") {
                     let with_obj = args.len() > 1 || kw("lookup_variables").is_some();
                     let item = self.item(perm);
-                    self.push_guardian(c, RefKind::GuardianPermissionRequired, item, with_obj);
+                    if self.push_guardian(c, RefKind::GuardianPermissionRequired, item, with_obj) {
+                        self.forward_api(perm, RefKind::GuardianPermissionRequired, c, with_obj);
+                    }
                 }
             }
             "assign_perm" | "remove_perm" => {
@@ -136,7 +143,11 @@ impl<'a> Walker<'_, '_, 'a> {
                 if let Some(perm) = first("perm") {
                     let with_obj = args.len() > 2 || kw("obj").is_some();
                     let item = self.item(perm);
-                    if self.push_guardian(c, RefKind::GuardianAssign, item, with_obj) && !with_obj {
+                    let pushed = self.push_guardian(c, RefKind::GuardianAssign, item, with_obj);
+                    if pushed {
+                        self.forward_api(perm, RefKind::GuardianAssign, c, with_obj);
+                    }
+                    if pushed && !with_obj {
                         if let Some(target) = args.get(1) {
                             let owner = self.ex.text(target.range()).to_string();
                             self.push_event(Event::Mutate(owner, call_span));
@@ -154,7 +165,9 @@ impl<'a> Walker<'_, '_, 'a> {
                 if let Some(perms) = args.get(1).or_else(|| kw("perms")) {
                     let with_obj = args.len() > 2 || kw("klass").is_some();
                     let item = self.item(perms);
-                    self.push_guardian(c, RefKind::GuardianObjects, item, with_obj);
+                    if self.push_guardian(c, RefKind::GuardianObjects, item, with_obj) {
+                        self.forward_api(perms, RefKind::GuardianObjects, c, with_obj);
+                    }
                 }
             }
             "add_perm" | "set_perm" => {
@@ -175,7 +188,7 @@ impl<'a> Walker<'_, '_, 'a> {
                     }
                 }
             }
-            _ => {}
+            _ => self.helper_call(c),
         }
     }
 
@@ -188,21 +201,28 @@ impl<'a> Walker<'_, '_, 'a> {
         let callee = match self.fold(&c.call.func) {
             Value::Ref { module, .. } if is_guardian(&module) => None,
             v @ (Value::Ref { .. } | Value::StarRef { .. }) => Some(v),
-            _ => return false,
+            _ => {
+                self.helper_call(c);
+                return false;
+            }
         };
         match callee {
             None => self.push_ref(kind, item, with_obj, c.span),
-            // Not a sink yet: its literals stay permission-shaped strings until it is confirmed.
-            Some(callee) => self.ex.facts.references.push(Reference {
-                kind,
-                value: item,
-                with_obj,
-                call_span: c.span,
-                lookup: None,
-                class_bases: Vec::new(),
-                owner: None,
-                callee: Some(callee),
-            }),
+            // Not a sink yet: its literals stay permission-shaped strings until it is confirmed
+            // (as guardian's, or as a project helper).
+            Some(callee) => {
+                self.helper_call(c);
+                self.ex.facts.references.push(Reference {
+                    kind,
+                    value: item,
+                    with_obj,
+                    call_span: c.span,
+                    lookup: None,
+                    class_bases: Vec::new(),
+                    owner: None,
+                    callee: Some(callee),
+                })
+            }
         }
         true
     }

@@ -1,0 +1,329 @@
+//! The project's own permission helpers, as one file shows them: which parameters of a function
+//! (or `self.<attr>` attributes of a class) reach a permission API or another call, and which
+//! calls pass values that may be permission strings. `crate::sinks` joins them across modules.
+
+use ruff_python_ast::{self as ast, Expr};
+
+use super::{Call, Walker};
+use crate::facts::helpers::{
+    may_name_permission, ArgPos, AttrFlow, FlowTarget, FnKind, HelperCall, HelperFn, ParamFlow,
+    TemplateHook,
+};
+use crate::facts::RefKind;
+use crate::value::Value;
+
+/// The function being walked, as a helper: its entry in `HelperFacts::functions`, and the
+/// parameter names nested functions shadow.
+pub(super) struct HelperCtx {
+    index: usize,
+    params: Vec<String>,
+    class: Option<String>,
+    shadowed: Vec<Vec<String>>,
+}
+
+/// Where a traced value comes from.
+enum Source {
+    Param(usize, bool),
+    Attr(String, bool),
+}
+
+fn param_names(params: &ast::Parameters) -> Vec<String> {
+    params
+        .posonlyargs
+        .iter()
+        .chain(&params.args)
+        .chain(&params.kwonlyargs)
+        .map(|p| p.parameter.name.id.to_string())
+        .collect()
+}
+
+fn is_self(expr: &Expr) -> bool {
+    matches!(expr, Expr::Name(n) if matches!(n.id.as_str(), "self" | "cls"))
+}
+
+/// `@register.filter`, `@register.filter("name")`, `@register.simple_tag(takes_context=True)`,
+/// `@register.inclusion_tag("t.html")`.
+fn template_hook(func: &ast::StmtFunctionDef) -> Option<TemplateHook> {
+    for d in &func.decorator_list {
+        let (attr, call) = match &d.expression {
+            Expr::Attribute(a) => (a, None),
+            Expr::Call(c) => match &*c.func {
+                Expr::Attribute(a) => (a, Some(c)),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let filter = match attr.attr.id.as_str() {
+            "filter" => true,
+            "simple_tag" | "inclusion_tag" => false,
+            _ => continue,
+        };
+        let kw = |name: &str| {
+            call.and_then(|c| {
+                c.arguments
+                    .keywords
+                    .iter()
+                    .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == name))
+            })
+        };
+        let named = kw("name")
+            .and_then(|k| k.value.as_string_literal_expr())
+            .or_else(|| {
+                call.filter(|_| filter)
+                    .and_then(|c| c.arguments.args.first())
+                    .and_then(Expr::as_string_literal_expr)
+            })
+            .map(|s| s.value.to_str().to_string());
+        let takes_context = kw("takes_context")
+            .is_some_and(|k| matches!(&k.value, Expr::BooleanLiteral(b) if b.value));
+        return Some(TemplateHook {
+            filter,
+            name: named.unwrap_or_else(|| func.name.id.to_string()),
+            takes_context,
+        });
+    }
+    None
+}
+
+impl<'a> Walker<'_, '_, 'a> {
+    /// Entering a `def`: a module-level function or a method of a module-level class starts a
+    /// helper; a nested function shadows its own parameters. Returns what to undo on leaving.
+    pub(super) fn enter_helper(&mut self, func: &'a ast::StmtFunctionDef) -> bool {
+        if let Some(ctx) = self.helper.last_mut() {
+            ctx.shadowed.push(param_names(&func.parameters));
+            return true;
+        }
+        if self.classes.len() > 1 {
+            return false;
+        }
+        let class = self.classes.last().map(|c| c.name.clone());
+        let decorated = |name: &str| {
+            func.decorator_list
+                .iter()
+                .any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == name))
+        };
+        let kind = match &class {
+            None => FnKind::Function,
+            Some(_) if decorated("staticmethod") => FnKind::StaticMethod,
+            Some(_) if decorated("classmethod") => FnKind::ClassMethod,
+            Some(_) => FnKind::Method,
+        };
+        let name = match &class {
+            Some(c) => format!("{c}.{}", func.name.id),
+            None => func.name.id.to_string(),
+        };
+        let params = param_names(&func.parameters);
+        let span = self.ex.span(func.name.range);
+        let helpers = &mut self.ex.facts.helpers.functions;
+        helpers.push(HelperFn {
+            name,
+            span,
+            kind,
+            params: params.clone(),
+            flows: Vec::new(),
+            template: if class.is_none() {
+                template_hook(func)
+            } else {
+                None
+            },
+        });
+        self.helper.push(HelperCtx {
+            index: helpers.len() - 1,
+            params,
+            class,
+            shadowed: Vec::new(),
+        });
+        true
+    }
+
+    pub(super) fn leave_helper(&mut self, entered: bool) {
+        if !entered {
+            return;
+        }
+        let done = self
+            .helper
+            .last_mut()
+            .is_none_or(|ctx| ctx.shadowed.pop().is_none());
+        if done {
+            self.helper.pop();
+        }
+    }
+
+    fn trace(&self, expr: &Expr, depth: u32, wrapped: bool, out: &mut Vec<Source>) {
+        let Some(ctx) = self.helper.last() else {
+            return;
+        };
+        if depth > 8 {
+            return;
+        }
+        match expr {
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                if ctx.shadowed.iter().any(|s| s.iter().any(|p| p == name)) {
+                    return;
+                }
+                match self.scope().and_then(|s| s.locals.get(name)) {
+                    Some(Some((e, None))) => self.trace(e, depth + 1, wrapped, out),
+                    _ => {
+                        if let Some(i) = ctx.params.iter().position(|p| p == name) {
+                            out.push(Source::Param(i, wrapped));
+                        }
+                    }
+                }
+            }
+            Expr::Attribute(a) if ctx.class.is_some() && is_self(&a.value) => {
+                out.push(Source::Attr(a.attr.id.to_string(), wrapped));
+            }
+            Expr::Call(c) if ctx.class.is_some() => {
+                let getattr = matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "getattr");
+                if let (true, [obj, name, ..]) = (getattr, &c.arguments.args[..]) {
+                    if let (true, Some(s)) = (is_self(obj), name.as_string_literal_expr()) {
+                        out.push(Source::Attr(s.value.to_str().to_string(), wrapped));
+                    }
+                }
+            }
+            Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+                for e in elts {
+                    self.trace(e, depth + 1, true, out);
+                }
+            }
+            Expr::Starred(s) => self.trace(&s.value, depth + 1, false, out),
+            _ => {}
+        }
+    }
+
+    /// Record where the parameters and attributes that make up `expr` go.
+    pub(super) fn forward(&mut self, expr: &Expr, target: FlowTarget) {
+        let mut sources = Vec::new();
+        self.trace(expr, 0, false, &mut sources);
+        let Some(ctx) = self.helper.last() else {
+            return;
+        };
+        let (index, class) = (ctx.index, ctx.class.clone());
+        for source in sources {
+            let target = target.clone();
+            match source {
+                Source::Param(param, wrapped) => {
+                    self.ex.facts.helpers.functions[index]
+                        .flows
+                        .push(ParamFlow {
+                            param,
+                            wrapped,
+                            target,
+                        })
+                }
+                Source::Attr(attr, wrapped) => self.ex.facts.helpers.attrs.push(AttrFlow {
+                    class: class.clone().unwrap_or_default(),
+                    attr,
+                    wrapped,
+                    target,
+                }),
+            }
+        }
+    }
+
+    /// A permission API receives `expr`.
+    pub(super) fn forward_api(&mut self, expr: &Expr, kind: RefKind, c: &Call<'a>, with_obj: bool) {
+        if self.helper.is_empty() {
+            return;
+        }
+        let api = match &c.receiver_text {
+            Some(r) if r.len() <= 40 => format!("{r}.{}", c.name),
+            _ => c.name.clone(),
+        };
+        let target = FlowTarget::Api {
+            kind,
+            api,
+            with_obj,
+            span: c.span,
+        };
+        self.forward(expr, target);
+    }
+
+    /// What a call names, when it may be a project function: a module function, a class, an
+    /// import, or a method on `self`/`cls` (bound).
+    fn callee(&self, c: &Call<'a>) -> Option<(Value, bool)> {
+        match &*c.call.func {
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                if self.scope().is_some_and(|s| s.locals.contains_key(name)) {
+                    return None;
+                }
+                if self.module_functions.contains(name) {
+                    return Some((
+                        Value::Ref {
+                            module: self.ex.module.clone(),
+                            path: vec![name.to_string()],
+                        },
+                        false,
+                    ));
+                }
+            }
+            Expr::Attribute(a) if is_self(&a.value) => {
+                let class = self.classes.last()?;
+                return Some((
+                    Value::Ref {
+                        module: self.ex.module.clone(),
+                        path: vec![class.name.clone(), a.attr.id.to_string()],
+                    },
+                    true,
+                ));
+            }
+            _ => {}
+        }
+        match self.fold(&c.call.func) {
+            v @ (Value::Ref { .. } | Value::StarRef { .. }) => Some((v, false)),
+            _ => None,
+        }
+    }
+
+    /// Any other call: its arguments may forward parameters, or pass permission strings to a
+    /// project helper.
+    pub(super) fn helper_call(&mut self, c: &Call<'a>) {
+        let Some((callee, bound)) = self.callee(c) else {
+            return;
+        };
+        let args = c.args();
+        let positional = args.iter().take_while(|a| !a.is_starred_expr());
+        let keywords = c.call.arguments.keywords.iter();
+        let named: Vec<(ArgPos, &'a Expr)> = positional
+            .enumerate()
+            .map(|(i, a)| (ArgPos::Index(i), a))
+            .chain(keywords.filter_map(|k| {
+                k.arg
+                    .as_ref()
+                    .map(|a| (ArgPos::Keyword(a.id.to_string()), &k.value))
+            }))
+            .collect();
+        if !self.helper.is_empty() {
+            for (arg, expr) in &named {
+                let target = FlowTarget::Call {
+                    callee: callee.clone(),
+                    bound,
+                    arg: arg.clone(),
+                    span: c.span,
+                };
+                self.forward(expr, target);
+            }
+        }
+        let mut call = HelperCall {
+            callee,
+            bound,
+            args: Vec::new(),
+            kwargs: Vec::new(),
+            span: c.span,
+        };
+        let mut any = false;
+        for (arg, expr) in named {
+            let item = self.item(expr);
+            any |= may_name_permission(&item.value);
+            match arg {
+                ArgPos::Index(_) => call.args.push(item),
+                ArgPos::Keyword(k) => call.kwargs.push((k, item)),
+            }
+        }
+        if any {
+            self.ex.facts.helpers.calls.push(call);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The project's own permission helpers: wrappers, mixin attributes, template filters and tags,
+//! decorator factories, declared sinks, access-policy conditions; and look-alikes judged by what
+//! their code does.
+
+mod common;
+
+use common::project;
+use djperm::Analysis;
+
+/// `(file, 1-based line, code)` of every finding.
+fn found(a: &Analysis) -> Vec<(String, usize, String)> {
+    a.diagnostics
+        .iter()
+        .map(|d| {
+            let text = a.ws.text(d.span.file);
+            let line = text[..d.span.start as usize].matches('\n').count() + 1;
+            (a.ws.path(d.span.file).to_string(), line, d.code.to_string())
+        })
+        .collect()
+}
+
+fn at(file: &str, line: usize, code: &str) -> (String, usize, String) {
+    (file.to_string(), line, code.to_string())
+}
+
+fn notes(a: &Analysis) -> Vec<String> {
+    a.diagnostics.iter().flat_map(|d| d.notes.clone()).collect()
+}
+
+#[test]
+fn a_function_wrapper_is_checked_at_its_call_sites_across_modules() {
+    let (_d, a) = project(&[
+        (
+            "blog/perms.py",
+            "def can(user, perm):\n    return user.has_perm(perm)\n",
+        ),
+        (
+            "blog/views.py",
+            "from .perms import can\n\n\ndef v(request):\n    can(request.user, 'can_publish')\n    can(request.user, 'blog.can_publish')\n    can(request.user, perm='blog.can_publsh')\n    return can(request.user, 'blog.' + request.GET['p'])\n",
+        ),
+    ]);
+    assert_eq!(
+        found(&a),
+        vec![
+            at("blog/views.py", 5, "DJP001"),
+            at("blog/views.py", 7, "DJP002")
+        ]
+    );
+    assert!(
+        notes(&a).iter().any(
+            |n| n == "`can()` (blog/perms.py:1) passes it to `user.has_perm` (blog/perms.py:2)"
+        ),
+        "{:?}",
+        notes(&a)
+    );
+}
+
+#[test]
+fn a_wrapper_of_a_wrapper_through_locals_and_tuples() {
+    let (_d, a) = project(&[
+        (
+            "blog/perms.py",
+            "def can_all(user, *names):\n    wanted = (names[0],)\n    return user.has_perms(wanted)\n\n\ndef allowed(user, perm, obj=None):\n    perms = (perm,)\n    return user.has_perms(perms)\n",
+        ),
+        (
+            "blog/utils.py",
+            "from blog import perms\n\n\ndef check(request, what):\n    return perms.allowed(request.user, what)\n",
+        ),
+        (
+            "blog/views.py",
+            "from blog.utils import check\n\n\ndef v(request):\n    check(request, 'blog.can_publish')\n    check(request, 'blog.publish')\n",
+        ),
+    ]);
+    assert_eq!(found(&a), vec![at("blog/views.py", 6, "DJP002")]);
+    let n = notes(&a);
+    assert!(
+        n.iter().any(|n| n.starts_with("`check()` (blog/utils.py:4) passes it to `allowed()` (blog/perms.py:6), which passes it to `user.has_perms`")),
+        "{n:?}"
+    );
+}
+
+#[test]
+fn a_decorator_factory_is_a_sink() {
+    let (_d, a) = project(&[
+        (
+            "blog/decorators.py",
+            "from django.contrib.auth.decorators import permission_required\n\n\ndef require(perm):\n    return permission_required(perm, raise_exception=True)\n\n\ndef needs(perm):\n    def deco(view):\n        def inner(request, *a, **k):\n            if not request.user.has_perm(perm):\n                raise PermissionError\n            return view(request, *a, **k)\n        return inner\n    return deco\n",
+        ),
+        (
+            "blog/views.py",
+            "from .decorators import needs, require\n\n\n@require('blog.can_publsh')\ndef a(request):\n    pass\n\n\n@needs('blog.can_publish')\ndef b(request):\n    pass\n\n\n@needs('can_publish')\ndef c(request):\n    pass\n",
+        ),
+    ]);
+    assert_eq!(
+        found(&a),
+        vec![
+            at("blog/views.py", 4, "DJP002"),
+            at("blog/views.py", 14, "DJP001")
+        ]
+    );
+}
+
+#[test]
+fn a_parameter_shadowed_by_a_nested_function_is_not_forwarded() {
+    let (_d, a) = project(&[
+        (
+            "blog/decorators.py",
+            "def needs(perm):\n    def deco(perm):\n        return perm.has_perm('x.y')\n    return deco\n\n\ndef other(user, perm):\n    def inner(perm='blog.can_publish'):\n        return user.has_perm(perm)\n    return inner()\n",
+        ),
+        (
+            "blog/views.py",
+            "from .decorators import other\n\n\ndef v(request):\n    other(request.user, 'can_publsh')\n",
+        ),
+    ]);
+    assert!(
+        !found(&a).iter().any(|f| f.0 == "blog/views.py"),
+        "{:?}",
+        found(&a)
+    );
+}
