@@ -118,3 +118,77 @@ fn a_parameter_shadowed_by_a_nested_function_is_not_forwarded() {
         found(&a)
     );
 }
+
+#[test]
+fn a_mixin_attribute_read_by_its_methods_is_checked_on_subclasses() {
+    let (_d, a) = project(&[
+        (
+            "blog/mixins.py",
+            "from django.core.exceptions import PermissionDenied\n\n\nclass NeedsPerm:\n    required_perm = None\n\n    def dispatch(self, request, *args, **kwargs):\n        if not request.user.has_perm(self.required_perm):\n            raise PermissionDenied\n        return super().dispatch(request, *args, **kwargs)\n\n\nclass NeedsAll:\n    def check(self, user):\n        return user.has_perms(getattr(self, 'needed', ()))\n",
+        ),
+        (
+            "blog/views.py",
+            "from django.views.generic import View\n\nfrom .mixins import NeedsAll, NeedsPerm\n\n\nclass Base(NeedsPerm, View):\n    pass\n\n\nclass A(Base):\n    required_perm = 'blog.can_publsh'\n\n\nclass B(NeedsPerm, View):\n    required_perm = 'blog.can_publish'\n\n\nclass C(NeedsAll, View):\n    needed = ('blog.can_publish', 'blog.nope_post')\n\n\nclass D(View):\n    required_perm = 'blog.whatever'\n",
+        ),
+    ]);
+    assert_eq!(
+        found(&a),
+        vec![
+            at("blog/views.py", 11, "DJP002"),
+            at("blog/views.py", 19, "DJP002")
+        ]
+    );
+    assert!(notes(&a).iter().any(|n| n.starts_with("`NeedsPerm.required_perm` passes it to `request.user.has_perm` (blog/mixins.py:8)")), "{:?}", notes(&a));
+}
+
+const TEMPLATETAGS: &str = "from django import template\n\nregister = template.Library()\n\n\n@register.filter\ndef has_cfg_perm(perm, request):\n    return request.user.has_perm(perm)\n\n\n@register.filter(name='can')\ndef can_filter(user, perm):\n    return user.has_perm(perm)\n\n\n@register.simple_tag(takes_context=True)\ndef allowed(context, perm, obj=None):\n    return context['request'].user.has_perm(perm)\n\n\n@register.filter\ndef upper_case(value, arg):\n    return value.upper()\n";
+
+#[test]
+fn template_filters_and_tags_are_sinks() {
+    let (_d, a) = project(&[
+        ("blog/templatetags/__init__.py", ""),
+        ("blog/templatetags/blog_perms.py", TEMPLATETAGS),
+        (
+            "blog/templates/blog/x.html",
+            "{% load blog_perms %}\n{% if 'blog.can_publish'|has_cfg_perm:request %}ok{% endif %}\n{% if 'blog.can_publsh'|has_cfg_perm:request %}no{% endif %}\n{% if user|can:'blog.nope_post' %}no{% endif %}\n{% allowed 'blog.can_pub' as ok %}\n{{ 'blog.zzz_post'|upper_case:'blog.yyy_post' }}\n",
+        ),
+    ]);
+    assert_eq!(
+        found(&a),
+        vec![
+            at("blog/templates/blog/x.html", 3, "DJP002"),
+            at("blog/templates/blog/x.html", 4, "DJP002"),
+            at("blog/templates/blog/x.html", 5, "DJP002")
+        ]
+    );
+}
+
+#[test]
+fn declared_sinks_reach_what_inference_cannot_see() {
+    let (_d, a) = project(&[
+        (
+            "djperm.toml",
+            "permission-sinks = [\"blog.graphql.BaseMutation:Meta.permissions\", \"blog.utils.check:1\", \"extlib.gate.allow:0\"]\n",
+        ),
+        (
+            "blog/graphql.py",
+            "class BaseMutation:\n    @classmethod\n    def mutate(cls, root, info):\n        return cls._meta.permissions\n\n\nclass Publish(BaseMutation):\n    class Meta:\n        permissions = ('blog.can_publsh',)\n\n\nclass Fine(BaseMutation):\n    class Meta:\n        permissions = ('blog.can_publish',)\n",
+        ),
+        (
+            "blog/utils.py",
+            "def check(user, perm):\n    return perm in user.get_all_permissions()\n",
+        ),
+        (
+            "blog/views.py",
+            "from extlib.gate import allow\n\nfrom .utils import check\n\n\ndef v(request):\n    check(request.user, 'blog.can_publsh')\n    allow('can_publish')\n",
+        ),
+    ]);
+    assert_eq!(
+        found(&a),
+        vec![
+            at("blog/graphql.py", 9, "DJP002"),
+            at("blog/views.py", 7, "DJP002"),
+            at("blog/views.py", 8, "DJP001")
+        ]
+    );
+}
