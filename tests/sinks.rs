@@ -138,7 +138,13 @@ fn a_mixin_attribute_read_by_its_methods_is_checked_on_subclasses() {
             at("blog/views.py", 19, "DJP002")
         ]
     );
-    assert!(notes(&a).iter().any(|n| n.starts_with("`NeedsPerm.required_perm` passes it to `request.user.has_perm` (blog/mixins.py:8)")), "{:?}", notes(&a));
+    assert!(
+        notes(&a).iter().any(|n| n.starts_with(
+            "`NeedsPerm.required_perm` passes it to `request.user.has_perm` (blog/mixins.py:8)"
+        )),
+        "{:?}",
+        notes(&a)
+    );
 }
 
 const TEMPLATETAGS: &str = "from django import template\n\nregister = template.Library()\n\n\n@register.filter\ndef has_cfg_perm(perm, request):\n    return request.user.has_perm(perm)\n\n\n@register.filter(name='can')\ndef can_filter(user, perm):\n    return user.has_perm(perm)\n\n\n@register.simple_tag(takes_context=True)\ndef allowed(context, perm, obj=None):\n    return context['request'].user.has_perm(perm)\n\n\n@register.filter\ndef upper_case(value, arg):\n    return value.upper()\n";
@@ -191,4 +197,44 @@ fn declared_sinks_reach_what_inference_cannot_see() {
             at("blog/views.py", 8, "DJP001")
         ]
     );
+}
+
+#[test]
+fn access_policy_conditions_name_permissions() {
+    let (_d, a) = project(&[(
+        "blog/policies.py",
+        "from rest_access_policy import AccessPolicy\n\n\nclass PostPolicy(AccessPolicy):\n    statements = [\n        {'action': ['list'], 'principal': '*', 'effect': 'allow', 'condition': 'has_model_perms:blog.can_publish'},\n        {'action': ['update'], 'principal': '*', 'effect': 'allow', 'condition': ['has_model_perms:blog.can_publsh']},\n        {'action': ['destroy'], 'principal': '*', 'effect': 'allow', 'condition_expression': 'is_owner and has_model_perms:can_publish'},\n        {'action': ['retrieve'], 'principal': '*', 'effect': 'allow', 'condition': 'has_obj_perms:blog.nope'},\n    ]\n",
+    )]);
+    assert_eq!(
+        found(&a),
+        vec![
+            at("blog/policies.py", 7, "DJP002"),
+            at("blog/policies.py", 8, "DJP001"),
+            at("blog/policies.py", 9, "DJP002")
+        ]
+    );
+    let d = &a.diagnostics[0];
+    assert_eq!(
+        &a.ws.text(d.span.file)[d.span.start as usize..d.span.end as usize],
+        "blog.can_publsh"
+    );
+}
+
+#[test]
+fn url_names_log_messages_and_setting_keys_are_not_permissions() {
+    let (_d, a) = project(&[
+        (
+            "blog/urls.py",
+            "from django.urls import path\n\nfrom . import views\n\nurlpatterns = [path('p/', views.v, name='blog.change_postt')]\n",
+        ),
+        (
+            "blog/views.py",
+            "import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef v(request):\n    logger.info('blog.change_postt')\n    logging.warning('blog.change_postt', extra={})\n    return None\n",
+        ),
+        (
+            "proj/logs.py",
+            "LOGGING = {'loggers': {'blog.change_postt': {'level': 'INFO'}}}\nREAL = 'blog.change_postt'\n",
+        ),
+    ]);
+    assert_eq!(found(&a), vec![at("proj/logs.py", 2, "DJP002")]);
 }

@@ -23,6 +23,7 @@ mod definitions;
 mod flow;
 mod fold;
 mod helpers;
+mod not_perms;
 mod references;
 mod rows;
 #[cfg(test)]
@@ -321,6 +322,7 @@ impl<'a> Walker<'_, '_, 'a> {
         }
         self.flow_events(&c);
         self.m2m_strings(&c);
+        self.not_permissions_in_call(&c);
         match c.name.as_str() {
             "get" | "filter" | "aget" | "exclude" | "get_by_natural_key" | "create"
             | "get_or_create" | "update_or_create" | "acreate" | "aget_or_create"
@@ -371,6 +373,7 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
             }
             Stmt::Expr(e) if e.value.is_string_literal_expr() => {} // docstring
             Stmt::Assign(assign) => {
+                self.setting_keys(stmt);
                 self.visit_expr(&assign.value);
                 for t in &assign.targets {
                     self.visit_expr(t);
@@ -429,6 +432,9 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
             }
             Expr::StringLiteral(s) => {
                 let text = s.value.to_str();
+                if text.contains("_perms:") {
+                    self.access_policy(expr, text);
+                }
                 if shaped_like_permission(text) {
                     let item = self.ex.item(expr, Value::Str(text.to_string()));
                     self.shapes.push(item);

@@ -192,6 +192,54 @@ impl<'a> Walker<'_, '_, 'a> {
         }
     }
 
+    /// drf-access-policy conditions naming permissions: `"has_model_perms:app.change_x"`,
+    /// `has_obj_perms:`, `has_model_or_obj_perms:`, also inside a `condition_expression`.
+    pub(super) fn access_policy(&mut self, expr: &'a Expr, text: &str) {
+        let source = self.ex.text(expr.range());
+        // The permission's place in the file, when the literal spells it as is.
+        let content = source.find(['"', '\'']).map(|q| q + 1);
+        let base = self.ex.span(expr.range()).start;
+        for (prefix, with_obj) in [
+            ("has_model_perms:", false),
+            ("has_obj_perms:", true),
+            ("has_model_or_obj_perms:", true),
+        ] {
+            let mut from = 0;
+            while let Some(rel) = text[from..].find(prefix) {
+                let at = from + rel;
+                from = at + prefix.len();
+                if text[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let perm: String = text[from..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'))
+                    .collect();
+                if perm.is_empty() {
+                    continue;
+                }
+                let spelled = content
+                    .filter(|c| source.get(c + from..c + from + perm.len()) == Some(perm.as_str()));
+                let span = match spelled {
+                    Some(c) => crate::diagnostic::Span::new(
+                        self.ex.file,
+                        base + (c + from) as u32,
+                        base + (c + from + perm.len()) as u32,
+                    ),
+                    None => self.ex.span(expr.range()),
+                };
+                let item = Item {
+                    value: Value::Str(perm),
+                    span,
+                    literal: false,
+                };
+                let call_span = self.ex.span(expr.range());
+                self.push_ref(RefKind::HasPerm, item, with_obj, call_span);
+                self.sink_literals.insert(call_span);
+            }
+        }
+    }
+
     /// A call named like one of guardian's functions is guardian's only when it comes from
     /// guardian: imported from it here (pushed as is), or imported from another module of the
     /// project (pushed with its callee, confirmed when references are resolved). A function of
