@@ -238,3 +238,43 @@ fn url_names_log_messages_and_setting_keys_are_not_permissions() {
     ]);
     assert_eq!(found(&a), vec![at("proj/logs.py", 2, "DJP002")]);
 }
+
+#[test]
+fn a_look_alike_mixin_is_judged_by_its_origin_and_code() {
+    let (_d, a) = project(&[
+        (
+            "blog/roles.py",
+            "class PermissionRequiredMixin:\n    permission_required = None\n\n    def dispatch(self, request, *args, **kwargs):\n        if request.user.role != self.permission_required:\n            raise PermissionError\n        return super().dispatch(request, *args, **kwargs)\n",
+        ),
+        (
+            "blog/checks.py",
+            "class PermissionRequiredMixin:\n    def dispatch(self, request, *args, **kwargs):\n        if not request.user.has_perm(self.permission_required):\n            raise PermissionError\n        return super().dispatch(request, *args, **kwargs)\n",
+        ),
+        (
+            "blog/views.py",
+            "from django.contrib.auth import mixins\nfrom django.views.generic import View\nfrom otherpkg.views import PermissionRequiredMixin as OtherMixin\n\nfrom . import checks, roles\n\n\nclass A(roles.PermissionRequiredMixin, View):\n    permission_required = 'editor'\n\n\nclass B(OtherMixin, View):\n    permission_required = 'can_publish'\n\n\nclass C(checks.PermissionRequiredMixin, View):\n    permission_required = 'can_publish'\n\n\nclass D(mixins.PermissionRequiredMixin, View):\n    permission_required = 'blog.can_publsh'\n",
+        ),
+    ]);
+    assert_eq!(
+        found(&a),
+        vec![
+            at("blog/views.py", 17, "DJP001"),
+            at("blog/views.py", 21, "DJP002")
+        ]
+    );
+}
+
+#[test]
+fn a_project_function_named_like_guardians_is_judged_by_its_code() {
+    let (_d, a) = project(&[
+        (
+            "blog/shortcuts.py",
+            "def get_objects_for_user(user, perms, qs=None):\n    if user.has_perms(perms):\n        return qs\n    return []\n\n\ndef assign_perm(perm, user, obj=None):\n    return (perm, user, obj)\n",
+        ),
+        (
+            "blog/views.py",
+            "from .shortcuts import assign_perm, get_objects_for_user\n\n\ndef v(request):\n    get_objects_for_user(request.user, ['blog.can_publsh'])\n    assign_perm('editor', request.user)\n",
+        ),
+    ]);
+    assert_eq!(found(&a), vec![at("blog/views.py", 5, "DJP002")]);
+}

@@ -306,8 +306,9 @@ fn item_spans(item: &Item) -> Vec<Span> {
     out
 }
 
-/// Whether bases reach a `PermissionRequiredMixin` (Django's, guardian's, rules', or a project
-/// subclass of one).
+/// Whether bases reach a `PermissionRequiredMixin` (Django's, guardian's, rules', django-braces',
+/// or a project subclass of one), judged by where it comes from: a class of that name from
+/// another package, or a project class of that name that does not inherit one, is not.
 fn permission_mixin(
     resolver: &crate::index::resolve::Resolver<'_>,
     bases: &[Value],
@@ -317,20 +318,31 @@ fn permission_mixin(
     if depth > 16 {
         return false;
     }
-    bases.iter().any(|base| {
-        let named = match base {
-            Value::Ref { path, .. } | Value::StarRef { path, .. } => path
-                .last()
-                .is_some_and(|p| p.ends_with("PermissionRequiredMixin")),
-            _ => false,
-        };
-        named
-            || match resolver.base_target(base, 0) {
-                Target::External(name) => name.ends_with("PermissionRequiredMixin"),
-                Target::Class(c) => permission_mixin(resolver, &c.class.bases, depth + 1),
+    bases
+        .iter()
+        .any(|base| match resolver.base_target(base, 0) {
+            Target::External(name) => known_permission_mixin(&name),
+            Target::Class(c) => permission_mixin(resolver, &c.class.bases, depth + 1),
+            // Not found in the tree and not from a known package (a star import that resolves
+            // nowhere): the name is all there is.
+            _ => match base {
+                Value::Ref { module, path } => {
+                    known_permission_mixin(&format!("{module}.{}", path.join(".")))
+                }
                 _ => false,
-            }
-    })
+            },
+        })
+}
+
+/// A `PermissionRequiredMixin` of a package whose mixin passes `permission_required` to
+/// `has_perms`.
+pub(crate) fn known_permission_mixin(dotted: &str) -> bool {
+    let Some((module, name)) = dotted.rsplit_once('.') else {
+        return false;
+    };
+    let from = |p: &str| module == p || module.starts_with(&format!("{p}."));
+    name.ends_with("PermissionRequiredMixin")
+        && (from("django.contrib.auth") || from("guardian") || from("rules") || from("braces"))
 }
 
 /// Whether bases reach a Django user model or auth backend: `Some(true)` if one does, `None` if
