@@ -447,6 +447,9 @@ impl Workspace {
                 for id in py {
                     closure.refs(id);
                 }
+                for id in helper_calls::stale_callees(&python, &ws.modules) {
+                    closure.refs(id);
+                }
                 closure.run(&python);
                 wave = std::mem::take(&mut closure.next);
             }

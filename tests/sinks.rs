@@ -278,3 +278,25 @@ fn a_project_function_named_like_guardians_is_judged_by_its_code() {
     ]);
     assert_eq!(found(&a), vec![at("blog/views.py", 5, "DJP002")]);
 }
+
+#[test]
+fn djp005_through_a_helper_and_after_the_decorator() {
+    let (_d, a) = project(&[
+        (
+            "blog/grants.py",
+            "from django.contrib.auth.models import Group\n\n\ndef make_editor(user):\n    user.groups.add(Group.objects.get(name='editors'))\n\n\ndef log_user(user):\n    print(user)\n",
+        ),
+        (
+            "blog/views.py",
+            "from django.contrib.auth.decorators import permission_required\nfrom django.contrib.auth.mixins import PermissionRequiredMixin\nfrom django.views.generic import View\n\nfrom .grants import log_user, make_editor\n\n\ndef a(request):\n    request.user.has_perm('blog.can_publish')\n    make_editor(request.user)\n    return request.user.has_perm('blog.can_publish')\n\n\ndef b(request):\n    request.user.has_perm('blog.can_publish')\n    log_user(request.user)\n    return request.user.has_perm('blog.can_publish')\n\n\n@permission_required('blog.can_publish')\ndef c(request):\n    request.user.groups.add(1)\n    return request.user.has_perm('blog.can_publish')\n\n\ndef d(request):\n    request.user.groups.add(1)\n    return request.user.has_perm('blog.can_publish')\n\n\nclass E(PermissionRequiredMixin, View):\n    permission_required = 'blog.can_publish'\n\n    def post(self, request):\n        request.user.groups.add(1)\n        return request.user.has_perm('blog.can_publish')\n",
+        ),
+    ]);
+    assert_eq!(
+        found(&a),
+        vec![
+            at("blog/views.py", 11, "DJP005"),
+            at("blog/views.py", 23, "DJP005"),
+            at("blog/views.py", 36, "DJP005")
+        ]
+    );
+}

@@ -14,6 +14,17 @@ pub struct HelperFacts {
     pub attrs: Vec<AttrFlow>,
     /// Calls that pass a value that may name a permission (a string, a sequence, a constant).
     pub calls: Vec<HelperCall>,
+    /// check → call passing the checked object → check: stale if the callee changes the
+    /// permissions or groups of that parameter (DJP005 across helpers).
+    pub stale_via: Vec<StaleVia>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StaleVia {
+    pub check: crate::facts::StaleCheck,
+    pub callee: Value,
+    pub bound: bool,
+    pub arg: ArgPos,
 }
 
 /// How a function receives its first positional argument.
@@ -45,6 +56,8 @@ pub struct HelperFn {
     /// Positional-or-keyword parameters in order (including `self`/`cls`).
     pub params: Vec<String>,
     pub flows: Vec<ParamFlow>,
+    /// Parameters whose permissions or groups the function changes (`user.groups.add(g)`).
+    pub mutates: Vec<usize>,
     pub template: Option<TemplateHook>,
 }
 

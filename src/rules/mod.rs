@@ -116,6 +116,8 @@ pub struct Context<'a> {
     pub refs: Vec<Resolved<'a>>,
     /// `(index into refs, string, verdict)` for every permission string of every reference.
     pub verdicts: Vec<(usize, PermString, verdict::Verdict)>,
+    /// DJP005 checks made stale by a call of a project helper that changes permissions.
+    pub helper_stale: Vec<(FileId, crate::facts::StaleCheck)>,
 }
 
 impl<'a> Context<'a> {
@@ -203,6 +205,7 @@ impl<'a> Context<'a> {
             routed,
             refs,
             verdicts: Vec::new(),
+            helper_stale: crate::sinks::stale_checks(ws, &resolver),
         };
         let verdicts = ctx
             .refs

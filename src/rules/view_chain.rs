@@ -100,10 +100,7 @@ fn walk(resolver: &Resolver<'_>, class: ClassRef<'_>, chain: &mut Chain, depth: 
                 if name == "django.contrib.auth.mixins.LoginRequiredMixin" {
                     chain.login_required = true;
                 }
-                if !name.starts_with("django.")
-                    && !guardian
-                    && !mixin
-                {
+                if !name.starts_with("django.") && !guardian && !mixin {
                     chain.unknown_external = true; // a third-party base may set it
                 }
                 if name.starts_with("rules.") || name.ends_with("AutoPermissionRequiredMixin") {

@@ -206,3 +206,25 @@ fn declare(sinks: &mut Sinks, declared: &str) {
             .push((path.to_string(), what.to_string(), chain)),
     }
 }
+
+/// DJP005 across helpers: a check, then a call of a project function that changes the
+/// permissions or groups of the object passed, then a check on that object.
+pub fn stale_checks(
+    ws: &Workspace,
+    resolver: &Resolver<'_>,
+) -> Vec<(FileId, crate::facts::StaleCheck)> {
+    let fns = Functions { resolver };
+    let mut out = Vec::new();
+    for (file, facts) in ws.python.iter().enumerate() {
+        for via in facts.iter().flat_map(|f| f.helpers.stale_via.iter()) {
+            let Some(Callee::Project(id)) = fns.callee(&via.callee) else {
+                continue;
+            };
+            let f = fns.get(id);
+            if resolve::param_of(f, &via.arg, via.bound).is_some_and(|p| f.mutates.contains(&p)) {
+                out.push((file, via.check.clone()));
+            }
+        }
+    }
+    out
+}

@@ -88,3 +88,27 @@ pub fn files_using(
         .collect();
     (py, tpl)
 }
+
+/// Unread modules a DJP005 candidate calls into: whether the callee changes permissions is
+/// read from its code.
+pub fn stale_callees(
+    python: &[Option<FileFacts>],
+    modules: &rustc_hash::FxHashMap<String, FileId>,
+) -> Vec<FileId> {
+    let mut out = Vec::new();
+    for via in python.iter().flatten().flat_map(|f| &f.helpers.stale_via) {
+        if let crate::value::Value::Ref { module, path } = &via.callee {
+            let sub = path.first().map(|p| format!("{module}.{p}"));
+            for m in std::iter::once(module).chain(sub.as_ref()) {
+                if let Some(&id) = modules.get(m) {
+                    if python[id].is_none() {
+                        out.push(id);
+                    }
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}

@@ -4,6 +4,7 @@
 
 use ruff_python_ast::{self as ast, Expr};
 
+use super::flow::Event;
 use super::{Call, Walker};
 use crate::facts::helpers::{
     may_name_permission, ArgPos, AttrFlow, FlowTarget, FnKind, HelperCall, HelperFn, ParamFlow,
@@ -11,6 +12,7 @@ use crate::facts::helpers::{
 };
 use crate::facts::RefKind;
 use crate::value::Value;
+use ruff_text_size::Ranged;
 
 /// The function being walked, as a helper: its entry in `HelperFacts::functions`, and the
 /// parameter names nested functions shadow.
@@ -121,6 +123,7 @@ impl<'a> Walker<'_, '_, 'a> {
             kind,
             params: params.clone(),
             flows: Vec::new(),
+            mutates: Vec::new(),
             template: if class.is_none() {
                 template_hook(func)
             } else {
@@ -240,6 +243,21 @@ impl<'a> Walker<'_, '_, 'a> {
         self.forward(expr, target);
     }
 
+    /// `owner.groups.add(...)` and the like: a parameter's permissions change.
+    pub(super) fn mutated(&mut self, owner: &Expr) {
+        let mut sources = Vec::new();
+        self.trace(owner, 0, false, &mut sources);
+        let Some(ctx) = self.helper.last() else {
+            return;
+        };
+        let index = ctx.index;
+        for source in sources {
+            if let Source::Param(i, false) = source {
+                self.ex.facts.helpers.functions[index].mutates.push(i);
+            }
+        }
+    }
+
     /// What a call names, when it may be a project function: a module function, a class, an
     /// import, or a method on `self`/`cls` (bound).
     fn callee(&self, c: &Call<'a>) -> Option<(Value, bool)> {
@@ -295,6 +313,11 @@ impl<'a> Walker<'_, '_, 'a> {
                     .map(|a| (ArgPos::Keyword(a.id.to_string()), &k.value))
             }))
             .collect();
+        let texts = named
+            .iter()
+            .map(|(arg, expr)| (arg.clone(), self.ex.text(expr.range()).to_string()))
+            .collect();
+        self.push_event(Event::Call(callee.clone(), bound, texts, c.span));
         if !self.helper.is_empty() {
             for (arg, expr) in &named {
                 let target = FlowTarget::Call {

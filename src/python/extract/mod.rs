@@ -32,7 +32,7 @@ mod tests;
 pub use fold::add_values;
 pub use references::is_guardian;
 
-use flow::{stale_checks, Event};
+use flow::{helper_candidates, stale_checks, Event};
 use references::{shape_references, shaped_like_permission};
 
 /// Parse `source` and extract its facts. `module` is the file's dotted module name and
@@ -90,13 +90,18 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
         walker.visit_stmt(stmt);
     }
     let events = walker.events.pop().unwrap_or_default();
+    let via = helper_candidates(&events);
+    walker.ex.facts.helpers.stale_via.extend(via);
     let stale = stale_checks(events);
     let shapes = std::mem::take(&mut walker.shapes);
     let sink_literals = std::mem::take(&mut walker.sink_literals);
     ex.facts.stale_checks.extend(stale);
     ex.facts.imports = std::mem::take(&mut ex.imports);
     shape_references(&mut ex.facts, shapes, &sink_literals);
-    ex.facts.helpers.functions.retain(|f| !f.flows.is_empty());
+    ex.facts
+        .helpers
+        .functions
+        .retain(|f| !f.flows.is_empty() || !f.mutates.is_empty());
     ex.facts
 }
 
@@ -344,12 +349,15 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                 }
                 self.scopes.push(Self::function_scope(func));
                 self.events.push(Vec::new());
+                self.checked_before_body(func);
                 let entered = self.enter_helper(func);
                 for s in &func.body {
                     self.visit_stmt(s);
                 }
                 self.leave_helper(entered);
                 let events = self.events.pop().unwrap_or_default();
+                let via = helper_candidates(&events);
+                self.ex.facts.helpers.stale_via.extend(via);
                 self.ex.facts.stale_checks.extend(stale_checks(events));
                 self.scopes.pop();
             }
