@@ -300,3 +300,29 @@ fn djp005_through_a_helper_and_after_the_decorator() {
         ]
     );
 }
+
+#[test]
+fn checks_about_an_object_do_not_use_the_cache_and_empty_defaults_are_not_empty_requirements() {
+    let (_d, a) = project(&[
+        ("djperm.toml", "preview = true\nignore = ['DJP030', 'DJP013']\n"),
+        (
+            "blog/grants.py",
+            "def join(user, team):\n    user.groups.add(team)\n",
+        ),
+        (
+            "blog/tabs.py",
+            "class Tab:\n    permissions = []\n\n    def allowed(self, request):\n        return request.user.has_perms(self.permissions)\n\n\nclass Open(Tab):\n    permissions = ()\n\n\nclass Closed(Tab):\n    permissions = ('blog.can_publsh',)\n",
+        ),
+        (
+            "blog/views.py",
+            "from .grants import join\n\n\ndef a(request, team, post):\n    request.user.has_perm('blog.can_publish', post)\n    join(request.user, team)\n    request.user.has_perm('blog.can_publish', post)\n    request.user.has_perm('blog.can_publish')\n    join(request.user, team)\n    return request.user.has_perm('blog.can_publish')\n",
+        ),
+    ]);
+    assert_eq!(
+        found(&a),
+        vec![
+            at("blog/tabs.py", 13, "DJP002"),
+            at("blog/views.py", 10, "DJP005")
+        ]
+    );
+}

@@ -17,7 +17,9 @@ pub fn add_references<'a>(
     declared: &[String],
     refs: &mut Vec<Resolved<'a>>,
 ) {
+    let timer = crate::workspace::Timer::start();
     let helpers = crate::sinks::infer(ws, resolver, declared);
+    let before = refs.len();
     if helpers.refs.is_empty() {
         return;
     }
@@ -41,13 +43,27 @@ pub fn add_references<'a>(
         if seen.contains(&span) || !added.insert(span) {
             continue;
         }
+        let value = resolver.resolve_item(&reference.value);
+        // An empty list is a helper's "nothing required" (a base class default), not a
+        // `permission_required = []` that grants everyone.
+        if matches!(&value.value, crate::value::Value::Seq(items) if items.is_empty()) {
+            continue;
+        }
         refs.push(Resolved {
             file,
-            value: resolver.resolve_item(&reference.value),
+            value,
             reference: std::borrow::Cow::Owned(reference),
             chain: Some(chain.note()),
         });
     }
+    let strings: usize = refs[before..].iter().map(|r| r.strings().len()).sum();
+    timer.report(
+        "sinks",
+        format_args!(
+            "{} references, {strings} strings from helpers",
+            refs.len() - before
+        ),
+    );
 }
 
 /// The span of an item and of each of its items.

@@ -125,7 +125,15 @@ pub(super) fn stale_checks(events: Vec<Event>) -> Vec<StaleCheck> {
 impl<'a> Walker<'_, '_, 'a> {
     /// A permission check on a receiver, or a change of its permissions or groups.
     pub(super) fn flow_events(&mut self, c: &Call<'a>) {
-        if CHECK_METHODS.contains(&c.name.as_str()) {
+        // A check about an object neither fills nor reads the user's permission cache
+        // (ModelBackend answers nothing for an object; guardian reads the database each time).
+        let obj = match c.name.as_str() {
+            "has_perm" | "has_perms" | "ahas_perm" | "ahas_perms" => c.args().get(1),
+            _ => c.args().first(),
+        }
+        .or_else(|| c.kw("obj"))
+        .is_some_and(|o| !o.is_none_literal_expr());
+        if CHECK_METHODS.contains(&c.name.as_str()) && !obj {
             if let Some(recv) = &c.receiver_text {
                 if recv != "rules" {
                     self.push_event(Event::Check(recv.clone(), c.span));
