@@ -19,7 +19,6 @@ pub fn add_references<'a>(
 ) {
     let timer = crate::workspace::Timer::start();
     let helpers = crate::sinks::infer(ws, resolver, declared);
-    let before = refs.len();
     if helpers.refs.is_empty() {
         return;
     }
@@ -38,6 +37,7 @@ pub fn add_references<'a>(
         !(r.reference.kind == RefKind::Shape && shapes.contains(&r.reference.value.span))
     });
     let mut added: FxHashSet<Span> = FxHashSet::default();
+    let before = refs.len();
     for (file, reference, chain) in helpers.refs {
         let span = reference.value.span;
         if seen.contains(&span) || !added.insert(span) {
