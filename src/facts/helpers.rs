@@ -116,7 +116,20 @@ pub struct HelperCall {
 /// Whether a folded value may be (or resolve to) a permission string or a sequence of them.
 pub fn may_name_permission(value: &Value) -> bool {
     match value {
-        Value::Str(_) | Value::Ref { .. } | Value::StarRef { .. } | Value::Concat(_) => true,
+        // Prose, paths and URLs are not permission names.
+        Value::Str(s) => {
+            !s.is_empty()
+                && s.len() <= 150
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        }
+        // A constant (`CAN_EDIT`, `Perms.EDIT`), not a function or a module's lowercase name.
+        Value::Ref { path, .. } | Value::StarRef { path, .. } => path
+            .iter()
+            .rev()
+            .find(|p| p.as_str() != "value")
+            .is_some_and(|p| p.bytes().any(|b| b.is_ascii_uppercase())),
+        Value::Concat(_) => true,
         Value::Seq(items) => items.iter().any(|i| may_name_permission(&i.value)),
         _ => false,
     }

@@ -321,20 +321,23 @@ fn permission_mixin(
     if depth > 16 {
         return false;
     }
-    bases
-        .iter()
-        .any(|base| match resolver.base_target(base, 0) {
-            Target::External(name) => known_permission_mixin(&name),
-            Target::Class(c) => permission_mixin(resolver, &c.class.bases, depth + 1),
-            // Not found in the tree and not from a known package (a star import that resolves
-            // nowhere): the name is all there is.
-            _ => match base {
-                Value::Ref { module, path } => {
-                    known_permission_mixin(&format!("{module}.{}", path.join(".")))
-                }
+    bases.iter().any(|base| {
+        // Named from a known package: no need to resolve (the common case).
+        let direct = match base {
+            Value::Ref { module, path } => path
+                .last()
+                .is_some_and(|p| p.ends_with("PermissionRequiredMixin"))
+                .then(|| known_permission_mixin(&format!("{module}.{}", path.join("."))))
+                .unwrap_or(false),
+            _ => false,
+        };
+        direct
+            || match resolver.base_target(base, 0) {
+                Target::External(name) => known_permission_mixin(&name),
+                Target::Class(c) => permission_mixin(resolver, &c.class.bases, depth + 1),
                 _ => false,
-            },
-        })
+            }
+    })
 }
 
 /// A `PermissionRequiredMixin` of a package whose mixin passes `permission_required` to

@@ -94,6 +94,20 @@ pub fn infer(ws: &Workspace, resolver: &Resolver<'_>, declared: &[String]) -> He
     for d in declared {
         declare(&mut sinks, d);
     }
+    let timer = crate::workspace::Timer::start();
+    let count = |f: fn(&crate::facts::FileFacts) -> usize| -> usize {
+        ws.python.iter().flatten().map(f).sum()
+    };
+    timer.report(
+        "helpers",
+        format_args!(
+            "{} functions, {} attributes, {} calls, {} stale candidates",
+            count(|f| f.helpers.functions.len()),
+            count(|f| f.helpers.attrs.len()),
+            count(|f| f.helpers.calls.len()),
+            count(|f| f.helpers.stale_via.len())
+        ),
+    );
     let any_helper = ws
         .python
         .iter()
@@ -105,6 +119,22 @@ pub fn infer(ws: &Workspace, resolver: &Resolver<'_>, declared: &[String]) -> He
     // Direct flows to a permission API, then a few rounds of flows into calls of known sinks.
     for round in 0..=MAX_HOPS {
         let mut added = false;
+        // Calls are resolved only when named like a sink found so far.
+        let mut names: rustc_hash::FxHashSet<String> = sinks
+            .params
+            .keys()
+            .filter_map(|(id, _)| fns.get(*id).name.rsplit('.').next().map(str::to_string))
+            .collect();
+        names.extend(
+            sinks
+                .declared_fns
+                .keys()
+                .filter_map(|n| n.rsplit('.').next().map(str::to_string)),
+        );
+        let fns = Named {
+            fns: &fns,
+            names: &names,
+        };
         for (file, facts) in ws.python.iter().enumerate() {
             let Some(facts) = facts else { continue };
             for (i, f) in facts.helpers.functions.iter().enumerate() {
@@ -113,8 +143,8 @@ pub fn infer(ws: &Workspace, resolver: &Resolver<'_>, declared: &[String]) -> He
                     if sinks.params.contains_key(&key) {
                         continue;
                     }
-                    let hop = format!("`{}()` ({})", f.name, location(ws, f.span));
                     if let Some(chain) = reach(&fns, &sinks, &flow.target, round, ws) {
+                        let hop = format!("`{}()` ({})", f.name, location(ws, f.span));
                         sinks.params.insert(key, chain.through(hop, flow.wrapped));
                         added = true;
                     }
@@ -143,8 +173,14 @@ pub fn infer(ws: &Workspace, resolver: &Resolver<'_>, declared: &[String]) -> He
 }
 
 /// The chain a flow target completes: an API (round 0) or a call of a known sink (later rounds).
+/// The functions, with the names of the sinks found so far.
+struct Named<'a, 'w> {
+    fns: &'a Functions<'w>,
+    names: &'a rustc_hash::FxHashSet<String>,
+}
+
 fn reach(
-    fns: &Functions<'_>,
+    named: &Named<'_, '_>,
     sinks: &Sinks,
     target: &FlowTarget,
     round: usize,
@@ -164,9 +200,9 @@ fn reach(
         }),
         FlowTarget::Call {
             callee, bound, arg, ..
-        } if round > 0 => match fns.callee(callee)? {
+        } if round > 0 => match named.callee(callee)? {
             Callee::Project(id) => {
-                let param = resolve::param_of(fns.get(id), arg, *bound)?;
+                let param = resolve::param_of(named.fns.get(id), arg, *bound)?;
                 sinks.params.get(&(id, param)).cloned()
             }
             Callee::Dotted(name) => {
@@ -181,6 +217,21 @@ fn reach(
             }
         },
         _ => None,
+    }
+}
+
+impl Named<'_, '_> {
+    fn callee(&self, value: &crate::value::Value) -> Option<Callee> {
+        let last = match value {
+            crate::value::Value::Ref { path, .. } | crate::value::Value::StarRef { path, .. } => {
+                path.last()?
+            }
+            _ => return None,
+        };
+        if !self.names.contains(last) {
+            return None;
+        }
+        self.fns.callee(value)
     }
 }
 

@@ -61,6 +61,20 @@ pub fn call_sites(ws: &Workspace, fns: &Functions<'_>, sinks: &Sinks) -> Vec<Fou
     if sinks.params.is_empty() && sinks.declared_fns.is_empty() {
         return Vec::new();
     }
+    // Calls are resolved only when named like a sink.
+    let mut names: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+    for ((id, _), _) in &sinks.params {
+        names.extend(fns.get(*id).name.rsplit('.').next());
+    }
+    for name in sinks.declared_fns.keys() {
+        names.extend(name.rsplit('.').next());
+    }
+    let named = |v: &crate::value::Value| match v {
+        crate::value::Value::Ref { path, .. } | crate::value::Value::StarRef { path, .. } => {
+            path.last().is_some_and(|p| names.contains(p.as_str()))
+        }
+        _ => false,
+    };
     ws.python
         .par_iter()
         .enumerate()
@@ -68,6 +82,9 @@ pub fn call_sites(ws: &Workspace, fns: &Functions<'_>, sinks: &Sinks) -> Vec<Fou
             let mut out = Vec::new();
             let calls = facts.as_ref().map_or(&[][..], |f| &f.helpers.calls[..]);
             for call in calls {
+                if !named(&call.callee) {
+                    continue;
+                }
                 let Some(callee) = fns.callee(&call.callee) else {
                     continue;
                 };

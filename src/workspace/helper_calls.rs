@@ -8,30 +8,62 @@ use rustc_hash::FxHashSet;
 
 use super::{FileKind, SourceFile};
 use crate::diagnostic::FileId;
-use crate::facts::helpers::FnKind;
+use crate::facts::helpers::{FlowTarget, FnKind, HelperFn};
 use crate::facts::FileFacts;
 use crate::refs::templates::TemplateFacts;
+use crate::value::Value;
 
 fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// The names of the helpers found so far: functions (called by name or through their class)
-/// and template filters and tags.
+/// The names of the helpers found so far: functions whose parameters reach a permission API
+/// (or change permissions), directly or through a call of such a function by name, and the
+/// template filters and tags among them. Methods count by their name.
 pub fn helper_names(python: &[Option<FileFacts>]) -> (FxHashSet<String>, FxHashSet<String>) {
-    let mut calls = FxHashSet::default();
-    let mut hooks = FxHashSet::default();
-    for f in python.iter().flatten().flat_map(|f| &f.helpers.functions) {
-        if let Some(hook) = &f.template {
-            hooks.insert(hook.name.clone());
+    let short = |f: &HelperFn| match f.kind {
+        FnKind::Function => f.name.clone(),
+        _ => f.name.rsplit('.').next().unwrap_or_default().to_string(),
+    };
+    let callee_name = |v: &Value| match v {
+        Value::Ref { path, .. } | Value::StarRef { path, .. } => path.last().cloned(),
+        _ => None,
+    };
+    let functions: Vec<&HelperFn> = python
+        .iter()
+        .flatten()
+        .flat_map(|f| &f.helpers.functions)
+        .collect();
+    let mut calls: FxHashSet<String> = FxHashSet::default();
+    let mut sinks = vec![false; functions.len()];
+    for _ in 0..4 {
+        let mut added = false;
+        for (i, f) in functions.iter().enumerate() {
+            if sinks[i] {
+                continue;
+            }
+            let reaches = !f.mutates.is_empty()
+                || f.flows.iter().any(|flow| match &flow.target {
+                    FlowTarget::Api { .. } => true,
+                    FlowTarget::Call { callee, .. } => {
+                        callee_name(callee).is_some_and(|n| calls.contains(&n))
+                    }
+                });
+            if reaches {
+                sinks[i] = true;
+                added |= calls.insert(short(f));
+            }
         }
-        let name = match f.kind {
-            FnKind::Function => f.name.as_str(),
-            // `Class.method(...)` or an instance's method elsewhere: found by the method name.
-            _ => f.name.rsplit('.').next().unwrap_or_default(),
-        };
-        calls.insert(name.to_string());
+        if !added {
+            break;
+        }
     }
+    let hooks = functions
+        .iter()
+        .zip(&sinks)
+        .filter(|(_, s)| **s)
+        .filter_map(|(f, _)| f.template.as_ref().map(|h| h.name.clone()))
+        .collect();
     (calls, hooks)
 }
 
@@ -97,7 +129,7 @@ pub fn stale_callees(
 ) -> Vec<FileId> {
     let mut out = Vec::new();
     for via in python.iter().flatten().flat_map(|f| &f.helpers.stale_via) {
-        if let crate::value::Value::Ref { module, path } = &via.callee {
+        if let Value::Ref { module, path } = &via.callee {
             let sub = path.first().map(|p| format!("{module}.{p}"));
             for m in std::iter::once(module).chain(sub.as_ref()) {
                 if let Some(&id) = modules.get(m) {

@@ -16,8 +16,11 @@ use ruff_text_size::Ranged;
 
 /// The function being walked, as a helper: its entry in `HelperFacts::functions`, and the
 /// parameter names nested functions shadow.
-pub(super) struct HelperCtx {
-    index: usize,
+pub(super) struct HelperCtx<'a> {
+    /// Created on the first flow (most functions forward nothing).
+    index: Option<usize>,
+    func: &'a ast::StmtFunctionDef,
+    kind: FnKind,
     params: Vec<String>,
     class: Option<String>,
     shadowed: Vec<Vec<String>>,
@@ -87,6 +90,18 @@ fn template_hook(func: &ast::StmtFunctionDef) -> Option<TemplateHook> {
     None
 }
 
+/// A literal, a name, an attribute, a sum or a short tuple or list of those.
+fn simple(expr: &Expr, depth: u32) -> bool {
+    match expr {
+        Expr::StringLiteral(_) | Expr::Name(_) | Expr::Attribute(_) => true,
+        Expr::BinOp(b) => depth < 4 && simple(&b.left, depth + 1) && simple(&b.right, depth + 1),
+        Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+            depth < 2 && elts.len() <= 64 && elts.iter().all(|e| simple(e, depth + 1))
+        }
+        _ => false,
+    }
+}
+
 impl<'a> Walker<'_, '_, 'a> {
     /// Entering a `def`: a module-level function or a method of a module-level class starts a
     /// helper; a nested function shadows its own parameters. Returns what to undo on leaving.
@@ -110,33 +125,48 @@ impl<'a> Walker<'_, '_, 'a> {
             Some(_) if decorated("classmethod") => FnKind::ClassMethod,
             Some(_) => FnKind::Method,
         };
-        let name = match &class {
-            Some(c) => format!("{c}.{}", func.name.id),
-            None => func.name.id.to_string(),
-        };
-        let params = param_names(&func.parameters);
-        let span = self.ex.span(func.name.range);
-        let helpers = &mut self.ex.facts.helpers.functions;
-        helpers.push(HelperFn {
-            name,
-            span,
-            kind,
-            params: params.clone(),
-            flows: Vec::new(),
-            mutates: Vec::new(),
-            template: if class.is_none() {
-                template_hook(func)
-            } else {
-                None
-            },
-        });
         self.helper.push(HelperCtx {
-            index: helpers.len() - 1,
-            params,
+            index: None,
+            func,
+            kind,
+            params: param_names(&func.parameters),
             class,
             shadowed: Vec::new(),
         });
         true
+    }
+
+    /// The current helper's entry in `HelperFacts::functions`, created when first needed.
+    fn helper_index(&mut self) -> Option<usize> {
+        let ctx = self.helper.last()?;
+        if let Some(i) = ctx.index {
+            return Some(i);
+        }
+        let func = ctx.func;
+        let name = match &ctx.class {
+            Some(c) => format!("{c}.{}", func.name.id),
+            None => func.name.id.to_string(),
+        };
+        let fact = HelperFn {
+            name,
+            span: self.ex.span(func.name.range),
+            kind: ctx.kind,
+            params: ctx.params.clone(),
+            flows: Vec::new(),
+            mutates: Vec::new(),
+            template: if ctx.class.is_none() {
+                template_hook(func)
+            } else {
+                None
+            },
+        };
+        let helpers = &mut self.ex.facts.helpers.functions;
+        helpers.push(fact);
+        let index = helpers.len() - 1;
+        if let Some(ctx) = self.helper.last_mut() {
+            ctx.index = Some(index);
+        }
+        Some(index)
     }
 
     pub(super) fn leave_helper(&mut self, entered: bool) {
@@ -199,10 +229,15 @@ impl<'a> Walker<'_, '_, 'a> {
     pub(super) fn forward(&mut self, expr: &Expr, target: FlowTarget) {
         let mut sources = Vec::new();
         self.trace(expr, 0, false, &mut sources);
-        let Some(ctx) = self.helper.last() else {
+        if sources.is_empty() {
+            return;
+        }
+        let Some(class) = self.helper.last().map(|c| c.class.clone()) else {
             return;
         };
-        let (index, class) = (ctx.index, ctx.class.clone());
+        let Some(index) = self.helper_index() else {
+            return;
+        };
         for source in sources {
             let target = target.clone();
             match source {
@@ -247,10 +282,12 @@ impl<'a> Walker<'_, '_, 'a> {
     pub(super) fn mutated(&mut self, owner: &Expr) {
         let mut sources = Vec::new();
         self.trace(owner, 0, false, &mut sources);
-        let Some(ctx) = self.helper.last() else {
+        if !sources.iter().any(|s| matches!(s, Source::Param(_, false))) {
+            return;
+        }
+        let Some(index) = self.helper_index() else {
             return;
         };
-        let index = ctx.index;
         for source in sources {
             if let Source::Param(i, false) = source {
                 self.ex.facts.helpers.functions[index].mutates.push(i);
@@ -313,11 +350,18 @@ impl<'a> Walker<'_, '_, 'a> {
                     .map(|a| (ArgPos::Keyword(a.id.to_string()), &k.value))
             }))
             .collect();
-        let texts = named
-            .iter()
-            .map(|(arg, expr)| (arg.clone(), self.ex.text(expr.range()).to_string()))
-            .collect();
-        self.push_event(Event::Call(callee.clone(), bound, texts, c.span));
+        // Only a call after a check can make a later check stale (DJP005).
+        let checked = self
+            .events
+            .last()
+            .is_some_and(|e| e.iter().any(|e| matches!(e, Event::Check(..))));
+        if checked {
+            let texts = named
+                .iter()
+                .map(|(arg, expr)| (arg.clone(), self.ex.text(expr.range()).to_string()))
+                .collect();
+            self.push_event(Event::Call(callee.clone(), bound, texts, c.span));
+        }
         if !self.helper.is_empty() {
             for (arg, expr) in &named {
                 let target = FlowTarget::Call {
@@ -338,7 +382,12 @@ impl<'a> Walker<'_, '_, 'a> {
         };
         let mut any = false;
         for (arg, expr) in named {
-            let item = self.item(expr);
+            // Only what can fold to a permission string is folded (not nested calls and dicts).
+            let item = if simple(expr, 0) {
+                self.item(expr)
+            } else {
+                self.ex.item(expr, Value::Unknown)
+            };
             any |= may_name_permission(&item.value);
             match arg {
                 ArgPos::Index(_) => call.args.push(item),

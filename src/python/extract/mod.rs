@@ -182,7 +182,7 @@ struct Walker<'e, 's, 'a> {
     shapes: Vec<Item>,
     depth: u32,
     /// The helper function being walked (`helpers`).
-    helper: Vec<helpers::HelperCtx>,
+    helper: Vec<helpers::HelperCtx<'a>>,
     /// Names of this module's functions.
     module_functions: FxHashSet<String>,
 }
