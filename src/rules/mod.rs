@@ -324,11 +324,13 @@ fn permission_mixin(
     bases.iter().any(|base| {
         // Named from a known package: no need to resolve (the common case).
         let direct = match base {
-            Value::Ref { module, path } => path
-                .last()
-                .is_some_and(|p| p.ends_with("PermissionRequiredMixin"))
-                .then(|| known_permission_mixin(&format!("{module}.{}", path.join("."))))
-                .unwrap_or(false),
+            Value::Ref { module, path }
+                if path
+                    .last()
+                    .is_some_and(|p| p.ends_with("PermissionRequiredMixin")) =>
+            {
+                known_permission_mixin(&format!("{module}.{}", path.join(".")))
+            }
             _ => false,
         };
         direct

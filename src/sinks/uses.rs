@@ -63,7 +63,7 @@ pub fn call_sites(ws: &Workspace, fns: &Functions<'_>, sinks: &Sinks) -> Vec<Fou
     }
     // Calls are resolved only when named like a sink.
     let mut names: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
-    for ((id, _), _) in &sinks.params {
+    for (id, _) in sinks.params.keys() {
         names.extend(fns.get(*id).name.rsplit('.').next());
     }
     for name in sinks.declared_fns.keys() {
