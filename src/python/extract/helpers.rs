@@ -21,9 +21,8 @@ pub(super) struct HelperCtx<'a> {
     index: Option<usize>,
     func: &'a ast::StmtFunctionDef,
     kind: FnKind,
-    params: Vec<String>,
     class: Option<String>,
-    shadowed: Vec<Vec<String>>,
+    shadowed: Vec<&'a ast::Parameters>,
 }
 
 /// Where a traced value comes from.
@@ -32,14 +31,13 @@ enum Source {
     Attr(String, bool),
 }
 
-fn param_names(params: &ast::Parameters) -> Vec<String> {
+fn param_names(params: &ast::Parameters) -> impl Iterator<Item = &str> {
     params
         .posonlyargs
         .iter()
         .chain(&params.args)
         .chain(&params.kwonlyargs)
-        .map(|p| p.parameter.name.id.to_string())
-        .collect()
+        .map(|p| p.parameter.name.id.as_str())
 }
 
 fn is_self(expr: &Expr) -> bool {
@@ -90,6 +88,24 @@ fn template_hook(func: &ast::StmtFunctionDef) -> Option<TemplateHook> {
     None
 }
 
+/// Whether an argument may fold to a permission name (checked on the syntax, before folding).
+fn may_pass_name(expr: &Expr, depth: u32) -> bool {
+    match expr {
+        Expr::StringLiteral(s) => {
+            let t = s.value.to_str();
+            !t.is_empty()
+                && t.len() <= 150
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        }
+        Expr::Name(_) | Expr::Attribute(_) | Expr::BinOp(_) => true,
+        Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+            depth < 2 && elts.iter().any(|e| may_pass_name(e, depth + 1))
+        }
+        _ => false,
+    }
+}
+
 /// A literal, a name, an attribute, a sum or a short tuple or list of those.
 fn simple(expr: &Expr, depth: u32) -> bool {
     match expr {
@@ -107,7 +123,7 @@ impl<'a> Walker<'_, '_, 'a> {
     /// helper; a nested function shadows its own parameters. Returns what to undo on leaving.
     pub(super) fn enter_helper(&mut self, func: &'a ast::StmtFunctionDef) -> bool {
         if let Some(ctx) = self.helper.last_mut() {
-            ctx.shadowed.push(param_names(&func.parameters));
+            ctx.shadowed.push(&func.parameters);
             return true;
         }
         if self.classes.len() > 1 {
@@ -129,7 +145,6 @@ impl<'a> Walker<'_, '_, 'a> {
             index: None,
             func,
             kind,
-            params: param_names(&func.parameters),
             class,
             shadowed: Vec::new(),
         });
@@ -151,7 +166,7 @@ impl<'a> Walker<'_, '_, 'a> {
             name,
             span: self.ex.span(func.name.range),
             kind: ctx.kind,
-            params: ctx.params.clone(),
+            params: param_names(&func.parameters).map(str::to_string).collect(),
             flows: Vec::new(),
             mutates: Vec::new(),
             template: if ctx.class.is_none() {
@@ -192,13 +207,17 @@ impl<'a> Walker<'_, '_, 'a> {
         match expr {
             Expr::Name(n) => {
                 let name = n.id.as_str();
-                if ctx.shadowed.iter().any(|s| s.iter().any(|p| p == name)) {
+                if ctx
+                    .shadowed
+                    .iter()
+                    .any(|s| param_names(s).any(|p| p == name))
+                {
                     return;
                 }
                 match self.scope().and_then(|s| s.locals.get(name)) {
                     Some(Some((e, None))) => self.trace(e, depth + 1, wrapped, out),
                     _ => {
-                        if let Some(i) = ctx.params.iter().position(|p| p == name) {
+                        if let Some(i) = param_names(&ctx.func.parameters).position(|p| p == name) {
                             out.push(Source::Param(i, wrapped));
                         }
                     }
@@ -335,6 +354,19 @@ impl<'a> Walker<'_, '_, 'a> {
     /// Any other call: its arguments may forward parameters, or pass permission strings to a
     /// project helper.
     pub(super) fn helper_call(&mut self, c: &Call<'a>) {
+        // Only a call after a check can make a later check stale (DJP005).
+        let checked = self
+            .events
+            .last()
+            .is_some_and(|e| e.iter().any(|e| matches!(e, Event::Check(..))));
+        let passes_names = c
+            .args()
+            .iter()
+            .chain(c.call.arguments.keywords.iter().map(|k| &k.value))
+            .any(|e| may_pass_name(e, 0));
+        if self.helper.is_empty() && !checked && !passes_names {
+            return;
+        }
         let Some((callee, bound)) = self.callee(c) else {
             return;
         };
@@ -350,11 +382,6 @@ impl<'a> Walker<'_, '_, 'a> {
                     .map(|a| (ArgPos::Keyword(a.id.to_string()), &k.value))
             }))
             .collect();
-        // Only a call after a check can make a later check stale (DJP005).
-        let checked = self
-            .events
-            .last()
-            .is_some_and(|e| e.iter().any(|e| matches!(e, Event::Check(..))));
         if checked {
             let texts = named
                 .iter()
@@ -372,6 +399,9 @@ impl<'a> Walker<'_, '_, 'a> {
                 };
                 self.forward(expr, target);
             }
+        }
+        if !passes_names {
+            return;
         }
         let mut call = HelperCall {
             callee,
