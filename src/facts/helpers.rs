@@ -117,18 +117,16 @@ pub struct HelperCall {
 pub fn may_name_permission(value: &Value) -> bool {
     match value {
         // Prose, paths and URLs are not permission names.
-        Value::Str(s) => {
-            !s.is_empty()
-                && s.len() <= 150
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-        }
-        // A constant (`CAN_EDIT`, `Perms.EDIT`), not a function or a module's lowercase name.
+        Value::Str(s) => crate::facts::helpers::name_like(s),
+        // A constant (`CAN_EDIT`, `Perms.EDIT`), not a function, a class or a module.
         Value::Ref { path, .. } | Value::StarRef { path, .. } => path
             .iter()
             .rev()
             .find(|p| p.as_str() != "value")
-            .is_some_and(|p| p.bytes().any(|b| b.is_ascii_uppercase())),
+            .is_some_and(|p| {
+                p.bytes().any(|b| b.is_ascii_uppercase())
+                    && !p.bytes().any(|b| b.is_ascii_lowercase())
+            }),
         Value::Concat(_) => true,
         Value::Seq(items) => items.iter().any(|i| may_name_permission(&i.value)),
         _ => false,
@@ -144,4 +142,14 @@ pub struct TemplateUse {
     pub args: Vec<Item>,
     pub kwargs: Vec<(String, Item)>,
     pub span: Span,
+}
+
+/// A string that may be a permission name: `app.codename` or a bare `codename` (an identifier
+/// with a `_` or a `.`), not prose, paths, URLs or numbers.
+pub fn name_like(s: &str) -> bool {
+    s.len() <= 150
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.contains(['_', '.'])
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }

@@ -91,13 +91,7 @@ fn template_hook(func: &ast::StmtFunctionDef) -> Option<TemplateHook> {
 /// Whether an argument may fold to a permission name (checked on the syntax, before folding).
 fn may_pass_name(expr: &Expr, depth: u32) -> bool {
     match expr {
-        Expr::StringLiteral(s) => {
-            let t = s.value.to_str();
-            !t.is_empty()
-                && t.len() <= 150
-                && t.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-        }
+        Expr::StringLiteral(s) => crate::facts::helpers::name_like(s.value.to_str()),
         Expr::Name(_) | Expr::Attribute(_) | Expr::BinOp(_) => true,
         Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
             depth < 2 && elts.iter().any(|e| may_pass_name(e, depth + 1))
