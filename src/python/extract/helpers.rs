@@ -383,7 +383,9 @@ impl<'a> Walker<'_, '_, 'a> {
                 .collect();
             self.push_event(Event::Call(callee.clone(), bound, texts, c.span));
         }
-        if !self.helper.is_empty() {
+        // Django's own functions are not project helpers: their arguments go nowhere to follow.
+        let django = matches!(&callee, Value::Ref { module, .. } if module == "django" || module.starts_with("django."));
+        if !self.helper.is_empty() && !django {
             for (arg, expr) in &named {
                 let target = FlowTarget::Call {
                     callee: callee.clone(),
