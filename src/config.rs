@@ -47,6 +47,10 @@ pub struct Config {
     /// AUTHENTICATION_BACKENDS entries the settings compute in a way djperm cannot read.
     #[serde(default)]
     pub authentication_backends: Vec<String>,
+    /// Project helpers inference cannot see: `"pkg.mod.check:1"` (the 2nd argument of calls to
+    /// `pkg.mod.check`), `"pkg.mod.Base:Meta.permissions"` (that attribute of subclasses).
+    #[serde(default)]
+    pub permission_sinks: Vec<String>,
 }
 
 pub const KEYS: &[&str] = &[
@@ -64,6 +68,7 @@ pub const KEYS: &[&str] = &[
     "python-env",
     "installed-apps",
     "authentication-backends",
+    "permission-sinks",
 ];
 
 #[derive(Debug)]

@@ -6,6 +6,8 @@ use rustc_hash::FxHashMap;
 use crate::diagnostic::Span;
 use crate::value::{Item, Value};
 
+pub mod helpers;
+
 #[derive(Clone, Debug, Default)]
 pub struct FileFacts {
     /// Dotted module name of the file (`blog.models`), as seen from its import root.
@@ -58,6 +60,8 @@ pub struct FileFacts {
     /// `post_migrate.connect(f)`: (module, function name) of each `f` connected here.
     pub migrate_hooks: Vec<(String, String)>,
     pub noqa: Noqa,
+    /// The file's own permission helpers and the calls that may reach them (`crate::sinks`).
+    pub helpers: helpers::HelperFacts,
 }
 
 impl FileFacts {

@@ -18,6 +18,7 @@ pub mod registry;
 pub mod root;
 pub mod rules;
 pub mod server;
+pub mod sinks;
 pub mod value;
 pub mod workspace;
 
@@ -134,7 +135,7 @@ pub fn analyze_workspace(ws: Workspace, config: &Config, selection: &Selection) 
     timer.report("index", format_args!("{} projects", index.projects.len()));
     let timer = Timer::start();
     let diagnostics = {
-        let mut ctx = rules::Context::new(&ws, &index);
+        let mut ctx = rules::Context::with_sinks(&ws, &index, &config.permission_sinks);
         ctx.migration_fix = Some(fix::migration::fix);
         let all = rules::run_selected(&ctx, |code| selection.enabled(code));
         timer.report("rules", format_args!("{} diagnostics", all.len()));

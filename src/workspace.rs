@@ -15,6 +15,7 @@ use crate::python::extract_python;
 use crate::refs::templates::{extract_template, TemplateFacts};
 
 mod closure;
+mod helper_calls;
 pub mod prefilter;
 
 use closure::Closure;
@@ -469,9 +470,33 @@ impl Workspace {
         }
         let mut python: Vec<Option<FileFacts>> = vec![None; n];
         let mut waves = 0;
+        let mut helper_rounds = 0;
         loop {
             closure.run(&python);
             let mut wave = std::mem::take(&mut closure.next);
+            if wave.is_empty() && filter.is_some() && helper_rounds < 4 {
+                // Then the files that use the project's own permission helpers.
+                helper_rounds += 1;
+                let (names, hooks) = helper_calls::helper_names(&python);
+                let (py, tpl) = helper_calls::files_using(
+                    &ws.snapshot.files,
+                    &python,
+                    &ws.templates,
+                    &names,
+                    &hooks,
+                );
+                for id in tpl {
+                    ws.templates[id] = Some(extract_template(id, &ws.snapshot.files[id].text));
+                }
+                for id in py {
+                    closure.refs(id);
+                }
+                for id in helper_calls::stale_callees(&python, &ws.modules) {
+                    closure.refs(id);
+                }
+                closure.run(&python);
+                wave = std::mem::take(&mut closure.next);
+            }
             if wave.is_empty() {
                 break;
             }

@@ -1,3 +1,4 @@
 //! Reference extraction outside Python: Django templates.
 
+pub mod helper_uses;
 pub mod templates;

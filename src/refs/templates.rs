@@ -10,6 +10,8 @@ use crate::value::{Item, Value};
 pub struct TemplateFacts {
     pub references: Vec<Reference>,
     pub noqa: Noqa,
+    /// Filters and tags given string literals, for the project's own template helpers.
+    pub helper_uses: Vec<crate::facts::helpers::TemplateUse>,
 }
 
 fn is_ident(b: u8) -> bool {
@@ -89,6 +91,10 @@ pub fn extract_template(file: FileId, text: &str) -> TemplateFacts {
                 }
                 _ => {}
             }
+        }
+        if body.contains(['"', '\'']) {
+            let tag = kind == b'%';
+            super::helper_uses::helper_uses(file, body, body_start, tag, &mut facts.helper_uses);
         }
         let shadowed = scan_tag(file, text, body_start, body_end, &mut facts.references);
         if shadowed {

@@ -5,11 +5,16 @@ use super::{by_code, Context};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Span};
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (file, facts) in ctx.ws.python.iter().enumerate() {
-        let Some(facts) = facts else { continue };
+    let direct = ctx.ws.python.iter().enumerate().flat_map(|(file, facts)| {
+        facts
+            .iter()
+            .flat_map(move |f| f.stale_checks.iter().map(move |s| (file, s)))
+    });
+    let via_helpers = ctx.helper_stale.iter().map(|(file, s)| (*file, s));
+    for (file, stale) in direct.chain(via_helpers) {
         let text = ctx.ws.text(file);
         let line = |offset: u32| text[..offset as usize].matches('\n').count() + 1;
-        for stale in &facts.stale_checks {
+        {
             // Display-only: the fix a reader would write, before the stale check's line.
             let line_start = text[..stale.span.start as usize]
                 .rfind('\n')

@@ -25,6 +25,7 @@ mod djp022_fixture_permission_natural_key;
 mod djp030_unused_permission;
 pub mod explain;
 mod fixture_keys;
+mod helper_refs;
 pub mod lookup_verdict;
 pub mod perms;
 pub mod verdict;
@@ -84,8 +85,11 @@ pub struct PermString {
 /// A reference with its value resolved across files.
 pub struct Resolved<'a> {
     pub file: FileId,
-    pub reference: &'a Reference,
+    /// Borrowed from the facts, or owned when a project helper brought it into view.
+    pub reference: std::borrow::Cow<'a, Reference>,
     pub value: Item,
+    /// For a helper's call site, template use or attribute: how it reaches a permission API.
+    pub chain: Option<String>,
 }
 
 impl Resolved<'_> {
@@ -118,6 +122,8 @@ pub struct Context<'a> {
     /// Writes the migration DJP004's fix creates; the crate root passes `fix::migration`'s
     /// generator (it sits above the rules), `None` offers no such fix.
     pub migration_fix: Option<MigrationFix>,
+    /// DJP005 checks made stale by a call of a project helper that changes permissions.
+    pub helper_stale: Vec<(FileId, crate::facts::StaleCheck)>,
 }
 
 /// The migration recording the current options of `models` (code models of the app `label` of
@@ -132,6 +138,11 @@ pub type MigrationFix = fn(
 
 impl<'a> Context<'a> {
     pub fn new(ws: &'a Workspace, index: &'a Index) -> Self {
+        Self::with_sinks(ws, index, &[])
+    }
+
+    /// [`Context::new`] with the `permission-sinks` the configuration declares.
+    pub fn with_sinks(ws: &'a Workspace, index: &'a Index, declared: &[String]) -> Self {
         let resolver = crate::index::resolve::Resolver::new(ws);
         // Resolving values reads other files' facts only: files in parallel, in file order.
         let mut refs: Vec<Resolved<'a>> = ws
@@ -171,8 +182,9 @@ impl<'a> Context<'a> {
                     })
                     .map(move |r| Resolved {
                         file,
-                        reference: r,
+                        reference: std::borrow::Cow::Borrowed(r),
                         value: resolver.resolve_item(&r.value),
+                        chain: None,
                     })
                     .collect::<Vec<_>>()
             })
@@ -187,12 +199,14 @@ impl<'a> Context<'a> {
                     }
                     refs.push(Resolved {
                         file,
-                        reference: r,
+                        reference: std::borrow::Cow::Borrowed(r),
                         value: r.value.clone(),
+                        chain: None,
                     });
                 }
             }
         }
+        helper_refs::add_references(ws, &resolver, declared, &mut refs);
         let mut routed = rustc_hash::FxHashSet::default();
         for facts in ws.python.iter().flatten() {
             for (value, _) in &facts.as_view_classes {
@@ -208,6 +222,7 @@ impl<'a> Context<'a> {
             refs,
             verdicts: Vec::new(),
             migration_fix: None,
+            helper_stale: crate::sinks::stale_checks(ws, &resolver),
         };
         let verdicts = ctx
             .refs
@@ -318,8 +333,9 @@ fn item_spans(item: &Item) -> Vec<Span> {
     out
 }
 
-/// Whether bases reach a `PermissionRequiredMixin` (Django's, guardian's, rules', or a project
-/// subclass of one).
+/// Whether bases reach a `PermissionRequiredMixin` (Django's, guardian's, rules', django-braces',
+/// or a project subclass of one), judged by where it comes from: a class of that name from
+/// another package, or a project class of that name that does not inherit one, is not.
 fn permission_mixin(
     resolver: &crate::index::resolve::Resolver<'_>,
     bases: &[Value],
@@ -330,19 +346,35 @@ fn permission_mixin(
         return false;
     }
     bases.iter().any(|base| {
-        let named = match base {
-            Value::Ref { path, .. } | Value::StarRef { path, .. } => path
-                .last()
-                .is_some_and(|p| p.ends_with("PermissionRequiredMixin")),
+        // Named from a known package: no need to resolve (the common case).
+        let direct = match base {
+            Value::Ref { module, path }
+                if path
+                    .last()
+                    .is_some_and(|p| p.ends_with("PermissionRequiredMixin")) =>
+            {
+                known_permission_mixin(&format!("{module}.{}", path.join(".")))
+            }
             _ => false,
         };
-        named
+        direct
             || match resolver.base_target(base, 0) {
-                Target::External(name) => name.ends_with("PermissionRequiredMixin"),
+                Target::External(name) => known_permission_mixin(&name),
                 Target::Class(c) => permission_mixin(resolver, &c.class.bases, depth + 1),
                 _ => false,
             }
     })
+}
+
+/// A `PermissionRequiredMixin` of a package whose mixin passes `permission_required` to
+/// `has_perms`.
+pub(crate) fn known_permission_mixin(dotted: &str) -> bool {
+    let Some((module, name)) = dotted.rsplit_once('.') else {
+        return false;
+    };
+    let from = |p: &str| module == p || module.starts_with(&format!("{p}."));
+    name.ends_with("PermissionRequiredMixin")
+        && (from("django.contrib.auth") || from("guardian") || from("rules") || from("braces"))
 }
 
 /// Whether bases reach a Django user model or auth backend: `Some(true)` if one does, `None` if
@@ -409,6 +441,7 @@ pub fn run_selected(ctx: &Context<'_>, enabled: impl Fn(&str) -> bool) -> Vec<Di
             found
         })
         .collect();
+    helper_refs::annotate(ctx, &mut out);
     out.sort_by(|a, b| {
         a.span
             .cmp(&b.span)

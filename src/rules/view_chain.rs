@@ -92,17 +92,15 @@ fn walk(resolver: &Resolver<'_>, class: ClassRef<'_>, chain: &mut Chain, depth: 
             Target::Class(c) => walk(resolver, c, chain, depth + 1),
             Target::External(name) => {
                 let guardian = crate::python::extract::is_guardian(&name);
-                if name.ends_with("PermissionRequiredMixin") {
+                let mixin = super::known_permission_mixin(&name);
+                if mixin {
                     chain.has_mixin = true;
                     chain.guardian_mixin |= guardian;
                 }
                 if name == "django.contrib.auth.mixins.LoginRequiredMixin" {
                     chain.login_required = true;
                 }
-                if !name.starts_with("django.")
-                    && !guardian
-                    && !name.ends_with("PermissionRequiredMixin")
-                {
+                if !name.starts_with("django.") && !guardian && !mixin {
                     chain.unknown_external = true; // a third-party base may set it
                 }
                 if name.starts_with("rules.") || name.ends_with("AutoPermissionRequiredMixin") {

@@ -168,6 +168,9 @@ pub fn hover_markdown(
             }
         }
     }
+    if let Some(chain) = &site.chain {
+        let _ = write!(out, "\n\nChecked through a project helper: {chain}");
+    }
     Some(out)
 }
 

@@ -49,6 +49,8 @@ pub struct Site {
     pub text: String,
     pub kind: RefKind,
     pub verdict: Verdict,
+    /// How a project helper takes the string to a permission API.
+    pub chain: Option<String>,
 }
 
 pub struct FolderAnalysis {
@@ -261,12 +263,14 @@ fn compute_sites(analysis: &Analysis) -> Vec<Vec<Site>> {
     let verdicts = std::mem::take(&mut ctx.verdicts);
     for (i, s, verdict) in verdicts {
         let kind = ctx.refs[i].reference.kind;
+        let chain = ctx.refs[i].chain.clone();
         if let Some(list) = sites.get_mut(s.span.file) {
             list.push(Site {
                 span: s.span,
                 text: s.text,
                 kind,
                 verdict,
+                chain,
             });
         }
     }

@@ -48,6 +48,10 @@ const PERM_TOKENS: &[(&str, Scope)] = &[
     ("set_perm", Stable),
     // DRF DjangoModelPermissions
     ("perms_map", Stable),
+    // drf-access-policy conditions (`"has_model_perms:app.change_x"`)
+    ("has_model_perms", Stable),
+    ("has_obj_perms", Stable),
+    ("has_model_or_obj_perms", Stable),
     // the permission cache a DJP005 check looks at
     ("_perm_cache", Stable),
     // strings given to permission relations (DJP016) and guardian's bare-codename filters

@@ -8,6 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Call, Walker};
 use crate::diagnostic::Span;
+use crate::facts::helpers::{ArgPos, StaleVia};
 use crate::facts::StaleCheck;
 
 const CHECK_METHODS: &[&str] = &[
@@ -31,6 +32,52 @@ pub(super) enum Event {
     Check(String, Span),
     Mutate(String, Span),
     Rebind(String),
+    /// A call that may be a project helper: callee, bound, (argument, its text), call.
+    Call(crate::value::Value, bool, Vec<(ArgPos, String)>, Span),
+}
+
+/// check → call of a possible helper with the checked object → check: confirmed (or not) by
+/// `crate::sinks` once it knows whether the callee changes that parameter's permissions.
+pub(super) fn helper_candidates(events: &[Event]) -> Vec<StaleVia> {
+    let mut checked: FxHashMap<&str, Span> = FxHashMap::default();
+    let mut dirty: FxHashMap<&str, (Span, &Event, ArgPos)> = FxHashMap::default();
+    let mut out = Vec::new();
+    for event in events {
+        match event {
+            Event::Check(recv, span) => {
+                if let Some((first, Event::Call(callee, bound, _, call_span), arg)) =
+                    dirty.remove(recv.as_str())
+                {
+                    out.push(StaleVia {
+                        check: StaleCheck {
+                            span: *span,
+                            receiver: recv.clone(),
+                            first_check: first,
+                            mutation: *call_span,
+                        },
+                        callee: callee.clone(),
+                        bound: *bound,
+                        arg,
+                    });
+                }
+                checked.entry(recv.as_str()).or_insert(*span);
+            }
+            Event::Call(_, _, args, _) => {
+                for (arg, text) in args {
+                    if let Some(first) = checked.get(text.as_str()) {
+                        dirty.insert(text.as_str(), (*first, event, arg.clone()));
+                    }
+                }
+            }
+            Event::Rebind(recv) => {
+                let prefix = format!("{recv}.");
+                checked.retain(|k, _| k != recv && !k.starts_with(&prefix));
+                dirty.retain(|k, _| k != recv && !k.starts_with(&prefix));
+            }
+            Event::Mutate(..) => {}
+        }
+    }
+    out
 }
 
 /// check → mutate → check on the same receiver, with no rebinding in between.
@@ -69,6 +116,7 @@ pub(super) fn stale_checks(events: Vec<Event>) -> Vec<StaleCheck> {
                 let prefix = format!("{recv}.");
                 state.retain(|k, _| k != &recv && !k.starts_with(&prefix));
             }
+            Event::Call(..) => {}
         }
     }
     out
@@ -77,7 +125,15 @@ pub(super) fn stale_checks(events: Vec<Event>) -> Vec<StaleCheck> {
 impl<'a> Walker<'_, '_, 'a> {
     /// A permission check on a receiver, or a change of its permissions or groups.
     pub(super) fn flow_events(&mut self, c: &Call<'a>) {
-        if CHECK_METHODS.contains(&c.name.as_str()) {
+        // A check about an object neither fills nor reads the user's permission cache
+        // (ModelBackend answers nothing for an object; guardian reads the database each time).
+        let obj = match c.name.as_str() {
+            "has_perm" | "has_perms" | "ahas_perm" | "ahas_perms" => c.args().get(1),
+            _ => c.args().first(),
+        }
+        .or_else(|| c.kw("obj"))
+        .is_some_and(|o| !o.is_none_literal_expr());
+        if CHECK_METHODS.contains(&c.name.as_str()) && !obj {
             if let Some(recv) = &c.receiver_text {
                 if recv != "rules" {
                     self.push_event(Event::Check(recv.clone(), c.span));
@@ -86,6 +142,7 @@ impl<'a> Walker<'_, '_, 'a> {
         }
         if let Some(rel) = c.related_manager() {
             if matches!(rel.attr.id.as_str(), "user_permissions" | "groups") {
+                self.mutated(&rel.value);
                 let owner = self.ex.text(rel.value.range()).to_string();
                 self.push_event(Event::Mutate(owner, c.span));
             }
@@ -108,6 +165,61 @@ impl<'a> Walker<'_, '_, 'a> {
             if PERM_CACHES.iter().all(|c| attrs.contains(*c)) {
                 self.push_event(Event::Rebind(owner));
             }
+        }
+    }
+}
+
+impl<'a> Walker<'_, '_, 'a> {
+    /// Django's `permission_required` decorator, and `PermissionRequiredMixin.dispatch` before a
+    /// view's handler, check the user's permissions (filling the cache) before the body runs.
+    pub(super) fn checked_before_body(&mut self, func: &'a ast::StmtFunctionDef) {
+        let params: Vec<&str> = func
+            .parameters
+            .posonlyargs
+            .iter()
+            .chain(&func.parameters.args)
+            .map(|p| p.parameter.name.id.as_str())
+            .collect();
+        let in_class = !self.classes.is_empty() && self.scopes.len() == 1;
+        let request = match (in_class, params.as_slice()) {
+            (true, [_, request, ..]) | (false, [request, ..]) => *request,
+            _ => return,
+        };
+        let decorated = func.decorator_list.iter().find(|d| {
+            let Expr::Call(call) = &d.expression else {
+                return false;
+            };
+            match &*call.func {
+                Expr::Name(n) if n.id.as_str() == "permission_required" => self
+                    .import_origin(n.id.as_str())
+                    .is_none_or(|m| m.starts_with("django.contrib.auth")),
+                Expr::Attribute(a) => {
+                    a.attr.id.as_str() == "permission_required"
+                        && matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "decorators")
+                }
+                _ => false,
+            }
+        });
+        let handler = in_class
+            && matches!(
+                func.name.id.as_str(),
+                "get" | "post" | "put" | "patch" | "delete" | "head" | "options"
+            )
+            && self.classes.last().is_some_and(|c| {
+                c.bases.iter().any(|b| {
+                    matches!(b, crate::value::Value::Ref { module, path }
+                        if module.starts_with("django.contrib.auth")
+                            && path.last().is_some_and(|p| p == "PermissionRequiredMixin"))
+                })
+            });
+        let span = match decorated {
+            Some(d) => self.ex.span(d.range()),
+            None if handler => self.ex.span(func.name.range()),
+            None => return,
+        };
+        self.push_event(Event::Check(format!("{request}.user"), span));
+        if in_class {
+            self.push_event(Event::Check("self.request.user".to_string(), span));
         }
     }
 }

@@ -22,8 +22,10 @@ use crate::value::{Item, Value};
 mod definitions;
 mod flow;
 mod fold;
+mod helpers;
 mod migrate_time;
 mod migration_code;
+mod not_perms;
 mod references;
 mod rows;
 #[cfg(test)]
@@ -32,7 +34,7 @@ mod tests;
 pub use fold::add_values;
 pub use references::is_guardian;
 
-use flow::{stale_checks, Event};
+use flow::{helper_candidates, stale_checks, Event};
 use references::{shape_references, shaped_like_permission};
 
 /// Parse `source` and extract its facts. `module` is the file's dotted module name and
@@ -72,6 +74,7 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
         facts,
     };
     ex.bind_module(body);
+    let module_functions = ex.facts.functions.iter().map(|f| f.name.clone()).collect();
     let mut walker = Walker {
         ex: &mut ex,
         scopes: Vec::new(),
@@ -82,17 +85,25 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
         skip_lookups: FxHashSet::default(),
         shapes: Vec::new(),
         depth: 0,
+        helper: Vec::new(),
+        module_functions,
     };
     for stmt in body {
         walker.visit_stmt(stmt);
     }
     let events = walker.events.pop().unwrap_or_default();
+    let via = helper_candidates(&events);
+    walker.ex.facts.helpers.stale_via.extend(via);
     let stale = stale_checks(events);
     let shapes = std::mem::take(&mut walker.shapes);
     let sink_literals = std::mem::take(&mut walker.sink_literals);
     ex.facts.stale_checks.extend(stale);
     ex.facts.imports = std::mem::take(&mut ex.imports);
     shape_references(&mut ex.facts, shapes, &sink_literals);
+    ex.facts
+        .helpers
+        .functions
+        .retain(|f| !f.flows.is_empty() || !f.mutates.is_empty());
     ex.facts
 }
 
@@ -174,6 +185,10 @@ struct Walker<'e, 's, 'a> {
     skip_lookups: FxHashSet<Span>,
     shapes: Vec<Item>,
     depth: u32,
+    /// The helper function being walked (`helpers`).
+    helper: Vec<helpers::HelperCtx<'a>>,
+    /// Names of this module's functions.
+    module_functions: FxHashSet<String>,
 }
 
 /// A class around the code being walked.
@@ -320,6 +335,7 @@ impl<'a> Walker<'_, '_, 'a> {
         self.flow_events(&c);
         self.m2m_strings(&c);
         self.granted_queries(&c);
+        self.not_permissions_in_call(&c);
         match c.name.as_str() {
             "get" | "filter" | "aget" | "exclude" | "get_by_natural_key" | "create"
             | "get_or_create" | "update_or_create" | "acreate" | "aget_or_create"
@@ -346,10 +362,15 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                 self.migrate_time_function(func);
                 self.scopes.push(Self::function_scope(func));
                 self.events.push(Vec::new());
+                self.checked_before_body(func);
+                let entered = self.enter_helper(func);
                 for s in &func.body {
                     self.visit_stmt(s);
                 }
+                self.leave_helper(entered);
                 let events = self.events.pop().unwrap_or_default();
+                let via = helper_candidates(&events);
+                self.ex.facts.helpers.stale_via.extend(via);
                 self.ex.facts.stale_checks.extend(stale_checks(events));
                 self.scopes.pop();
             }
@@ -373,6 +394,7 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
             }
             Stmt::Expr(e) if e.value.is_string_literal_expr() => {} // docstring
             Stmt::Assign(assign) => {
+                self.setting_keys(stmt);
                 self.visit_expr(&assign.value);
                 for t in &assign.targets {
                     self.visit_expr(t);
@@ -431,6 +453,9 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
             }
             Expr::StringLiteral(s) => {
                 let text = s.value.to_str();
+                if text.contains("_perms:") {
+                    self.access_policy(expr, text);
+                }
                 if shaped_like_permission(text) {
                     let item = self.ex.item(expr, Value::Str(text.to_string()));
                     self.shapes.push(item);

@@ -89,7 +89,7 @@ impl<'a> Walker<'_, '_, 'a> {
             "has_perm" | "ahas_perm" | "has_perms" | "ahas_perms" => {
                 // `rules.has_perm(name, user)` and bare `has_perm(...)` helpers are not user methods.
                 if receiver.is_none() || receiver_text.as_deref() == Some("rules") {
-                    return;
+                    return self.helper_call(c);
                 }
                 let plural = func_name.ends_with('s');
                 let perm_param = if plural { "perm_list" } else { "perm" };
@@ -117,6 +117,9 @@ impl<'a> Walker<'_, '_, 'a> {
                 } else {
                     RefKind::HasPerm
                 };
+                if class.is_none() {
+                    self.forward_api(perm, kind, c, with_obj);
+                }
                 self.push_ref(kind, item, with_obj, call_span);
                 if let (Some(class), Some(r)) = (class, self.ex.facts.references.last_mut()) {
                     r.owner = Some(class.name);
@@ -135,6 +138,7 @@ impl<'a> Walker<'_, '_, 'a> {
             "with_perm" => {
                 if let Some(perm) = first("perm") {
                     let item = self.item(perm);
+                    self.forward_api(perm, RefKind::WithPerm, c, kw("obj").is_some());
                     self.push_ref(RefKind::WithPerm, item, kw("obj").is_some(), call_span);
                 }
             }
@@ -158,13 +162,16 @@ impl<'a> Walker<'_, '_, 'a> {
                     )
                 };
                 let item = self.item(perm);
+                self.forward_api(perm, kind, c, with_obj);
                 self.push_ref(kind, item, with_obj, call_span);
             }
             "permission_required_or_403" | "permission_required_or_404" => {
                 if let Some(perm) = first("perm") {
                     let with_obj = args.len() > 1 || kw("lookup_variables").is_some();
                     let item = self.item(perm);
-                    self.push_guardian(c, RefKind::GuardianPermissionRequired, item, with_obj);
+                    if self.push_guardian(c, RefKind::GuardianPermissionRequired, item, with_obj) {
+                        self.forward_api(perm, RefKind::GuardianPermissionRequired, c, with_obj);
+                    }
                 }
             }
             "assign_perm" | "remove_perm" => {
@@ -177,7 +184,11 @@ impl<'a> Walker<'_, '_, 'a> {
                 if let Some(perm) = first("perm") {
                     let with_obj = args.len() > 2 || kw("obj").is_some();
                     let item = self.item(perm);
-                    if self.push_guardian(c, RefKind::GuardianAssign, item, with_obj) && !with_obj {
+                    let pushed = self.push_guardian(c, RefKind::GuardianAssign, item, with_obj);
+                    if pushed {
+                        self.forward_api(perm, RefKind::GuardianAssign, c, with_obj);
+                    }
+                    if pushed && !with_obj {
                         if let Some(target) = args.get(1) {
                             let owner = self.ex.text(target.range()).to_string();
                             self.push_event(Event::Mutate(owner, call_span));
@@ -199,7 +210,8 @@ impl<'a> Walker<'_, '_, 'a> {
                         .filter(|k| !k.is_none_literal_expr());
                     let item = self.item(perms);
                     let klass = klass.map(|k| self.fold(k));
-                    if self.push_guardian(c, RefKind::GuardianObjects, item, klass.is_some()) {
+                    let with_obj = klass.is_some();
+                    if self.push_guardian(c, RefKind::GuardianObjects, item, with_obj) {
                         // The model `klass` names (a model, a manager or a queryset), for DJP020.
                         if let (Some(klass), Some(r)) = (klass, self.ex.facts.references.last_mut())
                         {
@@ -208,6 +220,7 @@ impl<'a> Walker<'_, '_, 'a> {
                                 ..Default::default()
                             });
                         }
+                        self.forward_api(perms, RefKind::GuardianObjects, c, with_obj);
                     }
                 }
             }
@@ -229,7 +242,55 @@ impl<'a> Walker<'_, '_, 'a> {
                     }
                 }
             }
-            _ => {}
+            _ => self.helper_call(c),
+        }
+    }
+
+    /// drf-access-policy conditions naming permissions: `"has_model_perms:app.change_x"`,
+    /// `has_obj_perms:`, `has_model_or_obj_perms:`, also inside a `condition_expression`.
+    pub(super) fn access_policy(&mut self, expr: &'a Expr, text: &str) {
+        let source = self.ex.text(expr.range());
+        // The permission's place in the file, when the literal spells it as is.
+        let content = source.find(['"', '\'']).map(|q| q + 1);
+        let base = self.ex.span(expr.range()).start;
+        for (prefix, with_obj) in [
+            ("has_model_perms:", false),
+            ("has_obj_perms:", true),
+            ("has_model_or_obj_perms:", true),
+        ] {
+            let mut from = 0;
+            while let Some(rel) = text[from..].find(prefix) {
+                let at = from + rel;
+                from = at + prefix.len();
+                if text[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let perm: String = text[from..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'))
+                    .collect();
+                if perm.is_empty() {
+                    continue;
+                }
+                let spelled = content
+                    .filter(|c| source.get(c + from..c + from + perm.len()) == Some(perm.as_str()));
+                let span = match spelled {
+                    Some(c) => crate::diagnostic::Span::new(
+                        self.ex.file,
+                        base + (c + from) as u32,
+                        base + (c + from + perm.len()) as u32,
+                    ),
+                    None => self.ex.span(expr.range()),
+                };
+                let item = Item {
+                    value: Value::Str(perm),
+                    span,
+                    literal: false,
+                };
+                let call_span = self.ex.span(expr.range());
+                self.push_ref(RefKind::HasPerm, item, with_obj, call_span);
+                self.sink_literals.insert(call_span);
+            }
         }
     }
 
@@ -242,21 +303,28 @@ impl<'a> Walker<'_, '_, 'a> {
         let callee = match self.fold(&c.call.func) {
             Value::Ref { module, .. } if is_guardian(&module) => None,
             v @ (Value::Ref { .. } | Value::StarRef { .. }) => Some(v),
-            _ => return false,
+            _ => {
+                self.helper_call(c);
+                return false;
+            }
         };
         match callee {
             None => self.push_ref(kind, item, with_obj, c.span),
-            // Not a sink yet: its literals stay permission-shaped strings until it is confirmed.
-            Some(callee) => self.ex.facts.references.push(Reference {
-                kind,
-                value: item,
-                with_obj,
-                call_span: c.span,
-                lookup: None,
-                class_bases: Vec::new(),
-                owner: None,
-                callee: Some(callee),
-            }),
+            // Not a sink yet: its literals stay permission-shaped strings until it is confirmed
+            // (as guardian's, or as a project helper).
+            Some(callee) => {
+                self.helper_call(c);
+                self.ex.facts.references.push(Reference {
+                    kind,
+                    value: item,
+                    with_obj,
+                    call_span: c.span,
+                    lookup: None,
+                    class_bases: Vec::new(),
+                    owner: None,
+                    callee: Some(callee),
+                })
+            }
         }
         true
     }

@@ -1,0 +1,155 @@
+//! What one file says about the project's own permission helpers, for sink inference
+//! (`crate::sinks`): which parameters (or `self.<attr>` class attributes) of its functions and
+//! methods reach a permission API or another call, and which calls pass values that may be
+//! permission strings. Resolved across modules after every file is read.
+
+use crate::diagnostic::Span;
+use crate::facts::RefKind;
+use crate::value::{Item, Value};
+
+#[derive(Clone, Debug, Default)]
+pub struct HelperFacts {
+    pub functions: Vec<HelperFn>,
+    /// `self.<attr>` / `getattr(self, "<attr>")` read by a method and handed on: (class, attr, target).
+    pub attrs: Vec<AttrFlow>,
+    /// Calls that pass a value that may name a permission (a string, a sequence, a constant).
+    pub calls: Vec<HelperCall>,
+    /// check → call passing the checked object → check: stale if the callee changes the
+    /// permissions or groups of that parameter (DJP005 across helpers).
+    pub stale_via: Vec<StaleVia>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StaleVia {
+    pub check: crate::facts::StaleCheck,
+    pub callee: Value,
+    pub bound: bool,
+    pub arg: ArgPos,
+}
+
+/// How a function receives its first positional argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FnKind {
+    Function,
+    /// A method taking `self`: called as `obj.m(a)` the first argument is the second parameter.
+    Method,
+    ClassMethod,
+    StaticMethod,
+}
+
+/// Registration as a template filter or tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateHook {
+    pub filter: bool,
+    pub name: String,
+    /// `takes_context=True`: the first parameter is the context.
+    pub takes_context: bool,
+}
+
+/// A module-level function, or a method of a module-level class (`Class.method`).
+#[derive(Clone, Debug)]
+pub struct HelperFn {
+    /// `f` or `Class.method`.
+    pub name: String,
+    pub span: Span,
+    pub kind: FnKind,
+    /// Positional-or-keyword parameters in order (including `self`/`cls`).
+    pub params: Vec<String>,
+    pub flows: Vec<ParamFlow>,
+    /// Parameters whose permissions or groups the function changes (`user.groups.add(g)`).
+    pub mutates: Vec<usize>,
+    pub template: Option<TemplateHook>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ParamFlow {
+    pub param: usize,
+    /// The parameter is put in a tuple or list first (one permission of a sequence).
+    pub wrapped: bool,
+    pub target: FlowTarget,
+}
+
+#[derive(Clone, Debug)]
+pub struct AttrFlow {
+    pub class: String,
+    pub attr: String,
+    pub wrapped: bool,
+    pub target: FlowTarget,
+}
+
+/// Where a parameter or attribute goes.
+#[derive(Clone, Debug)]
+pub enum FlowTarget {
+    /// A permission API: the reference kind it would be, how it reads (`user.has_perm`), whether
+    /// an object argument is passed, and the call.
+    Api {
+        kind: RefKind,
+        api: String,
+        with_obj: bool,
+        span: Span,
+    },
+    /// Argument `arg` (a position, or a keyword) of another call.
+    Call {
+        callee: Value,
+        /// Called on `self`/`cls` (so a method's first parameter is implicit).
+        bound: bool,
+        arg: ArgPos,
+        span: Span,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ArgPos {
+    Index(usize),
+    Keyword(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct HelperCall {
+    pub callee: Value,
+    pub bound: bool,
+    pub args: Vec<Item>,
+    pub kwargs: Vec<(String, Item)>,
+    pub span: Span,
+}
+
+/// Whether a folded value may be (or resolve to) a permission string or a sequence of them.
+pub fn may_name_permission(value: &Value) -> bool {
+    match value {
+        // Prose, paths and URLs are not permission names.
+        Value::Str(s) => crate::facts::helpers::name_like(s),
+        // A constant (`CAN_EDIT`, `Perms.EDIT`), not a function, a class or a module.
+        Value::Ref { path, .. } | Value::StarRef { path, .. } => path
+            .iter()
+            .rev()
+            .find(|p| p.as_str() != "value")
+            .is_some_and(|p| {
+                p.bytes().any(|b| b.is_ascii_uppercase())
+                    && !p.bytes().any(|b| b.is_ascii_lowercase())
+            }),
+        Value::Concat(_) => true,
+        Value::Seq(items) => items.iter().any(|i| may_name_permission(&i.value)),
+        _ => false,
+    }
+}
+
+/// A template's use of a filter or tag that may be a project helper: `"app.x"|name:arg` (the
+/// value, then the argument) or `{% name "app.x" other key="v" %}` (the arguments).
+#[derive(Clone, Debug)]
+pub struct TemplateUse {
+    pub filter: bool,
+    pub name: String,
+    pub args: Vec<Item>,
+    pub kwargs: Vec<(String, Item)>,
+    pub span: Span,
+}
+
+/// A string that may be a permission name: `app.codename` or a bare `codename` (an identifier
+/// with a `_` or a `.`), not prose, paths, URLs or numbers.
+pub fn name_like(s: &str) -> bool {
+    s.len() <= 150
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.contains(['_', '.'])
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+}

@@ -1,0 +1,427 @@
+//! The project's own permission helpers, as one file shows them: which parameters of a function
+//! (or `self.<attr>` attributes of a class) reach a permission API or another call, and which
+//! calls pass values that may be permission strings. `crate::sinks` joins them across modules.
+
+use ruff_python_ast::{self as ast, Expr};
+
+use super::flow::Event;
+use super::{Call, Walker};
+use crate::facts::helpers::{
+    may_name_permission, ArgPos, AttrFlow, FlowTarget, FnKind, HelperCall, HelperFn, ParamFlow,
+    TemplateHook,
+};
+use crate::facts::RefKind;
+use crate::value::Value;
+use ruff_text_size::Ranged;
+
+/// The function being walked, as a helper: its entry in `HelperFacts::functions`, and the
+/// parameter names nested functions shadow.
+pub(super) struct HelperCtx<'a> {
+    /// Created on the first flow (most functions forward nothing).
+    index: Option<usize>,
+    func: &'a ast::StmtFunctionDef,
+    kind: FnKind,
+    class: Option<String>,
+    shadowed: Vec<&'a ast::Parameters>,
+}
+
+/// Where a traced value comes from.
+enum Source {
+    Param(usize, bool),
+    Attr(String, bool),
+}
+
+fn param_names(params: &ast::Parameters) -> impl Iterator<Item = &str> {
+    params
+        .posonlyargs
+        .iter()
+        .chain(&params.args)
+        .chain(&params.kwonlyargs)
+        .map(|p| p.parameter.name.id.as_str())
+}
+
+fn is_self(expr: &Expr) -> bool {
+    matches!(expr, Expr::Name(n) if matches!(n.id.as_str(), "self" | "cls"))
+}
+
+/// `@register.filter`, `@register.filter("name")`, `@register.simple_tag(takes_context=True)`,
+/// `@register.inclusion_tag("t.html")`.
+fn template_hook(func: &ast::StmtFunctionDef) -> Option<TemplateHook> {
+    for d in &func.decorator_list {
+        let (attr, call) = match &d.expression {
+            Expr::Attribute(a) => (a, None),
+            Expr::Call(c) => match &*c.func {
+                Expr::Attribute(a) => (a, Some(c)),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let filter = match attr.attr.id.as_str() {
+            "filter" => true,
+            "simple_tag" | "inclusion_tag" => false,
+            _ => continue,
+        };
+        let kw = |name: &str| {
+            call.and_then(|c| {
+                c.arguments
+                    .keywords
+                    .iter()
+                    .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == name))
+            })
+        };
+        let named = kw("name")
+            .and_then(|k| k.value.as_string_literal_expr())
+            .or_else(|| {
+                call.filter(|_| filter)
+                    .and_then(|c| c.arguments.args.first())
+                    .and_then(Expr::as_string_literal_expr)
+            })
+            .map(|s| s.value.to_str().to_string());
+        let takes_context = kw("takes_context")
+            .is_some_and(|k| matches!(&k.value, Expr::BooleanLiteral(b) if b.value));
+        return Some(TemplateHook {
+            filter,
+            name: named.unwrap_or_else(|| func.name.id.to_string()),
+            takes_context,
+        });
+    }
+    None
+}
+
+/// Whether an argument may fold to a permission name (checked on the syntax, before folding).
+fn may_pass_name(expr: &Expr, depth: u32) -> bool {
+    match expr {
+        Expr::StringLiteral(s) => crate::facts::helpers::name_like(s.value.to_str()),
+        Expr::Name(_) | Expr::Attribute(_) | Expr::BinOp(_) => true,
+        Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+            depth < 2 && elts.iter().any(|e| may_pass_name(e, depth + 1))
+        }
+        _ => false,
+    }
+}
+
+/// A literal, a name, an attribute, a sum or a short tuple or list of those.
+fn simple(expr: &Expr, depth: u32) -> bool {
+    match expr {
+        Expr::StringLiteral(_) | Expr::Name(_) | Expr::Attribute(_) => true,
+        Expr::BinOp(b) => depth < 4 && simple(&b.left, depth + 1) && simple(&b.right, depth + 1),
+        Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+            depth < 2 && elts.len() <= 64 && elts.iter().all(|e| simple(e, depth + 1))
+        }
+        _ => false,
+    }
+}
+
+impl<'a> Walker<'_, '_, 'a> {
+    /// Entering a `def`: a module-level function or a method of a module-level class starts a
+    /// helper; a nested function shadows its own parameters. Returns what to undo on leaving.
+    pub(super) fn enter_helper(&mut self, func: &'a ast::StmtFunctionDef) -> bool {
+        if let Some(ctx) = self.helper.last_mut() {
+            ctx.shadowed.push(&func.parameters);
+            return true;
+        }
+        if self.classes.len() > 1 {
+            return false;
+        }
+        let class = self.classes.last().map(|c| c.name.clone());
+        let decorated = |name: &str| {
+            func.decorator_list
+                .iter()
+                .any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == name))
+        };
+        let kind = match &class {
+            None => FnKind::Function,
+            Some(_) if decorated("staticmethod") => FnKind::StaticMethod,
+            Some(_) if decorated("classmethod") => FnKind::ClassMethod,
+            Some(_) => FnKind::Method,
+        };
+        self.helper.push(HelperCtx {
+            index: None,
+            func,
+            kind,
+            class,
+            shadowed: Vec::new(),
+        });
+        true
+    }
+
+    /// The current helper's entry in `HelperFacts::functions`, created when first needed.
+    fn helper_index(&mut self) -> Option<usize> {
+        let ctx = self.helper.last()?;
+        if let Some(i) = ctx.index {
+            return Some(i);
+        }
+        let func = ctx.func;
+        let name = match &ctx.class {
+            Some(c) => format!("{c}.{}", func.name.id),
+            None => func.name.id.to_string(),
+        };
+        let fact = HelperFn {
+            name,
+            span: self.ex.span(func.name.range),
+            kind: ctx.kind,
+            params: param_names(&func.parameters).map(str::to_string).collect(),
+            flows: Vec::new(),
+            mutates: Vec::new(),
+            template: if ctx.class.is_none() {
+                template_hook(func)
+            } else {
+                None
+            },
+        };
+        let helpers = &mut self.ex.facts.helpers.functions;
+        helpers.push(fact);
+        let index = helpers.len() - 1;
+        if let Some(ctx) = self.helper.last_mut() {
+            ctx.index = Some(index);
+        }
+        Some(index)
+    }
+
+    pub(super) fn leave_helper(&mut self, entered: bool) {
+        if !entered {
+            return;
+        }
+        let done = self
+            .helper
+            .last_mut()
+            .is_none_or(|ctx| ctx.shadowed.pop().is_none());
+        if done {
+            self.helper.pop();
+        }
+    }
+
+    fn trace(&self, expr: &Expr, depth: u32, wrapped: bool, out: &mut Vec<Source>) {
+        let Some(ctx) = self.helper.last() else {
+            return;
+        };
+        if depth > 8 {
+            return;
+        }
+        match expr {
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                if ctx
+                    .shadowed
+                    .iter()
+                    .any(|s| param_names(s).any(|p| p == name))
+                {
+                    return;
+                }
+                match self.scope().and_then(|s| s.locals.get(name)) {
+                    Some(Some((e, None))) => self.trace(e, depth + 1, wrapped, out),
+                    _ => {
+                        if let Some(i) = param_names(&ctx.func.parameters).position(|p| p == name) {
+                            out.push(Source::Param(i, wrapped));
+                        }
+                    }
+                }
+            }
+            Expr::Attribute(a) if ctx.class.is_some() && is_self(&a.value) => {
+                out.push(Source::Attr(a.attr.id.to_string(), wrapped));
+            }
+            Expr::Call(c) if ctx.class.is_some() => {
+                let getattr = matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "getattr");
+                if let (true, [obj, name, ..]) = (getattr, &c.arguments.args[..]) {
+                    if let (true, Some(s)) = (is_self(obj), name.as_string_literal_expr()) {
+                        out.push(Source::Attr(s.value.to_str().to_string(), wrapped));
+                    }
+                }
+            }
+            Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+                for e in elts {
+                    self.trace(e, depth + 1, true, out);
+                }
+            }
+            Expr::Starred(s) => self.trace(&s.value, depth + 1, false, out),
+            _ => {}
+        }
+    }
+
+    /// Record where the parameters and attributes that make up `expr` go.
+    pub(super) fn forward(&mut self, expr: &Expr, target: FlowTarget) {
+        let mut sources = Vec::new();
+        self.trace(expr, 0, false, &mut sources);
+        if sources.is_empty() {
+            return;
+        }
+        let Some(class) = self.helper.last().map(|c| c.class.clone()) else {
+            return;
+        };
+        let Some(index) = self.helper_index() else {
+            return;
+        };
+        for source in sources {
+            let target = target.clone();
+            match source {
+                Source::Param(param, wrapped) => {
+                    self.ex.facts.helpers.functions[index]
+                        .flows
+                        .push(ParamFlow {
+                            param,
+                            wrapped,
+                            target,
+                        })
+                }
+                Source::Attr(attr, wrapped) => self.ex.facts.helpers.attrs.push(AttrFlow {
+                    class: class.clone().unwrap_or_default(),
+                    attr,
+                    wrapped,
+                    target,
+                }),
+            }
+        }
+    }
+
+    /// A permission API receives `expr`.
+    pub(super) fn forward_api(&mut self, expr: &Expr, kind: RefKind, c: &Call<'a>, with_obj: bool) {
+        if self.helper.is_empty() {
+            return;
+        }
+        let api = match &c.receiver_text {
+            Some(r) if r.len() <= 40 => format!("{r}.{}", c.name),
+            _ => c.name.clone(),
+        };
+        let target = FlowTarget::Api {
+            kind,
+            api,
+            with_obj,
+            span: c.span,
+        };
+        self.forward(expr, target);
+    }
+
+    /// `owner.groups.add(...)` and the like: a parameter's permissions change.
+    pub(super) fn mutated(&mut self, owner: &Expr) {
+        let mut sources = Vec::new();
+        self.trace(owner, 0, false, &mut sources);
+        if !sources.iter().any(|s| matches!(s, Source::Param(_, false))) {
+            return;
+        }
+        let Some(index) = self.helper_index() else {
+            return;
+        };
+        for source in sources {
+            if let Source::Param(i, false) = source {
+                self.ex.facts.helpers.functions[index].mutates.push(i);
+            }
+        }
+    }
+
+    /// What a call names, when it may be a project function: a module function, a class, an
+    /// import, or a method on `self`/`cls` (bound).
+    fn callee(&self, c: &Call<'a>) -> Option<(Value, bool)> {
+        match &*c.call.func {
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                if self.scope().is_some_and(|s| s.locals.contains_key(name)) {
+                    return None;
+                }
+                if self.module_functions.contains(name) {
+                    return Some((
+                        Value::Ref {
+                            module: self.ex.module.clone(),
+                            path: vec![name.to_string()],
+                        },
+                        false,
+                    ));
+                }
+            }
+            Expr::Attribute(a) if is_self(&a.value) => {
+                let class = self.classes.last()?;
+                return Some((
+                    Value::Ref {
+                        module: self.ex.module.clone(),
+                        path: vec![class.name.clone(), a.attr.id.to_string()],
+                    },
+                    true,
+                ));
+            }
+            _ => {}
+        }
+        match self.fold(&c.call.func) {
+            v @ (Value::Ref { .. } | Value::StarRef { .. }) => Some((v, false)),
+            _ => None,
+        }
+    }
+
+    /// Any other call: its arguments may forward parameters, or pass permission strings to a
+    /// project helper.
+    pub(super) fn helper_call(&mut self, c: &Call<'a>) {
+        // Only a call after a check can make a later check stale (DJP005).
+        let checked = self
+            .events
+            .last()
+            .is_some_and(|e| e.iter().any(|e| matches!(e, Event::Check(..))));
+        let passes_names = c
+            .args()
+            .iter()
+            .chain(c.call.arguments.keywords.iter().map(|k| &k.value))
+            .any(|e| may_pass_name(e, 0));
+        if self.helper.is_empty() && !checked && !passes_names {
+            return;
+        }
+        let Some((callee, bound)) = self.callee(c) else {
+            return;
+        };
+        let args = c.args();
+        let positional = args.iter().take_while(|a| !a.is_starred_expr());
+        let keywords = c.call.arguments.keywords.iter();
+        let named: Vec<(ArgPos, &'a Expr)> = positional
+            .enumerate()
+            .map(|(i, a)| (ArgPos::Index(i), a))
+            .chain(keywords.filter_map(|k| {
+                k.arg
+                    .as_ref()
+                    .map(|a| (ArgPos::Keyword(a.id.to_string()), &k.value))
+            }))
+            .collect();
+        if checked {
+            let texts = named
+                .iter()
+                .map(|(arg, expr)| (arg.clone(), self.ex.text(expr.range()).to_string()))
+                .collect();
+            self.push_event(Event::Call(callee.clone(), bound, texts, c.span));
+        }
+        // Django's own functions are not project helpers: their arguments go nowhere to follow.
+        let django = matches!(&callee, Value::Ref { module, .. } if module == "django" || module.starts_with("django."));
+        if !self.helper.is_empty() && !django {
+            for (arg, expr) in &named {
+                let target = FlowTarget::Call {
+                    callee: callee.clone(),
+                    bound,
+                    arg: arg.clone(),
+                    span: c.span,
+                };
+                self.forward(expr, target);
+            }
+        }
+        if !passes_names {
+            return;
+        }
+        let mut call = HelperCall {
+            callee,
+            bound,
+            args: Vec::new(),
+            kwargs: Vec::new(),
+            span: c.span,
+        };
+        let mut any = false;
+        for (arg, expr) in named {
+            // Only what can fold to a permission string is folded (not nested calls and dicts).
+            let item = if simple(expr, 0) {
+                self.item(expr)
+            } else {
+                self.ex.item(expr, Value::Unknown)
+            };
+            any |= may_name_permission(&item.value);
+            match arg {
+                ArgPos::Index(_) => call.args.push(item),
+                ArgPos::Keyword(k) => call.kwargs.push((k, item)),
+            }
+        }
+        if any {
+            self.ex.facts.helpers.calls.push(call);
+        }
+    }
+}

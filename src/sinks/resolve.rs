@@ -1,0 +1,132 @@
+//! Which project function a call names: module functions, methods of project classes (and of
+//! their bases), through imports, re-exports, submodules and star imports.
+
+use crate::diagnostic::FileId;
+use crate::facts::helpers::{ArgPos, FnKind, HelperFn};
+use crate::index::resolve::{Resolver, Target};
+use crate::value::Value;
+
+const MAX_DEPTH: u32 = 16;
+
+/// A helper function: its file and index in that file's `HelperFacts::functions`.
+pub type FnId = (FileId, usize);
+
+/// What a callee names.
+pub enum Callee {
+    Project(FnId),
+    /// Anything else, by dotted name (a package's function, or a project function that forwards
+    /// nothing), for the declared sinks.
+    Dotted(String),
+}
+
+pub struct Functions<'w> {
+    pub resolver: &'w Resolver<'w>,
+}
+
+impl<'w> Functions<'w> {
+    pub fn get(&self, id: FnId) -> &'w HelperFn {
+        let facts = self.resolver.ws.python[id.0]
+            .as_ref()
+            .expect("a helper's file has facts");
+        &facts.helpers.functions[id.1]
+    }
+
+    pub fn callee(&self, value: &Value) -> Option<Callee> {
+        match value {
+            Value::Ref { module, path } => self.find(module, path, 0),
+            Value::StarRef { modules, path } => modules.iter().rev().find_map(|m| {
+                self.find(m, path, 0)
+                    .filter(|c| matches!(c, Callee::Project(_)))
+            }),
+            _ => None,
+        }
+    }
+
+    fn find(&self, module: &str, path: &[String], depth: u32) -> Option<Callee> {
+        if depth > MAX_DEPTH || path.is_empty() {
+            return None;
+        }
+        let ws = self.resolver.ws;
+        let dotted = || Callee::Dotted(format!("{module}.{}", path.join(".")));
+        let Some(file) = ws.module_file(module) else {
+            if let Some((first, rest)) = path.split_first() {
+                let longer = if module.is_empty() {
+                    first.clone()
+                } else {
+                    format!("{module}.{first}")
+                };
+                if ws.modules.contains_key(&longer) {
+                    return self.find(&longer, rest, depth + 1);
+                }
+            }
+            return Some(dotted());
+        };
+        let first = &path[0];
+        let sub = if module.is_empty() {
+            first.clone()
+        } else {
+            format!("{module}.{first}")
+        };
+        let Some(facts) = ws.python[file].as_ref() else {
+            // An unread package `__init__.py`: its submodules.
+            return ws
+                .modules
+                .contains_key(&sub)
+                .then(|| self.find(&sub, &path[1..], depth + 1))
+                .flatten();
+        };
+        let name = path.join(".");
+        if let Some(i) = facts.helpers.functions.iter().position(|f| f.name == name) {
+            return Some(Callee::Project((file, i)));
+        }
+        if facts.functions.iter().any(|f| &f.name == first) && path.len() == 1 {
+            return Some(dotted());
+        }
+        if let Some(class) = facts.classes.iter().rev().find(|c| &c.name == first) {
+            let [_, method] = path else { return None };
+            if class.methods.iter().any(|m| m == method) {
+                return Some(dotted());
+            }
+            for base in &class.bases {
+                if let Target::Class(c) = self.resolver.base_target(base, 0) {
+                    let found =
+                        self.find(c.module, &[c.class.name.clone(), method.clone()], depth + 1);
+                    if found.is_some() {
+                        return found;
+                    }
+                }
+            }
+            return None;
+        }
+        if let Some((m, p)) = facts.imports.get(first) {
+            let mut full = p.clone();
+            full.extend(path[1..].iter().cloned());
+            if !(m == module && full == path) {
+                return self.find(m, &full, depth + 1);
+            }
+        }
+        if ws.modules.contains_key(&sub) {
+            return self.find(&sub, &path[1..], depth + 1);
+        }
+        facts.star_imports.iter().rev().find_map(|star| {
+            self.find(star, path, depth + 1)
+                .filter(|c| matches!(c, Callee::Project(_)))
+        })
+    }
+}
+
+/// The parameter an argument binds to.
+pub fn param_of(f: &HelperFn, arg: &ArgPos, bound: bool) -> Option<usize> {
+    match arg {
+        ArgPos::Index(i) => {
+            let offset = match f.kind {
+                FnKind::Function | FnKind::StaticMethod => 0,
+                FnKind::ClassMethod => 1,
+                FnKind::Method => usize::from(bound),
+            };
+            let p = i + offset;
+            (p < f.params.len()).then_some(p)
+        }
+        ArgPos::Keyword(k) => f.params.iter().position(|p| p == k),
+    }
+}
