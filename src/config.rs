@@ -32,6 +32,10 @@ pub struct Config {
     /// The Django version messages assume (`"4.2"`, `"5.2"`, `"6.1"`…); default: newest LTS.
     #[serde(default)]
     pub target_django: Option<String>,
+    /// Where `djperm check` keeps its cache of per-file facts, relative to the project root
+    /// (default `.djperm_cache`).
+    #[serde(default)]
+    pub cache_dir: Option<String>,
 }
 
 pub const KEYS: &[&str] = &[
@@ -45,6 +49,7 @@ pub const KEYS: &[&str] = &[
     "settings",
     "preview",
     "target-django",
+    "cache-dir",
 ];
 
 #[derive(Debug)]

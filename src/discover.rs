@@ -7,12 +7,14 @@ use std::sync::Mutex;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 
-use crate::workspace::{Snapshot, Timer};
+use crate::workspace::prefilter::{self, Need, Scope};
+use crate::workspace::{keeps_text, Snapshot, Timer};
 
 /// Directories never worth reading (as ruff).
 pub const DEFAULT_EXCLUDES: &[&str] = &[
     ".bzr",
     ".direnv",
+    ".djperm_cache",
     ".eggs",
     ".git",
     ".hg",
@@ -52,22 +54,7 @@ fn is_template(rel: &str) -> bool {
         && (rel.starts_with("templates/") || rel.contains("/templates/"))
 }
 
-/// The UTF-8 byte order mark some Windows editors write. Python ignores it; so does djperm:
-/// it is not part of the text (rows and columns count from after it) and [`crate::fix`] puts it
-/// back when it writes the file.
-pub const BOM: &str = "\u{feff}";
-
-/// A source file's bytes as text: UTF-8 without its byte order mark, or why not.
-pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    let mut text = String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        format!("not valid UTF-8 (byte {at}); djperm reads UTF-8 source only")
-    })?;
-    if text.starts_with(BOM) {
-        text.drain(..BOM.len());
-    }
-    Ok(text)
-}
+pub use crate::workspace::{decode, BOM};
 
 pub fn excludes(patterns: &[String]) -> GlobSet {
     let mut b = GlobSetBuilder::new();
@@ -86,10 +73,40 @@ pub fn excludes(patterns: &[String]) -> GlobSet {
 /// could not be read (not UTF-8, permission denied…). Walking and reading run together on the
 /// walker's threads (each file is read once); the snapshot is sorted by path.
 pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
+    load_with(root, exclude, None)
+}
+
+/// [`load`], keeping only the texts the analysis for `scope` starts from (a lean snapshot,
+/// [`Snapshot::lean`]): every file is read and checked, but the text of a file the
+/// pre-filter skips is dropped at once (the analysis reads it again if an import leads to it,
+/// and so does the report for a file with a finding).
+pub fn load_lean(root: &Path, exclude: &[String], scope: Scope) -> (Snapshot, Vec<Unreadable>) {
+    load_with(root, exclude, Some(scope))
+}
+
+/// Texts this short are kept whatever the pre-filter says: holding them costs less than opening
+/// the file again when an import leads to it (package `__init__.py`, small constant modules).
+const SMALL: usize = 1024;
+
+/// Whether a lean snapshot for `scope` keeps the text of `rel` after reading it.
+fn keep_text(rel: &str, text: &str, scope: Scope) -> bool {
+    if text.len() <= SMALL {
+        true
+    } else if rel.ends_with(".py") {
+        keeps_text(rel) || prefilter::python_need(rel, text.as_bytes(), scope) != Need::Skip
+    } else if is_template(rel) {
+        prefilter::template_needed(text.as_bytes())
+    } else {
+        true
+    }
+}
+
+fn load_with(root: &Path, exclude: &[String], lean: Option<Scope>) -> (Snapshot, Vec<Unreadable>) {
     let timer = Timer::start();
     let root: PathBuf = root.to_path_buf();
     let user_excludes = excludes(exclude);
-    let found: Mutex<Vec<(String, Result<String, String>)>> = Mutex::new(Vec::new());
+    type Read = Result<Option<String>, String>;
+    let found: Mutex<Vec<(String, Read)>> = Mutex::new(Vec::new());
     WalkBuilder::new(&root)
         .require_git(false)
         .follow_links(false)
@@ -124,7 +141,11 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
                 } else {
                     let text = std::fs::read(path)
                         .map_err(|e| e.to_string())
-                        .and_then(decode);
+                        .and_then(decode)
+                        .map(|text| match lean {
+                            Some(scope) if !keep_text(&lossy, &text, scope) => None,
+                            _ => Some(text),
+                        });
                     (lossy, text)
                 };
                 found.lock().unwrap_or_else(|e| e.into_inner()).push(item);
@@ -134,14 +155,18 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut snapshot = Snapshot::new(root);
+    snapshot.lean = lean.is_some();
     let mut unreadable = Vec::new();
     snapshot.files.reserve(found.len());
     let mut bytes = 0;
     for (rel, text) in found {
         match text {
-            Ok(text) => {
+            Ok(Some(text)) => {
                 bytes += text.len();
                 snapshot.add(rel, text);
+            }
+            Ok(None) => {
+                snapshot.add_on_disk(rel);
             }
             Err(reason) => unreadable.push(Unreadable { path: rel, reason }),
         }
@@ -149,7 +174,7 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
     timer.report(
         "walk+read",
         format_args!(
-            "{} files, {:.1} MB",
+            "{} files, {:.1} MB held",
             snapshot.files.len(),
             bytes as f64 / 1e6
         ),

@@ -26,6 +26,7 @@ use globset::{Glob, GlobMatcher};
 use config::Config;
 use diagnostic::Diagnostic;
 use index::Index;
+use workspace::disk_cache::DiskCache;
 use workspace::prefilter::Scope;
 use workspace::{FactsCache, FileKind, Snapshot, Timer, Workspace};
 
@@ -101,12 +102,19 @@ pub struct Analysis {
 
 /// Analyse a snapshot: facts → index → rules → selection and suppression.
 pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> Analysis {
-    let settings = config.settings.clone();
-    let scope = selection.scope();
-    // Index and rules run on the same deep-stack pool as parsing: they recurse over values.
-    with_big_stacks(|| {
-        let ws = Workspace::build_with(snapshot, settings.as_slice(), scope);
-        analyze_workspace(ws, config, selection)
+    analyze_by(snapshot, config, selection, Workspace::build_with)
+}
+
+/// [`analyze`], reusing the facts of files unchanged since the last run from the on-disk cache
+/// `disk` (the command line's path), which records this run's facts for [`DiskCache::save`].
+pub fn analyze_disk_cached(
+    snapshot: Snapshot,
+    config: &Config,
+    selection: &Selection,
+    disk: &DiskCache,
+) -> Analysis {
+    analyze_by(snapshot, config, selection, |s, e, scope| {
+        Workspace::build_disk(s, e, scope, disk)
     })
 }
 
@@ -118,10 +126,23 @@ pub fn analyze_cached(
     selection: &Selection,
     cache: &FactsCache,
 ) -> Analysis {
+    analyze_by(snapshot, config, selection, |s, e, scope| {
+        Workspace::build_cached(s, e, scope, cache)
+    })
+}
+
+/// The workspace from `build` (snapshot, configured settings modules, scope), then the rest.
+fn analyze_by(
+    snapshot: Snapshot,
+    config: &Config,
+    selection: &Selection,
+    build: impl FnOnce(Snapshot, &[String], Scope) -> Workspace + Send,
+) -> Analysis {
     let settings = config.settings.clone();
     let scope = selection.scope();
+    // Index and rules run on the same deep-stack pool as parsing: they recurse over values.
     with_big_stacks(|| {
-        let ws = Workspace::build_cached(snapshot, settings.as_slice(), scope, cache);
+        let ws = build(snapshot, settings.as_slice(), scope);
         analyze_workspace(ws, config, selection)
     })
 }

@@ -15,9 +15,11 @@ use crate::python::extract_python;
 use crate::refs::templates::{extract_template, TemplateFacts};
 
 mod closure;
+pub mod disk_cache;
 pub mod prefilter;
 
 use closure::Closure;
+use disk_cache::DiskCache;
 use prefilter::{Need, Scope};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,14 +34,55 @@ pub enum FileKind {
 pub struct SourceFile {
     /// Path relative to the snapshot root, with `/` separators.
     pub path: String,
+    /// The text, unless `on_disk`: then it is empty and [`Workspace::text`] reads the file
+    /// again on first use.
     pub text: String,
     pub kind: FileKind,
+    /// The text is not held (a lean snapshot dropped it): it is on disk at `root/path`.
+    pub on_disk: bool,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     pub root: PathBuf,
     pub files: Vec<SourceFile>,
+    /// Keep as little text as possible (the command line's check of a large tree): the files
+    /// the pre-filter skips come without text, and each parsed file's text is dropped once
+    /// its facts are extracted. Whatever needs a text later reads it through
+    /// [`Workspace::text`], which reads it again from disk.
+    pub lean: bool,
+}
+
+/// The UTF-8 byte order mark some Windows editors write. Python ignores it; so does djperm:
+/// it is not part of the text (rows and columns count from after it) and [`crate::fix`] puts it
+/// back when it writes the file.
+pub const BOM: &str = "\u{feff}";
+
+/// A source file's bytes as text: UTF-8 without its byte order mark, or why not.
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        format!("not valid UTF-8 (byte {at}); djperm reads UTF-8 source only")
+    })?;
+    if text.starts_with(BOM) {
+        text.drain(..BOM.len());
+    }
+    Ok(text)
+}
+
+/// The text of a file whose text a lean snapshot dropped, read again (empty when it can no
+/// longer be read: the file vanished or changed into something unreadable during the run).
+fn read_back(root: &Path, path: &str) -> String {
+    std::fs::read(root.join(path))
+        .map_err(|e| e.to_string())
+        .and_then(decode)
+        .unwrap_or_default()
+}
+
+/// Files whose text a lean snapshot keeps whatever the pre-filter says: the start-up files
+/// that name the settings module or extend `sys.path` (few and small; read before parsing).
+pub fn keeps_text(path: &str) -> bool {
+    crate::root::may_extend_sys_path(split_dir(path).1)
 }
 
 impl Snapshot {
@@ -47,7 +90,15 @@ impl Snapshot {
         Snapshot {
             root: root.into(),
             files: Vec::new(),
+            lean: false,
         }
+    }
+
+    /// Add a file whose text is not held (see [`Snapshot::lean`]).
+    pub fn add_on_disk(&mut self, path: impl Into<String>) -> FileId {
+        let id = self.add(path, String::new());
+        self.files[id].on_disk = true;
+        id
     }
 
     pub fn add(&mut self, path: impl Into<String>, text: impl Into<String>) -> FileId {
@@ -63,6 +114,7 @@ impl Snapshot {
             path,
             text: text.into(),
             kind,
+            on_disk: false,
         });
         self.files.len() - 1
     }
@@ -83,6 +135,8 @@ pub struct Workspace {
     pub roots: Vec<String>,
     /// Line starts per file, computed on first use (every output format and noqa need them).
     line_index: Vec<std::sync::OnceLock<Vec<usize>>>,
+    /// Texts read again from disk for files the snapshot holds `on_disk`.
+    disk_text: Vec<std::sync::OnceLock<String>>,
 }
 
 /// Facts of Python files from a previous build, reused when nothing they depend on changed: the
@@ -349,6 +403,27 @@ impl Workspace {
         filter: Option<Scope>,
         cache: Option<&FactsCache>,
     ) -> Workspace {
+        Self::build_inner(snapshot, entry_modules, filter, cache, None)
+    }
+
+    /// [`Workspace::build_with`], reusing facts from the on-disk cache `disk` (and recording
+    /// the facts of this build in it).
+    pub fn build_disk(
+        snapshot: Snapshot,
+        entry_modules: &[String],
+        scope: Scope,
+        disk: &DiskCache,
+    ) -> Workspace {
+        Self::build_inner(snapshot, entry_modules, prefilter(scope), None, Some(disk))
+    }
+
+    fn build_inner(
+        snapshot: Snapshot,
+        entry_modules: &[String],
+        filter: Option<Scope>,
+        cache: Option<&FactsCache>,
+        disk: Option<&DiskCache>,
+    ) -> Workspace {
         if let Some(cache) = cache {
             cache.begin();
         }
@@ -366,6 +441,7 @@ impl Workspace {
             regular_packages: map.regular_packages,
             roots,
             line_index: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
+            disk_text: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
         };
         let timer = Timer::start();
         ws.templates = ws
@@ -379,6 +455,14 @@ impl Workspace {
                 .then(|| extract_template(id, &f.text))
             })
             .collect();
+        if ws.snapshot.lean {
+            for f in &mut ws.snapshot.files {
+                if f.kind == FileKind::Template && !f.on_disk {
+                    f.text = String::new();
+                    f.on_disk = true;
+                }
+            }
+        }
         let read_templates = ws.templates.iter().flatten().count();
         timer.report("templates", format_args!("{read_templates} read"));
 
@@ -431,20 +515,53 @@ impl Workspace {
             if wave.is_empty() {
                 break;
             }
-            // Largest first: the threads finish together.
+            // Largest first: the threads finish together (a text not held sorts last).
             wave.sort_unstable_by_key(|&id| std::cmp::Reverse(ws.snapshot.files[id].text.len()));
             waves += 1;
-            let parsed: Vec<(FileId, FileFacts)> = wave
-                .par_iter()
-                .map(|&id| {
-                    let f = &ws.snapshot.files[id];
-                    let (module, is_package) = map.primary[id].clone().unwrap_or_default();
-                    let Some(cache) = cache else {
-                        return (id, extract_python(id, &f.text, &module, is_package));
+            // A lean snapshot gives each text to its parse and drops it there; one not held
+            // is read again.
+            let root = &ws.snapshot.root;
+            let jobs: Vec<(FileId, Option<String>)> = if ws.snapshot.lean {
+                wave.iter()
+                    .map(|&id| {
+                        let f = &mut ws.snapshot.files[id];
+                        let text = if f.on_disk {
+                            None
+                        } else if keeps_text(&f.path) {
+                            Some(f.text.clone())
+                        } else {
+                            f.on_disk = true;
+                            Some(std::mem::take(&mut f.text))
+                        };
+                        (id, text)
+                    })
+                    .collect()
+            } else {
+                wave.iter().map(|&id| (id, None)).collect()
+            };
+            let files = &ws.snapshot.files;
+            let parsed: Vec<(FileId, FileFacts)> = jobs
+                .into_par_iter()
+                .map(|(id, held)| {
+                    let f = &files[id];
+                    let text: std::borrow::Cow<'_, str> = match held {
+                        Some(t) => t.into(),
+                        None if f.on_disk => read_back(root, &f.path).into(),
+                        None => f.text.as_str().into(),
                     };
-                    let key = FactsKey::new(id, &module, is_package, &f.text);
+                    let (module, is_package) = map.primary[id].clone().unwrap_or_default();
+                    if let Some(disk) = disk {
+                        let facts = disk.facts(id, &f.path, &module, is_package, &text, || {
+                            extract_python(id, &text, &module, is_package)
+                        });
+                        return (id, facts);
+                    }
+                    let Some(cache) = cache else {
+                        return (id, extract_python(id, &text, &module, is_package));
+                    };
+                    let key = FactsKey::new(id, &module, is_package, &text);
                     let facts = cache.facts(&f.path, key, || {
-                        extract_python(id, &f.text, &module, is_package)
+                        extract_python(id, &text, &module, is_package)
                     });
                     (id, facts)
                 })
@@ -492,8 +609,13 @@ impl Workspace {
         crate::locator::Locator::with_line_starts(text, starts)
     }
 
+    /// The text of `id`; read again from disk on first use when a lean snapshot dropped it.
     pub fn text(&self, id: FileId) -> &str {
-        &self.snapshot.files[id].text
+        let f = &self.snapshot.files[id];
+        if !f.on_disk {
+            return &f.text;
+        }
+        self.disk_text[id].get_or_init(|| read_back(&self.snapshot.root, &f.path))
     }
 
     pub fn abs_path(&self, id: FileId) -> PathBuf {
@@ -597,7 +719,16 @@ impl Timer {
     pub fn report(&self, phase: &str, detail: std::fmt::Arguments<'_>) {
         if let Some(start) = self.0 {
             let ms = start.elapsed().as_secs_f64() * 1000.0;
-            eprintln!("djperm: timing: {phase:<12} {ms:>8.1} ms  {detail}");
+            // The peak resident memory so far, where the system tells it (Linux).
+            let peak = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+                    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+                    Some(format!("  [peak {:.0} MB]", kb / 1024.0))
+                })
+                .unwrap_or_default();
+            eprintln!("djperm: timing: {phase:<12} {ms:>8.1} ms  {detail}{peak}");
         }
     }
 }

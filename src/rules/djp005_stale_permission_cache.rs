@@ -6,7 +6,9 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Span};
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (file, facts) in ctx.ws.python.iter().enumerate() {
-        let Some(facts) = facts else { continue };
+        let Some(facts) = facts.as_ref().filter(|f| !f.stale_checks.is_empty()) else {
+            continue;
+        };
         let text = ctx.ws.text(file);
         let line = |offset: u32| text[..offset as usize].matches('\n').count() + 1;
         for stale in &facts.stale_checks {
