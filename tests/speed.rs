@@ -233,3 +233,85 @@ fn a_lean_snapshot_reports_what_the_full_texts_report() {
         "'blog.can_publsh'"
     );
 }
+
+// ---- random edit sequences ---------------------------------------------------------------------
+
+use djperm::workspace::FactsCache;
+use proptest::prelude::*;
+
+/// Files an edit may write (or delete, with `None`): definitions (models, migrations, settings,
+/// apps) and references, valid and not.
+fn edit() -> impl Strategy<Value = (&'static str, Option<&'static str>)> {
+    let models_a = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n";
+    let models_b = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish'), ('can_archive', 'Can archive')]\n";
+    let settings_b =
+        "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog', 'shop']\n";
+    let migration_b = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [('blog', '0001_initial')]\n    operations = [migrations.AlterModelOptions(name='post', options={'permissions': [('can_archive', 'Can archive')]})]\n";
+    prop_oneof![
+        Just(("blog/models.py", Some(models_a))),
+        Just(("blog/models.py", Some(models_b))),
+        Just(("blog/migrations/0002_archive.py", Some(migration_b))),
+        Just(("blog/migrations/0002_archive.py", None)),
+        Just(("proj/settings.py", Some(settings_b))),
+        Just(("shop/__init__.py", Some(""))),
+        Just((
+            "shop/models.py",
+            Some("from django.db import models\n\nclass Item(models.Model):\n    pass\n")
+        )),
+        Just(("shop/models.py", None)),
+        Just(("blog/views.py", Some(VIEWS))),
+        Just((
+            "blog/views.py",
+            Some("def v(request):\n    return request.user.has_perm('blog.can_archive')\n")
+        )),
+        Just((
+            "blog/views.py",
+            Some("def v(request):\n    return request.user.has_perm('shop.view_item')\n")
+        )),
+        Just(("blog/views.py", None)),
+        Just((
+            "aaa/api.py",
+            Some("def f(user):\n    return user.has_perms('blog.can_publish')\n")
+        )),
+        Just(("aaa/api.py", None)),
+    ]
+}
+
+fn apply(root: &Path, (path, text): (&str, Option<&str>)) {
+    let full = root.join(path);
+    match text {
+        Some(t) => {
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, t).unwrap();
+        }
+        None => {
+            let _ = std::fs::remove_file(full);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// After any sequence of edits, the language server's path (facts reused in memory), the
+    /// command line's cached path (facts reused from disk, lean snapshot) and a fresh analysis
+    /// of the full texts report the same diagnostics, at the same places.
+    #[test]
+    fn incremental_paths_equal_a_fresh_analysis(edits in prop::collection::vec(edit(), 1..7)) {
+        let (dir, _) = project(&[("blog/views.py", VIEWS)]);
+        let root = dir.path();
+        let cache_dir = root.join(".djperm_cache");
+        let memory = FactsCache::default();
+        let config = Config::default();
+        let selection = Selection::default();
+        for e in edits {
+            apply(root, e);
+            let want = fresh(root);
+            let (snapshot, _) = discover::load(root, &[]);
+            let served = report(&djperm::analyze_cached(snapshot, &config, &selection, &memory));
+            prop_assert_eq!(&served, &want, "in-memory facts cache after {:?}", e);
+            let (from_disk, _, _) = cached(root, &cache_dir, "v1");
+            prop_assert_eq!(&from_disk, &want, "disk cache after {:?}", e);
+        }
+    }
+}
