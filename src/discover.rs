@@ -88,16 +88,20 @@ pub fn load_lean(root: &Path, exclude: &[String], scope: Scope) -> (Snapshot, Ve
 /// the file again when an import leads to it (package `__init__.py`, small constant modules).
 const SMALL: usize = 1024;
 
-/// Whether a lean snapshot for `scope` keeps the text of `rel` after reading it.
-fn keep_text(rel: &str, text: &str, scope: Scope) -> bool {
-    if text.len() <= SMALL {
-        true
-    } else if rel.ends_with(".py") {
-        keeps_text(rel) || prefilter::python_need(rel, text.as_bytes(), scope) != Need::Skip
+/// Whether a lean snapshot for `scope` keeps the text of `rel` after reading it, and, for a
+/// Python file, the pre-filter's answer (computed once, here, while the bytes are at hand).
+fn keep_text(rel: &str, text: &str, scope: Scope) -> (bool, Option<Need>) {
+    if rel.ends_with(".py") {
+        let need = prefilter::python_need(rel, text.as_bytes(), scope);
+        let keep = text.len() <= SMALL || keeps_text(rel) || need != Need::Skip;
+        (keep, Some(need))
     } else if is_template(rel) {
-        prefilter::template_needed(text.as_bytes())
+        (
+            text.len() <= SMALL || prefilter::template_needed(text.as_bytes()),
+            None,
+        )
     } else {
-        true
+        (true, None)
     }
 }
 
@@ -105,7 +109,7 @@ fn load_with(root: &Path, exclude: &[String], lean: Option<Scope>) -> (Snapshot,
     let timer = Timer::start();
     let root: PathBuf = root.to_path_buf();
     let user_excludes = excludes(exclude);
-    type Read = Result<Option<String>, String>;
+    type Read = Result<(Option<String>, Option<Need>), String>;
     let found: Mutex<Vec<(String, Read)>> = Mutex::new(Vec::new());
     WalkBuilder::new(&root)
         .require_git(false)
@@ -143,8 +147,11 @@ fn load_with(root: &Path, exclude: &[String], lean: Option<Scope>) -> (Snapshot,
                         .map_err(|e| e.to_string())
                         .and_then(decode)
                         .map(|text| match lean {
-                            Some(scope) if !keep_text(&lossy, &text, scope) => None,
-                            _ => Some(text),
+                            Some(scope) => match keep_text(&lossy, &text, scope) {
+                                (true, need) => (Some(text), need),
+                                (false, need) => (None, need),
+                            },
+                            None => (Some(text), None),
                         });
                     (lossy, text)
                 };
@@ -161,12 +168,15 @@ fn load_with(root: &Path, exclude: &[String], lean: Option<Scope>) -> (Snapshot,
     let mut bytes = 0;
     for (rel, text) in found {
         match text {
-            Ok(Some(text)) => {
-                bytes += text.len();
-                snapshot.add(rel, text);
-            }
-            Ok(None) => {
-                snapshot.add_on_disk(rel);
+            Ok((text, need)) => {
+                let id = match text {
+                    Some(text) => {
+                        bytes += text.len();
+                        snapshot.add(rel, text)
+                    }
+                    None => snapshot.add_on_disk(rel),
+                };
+                snapshot.files[id].need = lean.zip(need);
             }
             Err(reason) => unreadable.push(Unreadable { path: rel, reason }),
         }

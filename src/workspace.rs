@@ -39,6 +39,8 @@ pub struct SourceFile {
     pub kind: FileKind,
     /// The text is not held (a lean snapshot dropped it): it is on disk at `root/path`.
     pub on_disk: bool,
+    /// The pre-filter's answer for a scope, when the reader computed it (a lean snapshot).
+    pub need: Option<(Scope, Need)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -114,6 +116,7 @@ impl Snapshot {
             text: text.into(),
             kind,
             on_disk: false,
+            need: None,
         });
         self.files.len() - 1
     }
@@ -473,9 +476,10 @@ impl Workspace {
             .map(|f| match (&f.kind, filter) {
                 (FileKind::Template | FileKind::Fixture, _) => Need::Skip,
                 (FileKind::Python, None) => Need::Definitions,
-                (FileKind::Python, Some(scope)) => {
-                    prefilter::python_need(&f.path, f.text.as_bytes(), scope)
-                }
+                (FileKind::Python, Some(scope)) => match f.need {
+                    Some((s, need)) if s == scope => need,
+                    _ => prefilter::python_need(&f.path, f.text.as_bytes(), scope),
+                },
             })
             .collect();
         let selected = need.iter().filter(|n| **n != Need::Skip).count();

@@ -315,3 +315,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_buffer_on_standard_input_is_judged_by_its_own_text_not_the_file_on_disk() {
+    // On disk the file holds nothing the pre-filter keeps (and is too long to be kept anyway);
+    // the buffer checks a wrong permission.
+    let on_disk = format!("{}def v(request):\n    return None\n", "# filler\n".repeat(200));
+    let (dir, _) = project(&[("blog/views.py", &on_disk)]);
+    let out = assert_cmd::Command::cargo_bin("djperm")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--output-format",
+            "concise",
+            "--stdin-filename",
+            "blog/views.py",
+        ])
+        .write_stdin(VIEWS)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("DJP002"), "{stdout}");
+    // And the file on disk alone is clean.
+    let run = run_djperm(dir.path(), &["check", "--output-format", "concise"], LIMIT);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+}

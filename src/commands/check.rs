@@ -377,6 +377,7 @@ fn read(plan: &Plan) -> Result<Input, String> {
                 Some(f) => {
                     f.text = text;
                     f.on_disk = false;
+                    f.need = None; // the pre-filter's answer was for the file on disk
                 }
                 None => {
                     snapshot.add(rel.clone(), text);
