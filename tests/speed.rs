@@ -320,7 +320,10 @@ proptest! {
 fn a_buffer_on_standard_input_is_judged_by_its_own_text_not_the_file_on_disk() {
     // On disk the file holds nothing the pre-filter keeps (and is too long to be kept anyway);
     // the buffer checks a wrong permission.
-    let on_disk = format!("{}def v(request):\n    return None\n", "# filler\n".repeat(200));
+    let on_disk = format!(
+        "{}def v(request):\n    return None\n",
+        "# filler\n".repeat(200)
+    );
     let (dir, _) = project(&[("blog/views.py", &on_disk)]);
     let out = assert_cmd::Command::cargo_bin("djperm")
         .unwrap()
