@@ -114,7 +114,21 @@ pub fn analyze_disk_cached(
     disk: &DiskCache,
 ) -> Analysis {
     analyze_by(snapshot, config, selection, |s, e, scope| {
-        Workspace::build_disk(s, e, scope, disk)
+        Workspace::build_disk(s, e, scope, None, disk)
+    })
+}
+
+/// [`analyze_cached`] whose facts missing from `cache` come from the on-disk cache `disk` when
+/// it holds them (the language server's first build of a folder the command line has checked).
+pub fn analyze_cached_with_disk(
+    snapshot: Snapshot,
+    config: &Config,
+    selection: &Selection,
+    cache: &FactsCache,
+    disk: &DiskCache,
+) -> Analysis {
+    analyze_by(snapshot, config, selection, |s, e, scope| {
+        Workspace::build_disk(s, e, scope, Some(cache), disk)
     })
 }
 

@@ -409,14 +409,15 @@ impl Workspace {
     }
 
     /// [`Workspace::build_with`], reusing facts from the on-disk cache `disk` (and recording
-    /// the facts of this build in it).
+    /// the facts of this build in it), after those of `cache` when given.
     pub fn build_disk(
         snapshot: Snapshot,
         entry_modules: &[String],
         scope: Scope,
+        cache: Option<&FactsCache>,
         disk: &DiskCache,
     ) -> Workspace {
-        Self::build_inner(snapshot, entry_modules, prefilter(scope), None, Some(disk))
+        Self::build_inner(snapshot, entry_modules, prefilter(scope), cache, Some(disk))
     }
 
     fn build_inner(
@@ -553,19 +554,21 @@ impl Workspace {
                         None => f.text.as_str().into(),
                     };
                     let (module, is_package) = map.primary[id].clone().unwrap_or_default();
-                    if let Some(disk) = disk {
-                        let facts = disk.facts(id, &f.path, &module, is_package, &text, || {
+                    // The memory cache first (the server's previous build), then the disk
+                    // cache (the command line's previous run), then the parser.
+                    let parse = || match disk {
+                        Some(disk) => disk.facts(id, &f.path, &module, is_package, &text, || {
                             extract_python(id, &text, &module, is_package)
-                        });
-                        return (id, facts);
-                    }
-                    let Some(cache) = cache else {
-                        return (id, extract_python(id, &text, &module, is_package));
+                        }),
+                        None => extract_python(id, &text, &module, is_package),
                     };
-                    let key = FactsKey::new(id, &module, is_package, &text);
-                    let facts = cache.facts(&f.path, key, || {
-                        extract_python(id, &text, &module, is_package)
-                    });
+                    let facts = match cache {
+                        Some(cache) => {
+                            let key = FactsKey::new(id, &module, is_package, &text);
+                            cache.facts(&f.path, key, parse)
+                        }
+                        None => parse(),
+                    };
                     (id, facts)
                 })
                 .collect();

@@ -345,3 +345,25 @@ fn a_buffer_on_standard_input_is_judged_by_its_own_text_not_the_file_on_disk() {
     let run = run_djperm(dir.path(), &["check", "--output-format", "concise"], LIMIT);
     assert_eq!(run.code, Some(0), "{run:#?}");
 }
+
+#[test]
+fn the_servers_first_build_starts_from_the_check_cache_and_keeps_those_facts() {
+    let (dir, _) = project(&[("blog/views.py", VIEWS)]);
+    let cache = dir.path().join(".djperm_cache");
+    let (_, _, parsed) = cached(dir.path(), &cache, "v1");
+    let before = std::fs::read(cache.join("facts.bin")).unwrap();
+    let memory = FactsCache::default();
+    let disk = DiskCache::open_read_only(&cache, "v1");
+    let (snapshot, _) = discover::load(dir.path(), &[]);
+    let (config, selection) = (Config::default(), Selection::default());
+    let first =
+        djperm::analyze_cached_with_disk(snapshot.clone(), &config, &selection, &memory, &disk);
+    assert_eq!((disk.hits(), disk.misses()), (parsed, 0));
+    assert_eq!(report(&first), fresh(dir.path()));
+    // The next build reuses them from memory; the cache file was only read.
+    let next = djperm::analyze_cached(snapshot, &config, &selection, &memory);
+    assert_eq!(memory.hits(), parsed);
+    assert_eq!(report(&next), fresh(dir.path()));
+    assert!(disk.save(&[]).is_ok());
+    assert_eq!(std::fs::read(cache.join("facts.bin")).unwrap(), before);
+}

@@ -69,12 +69,23 @@ pub struct DiskCache {
     new: Mutex<Vec<Stored>>,
     hits: AtomicUsize,
     misses: AtomicUsize,
+    /// Keep the facts of misses for [`DiskCache::save`] (not for a reader that never saves).
+    record: bool,
 }
 
 impl DiskCache {
     /// Open the cache in `dir` for `build` ([`build_fingerprint`]). Never fails: a missing,
     /// unreadable, corrupt or foreign cache reads as empty.
     pub fn open(dir: &Path, build: &str) -> DiskCache {
+        DiskCache::open_with(dir, build, true)
+    }
+
+    /// [`DiskCache::open`] for a reader that never saves (the language server's first build).
+    pub fn open_read_only(dir: &Path, build: &str) -> DiskCache {
+        DiskCache::open_with(dir, build, false)
+    }
+
+    fn open_with(dir: &Path, build: &str, record: bool) -> DiskCache {
         let old = std::fs::read(dir.join(FILE))
             .ok()
             .and_then(|bytes| decode(&bytes, build))
@@ -86,6 +97,7 @@ impl DiskCache {
             new: Mutex::new(Vec::new()),
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
+            record,
         }
     }
 
@@ -114,6 +126,9 @@ impl DiskCache {
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let facts = extract();
+        if !self.record {
+            return facts;
+        }
         if let Ok(bytes) = postcard::to_allocvec(&facts) {
             self.new
                 .lock()
@@ -140,8 +155,11 @@ impl DiskCache {
     }
 
     /// Write the facts of this run (hits and misses; files not parsed this time are dropped)
-    /// when anything changed. Best-effort: the error says why it could not be written.
+    /// when anything changed (never for a cache opened read-only). Best-effort: the error says why it could not be written.
     pub fn save(self, parsed_paths: &[&str]) -> Result<(), String> {
+        if !self.record {
+            return Ok(()); // opened read-only: never written
+        }
         let mut new = self.new.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut old = self.old;
         let changed = !new.is_empty() || old.len() != parsed_paths.len();
