@@ -5,6 +5,7 @@ import argparse
 import datetime
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -109,11 +110,17 @@ def main():
     for tree in args.trees:
         tree = os.path.abspath(tree)
         name = os.path.basename(tree.rstrip("/")) or tree
-        if os.path.basename(os.path.dirname(tree)) not in ("trees", "real"):
+        if os.path.basename(os.path.dirname(tree)) not in ("trees", "real", "eco"):
             name = os.path.relpath(tree, os.path.dirname(os.path.dirname(tree)))
         files, size = tree_size(tree)
+        # djperm cold (no cache: it parses what it needs, as ruff --no-cache parses everything)
+        # and warm (its facts cache filled by the warm-up round, nothing changed since). The
+        # cache lives in bench/cache/, never in the measured tree.
+        cache = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cache", name.replace("/", "_"))
+        shutil.rmtree(cache, ignore_errors=True)
         cmds = {
-            "djperm": ([args.djperm, "check", tree, "--output-format", "concise", "--exit-zero"], (0,)),
+            "djperm": ([args.djperm, "check", tree, "--output-format", "concise", "--exit-zero", "--no-cache"], (0,)),
+            "warm": ([args.djperm, "check", tree, "--output-format", "concise", "--exit-zero", "--cache-dir", cache], (0,)),
             "ruff": ([args.ruff, "check", "--select", "DJ", "--no-cache", "--exit-zero", "--quiet", tree], (0,)),
             "grep": (["grep", "-rl", "perm", "--include=*.py", tree], (0, 1)),
         }
@@ -123,9 +130,13 @@ def main():
             run(cmd, ok=ok)
         env = dict(os.environ, DJPERM_TIMINGS="1")
         _, out, err = run(cmds["djperm"][0], env=env)
+        _, _, warm_err = run(cmds["warm"][0], env=env)
+        err += b"\n" + b"\n".join(
+            b"warm: " + line for line in warm_err.splitlines() if b"timing: cache" in line or b"timing: parse" in line
+        )
         breakdowns[name] = [
             line.replace("djperm: timing: ", "") for line in err.decode().splitlines()
-            if line.startswith("djperm: timing:")
+            if "djperm: timing:" in line
         ]
         findings = out.decode().count("\n")
         samples = {k: [] for k in cmds}
@@ -146,16 +157,22 @@ def main():
     load_end = os.getloadavg()
     lines = []
     lines.append(
-        "| tree | .py files | MB | djperm s (cpu) | ruff s (cpu) | grep s | djperm/ruff | djperm/grep | djperm peak RSS |"
+        "| tree | .py files | MB | djperm s (cpu) | djperm warm s | ruff s (cpu) | grep s "
+        "| djperm/ruff | djperm/grep | warm/ruff | djperm peak RSS (warm) | ruff peak RSS |"
     )
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        d, f, g = r["med"]["djperm"], r["med"]["ruff"], r["med"]["grep"]
+        d, w, f, g = r["med"]["djperm"], r["med"]["warm"], r["med"]["ruff"], r["med"]["grep"]
         lines.append(
             f"| {r['name']} | {r['files']} | {r['size'] / 1e6:.1f} | {fmt_s(d[0])} ({fmt_s(d[1])}) "
-            f"| {fmt_s(f[0])} ({fmt_s(f[1])}) | {fmt_s(g[0])} | {d[0] / f[0]:.2f} | {d[0] / g[0]:.1f} "
-            f"| {d[2]:.0f} MB |"
+            f"| {fmt_s(w[0])} | {fmt_s(f[0])} ({fmt_s(f[1])}) | {fmt_s(g[0])} | {d[0] / f[0]:.2f} "
+            f"| {d[0] / g[0]:.1f} | {w[0] / f[0]:.2f} | {d[2]:.0f} MB ({w[2]:.0f} MB) | {f[2]:.0f} MB |"
         )
+    if len(rows) > 1:
+        ratios = sorted(r["med"]["djperm"][0] / r["med"]["ruff"][0] for r in rows)
+        lines.append("")
+        lines.append(f"djperm/ruff over the {len(rows)} trees: median {statistics.median(ratios):.2f}, "
+                     f"worst {ratios[-1]:.2f}.")
     table = "\n".join(lines)
 
     growth = []
@@ -164,7 +181,7 @@ def main():
         a, b = gen["gen-5k"], gen["gen-20k"]
         fr = b["files"] / a["files"]
         growth.append(f"Growth gen-5k → gen-20k: files ×{fr:.2f}")
-        for tool in ("djperm", "ruff", "grep"):
+        for tool in ("djperm", "warm", "ruff", "grep"):
             ta, tb = a["med"][tool][0], b["med"][tool][0]
             growth.append(
                 f"- {tool}: time ×{tb / ta:.2f} (linear would be ×{fr:.2f}); "
@@ -194,7 +211,8 @@ def main():
         md.append("")
         md.extend(report)
         md.append("")
-        md.append("Commands: `djperm check TREE --output-format concise --exit-zero`, "
+        md.append("Commands: `djperm check TREE --output-format concise --exit-zero --no-cache` "
+                  "(cold), the same with its cache filled and nothing changed (warm), "
                   "`ruff check --select DJ --no-cache --exit-zero TREE`, "
                   "`grep -rl perm --include='*.py' TREE`.")
         md.append("")

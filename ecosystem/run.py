@@ -87,7 +87,9 @@ def run_one(binary, project, dest, mode):
     if mode == "preview":
         cmd.append("--preview")
     start = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    # The corpus is shared and read-only in spirit: no cache directory is written into it.
+    env = dict(os.environ, DJPERM_NO_CACHE="1")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     seconds = time.monotonic() - start
     if proc.returncode != 0:
         return None, proc.stderr, seconds

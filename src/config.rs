@@ -51,6 +51,10 @@ pub struct Config {
     /// `pkg.mod.check`), `"pkg.mod.Base:Meta.permissions"` (that attribute of subclasses).
     #[serde(default)]
     pub permission_sinks: Vec<String>,
+    /// Where `djperm check` keeps its cache of per-file facts, relative to the project root
+    /// (default `.djperm_cache`).
+    #[serde(default)]
+    pub cache_dir: Option<String>,
 }
 
 pub const KEYS: &[&str] = &[
@@ -69,6 +73,7 @@ pub const KEYS: &[&str] = &[
     "installed-apps",
     "authentication-backends",
     "permission-sinks",
+    "cache-dir",
 ];
 
 #[derive(Debug)]

@@ -14,6 +14,36 @@ pub struct Span {
     pub end: u32,
 }
 
+thread_local! {
+    /// The file whose facts are being read back from the on-disk cache (see [`Span`]'s
+    /// `Deserialize`).
+    static FACTS_FILE: std::cell::Cell<FileId> = const { std::cell::Cell::new(0) };
+}
+
+/// Run `f` (which deserialises one file's facts) with the spans it reads belonging to `file`.
+pub fn with_facts_file<T>(file: FileId, f: impl FnOnce() -> T) -> T {
+    let before = FACTS_FILE.with(|c| c.replace(file));
+    let out = f();
+    FACTS_FILE.with(|c| c.set(before));
+    out
+}
+
+/// A span is serialised only as part of one file's facts (the on-disk facts cache), whose spans
+/// all lie in that file: it is written as its byte range, and read back into the file being
+/// read ([`with_facts_file`]), so cached facts stay valid when file ids shift.
+impl serde::Serialize for Span {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.start, self.end).serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Span {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Span, D::Error> {
+        let (start, end) = <(u32, u32)>::deserialize(d)?;
+        Ok(Span::new(FACTS_FILE.with(|c| c.get()), start, end))
+    }
+}
+
 impl Span {
     pub fn new(file: FileId, start: u32, end: u32) -> Self {
         Span { file, start, end }

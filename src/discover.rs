@@ -13,12 +13,14 @@ pub use env::{add_environment, add_packages};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 
-use crate::workspace::{Snapshot, Timer};
+use crate::workspace::prefilter::{self, Need, Scope};
+use crate::workspace::{keeps_text, Snapshot, Timer};
 
 /// Directories never worth reading (as ruff).
 pub const DEFAULT_EXCLUDES: &[&str] = &[
     ".bzr",
     ".direnv",
+    ".djperm_cache",
     ".eggs",
     ".git",
     ".hg",
@@ -59,22 +61,7 @@ fn is_template(rel: &str) -> bool {
         && (rel.starts_with("templates/") || rel.contains("/templates/"))
 }
 
-/// The UTF-8 byte order mark some Windows editors write. Python ignores it; so does djperm:
-/// it is not part of the text (rows and columns count from after it) and [`crate::fix`] puts it
-/// back when it writes the file.
-pub const BOM: &str = "\u{feff}";
-
-/// A source file's bytes as text: UTF-8 without its byte order mark, or why not.
-pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    let mut text = String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        format!("not valid UTF-8 (byte {at}); djperm reads UTF-8 source only")
-    })?;
-    if text.starts_with(BOM) {
-        text.drain(..BOM.len());
-    }
-    Ok(text)
-}
+pub use crate::workspace::{decode, BOM};
 
 pub fn excludes(patterns: &[String]) -> GlobSet {
     let mut b = GlobSetBuilder::new();
@@ -103,10 +90,44 @@ fn walker(root: &Path) -> WalkBuilder {
 /// could not be read (not UTF-8, permission denied…). Walking and reading run together on the
 /// walker's threads (each file is read once); the snapshot is sorted by path.
 pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
+    load_with(root, exclude, None)
+}
+
+/// [`load`], keeping only the texts the analysis for `scope` starts from (a lean snapshot,
+/// [`Snapshot::lean`]): every file is read and checked, but the text of a file the
+/// pre-filter skips is dropped at once (the analysis reads it again if an import leads to it,
+/// and so does the report for a file with a finding).
+pub fn load_lean(root: &Path, exclude: &[String], scope: Scope) -> (Snapshot, Vec<Unreadable>) {
+    load_with(root, exclude, Some(scope))
+}
+
+/// Texts this short are kept whatever the pre-filter says: holding them costs less than opening
+/// the file again when an import leads to it (package `__init__.py`, small constant modules).
+const SMALL: usize = 1024;
+
+/// Whether a lean snapshot for `scope` keeps the text of `rel` after reading it, and, for a
+/// Python file, the pre-filter's answer (computed once, here, while the bytes are at hand).
+fn keep_text(rel: &str, text: &str, scope: Scope) -> (bool, Option<Need>) {
+    if rel.ends_with(".py") {
+        let need = prefilter::python_need(rel, text.as_bytes(), scope);
+        let keep = text.len() <= SMALL || keeps_text(rel) || need != Need::Skip;
+        (keep, Some(need))
+    } else if is_template(rel) {
+        (
+            text.len() <= SMALL || prefilter::template_needed(text.as_bytes()),
+            None,
+        )
+    } else {
+        (true, None)
+    }
+}
+
+fn load_with(root: &Path, exclude: &[String], lean: Option<Scope>) -> (Snapshot, Vec<Unreadable>) {
     let timer = Timer::start();
     let root: PathBuf = root.to_path_buf();
     let user_excludes = excludes(exclude);
-    let found: Mutex<Vec<(String, Result<String, String>)>> = Mutex::new(Vec::new());
+    type Read = Result<(Option<String>, Option<Need>), String>;
+    let found: Mutex<Vec<(String, Read)>> = Mutex::new(Vec::new());
     walker(&root)
         .require_git(false)
         .hidden(false)
@@ -135,7 +156,14 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
                 } else {
                     let text = std::fs::read(path)
                         .map_err(|e| e.to_string())
-                        .and_then(decode);
+                        .and_then(decode)
+                        .map(|text| match lean {
+                            Some(scope) => match keep_text(&lossy, &text, scope) {
+                                (true, need) => (Some(text), need),
+                                (false, need) => (None, need),
+                            },
+                            None => (Some(text), None),
+                        });
                     (lossy, text)
                 };
                 found.lock().unwrap_or_else(|e| e.into_inner()).push(item);
@@ -145,14 +173,21 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut snapshot = Snapshot::new(root);
+    snapshot.lean = lean.is_some();
     let mut unreadable = Vec::new();
     snapshot.files.reserve(found.len());
     let mut bytes = 0;
     for (rel, text) in found {
         match text {
-            Ok(text) => {
-                bytes += text.len();
-                snapshot.add(rel, text);
+            Ok((text, need)) => {
+                let id = match text {
+                    Some(text) => {
+                        bytes += text.len();
+                        snapshot.add(rel, text)
+                    }
+                    None => snapshot.add_on_disk(rel),
+                };
+                snapshot.files[id].need = lean.zip(need);
             }
             Err(reason) => unreadable.push(Unreadable { path: rel, reason }),
         }
@@ -161,7 +196,7 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
     timer.report(
         "walk+read",
         format_args!(
-            "{} files, {:.1} MB",
+            "{} files, {:.1} MB held",
             snapshot.files.len(),
             bytes as f64 / 1e6
         ),

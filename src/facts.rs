@@ -2,13 +2,14 @@
 //! so the server can recompute one file's facts after an edit and re-merge.
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
 use crate::value::{Item, Value};
 
 pub mod helpers;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FileFacts {
     /// Dotted module name of the file (`blog.models`), as seen from its import root.
     pub module: String,
@@ -80,7 +81,7 @@ impl FileFacts {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ClassFact {
     pub name: String,
     pub span: Span,
@@ -104,7 +105,7 @@ pub struct ClassFact {
 }
 
 /// A module-level function: its name, where, and its decorators (folded).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FunctionFact {
     pub name: String,
     /// The name.
@@ -115,7 +116,7 @@ pub struct FunctionFact {
 }
 
 /// A module-level call statement `receiver.method(args…)`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ModuleCall {
     /// The receiver: `Ref { module: this module, path: [name] }` for a module-level object built
     /// here, else its folded value (`admin.site` → `Ref django.contrib.admin [site]`).
@@ -126,7 +127,7 @@ pub struct ModuleCall {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MetaFact {
     pub span: Span,
     pub bases: Vec<Value>,
@@ -134,14 +135,14 @@ pub struct MetaFact {
 }
 
 /// A content type as a data migration names it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum CtRef {
     /// `(app_label, model)`, either may be unknown.
     Known(Option<String>, Option<String>),
     Unknown,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PermRow {
     pub codename: Value,
     /// `codename=f"publish_{model_name}"`: rows for an action on many models.
@@ -153,7 +154,7 @@ pub struct PermRow {
 /// The user methods that check permissions by name (`User.has_perm` and its kin).
 pub const HAS_PERM_METHODS: &[&str] = &["has_perm", "has_perms", "ahas_perm", "ahas_perms"];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RefKind {
     /// `user.has_perm(p)` / `ahas_perm`.
     HasPerm,
@@ -218,7 +219,7 @@ impl RefKind {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Reference {
     pub kind: RefKind,
     /// The permission argument as written (a str, a sequence, or something to resolve).
@@ -243,7 +244,7 @@ pub struct Reference {
     pub callee: Option<Value>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Lookup {
     pub method: String,
     pub codename: Option<Item>,
@@ -254,7 +255,7 @@ pub struct Lookup {
     pub pinned: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StaleCheck {
     pub span: Span,
     pub receiver: String,
@@ -263,7 +264,7 @@ pub struct StaleCheck {
 }
 
 /// `# noqa` comments by 0-based line; `None` codes means all.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Noqa {
     pub lines: FxHashMap<u32, Option<Vec<String>>>,
     pub file: Option<Option<Vec<String>>>,

@@ -27,6 +27,7 @@ use globset::{Glob, GlobMatcher};
 use config::Config;
 use diagnostic::Diagnostic;
 use index::Index;
+use workspace::disk_cache::DiskCache;
 use workspace::prefilter::Scope;
 use workspace::{FactsCache, FileKind, Snapshot, Timer, Workspace};
 
@@ -102,12 +103,33 @@ pub struct Analysis {
 
 /// Analyse a snapshot: facts → index → rules → selection and suppression.
 pub fn analyze(snapshot: Snapshot, config: &Config, selection: &Selection) -> Analysis {
-    let settings = config.settings.clone();
-    let scope = selection.scope();
-    // Index and rules run on the same deep-stack pool as parsing: they recurse over values.
-    with_big_stacks(|| {
-        let ws = Workspace::build_with(snapshot, settings.as_slice(), scope);
-        analyze_workspace(ws, config, selection)
+    analyze_by(snapshot, config, selection, Workspace::build_with)
+}
+
+/// [`analyze`], reusing the facts of files unchanged since the last run from the on-disk cache
+/// `disk` (the command line's path), which records this run's facts for [`DiskCache::save`].
+pub fn analyze_disk_cached(
+    snapshot: Snapshot,
+    config: &Config,
+    selection: &Selection,
+    disk: &DiskCache,
+) -> Analysis {
+    analyze_by(snapshot, config, selection, |s, e, scope| {
+        Workspace::build_disk(s, e, scope, None, disk)
+    })
+}
+
+/// [`analyze_cached`] whose facts missing from `cache` come from the on-disk cache `disk` when
+/// it holds them (the language server's first build of a folder the command line has checked).
+pub fn analyze_cached_with_disk(
+    snapshot: Snapshot,
+    config: &Config,
+    selection: &Selection,
+    cache: &FactsCache,
+    disk: &DiskCache,
+) -> Analysis {
+    analyze_by(snapshot, config, selection, |s, e, scope| {
+        Workspace::build_disk(s, e, scope, Some(cache), disk)
     })
 }
 
@@ -119,10 +141,23 @@ pub fn analyze_cached(
     selection: &Selection,
     cache: &FactsCache,
 ) -> Analysis {
+    analyze_by(snapshot, config, selection, |s, e, scope| {
+        Workspace::build_cached(s, e, scope, cache)
+    })
+}
+
+/// The workspace from `build` (snapshot, configured settings modules, scope), then the rest.
+fn analyze_by(
+    snapshot: Snapshot,
+    config: &Config,
+    selection: &Selection,
+    build: impl FnOnce(Snapshot, &[String], Scope) -> Workspace + Send,
+) -> Analysis {
     let settings = config.settings.clone();
     let scope = selection.scope();
+    // Index and rules run on the same deep-stack pool as parsing: they recurse over values.
     with_big_stacks(|| {
-        let ws = Workspace::build_cached(snapshot, settings.as_slice(), scope, cache);
+        let ws = build(snapshot, settings.as_slice(), scope);
         analyze_workspace(ws, config, selection)
     })
 }

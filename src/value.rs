@@ -2,9 +2,10 @@
 //! migration operations and settings lists without importing anything.
 
 use crate::diagnostic::Span;
+use serde::{Deserialize, Serialize};
 
 /// A folded Python value. `Ref`/`StarRef`/`Concat` are resolved later, across files, by the index.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Value {
     Str(String),
     /// A list or a tuple, each item with where it was written.
@@ -36,7 +37,7 @@ pub enum Value {
     Unknown,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     pub value: Value,
     pub span: Span,

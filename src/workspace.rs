@@ -1,9 +1,8 @@
 //! The snapshot the analysis reads (path → text) and the per-file facts computed from it.
 //! No I/O here: the CLI fills a [`Snapshot`] from disk, the server from disk plus open buffers.
 
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -15,10 +14,15 @@ use crate::python::extract_python;
 use crate::refs::templates::{extract_template, TemplateFacts};
 
 mod closure;
+pub mod disk_cache;
+mod facts_cache;
 mod helper_calls;
 pub mod prefilter;
 
 use closure::Closure;
+use disk_cache::DiskCache;
+pub use facts_cache::FactsCache;
+use facts_cache::FactsKey;
 use prefilter::{Need, Scope};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,10 +37,16 @@ pub enum FileKind {
 pub struct SourceFile {
     /// Path relative to the snapshot root, with `/` separators.
     pub path: String,
+    /// The text, unless `on_disk`: then it is empty and [`Workspace::text`] reads the file
+    /// again on first use.
     pub text: String,
     pub kind: FileKind,
     /// An ignore file (`.gitignore`…) matches it: read for what it defines, never reported.
     pub ignored: bool,
+    /// The text is not held (a lean snapshot dropped it): it is on disk at `root/path`.
+    pub on_disk: bool,
+    /// The pre-filter's answer for a scope, when the reader computed it (a lean snapshot).
+    pub need: Option<(Scope, Need)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -48,6 +58,11 @@ pub struct Snapshot {
     /// The Django version the project runs on and where it was read (`requirements.txt`, the
     /// environment's `django` package…), when something says.
     pub django: Option<DjangoVersion>,
+    /// Keep as little text as possible (the command line's check of a large tree): the files
+    /// the pre-filter skips come without text, and each parsed file's text is dropped once
+    /// its facts are extracted. Whatever needs a text later reads it through
+    /// [`Workspace::text`], which reads it again from disk.
+    pub lean: bool,
 }
 
 /// The Django version a project runs on, as found on disk.
@@ -81,6 +96,38 @@ pub fn in_environment(path: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('/'))
 }
 
+/// The UTF-8 byte order mark some Windows editors write. Python ignores it; so does djperm:
+/// it is not part of the text (rows and columns count from after it) and [`crate::fix`] puts it
+/// back when it writes the file.
+pub const BOM: &str = "\u{feff}";
+
+/// A source file's bytes as text: UTF-8 without its byte order mark, or why not.
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        format!("not valid UTF-8 (byte {at}); djperm reads UTF-8 source only")
+    })?;
+    if text.starts_with(BOM) {
+        text.drain(..BOM.len());
+    }
+    Ok(text)
+}
+
+/// The text of a file whose text a lean snapshot dropped, read again (empty when it can no
+/// longer be read: the file vanished or changed into something unreadable during the run).
+fn read_back(root: &Path, path: &str) -> String {
+    std::fs::read(root.join(path))
+        .map_err(|e| e.to_string())
+        .and_then(decode)
+        .unwrap_or_default()
+}
+
+/// Files whose text a lean snapshot keeps whatever the pre-filter says: the start-up files
+/// that name the settings module or extend `sys.path` (few and small; read before parsing).
+pub fn keeps_text(path: &str) -> bool {
+    crate::root::may_extend_sys_path(split_dir(path).1)
+}
+
 impl Snapshot {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Snapshot {
@@ -88,7 +135,15 @@ impl Snapshot {
             files: Vec::new(),
             env_dir: None,
             django: None,
+            lean: false,
         }
+    }
+
+    /// Add a file whose text is not held (see [`Snapshot::lean`]).
+    pub fn add_on_disk(&mut self, path: impl Into<String>) -> FileId {
+        let id = self.add(path, String::new());
+        self.files[id].on_disk = true;
+        id
     }
 
     pub fn add(&mut self, path: impl Into<String>, text: impl Into<String>) -> FileId {
@@ -105,6 +160,8 @@ impl Snapshot {
             text: text.into(),
             kind,
             ignored: false,
+            on_disk: false,
+            need: None,
         });
         self.files.len() - 1
     }
@@ -125,87 +182,8 @@ pub struct Workspace {
     pub roots: Vec<String>,
     /// Line starts per file, computed on first use (every output format and noqa need them).
     line_index: Vec<std::sync::OnceLock<Vec<usize>>>,
-}
-
-/// Facts of Python files from a previous build, reused when nothing they depend on changed: the
-/// file's id (spans carry it), path, module name, package flag and text (length and a 64-bit
-/// SipHash). Facts are pure functions of these, so a hit gives exactly what parsing would. The
-/// language server keeps one per folder, so an edit re-parses only the edited files. Entries
-/// of files not parsed by the latest build are dropped.
-#[derive(Default)]
-pub struct FactsCache {
-    entries: Mutex<FactsEntries>,
-}
-
-#[derive(Default)]
-struct FactsEntries {
-    previous: FxHashMap<String, CachedFacts>,
-    current: FxHashMap<String, CachedFacts>,
-    hits: usize,
-}
-
-struct CachedFacts {
-    key: FactsKey,
-    facts: FileFacts,
-}
-
-#[derive(PartialEq, Eq)]
-struct FactsKey {
-    id: FileId,
-    module: String,
-    is_package: bool,
-    len: usize,
-    hash: u64,
-}
-
-impl FactsKey {
-    fn new(id: FileId, module: &str, is_package: bool, text: &str) -> FactsKey {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        text.hash(&mut hasher);
-        FactsKey {
-            id,
-            module: module.to_string(),
-            is_package,
-            len: text.len(),
-            hash: hasher.finish(),
-        }
-    }
-}
-
-impl FactsCache {
-    /// The facts of `path` for `key`: reused when the last build stored them for the same key,
-    /// else computed by `extract`. Either way they are kept for the next build.
-    fn facts(&self, path: &str, key: FactsKey, extract: impl FnOnce() -> FileFacts) -> FileFacts {
-        let lock = || self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        {
-            let mut entries = lock();
-            if let Some(cached) = entries.previous.remove(path).filter(|c| c.key == key) {
-                let facts = cached.facts.clone();
-                entries.current.insert(path.to_string(), cached);
-                entries.hits += 1;
-                return facts;
-            }
-        }
-        let facts = extract();
-        let cached = CachedFacts {
-            key,
-            facts: facts.clone(),
-        };
-        lock().current.insert(path.to_string(), cached);
-        facts
-    }
-
-    /// Start a build: what the last build stored becomes what this one may reuse.
-    fn begin(&self) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.previous = std::mem::take(&mut entries.current);
-        entries.hits = 0;
-    }
-
-    /// Files whose facts the last build reused instead of parsing.
-    pub fn hits(&self) -> usize {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).hits
-    }
+    /// Texts read again from disk for files the snapshot holds `on_disk`.
+    disk_text: Vec<std::sync::OnceLock<String>>,
 }
 
 /// Directories from which Python imports resolve: the snapshot root, every directory holding a
@@ -394,6 +372,28 @@ impl Workspace {
         filter: Option<Scope>,
         cache: Option<&FactsCache>,
     ) -> Workspace {
+        Self::build_inner(snapshot, entry_modules, filter, cache, None)
+    }
+
+    /// [`Workspace::build_with`], reusing facts from the on-disk cache `disk` (and recording
+    /// the facts of this build in it), after those of `cache` when given.
+    pub fn build_disk(
+        snapshot: Snapshot,
+        entry_modules: &[String],
+        scope: Scope,
+        cache: Option<&FactsCache>,
+        disk: &DiskCache,
+    ) -> Workspace {
+        Self::build_inner(snapshot, entry_modules, prefilter(scope), cache, Some(disk))
+    }
+
+    fn build_inner(
+        snapshot: Snapshot,
+        entry_modules: &[String],
+        filter: Option<Scope>,
+        cache: Option<&FactsCache>,
+        disk: Option<&DiskCache>,
+    ) -> Workspace {
         if let Some(cache) = cache {
             cache.begin();
         }
@@ -411,6 +411,7 @@ impl Workspace {
             regular_packages: map.regular_packages,
             roots,
             line_index: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
+            disk_text: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
         };
         let timer = Timer::start();
         ws.templates = ws
@@ -424,6 +425,14 @@ impl Workspace {
                 .then(|| extract_template(id, &f.text))
             })
             .collect();
+        if ws.snapshot.lean {
+            for f in &mut ws.snapshot.files {
+                if f.kind == FileKind::Template && !f.on_disk {
+                    f.text = String::new();
+                    f.on_disk = true;
+                }
+            }
+        }
         let read_templates = ws.templates.iter().flatten().count();
         timer.report("templates", format_args!("{read_templates} read"));
 
@@ -435,9 +444,10 @@ impl Workspace {
             .map(|f| match (&f.kind, filter) {
                 (FileKind::Template | FileKind::Fixture, _) => Need::Skip,
                 (FileKind::Python, None) => Need::Definitions,
-                (FileKind::Python, Some(scope)) => {
-                    prefilter::python_need(&f.path, f.text.as_bytes(), scope)
-                }
+                (FileKind::Python, Some(scope)) => match f.need {
+                    Some((s, need)) if s == scope => need,
+                    _ => prefilter::python_need(&f.path, f.text.as_bytes(), scope),
+                },
             })
             .collect();
         let selected = need.iter().filter(|n| **n != Need::Skip).count();
@@ -500,21 +510,56 @@ impl Workspace {
             if wave.is_empty() {
                 break;
             }
-            // Largest first: the threads finish together.
+            // Largest first: the threads finish together (a text not held sorts last).
             wave.sort_unstable_by_key(|&id| std::cmp::Reverse(ws.snapshot.files[id].text.len()));
             waves += 1;
-            let parsed: Vec<(FileId, FileFacts)> = wave
-                .par_iter()
-                .map(|&id| {
-                    let f = &ws.snapshot.files[id];
-                    let (module, is_package) = map.primary[id].clone().unwrap_or_default();
-                    let Some(cache) = cache else {
-                        return (id, extract_python(id, &f.text, &module, is_package));
+            // A lean snapshot gives each text to its parse and drops it there; one not held
+            // is read again.
+            let root = &ws.snapshot.root;
+            let jobs: Vec<(FileId, Option<String>)> = if ws.snapshot.lean {
+                wave.iter()
+                    .map(|&id| {
+                        let f = &mut ws.snapshot.files[id];
+                        let text = if f.on_disk {
+                            None
+                        } else if keeps_text(&f.path) {
+                            Some(f.text.clone())
+                        } else {
+                            f.on_disk = true;
+                            Some(std::mem::take(&mut f.text))
+                        };
+                        (id, text)
+                    })
+                    .collect()
+            } else {
+                wave.iter().map(|&id| (id, None)).collect()
+            };
+            let files = &ws.snapshot.files;
+            let parsed: Vec<(FileId, FileFacts)> = jobs
+                .into_par_iter()
+                .map(|(id, held)| {
+                    let f = &files[id];
+                    let text: std::borrow::Cow<'_, str> = match held {
+                        Some(t) => t.into(),
+                        None if f.on_disk => read_back(root, &f.path).into(),
+                        None => f.text.as_str().into(),
                     };
-                    let key = FactsKey::new(id, &module, is_package, &f.text);
-                    let facts = cache.facts(&f.path, key, || {
-                        extract_python(id, &f.text, &module, is_package)
-                    });
+                    let (module, is_package) = map.primary[id].clone().unwrap_or_default();
+                    // The memory cache first (the server's previous build), then the disk
+                    // cache (the command line's previous run), then the parser.
+                    let parse = || match disk {
+                        Some(disk) => disk.facts(id, &f.path, &module, is_package, &text, || {
+                            extract_python(id, &text, &module, is_package)
+                        }),
+                        None => extract_python(id, &text, &module, is_package),
+                    };
+                    let facts = match cache {
+                        Some(cache) => {
+                            let key = FactsKey::new(id, &module, is_package, &text);
+                            cache.facts(&f.path, key, parse)
+                        }
+                        None => parse(),
+                    };
                     (id, facts)
                 })
                 .collect();
@@ -561,8 +606,13 @@ impl Workspace {
         crate::locator::Locator::with_line_starts(text, starts)
     }
 
+    /// The text of `id`; read again from disk on first use when a lean snapshot dropped it.
     pub fn text(&self, id: FileId) -> &str {
-        &self.snapshot.files[id].text
+        let f = &self.snapshot.files[id];
+        if !f.on_disk {
+            return &f.text;
+        }
+        self.disk_text[id].get_or_init(|| read_back(&self.snapshot.root, &f.path))
     }
 
     pub fn abs_path(&self, id: FileId) -> PathBuf {
@@ -682,7 +732,16 @@ impl Timer {
     pub fn report(&self, phase: &str, detail: std::fmt::Arguments<'_>) {
         if let Some(start) = self.0 {
             let ms = start.elapsed().as_secs_f64() * 1000.0;
-            eprintln!("djperm: timing: {phase:<12} {ms:>8.1} ms  {detail}");
+            // The peak resident memory so far, where the system tells it (Linux).
+            let peak = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+                    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+                    Some(format!("  [peak {:.0} MB]", kb / 1024.0))
+                })
+                .unwrap_or_default();
+            eprintln!("djperm: timing: {phase:<12} {ms:>8.1} ms  {detail}{peak}");
         }
     }
 }

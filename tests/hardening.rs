@@ -703,15 +703,16 @@ fn safety_promise_never_writes_without_fix() {
     let root = dir.path();
     let before = tree_state(root);
     for args in [
-        &["check"][..],
+        &["check", "--no-cache"][..],
         &["check", "--diff", "--unsafe-fixes"],
-        &["check", "--statistics"],
+        &["check", "--statistics", "--no-cache"],
         &[
             "check",
             "--show-fixes",
             "--unsafe-fixes",
             "--output-format",
             "json",
+            "--no-cache",
         ],
         &["audit"],
         &["audit", "--output-format", "html"],
@@ -721,6 +722,28 @@ fn safety_promise_never_writes_without_fix() {
         assert!(run.code.is_some_and(|c| c < 2), "{args:?}: {run:#?}");
         assert_eq!(tree_state(root), before, "{args:?} wrote to the tree");
     }
+    // The cache directory is the one thing a report writes: `.djperm_cache/`, which tells git
+    // to ignore it; everything else stays byte-identical.
+    let run = run_djperm(root, &["check"], LIMIT);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    let mut after = tree_state(root);
+    let cache: Vec<String> = after
+        .keys()
+        .filter(|k| k.starts_with(".djperm_cache"))
+        .cloned()
+        .collect();
+    assert!(
+        cache.contains(&".djperm_cache/facts.bin".to_string()),
+        "{cache:?}"
+    );
+    assert_eq!(
+        after[".djperm_cache/.gitignore"].1,
+        b"# Automatically created by djperm.\n*\n"
+    );
+    for k in cache {
+        after.remove(&k);
+    }
+    assert_eq!(after, before, "`check` wrote outside its cache directory");
 }
 
 #[test]

@@ -199,7 +199,7 @@ fn same_diagnostics_as_the_cli() {
     }
     got.sort();
     assert_eq!(got, expected);
-    assert_eq!(got.len(), 19);
+    assert_eq!(got.len(), 20);
     client.shutdown();
 }
 

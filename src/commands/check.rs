@@ -14,8 +14,10 @@ use djperm::diagnostic::Diagnostic;
 use djperm::discover::{self, Unreadable};
 use djperm::fix::{self, FixOutcome, FixTable};
 use djperm::output::{self, OutputFormat, UnsafeFixes};
+use djperm::workspace::disk_cache::{self, DiskCache};
+use djperm::workspace::prefilter::Scope;
 use djperm::workspace::{Snapshot, Workspace};
-use djperm::{analyze, rules, Selection};
+use djperm::{analyze, analyze_disk_cached, rules, Selection};
 
 use super::baseline::{self, Baseline};
 use super::progress::Progress;
@@ -101,6 +103,13 @@ pub struct CheckArgs {
     /// `$VIRTUAL_ENV` nor a `.venv`, `venv` or `env` directory in the project or above.
     #[arg(long, value_name = "DIR")]
     python_env: Option<PathBuf>,
+    /// Neither read nor write the cache of per-file facts.
+    #[arg(long, env = "DJPERM_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    no_cache: bool,
+    /// Where to keep the cache (default: `cache-dir` of the configuration, else
+    /// `.djperm_cache` in the project root).
+    #[arg(long, env = "DJPERM_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -149,6 +158,8 @@ struct Plan {
     selection: Selection,
     unsafe_fixes: UnsafeFixes,
     mode: FixMode,
+    /// The cache directory, unless `--no-cache` (reports only: fixing re-parses what it edits).
+    cache_dir: Option<PathBuf>,
 }
 
 /// The files read from disk, with the `--stdin-filename` buffer in place.
@@ -316,7 +327,18 @@ fn plan(args: &CheckArgs) -> Result<Plan, String> {
     } else {
         FixMode::Check
     };
+    let cache_dir = (!args.no_cache && mode == FixMode::Check).then(|| {
+        args.cache_dir.clone().unwrap_or_else(|| {
+            root.join(
+                config
+                    .cache_dir
+                    .as_deref()
+                    .unwrap_or(djperm::workspace::disk_cache::DEFAULT_DIR),
+            )
+        })
+    });
     Ok(Plan {
+        cache_dir,
         cwd,
         root,
         paths,
@@ -359,7 +381,14 @@ fn select_rules(args: &CheckArgs, config: &Config) -> Result<Selection, String> 
 /// Step 2: the project's files; the `--stdin-filename` buffer replaces (or joins) its file.
 fn read(plan: &Plan) -> Result<Input, String> {
     let root = &plan.root;
-    let (mut snapshot, unreadable) = discover::load(root, &plan.config.exclude);
+    // A report-only run of the stable rules keeps only the texts it parses (re-reading those
+    // it reports on); fixing, and the preview rules that search every text, keep them all.
+    let (mut snapshot, unreadable) =
+        if plan.mode == FixMode::Check && plan.selection.scope() == Scope::Stable {
+            discover::load_lean(root, &plan.config.exclude, Scope::Stable)
+        } else {
+            discover::load(root, &plan.config.exclude)
+        };
     discover::add_environment(&mut snapshot, &plan.config)?;
     check_settings_exists(&snapshot, plan.config.settings.as_deref())?;
     if snapshot.files.is_empty() && unreadable.is_empty() && plan.stdin_path.is_none() {
@@ -387,7 +416,11 @@ fn read(plan: &Plan) -> Result<Input, String> {
                 .read_to_string(&mut text)
                 .map_err(|e| format!("standard input: {e}"))?;
             match snapshot.files.iter_mut().find(|f| f.path == rel) {
-                Some(f) => f.text = text,
+                Some(f) => {
+                    f.text = text;
+                    f.on_disk = false;
+                    f.need = None; // the pre-filter's answer was for the file on disk
+                }
                 None => {
                     snapshot.add(rel.clone(), text);
                 }
@@ -429,8 +462,12 @@ fn analyse(
     keep: &dyn Fn(&Workspace, &Diagnostic) -> bool,
 ) -> FixOutcome {
     if plan.mode == FixMode::Check {
+        let analysis = match &plan.cache_dir {
+            Some(dir) => cached_analysis(dir, snapshot, plan),
+            None => analyze(snapshot, &plan.config, &plan.selection),
+        };
         FixOutcome {
-            analysis: analyze(snapshot, &plan.config, &plan.selection),
+            analysis,
             original: Vec::new(),
             fixed: FixTable::new(),
             iterations: 0,
@@ -445,6 +482,25 @@ fn analyse(
             keep,
         )
     }
+}
+
+/// The analysis through the on-disk cache of facts in `dir`, saved afterwards (a cache that
+/// cannot be written is said once, and the run goes on).
+fn cached_analysis(dir: &Path, snapshot: Snapshot, plan: &Plan) -> djperm::Analysis {
+    let disk = DiskCache::open(dir, &disk_cache::build_fingerprint());
+    let analysis = analyze_disk_cached(snapshot, &plan.config, &plan.selection, &disk);
+    let timer = djperm::workspace::Timer::start();
+    let (hits, misses) = (disk.hits(), disk.misses());
+    let ws = &analysis.ws;
+    let parsed: Vec<&str> = (0..ws.python.len())
+        .filter(|&id| ws.python[id].is_some())
+        .map(|id| ws.path(id))
+        .collect();
+    if let Err(e) = disk.save(&parsed) {
+        eprintln!("djperm: warning: cache not written ({e}); use --no-cache to skip it");
+    }
+    timer.report("cache", format_args!("{hits} hits, {misses} misses, saved"));
+    analysis
 }
 
 /// `--add-noqa`: write the directives, say how many, exit 0 (2 when a file could not be

@@ -3,11 +3,13 @@
 //! methods reach a permission API or another call, and which calls pass values that may be
 //! permission strings. Resolved across modules after every file is read.
 
+use serde::{Deserialize, Serialize};
+
 use crate::diagnostic::Span;
 use crate::facts::RefKind;
 use crate::value::{Item, Value};
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct HelperFacts {
     pub functions: Vec<HelperFn>,
     /// `self.<attr>` / `getattr(self, "<attr>")` read by a method and handed on: (class, attr, target).
@@ -19,7 +21,7 @@ pub struct HelperFacts {
     pub stale_via: Vec<StaleVia>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StaleVia {
     pub check: crate::facts::StaleCheck,
     pub callee: Value,
@@ -28,7 +30,7 @@ pub struct StaleVia {
 }
 
 /// How a function receives its first positional argument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FnKind {
     Function,
     /// A method taking `self`: called as `obj.m(a)` the first argument is the second parameter.
@@ -38,7 +40,7 @@ pub enum FnKind {
 }
 
 /// Registration as a template filter or tag.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateHook {
     pub filter: bool,
     pub name: String,
@@ -47,7 +49,7 @@ pub struct TemplateHook {
 }
 
 /// A module-level function, or a method of a module-level class (`Class.method`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HelperFn {
     /// `f` or `Class.method`.
     pub name: String,
@@ -61,7 +63,7 @@ pub struct HelperFn {
     pub template: Option<TemplateHook>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ParamFlow {
     pub param: usize,
     /// The parameter is put in a tuple or list first (one permission of a sequence).
@@ -69,7 +71,7 @@ pub struct ParamFlow {
     pub target: FlowTarget,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AttrFlow {
     pub class: String,
     pub attr: String,
@@ -78,7 +80,7 @@ pub struct AttrFlow {
 }
 
 /// Where a parameter or attribute goes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum FlowTarget {
     /// A permission API: the reference kind it would be, how it reads (`user.has_perm`), whether
     /// an object argument is passed, and the call.
@@ -98,13 +100,13 @@ pub enum FlowTarget {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ArgPos {
     Index(usize),
     Keyword(String),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HelperCall {
     pub callee: Value,
     pub bound: bool,
@@ -135,7 +137,7 @@ pub fn may_name_permission(value: &Value) -> bool {
 
 /// A template's use of a filter or tag that may be a project helper: `"app.x"|name:arg` (the
 /// value, then the argument) or `{% name "app.x" other key="v" %}` (the arguments).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TemplateUse {
     pub filter: bool,
     pub name: String,

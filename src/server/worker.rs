@@ -18,8 +18,9 @@ use crate::diagnostic::{FileId, Span};
 use crate::discover;
 use crate::facts::RefKind;
 use crate::rules::verdict::Verdict;
+use crate::workspace::disk_cache::{self, DiskCache};
 use crate::workspace::{DjangoVersion, FactsCache, Snapshot};
-use crate::{analyze_cached, Analysis, Selection};
+use crate::{analyze_cached, analyze_cached_with_disk, Analysis, Selection};
 
 /// An open buffer: unsaved text is the truth for its file.
 #[derive(Clone, Debug)]
@@ -165,6 +166,19 @@ fn load(root: &Path, settings: &ClientSettings) -> Disk {
     }
 }
 
+/// The on-disk facts cache of `djperm check` for this folder, unless `DJPERM_NO_CACHE` is set.
+fn check_cache(root: &Path, config: &Config) -> Option<DiskCache> {
+    let off = std::env::var_os("DJPERM_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0");
+    let dir = root.join(
+        config
+            .cache_dir
+            .as_deref()
+            .unwrap_or(disk_cache::DEFAULT_DIR),
+    );
+    (!off && dir.is_dir())
+        .then(|| DiskCache::open_read_only(&dir, &disk_cache::build_fingerprint()))
+}
+
 fn refresh(disk: &mut Disk, root: &Path, rel: &str) {
     let abs = root.join(rel);
     match std::fs::read(&abs) {
@@ -195,10 +209,14 @@ fn run_job(disks: &mut FxHashMap<usize, Disk>, job: Job) -> FolderAnalysis {
             .disk_changes
             .iter()
             .any(|rel| job.root.join(rel).is_dir());
+    // The first build of a folder may start from the facts `djperm check` left in its cache
+    // directory (read only: the server never writes it).
+    let mut from_disk = None;
     if needs_reload {
         let mut disk = load(&job.root, &job.settings);
-        if let Some(old) = disks.remove(&job.folder) {
-            disk.facts = old.facts; // keyed by text: still valid for unchanged files
+        match disks.remove(&job.folder) {
+            Some(old) => disk.facts = old.facts, // keyed by text: still valid for unchanged files
+            None => from_disk = check_cache(&job.root, &disk.config),
         }
         disks.insert(job.folder, disk);
     }
@@ -232,7 +250,10 @@ fn run_job(disks: &mut FxHashMap<usize, Disk>, job: Job) -> FolderAnalysis {
     snapshot.env_dir.clone_from(&disk.env_dir);
     snapshot.django.clone_from(&disk.django);
     let selection = Selection::from_config(&config);
-    let analysis = analyze_cached(snapshot, &config, &selection, &disk.facts);
+    let analysis = match &from_disk {
+        Some(cache) => analyze_cached_with_disk(snapshot, &config, &selection, &disk.facts, cache),
+        None => analyze_cached(snapshot, &config, &selection, &disk.facts),
+    };
     let files: FxHashMap<String, FileId> = analysis
         .ws
         .snapshot
