@@ -389,6 +389,28 @@ fn default_actions_patched_by_the_project_keep_view_before_2_1() {
     let got = codes(&a);
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got[0].contains("blog.view_pots"), "{got:?}");
+    // The command line reads lean (texts of files it does not parse are not held): the patch,
+    // in a module too large to be kept and with nothing a permission check would need, still
+    // counts.
+    let padding = format!("# {}\n", "x".repeat(78)).repeat(20);
+    let dir = tree(&[
+        ("requirements.txt", "Django==2.0.13\n"),
+        ("proj/__init__.py", ""),
+        ("proj/monkey.py", &format!("{padding}{patch}")),
+        (
+            "blog/views.py",
+            "def v(request):\n    request.user.has_perm('blog.view_post')\n    return request.user.has_perm('blog.view_pots')\n",
+        ),
+    ]);
+    let run = common::run_djperm(
+        dir.path(),
+        &["check", "--no-cache", "--output-format", "concise"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let found: Vec<&str> = run.stdout.lines().filter(|l| l.contains("DJP")).collect();
+    assert_eq!(found.len(), 1, "{}", run.stdout);
+    assert!(found[0].contains("blog.view_pots"), "{}", run.stdout);
 }
 
 #[test]

@@ -34,11 +34,12 @@ pub fn for_defaults(django: (u32, u32), ws: &Workspace) -> (u32, u32) {
     if django >= (2, 1) {
         return django;
     }
-    let patched = ws.snapshot.files.iter().any(|f| {
-        !f.in_environment()
-            && f.path.ends_with(".py")
-            && f.text.contains("django.db.models.options")
-            && f.text.contains("default_permissions")
+    // `ws.text`: a lean snapshot holds no text for the files it did not parse.
+    let patched = ws.snapshot.files.iter().enumerate().any(|(id, f)| {
+        !f.in_environment() && f.path.ends_with(".py") && {
+            let text = ws.text(id);
+            text.contains("django.db.models.options") && text.contains("default_permissions")
+        }
     });
     if patched {
         (2, 1)
