@@ -489,6 +489,7 @@ impl Workspace {
                 helper_rounds += 1;
                 let (names, hooks) = helper_calls::helper_names(&python);
                 let (py, tpl) = helper_calls::files_using(
+                    &ws.snapshot.root,
                     &ws.snapshot.files,
                     &python,
                     &ws.templates,
@@ -496,7 +497,10 @@ impl Workspace {
                     &hooks,
                 );
                 for id in tpl {
-                    ws.templates[id] = Some(extract_template(id, &ws.snapshot.files[id].text));
+                    let f = &ws.snapshot.files[id];
+                    let owned = f.on_disk.then(|| read_back(&ws.snapshot.root, &f.path));
+                    let text = owned.as_deref().unwrap_or(&f.text);
+                    ws.templates[id] = Some(extract_template(id, text));
                 }
                 for id in py {
                     closure.refs(id);

@@ -326,3 +326,49 @@ fn checks_about_an_object_do_not_use_the_cache_and_empty_defaults_are_not_empty_
         ]
     );
 }
+
+#[test]
+fn the_command_line_finds_helper_call_sites_in_files_it_did_not_parse() {
+    // The command line reads lean: a file the pre-filter skips is not held in memory. A call of
+    // a project helper in such a file (nothing in it looks like a permission check, and it is
+    // too large to be kept) is still found, in a Python file and in a template.
+    let padding = format!("# {}\n", "x".repeat(78)).repeat(20);
+    let helper = "def allowed(user, name):\n    return user.has_perm(name)\n";
+    let tags = "from django import template\n\nregister = template.Library()\n\n\n@register.filter\ndef may(user, name):\n    return user.has_perm(name)\n";
+    let view = format!(
+        "{padding}from blog.access import allowed\n\n\ndef v(request):\n    return allowed(request.user, 'blog.can_publsh')\n"
+    );
+    let page = format!(
+        "{padding}{{% load gate %}}\n{{% if request.user|may:'blog.can_pubish' %}}x{{% endif %}}\n"
+    );
+    let (dir, _) = project(&[
+        ("blog/access.py", helper),
+        ("blog/templatetags/__init__.py", ""),
+        ("blog/templatetags/gate.py", tags),
+        ("blog/views.py", &view),
+        ("blog/templates/blog/page.html", &page),
+    ]);
+    let run = common::run_djperm(
+        dir.path(),
+        &["check", "--no-cache", "--output-format", "concise"],
+        std::time::Duration::from_secs(60),
+    );
+    let found: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("DJP002"))
+        .collect();
+    assert_eq!(found.len(), 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        found.iter().any(|l| l.starts_with("blog/views.py:25:")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        found
+            .iter()
+            .any(|l| l.starts_with("blog/templates/blog/page.html:22:")),
+        "{}",
+        run.stdout
+    );
+}

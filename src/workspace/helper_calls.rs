@@ -70,6 +70,7 @@ pub fn helper_names(python: &[Option<FileFacts>]) -> (FxHashSet<String>, FxHashS
 /// Unread Python files holding `name(` for one of `names`, and unread templates holding one of
 /// `hooks` as a word.
 pub fn files_using(
+    root: &std::path::Path,
     files: &[SourceFile],
     python: &[Option<FileFacts>],
     templates: &[Option<TemplateFacts>],
@@ -92,7 +93,10 @@ pub fn files_using(
         .par_iter()
         .enumerate()
         .filter_map(|(id, f)| {
-            let text = f.text.as_bytes();
+            // A lean snapshot holds no text for the files it skipped: read them again (one at a
+            // time, dropped after the scan).
+            let owned = f.on_disk.then(|| super::read_back(root, &f.path));
+            let text = owned.as_deref().unwrap_or(&f.text).as_bytes();
             let hit = |ac: &Option<AhoCorasick>, whole: bool| {
                 ac.as_ref().is_some_and(|ac| {
                     ac.find_overlapping_iter(text)
