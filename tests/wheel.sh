@@ -28,5 +28,5 @@ rc=$?
 set -e
 cat "$work/out.txt"
 [ "$rc" = 1 ] || { echo "wheel: expected exit 1 (findings) on example/, got $rc" >&2; exit 1; }
-grep -q '^Found 9 errors\.$' "$work/out.txt" || { echo "wheel: unexpected report on example/" >&2; exit 1; }
+grep -q '^Found 10 errors\.$' "$work/out.txt" || { echo "wheel: unexpected report on example/" >&2; exit 1; }
 echo "wheel: ok"
