@@ -545,11 +545,7 @@ impl Reader<'_, '_> {
                     self.walk(&w.body, path.clone());
                     self.walk(&w.orelse, path.clone());
                 }
-                Stmt::With(w) => {
-                    if self.walk(&w.body, path.clone()) {
-                        return true;
-                    }
-                }
+                Stmt::With(w) if self.walk(&w.body, path.clone()) => return true,
                 Stmt::Try(t) => {
                     self.walk(&t.body, path.clone());
                     for h in &t.handlers {
