@@ -259,3 +259,21 @@ class ProjectBackend(BaseBackend):
     );
     assert!(out.stdout.contains("is accepted"), "{}", out.stdout);
 }
+
+#[test]
+fn literal_strings_beside_the_parent_answer() {
+    let backend = "from django.contrib.auth.backends import ModelBackend
+
+class ProjectBackend(ModelBackend):
+    def has_perm(self, user_obj, perm, obj=None):
+        return perm in {'reports.view_dashboard'} or super().has_perm(user_obj, perm, obj)
+";
+    let (_d, a) = analyse(backend, VIEWS);
+    assert!(
+        on_line(&a, VIEWS, "reports.view_dashboard").is_empty(),
+        "{:?}",
+        common::codes(&a)
+    );
+    assert_eq!(on_line(&a, VIEWS, "reports.view_dashbaord"), ["DJP003"]);
+    assert_eq!(on_line(&a, VIEWS, "blog.edit_post"), ["DJP002"]);
+}

@@ -96,6 +96,28 @@ pub fn accepts(
     })
 }
 
+/// Some project class of the chain defines a method that gathers permissions
+/// (`get_all_permissions`, `_get_user_permissions`, …), even one that calls the parent's: what
+/// ModelBackend's own `has_perm` answers may then differ.
+pub fn gathers_permissions(resolver: &Resolver<'_>, class: ClassRef<'_>, depth: u32) -> bool {
+    if depth > 16 {
+        return true;
+    }
+    class
+        .class
+        .methods
+        .iter()
+        .any(|m| m.ends_with("permissions"))
+        || class
+            .class
+            .bases
+            .iter()
+            .any(|b| match resolver.base_target(b, 0) {
+                Target::Class(c) => gathers_permissions(resolver, c, depth + 1),
+                _ => false,
+            })
+}
+
 /// The project class of the chain that defines `has_perm`.
 fn defining<'w>(resolver: &Resolver<'w>, class: ClassRef<'w>, depth: u32) -> Option<ClassRef<'w>> {
     if depth > 16 {

@@ -116,7 +116,7 @@ pub fn classify(
         // The parent's `has_perm` accepts nothing ModelBackend rejects unless the class
         // gathers permissions of its own.
         let super_nothing =
-            !reading.unknown_base && !reading.methods.iter().any(|m| m.ends_with("_permissions"));
+            !reading.unknown_base && !backend_accepts::gathers_permissions(resolver, class, 0);
         match backend_accepts::accepts(resolver, class, super_nothing) {
             Some(Accepts::Nothing) if super_nothing => {
                 settings.auth_only_backends.push(backend.clone());
