@@ -117,13 +117,14 @@ fn unfoldable_installed_apps_addition_keeps_the_known_apps() {
 
 #[test]
 fn project_object_backend_accepts_actions_on_real_models() {
-    // A project backend answers `dcim.render_config_device`-style names.
+    // A project backend answers `dcim.render_config_device`-style names (read from code djperm
+    // cannot follow; a `has_perm` that returns False accepts nothing).
     let (_d, a) = project(&[
         (
             "proj/settings.py",
             "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\nAUTHENTICATION_BACKENDS = ['proj.backends.ObjectPermissionBackend']\n",
         ),
-        ("proj/backends.py", "from django.contrib.auth.backends import ModelBackend\n\nclass ObjectPermissionBackend(ModelBackend):\n    def has_perm(self, user, perm, obj=None):\n        return False\n"),
+        ("proj/backends.py", "from django.contrib.auth.backends import ModelBackend\n\nclass ObjectPermissionBackend(ModelBackend):\n    def has_perm(self, user, perm, obj=None):\n        return perm in self.get_object_permissions(user)\n"),
         ("blog/views.py", "def v(request):\n    request.user.has_perm('blog.render_post')\n    request.user.has_perm('blog.can_publsh')\n"),
     ]);
     let got = codes(&a);

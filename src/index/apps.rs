@@ -70,6 +70,9 @@ pub struct Settings {
     /// Why no permission string can be judged (every backend answers `has_perm` itself, or the
     /// user model overrides it); see `backends::classify`.
     pub own_checker: Option<String>,
+    /// Backends whose own `has_perm` accepts only these strings besides ModelBackend's
+    /// (`backend_accepts`).
+    pub narrowed_backends: Vec<(String, Vec<crate::index::backend_accepts::Accept>)>,
     /// label → module (None = `None`, i.e. unmigrated). Missing key = default.
     pub migration_modules: FxHashMap<String, Option<String>>,
     pub migration_modules_opaque: bool,
@@ -106,9 +109,18 @@ impl Settings {
                         && !known
                         && !b.ends_with("ModelBackend")
                         && !self.auth_only_backends.iter().any(|a| a == b)
+                        && !self.narrowed_backends.iter().any(|(n, _)| n == b)
                 })
                 .collect(),
         }
+    }
+
+    /// A backend whose own `has_perm` was read accepts `text`.
+    pub fn narrowed_accepts(&self, text: &str) -> Option<&str> {
+        self.narrowed_backends
+            .iter()
+            .find(|(_, list)| list.iter().any(|a| a.matches(text)))
+            .map(|(name, _)| name.as_str())
     }
 
     pub fn rules_backend(&self) -> bool {

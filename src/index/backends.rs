@@ -16,6 +16,7 @@
 
 use crate::env::bundled::{self, BackendKind};
 use crate::index::apps::{App, Settings};
+use crate::index::backend_accepts::{self, Accepts};
 use crate::index::resolve::{ClassRef, Resolver, Target};
 
 /// Backend methods Django calls for permissions.
@@ -85,14 +86,15 @@ fn class_at<'w>(resolver: &Resolver<'w>, dotted: &str) -> Option<ClassRef<'w>> {
     }
 }
 
-/// Fill `settings.auth_only_backends` and `settings.own_checker`; a warning says when no
-/// permission string can be judged.
+/// Fill `settings.auth_only_backends`, `settings.narrowed_backends` and `settings.own_checker`;
+/// warnings say when no permission string can be judged, or which strings a backend accepts.
 pub fn classify(
     resolver: &Resolver<'_>,
     settings: &mut Settings,
     apps: &[App],
     at: &str,
-) -> Option<String> {
+) -> Vec<String> {
+    let mut warnings = Vec::new();
     let backends = settings.backends.clone().unwrap_or_default();
     let mut checkers: Vec<String> = Vec::new();
     let mut neutral = 0;
@@ -111,6 +113,28 @@ pub fn classify(
         };
         let mut reading = Reading::default();
         read_class(resolver, class, PERMISSION_METHODS, &mut reading, 0);
+        // The parent's `has_perm` accepts nothing ModelBackend rejects unless the class
+        // gathers permissions of its own.
+        let super_nothing =
+            !reading.unknown_base && !backend_accepts::gathers_permissions(resolver, class, 0);
+        match backend_accepts::accepts(resolver, class, super_nothing) {
+            Some(Accepts::Nothing) if super_nothing => {
+                settings.auth_only_backends.push(backend.clone());
+                neutral += 1;
+                continue;
+            }
+            Some(Accepts::Only(list)) if super_nothing => {
+                let what: Vec<String> = list.iter().map(|a| a.describe()).collect();
+                warnings.push(format!(
+                    "{at}: `{backend}` answers `has_perm` itself and accepts only {} besides ModelBackend's permissions: other strings are still reported",
+                    what.join(", ")
+                ));
+                settings.narrowed_backends.push((backend.clone(), list));
+                neutral += 1;
+                continue;
+            }
+            _ => {}
+        }
         if reading.methods.is_empty() && !reading.unknown_base {
             settings.auth_only_backends.push(backend.clone());
             neutral += 1;
@@ -149,9 +173,10 @@ pub fn classify(
             ));
         }
     }
-    settings.own_checker.as_ref().map(|why| {
-        format!("{at}: {why}: djperm cannot know which permission strings it accepts and does not report unknown permissions or labels (DJP001, DJP002, DJP003)")
-    })
+    if let Some(why) = &settings.own_checker {
+        warnings.push(format!("{at}: {why}: djperm cannot know which permission strings it accepts and does not report unknown permissions or labels (DJP001, DJP002, DJP003)"));
+    }
+    warnings
 }
 
 /// `AUTH_USER_MODEL`'s class, read in the project.

@@ -2,6 +2,7 @@
 //! `migrate` creates (and the names other backends know), each with where it comes from.
 
 pub mod apps;
+pub mod backend_accepts;
 pub mod backends;
 pub mod bundled;
 mod compose;
@@ -358,8 +359,8 @@ fn build_project(
             .warnings
             .extend(apps::unresolved_warning(&project.apps, at));
     }
-    let warning = backends::classify(resolver, &mut settings, &project.apps, at);
-    project.warnings.extend(warning);
+    let warnings = backends::classify(resolver, &mut settings, &project.apps, at);
+    project.warnings.extend(warnings);
     project.labels_known = apps::labels_known(&settings, &project.apps);
     project.apps_complete = !settings.apps_incomplete
         && project

@@ -136,6 +136,18 @@ pub fn facts(ws: &Workspace, project: &Project, text: &str) -> Vec<String> {
             settings.auth_only_backends.join(", ")
         ));
     }
+    for (backend, list) in &settings.narrowed_backends {
+        let what: Vec<String> = list.iter().map(|a| a.describe()).collect();
+        let verdict = if list.iter().any(|a| a.matches(text)) {
+            "accepted"
+        } else {
+            "not one of them"
+        };
+        out.push(format!(
+            "`{backend}` answers `has_perm` itself and accepts only {} besides ModelBackend's permissions: `{text}` is {verdict}",
+            what.join(", ")
+        ));
+    }
     if let Some(why) = &settings.own_checker {
         out.push(format!("{why}: no permission string is reported"));
     } else if !settings.custom_backends().is_empty() {
