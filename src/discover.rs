@@ -139,7 +139,7 @@ fn seen_code(rel: &str, text: &str, code: u8) -> u8 {
 }
 
 /// The stat pre-check for `rel`: `Some(need)` when the file is unchanged and need not be read
-/// (a template only when the pre-filter skips it: its facts are not cached).
+/// (for a template: whether the pre-filter keeps it).
 fn unchanged(disk: &DiskCache, rel: &str, stat: Stat, scope: Scope) -> Option<Option<Need>> {
     if keeps_text(rel) || !(rel.ends_with(".py") || is_template(rel)) {
         return None;
@@ -156,7 +156,12 @@ fn unchanged(disk: &DiskCache, rel: &str, stat: Stat, scope: Scope) -> Option<Op
             _ => Need::Definitions,
         }))
     } else {
-        (is_template(rel) && code == 0).then_some(None)
+        // A template's answer rides as `References` (kept) or `Skip`: its facts are cached.
+        is_template(rel).then_some(Some(if code == 0 {
+            Need::Skip
+        } else {
+            Need::References
+        }))
     }
 }
 

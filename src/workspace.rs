@@ -432,10 +432,13 @@ impl Workspace {
             .files
             .par_iter()
             .enumerate()
-            .map(|(id, f)| {
-                (f.kind == FileKind::Template
+            .map(|(id, f)| match disk {
+                Some(disk) if f.kind == FileKind::Template => {
+                    disk_cache::template(disk, &ws.snapshot.root, id, f, filter.is_none())
+                }
+                _ => (f.kind == FileKind::Template
                     && (filter.is_none() || prefilter::template_needed(f.text.as_bytes())))
-                .then(|| extract_template(id, &f.text))
+                .then(|| extract_template(id, &f.text)),
             })
             .collect();
         if ws.snapshot.lean {

@@ -194,3 +194,33 @@ fn a_warm_run_reads_no_bytes_of_unchanged_files() {
     let (edited, _) = binary_run(root);
     assert!(edited > warm && edited <= warm + 1, "{edited} vs {warm}");
 }
+
+#[test]
+fn a_template_found_unchanged_by_its_stat_keeps_its_findings_and_an_edit_is_seen() {
+    let page = "blog/templates/blog/page.html";
+    let good = "{% if perms.blog.can_publish %}<a>publish</a>{% endif %}\n";
+    let bad = "{% if perms.blog.can_publisx %}<a>publish</a>{% endif %}\n";
+    let (dir, _) = project(&[(page, bad)]);
+    let root = dir.path();
+    age(root, Duration::from_secs(3600));
+    let (cold, _) = run(root);
+    assert!(
+        cold.iter()
+            .any(|d| d.contains("page.html") && d.contains("DJP002")),
+        "{cold:?}"
+    );
+    assert_eq!(cold, fresh(root));
+    let (warm, _) = run(root);
+    assert_eq!(warm, cold);
+    let path = root.join(page);
+    std::fs::write(&path, good).unwrap();
+    set_mtime(&path, SystemTime::now() - Duration::from_secs(1800));
+    let (edited, _) = run(root);
+    assert!(
+        !edited.iter().any(|d| d.contains("page.html")),
+        "{edited:?}"
+    );
+    assert_eq!(edited, fresh(root));
+    let (again, _) = run(root);
+    assert_eq!(again, edited);
+}

@@ -7,7 +7,7 @@
 //! One file, `facts.bin`: a magic line, the build it was written by, an xxh3-128 checksum of the
 //! payload, and the payload (postcard: path → text hash, module, flag, facts; and, for the lean
 //! reading of the command line, path → size, modification time, text hash and the pre-filter's
-//! answer of every file it read).
+//! answer of every file it read; path → text hash and facts of every template it extracted).
 //!
 //! The stat pre-check (as ruff's and git's): a file whose path, size and modification time
 //! (nanoseconds) match its entry is taken as unchanged without reading it, unless its
@@ -30,6 +30,10 @@ use xxhash_rust::xxh3::xxh3_128;
 
 use crate::diagnostic::{with_facts_file, FileId};
 use crate::facts::FileFacts;
+use crate::refs::templates::{extract_template, TemplateFacts};
+
+use super::prefilter::{self, Need};
+use super::SourceFile;
 
 const MAGIC: &[u8] = b"djperm facts cache\n";
 const FILE: &str = "facts.bin";
@@ -75,11 +79,20 @@ struct Seen {
     need: u8,
 }
 
+/// A template's facts, under the hash of its text.
+#[derive(Serialize, Deserialize)]
+struct StoredTemplate {
+    path: String,
+    hash: u128,
+    facts: Vec<u8>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct Payload {
     build: String,
     entries: Vec<Stored>,
     seen: Vec<Seen>,
+    templates: Vec<StoredTemplate>,
 }
 
 /// A file's size and modification time (nanoseconds since the epoch), taken before reading it.
@@ -123,6 +136,10 @@ pub struct DiskCache {
     seen_new: Mutex<Vec<Seen>>,
     /// Whether this run read through the stat pre-check (else the old entries are kept).
     stat_used: AtomicBool,
+    templates_old: FxHashMap<String, StoredTemplate>,
+    /// Templates whose facts this run took from the cache (kept) or extracted (new).
+    templates_hit: Mutex<Vec<String>>,
+    templates_new: Mutex<Vec<StoredTemplate>>,
 }
 
 impl DiskCache {
@@ -144,7 +161,7 @@ impl DiskCache {
             .as_ref()
             .and_then(Stat::of)
             .map_or(0, |s| s.mtime);
-        let (old, seen_old) = std::fs::read(&path)
+        let (old, seen_old, templates_old) = std::fs::read(&path)
             .ok()
             .and_then(|bytes| decode(&bytes, build))
             .unwrap_or_default();
@@ -161,7 +178,48 @@ impl DiskCache {
             verified: Mutex::default(),
             seen_new: Mutex::default(),
             stat_used: AtomicBool::new(false),
+            templates_old,
+            templates_hit: Mutex::default(),
+            templates_new: Mutex::default(),
         }
+    }
+
+    /// The facts of template `path` (file `id`): from the cache when its text (`None`: the
+    /// file found unchanged by its stat) hashes as the stored one, else extracted from `text`
+    /// (read from `root` when not given) and kept for [`DiskCache::save`].
+    fn template_facts(
+        &self,
+        id: FileId,
+        path: &str,
+        text: Option<&str>,
+        root: &Path,
+    ) -> TemplateFacts {
+        let hash = match text {
+            Some(text) => Some(xxh3_128(text.as_bytes())),
+            None => lock(&self.verified).get(path).copied(),
+        };
+        let stored = hash.and_then(|h| self.templates_old.get(path).filter(|s| s.hash == h));
+        if let Some(stored) = stored {
+            let facts =
+                with_facts_file(id, || postcard::from_bytes::<TemplateFacts>(&stored.facts));
+            if let Ok(facts) = facts {
+                lock(&self.templates_hit).push(path.to_string());
+                return facts;
+            }
+        }
+        let owned = text.is_none().then(|| super::read_back(root, path));
+        let text = text.or(owned.as_deref()).unwrap_or_default();
+        let facts = extract_template(id, text);
+        if self.record {
+            if let Ok(bytes) = postcard::to_allocvec(&facts) {
+                lock(&self.templates_new).push(StoredTemplate {
+                    path: path.to_string(),
+                    hash: xxh3_128(text.as_bytes()),
+                    facts: bytes,
+                });
+            }
+        }
+        facts
     }
 
     /// The pre-filter's answer for `path` when its stat matches its entry and the entry is not
@@ -289,10 +347,21 @@ impl DiskCache {
             .unwrap_or_else(|e| e.into_inner());
         let mut seen_old = self.seen_old;
         let stat_used = self.stat_used.into_inner();
+        let mut templates = self
+            .templates_new
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let templates_hit = self
+            .templates_hit
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut templates_old = self.templates_old;
         let changed = !new.is_empty()
             || old.len() != parsed_paths.len()
             || !seen.is_empty()
-            || (stat_used && verified.len() != seen_old.len());
+            || (stat_used && verified.len() != seen_old.len())
+            || !templates.is_empty()
+            || templates_hit.len() != templates_old.len();
         if !changed {
             return Ok(());
         }
@@ -302,6 +371,8 @@ impl DiskCache {
             seen.extend(seen_old.into_values());
         }
         seen.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        templates.extend(templates_hit.iter().filter_map(|p| templates_old.remove(p)));
+        templates.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         let mut fresh: FxHashMap<&str, ()> = FxHashMap::default();
         for s in &new {
             fresh.insert(s.path.as_str(), ());
@@ -317,6 +388,7 @@ impl DiskCache {
             build: self.build,
             entries: new,
             seen,
+            templates,
         };
         let bytes = postcard::to_allocvec(&payload).map_err(|e| e.to_string())?;
         write(&self.dir, &bytes).map_err(|e| format!("{}: {e}", self.dir.display()))
@@ -327,7 +399,29 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-type Tables = (FxHashMap<String, Stored>, FxHashMap<String, Seen>);
+type Tables = (
+    FxHashMap<String, Stored>,
+    FxHashMap<String, Seen>,
+    FxHashMap<String, StoredTemplate>,
+);
+
+/// The facts of a template for the build of a workspace through the cache `disk`: `None`
+/// when the analysis does not read it (`all`: every template is read; else those the
+/// pre-filter keeps, which a template found unchanged by its stat carries in `need`).
+pub(super) fn template(
+    disk: &DiskCache,
+    root: &Path,
+    id: FileId,
+    f: &SourceFile,
+    all: bool,
+) -> Option<TemplateFacts> {
+    if f.on_disk {
+        let needed = all || f.need.is_some_and(|(_, n)| n != Need::Skip);
+        return needed.then(|| disk.template_facts(id, &f.path, None, root));
+    }
+    (all || prefilter::template_needed(f.text.as_bytes()))
+        .then(|| disk.template_facts(id, &f.path, Some(&f.text), root))
+}
 
 fn decode(bytes: &[u8], build: &str) -> Option<Tables> {
     let rest = bytes.strip_prefix(MAGIC)?;
@@ -347,6 +441,11 @@ fn decode(bytes: &[u8], build: &str) -> Option<Tables> {
             .collect(),
         payload
             .seen
+            .into_iter()
+            .map(|s| (s.path.clone(), s))
+            .collect(),
+        payload
+            .templates
             .into_iter()
             .map(|s| (s.path.clone(), s))
             .collect(),
