@@ -13,6 +13,7 @@ pub use env::{add_environment, add_packages};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 
+use crate::workspace::disk_cache::{DiskCache, Stat};
 use crate::workspace::prefilter::{self, Need, Scope};
 use crate::workspace::{keeps_text, Snapshot, Timer};
 
@@ -90,7 +91,7 @@ fn walker(root: &Path) -> WalkBuilder {
 /// could not be read (not UTF-8, permission denied…). Walking and reading run together on the
 /// walker's threads (each file is read once); the snapshot is sorted by path.
 pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
-    load_with(root, exclude, None)
+    load_with(root, exclude, None, None)
 }
 
 /// [`load`], keeping only the texts the analysis for `scope` starts from (a lean snapshot,
@@ -98,7 +99,70 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
 /// pre-filter skips is dropped at once (the analysis reads it again if an import leads to it,
 /// and so does the report for a file with a finding).
 pub fn load_lean(root: &Path, exclude: &[String], scope: Scope) -> (Snapshot, Vec<Unreadable>) {
-    load_with(root, exclude, Some(scope))
+    load_with(root, exclude, Some(scope), None)
+}
+
+/// [`load_lean`] through the stat pre-check of the on-disk cache `disk`
+/// ([`DiskCache::unchanged`]): a Python file or a template the pre-filter skips whose size and
+/// modification time match its entry is not read at all (its answer comes from the entry), nor
+/// is a Python file the analysis needs (its facts come from the cache). Start-up files
+/// ([`keeps_text`]) and fixtures are always read.
+pub fn load_lean_cached(
+    root: &Path,
+    exclude: &[String],
+    scope: Scope,
+    disk: &DiskCache,
+) -> (Snapshot, Vec<Unreadable>) {
+    load_with(root, exclude, Some(scope), Some(disk))
+}
+
+/// A pre-filter answer for `scope` as the cache stores it (templates: 1 when needed).
+fn need_code(scope: Scope, need: Option<Need>, needed_template: bool) -> u8 {
+    let code = match need {
+        Some(Need::Skip) => 0,
+        Some(Need::References) => 1,
+        Some(Need::Definitions) => 2,
+        None => u8::from(needed_template),
+    };
+    code + 4 * u8::from(scope == Scope::Everything)
+}
+
+/// Set in a cache entry's code for a Python file naming settings lists (`INSTALLED_APPS`,
+/// `AUTHENTICATION_BACKENDS`…): what reads those before parsing (the environment's packages)
+/// needs its text, so it is read whatever its stat says.
+const ALWAYS_READ: u8 = 8;
+
+/// The code the cache stores for a file read now (see [`need_code`], [`ALWAYS_READ`]).
+fn seen_code(rel: &str, text: &str, code: u8) -> u8 {
+    let names_lists = rel.ends_with(".py") && (text.contains("_APPS") || text.contains("BACKENDS"));
+    code | if names_lists { ALWAYS_READ } else { 0 }
+}
+
+/// The stat pre-check for `rel`: `Some(need)` when the file is unchanged and need not be read
+/// (for a template: whether the pre-filter keeps it).
+fn unchanged(disk: &DiskCache, rel: &str, stat: Stat, scope: Scope) -> Option<Option<Need>> {
+    if keeps_text(rel) || !(rel.ends_with(".py") || is_template(rel)) {
+        return None;
+    }
+    let code = disk.unchanged(rel, stat)?;
+    if code & ALWAYS_READ != 0 || code & 4 != need_code(scope, None, false) {
+        return None;
+    }
+    let code = code & 3;
+    if rel.ends_with(".py") {
+        Some(Some(match code {
+            0 => Need::Skip,
+            1 => Need::References,
+            _ => Need::Definitions,
+        }))
+    } else {
+        // A template's answer rides as `References` (kept) or `Skip`: its facts are cached.
+        is_template(rel).then_some(Some(if code == 0 {
+            Need::Skip
+        } else {
+            Need::References
+        }))
+    }
 }
 
 /// Texts this short are kept whatever the pre-filter says: holding them costs less than opening
@@ -107,22 +171,30 @@ const SMALL: usize = 1024;
 
 /// Whether a lean snapshot for `scope` keeps the text of `rel` after reading it, and, for a
 /// Python file, the pre-filter's answer (computed once, here, while the bytes are at hand).
-fn keep_text(rel: &str, text: &str, scope: Scope) -> (bool, Option<Need>) {
+fn keep_text(rel: &str, text: &str, scope: Scope) -> (bool, Option<Need>, u8) {
     if rel.ends_with(".py") {
         let need = prefilter::python_need(rel, text.as_bytes(), scope);
         let keep = text.len() <= SMALL || keeps_text(rel) || need != Need::Skip;
-        (keep, Some(need))
+        (keep, Some(need), need_code(scope, Some(need), false))
     } else if is_template(rel) {
+        let needed = prefilter::template_needed(text.as_bytes());
         (
-            text.len() <= SMALL || prefilter::template_needed(text.as_bytes()),
+            text.len() <= SMALL || needed,
             None,
+            need_code(scope, None, needed),
         )
     } else {
-        (true, None)
+        (true, None, 0)
     }
 }
 
-fn load_with(root: &Path, exclude: &[String], lean: Option<Scope>) -> (Snapshot, Vec<Unreadable>) {
+fn load_with(
+    root: &Path,
+    exclude: &[String],
+    lean: Option<Scope>,
+    disk: Option<&DiskCache>,
+) -> (Snapshot, Vec<Unreadable>) {
+    let read_before = crate::workspace::files_read();
     let timer = Timer::start();
     let root: PathBuf = root.to_path_buf();
     let user_excludes = excludes(exclude);
@@ -154,14 +226,30 @@ fn load_with(root: &Path, exclude: &[String], lean: Option<Scope>) -> (Snapshot,
                     // Python cannot import it, and paths in reports must be text: say so.
                     (lossy, Err("file name is not valid UTF-8".to_string()))
                 } else {
-                    let text = std::fs::read(path)
+                    // Size and time before the bytes: an entry never pairs a newer time with
+                    // older bytes.
+                    let stat = disk
+                        .and_then(|_| entry.metadata().ok())
+                        .as_ref()
+                        .and_then(Stat::of);
+                    let unchanged = (disk.zip(stat).zip(lean))
+                        .and_then(|((d, s), scope)| unchanged(d, &lossy, s, scope));
+                    if let Some(need) = unchanged {
+                        let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                        found.push((lossy, Ok((None, need))));
+                        return WalkState::Continue;
+                    }
+                    let text = crate::workspace::read_bytes(path)
                         .map_err(|e| e.to_string())
                         .and_then(decode)
                         .map(|text| match lean {
-                            Some(scope) => match keep_text(&lossy, &text, scope) {
-                                (true, need) => (Some(text), need),
-                                (false, need) => (None, need),
-                            },
+                            Some(scope) => {
+                                let (keep, need, code) = keep_text(&lossy, &text, scope);
+                                if let Some((disk, stat)) = disk.zip(stat) {
+                                    disk.seen(&lossy, stat, &text, seen_code(&lossy, &text, code));
+                                }
+                                (keep.then_some(text), need)
+                            }
                             None => (Some(text), None),
                         });
                     (lossy, text)
@@ -196,8 +284,9 @@ fn load_with(root: &Path, exclude: &[String], lean: Option<Scope>) -> (Snapshot,
     timer.report(
         "walk+read",
         format_args!(
-            "{} files, {:.1} MB held",
+            "{} files, {} read, {:.1} MB held",
             snapshot.files.len(),
+            crate::workspace::files_read() - read_before,
             bytes as f64 / 1e6
         ),
     );

@@ -113,10 +113,23 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
     Ok(text)
 }
 
+static FILES_READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Read a project file's bytes, counted ([`files_read`]).
+pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::fs::read(path)
+}
+
+/// How many project files this process has read ([`read_bytes`]; `DJPERM_TIMINGS` reports it).
+pub fn files_read() -> usize {
+    FILES_READ.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The text of a file whose text a lean snapshot dropped, read again (empty when it can no
 /// longer be read: the file vanished or changed into something unreadable during the run).
 fn read_back(root: &Path, path: &str) -> String {
-    std::fs::read(root.join(path))
+    read_bytes(&root.join(path))
         .map_err(|e| e.to_string())
         .and_then(decode)
         .unwrap_or_default()
@@ -419,10 +432,13 @@ impl Workspace {
             .files
             .par_iter()
             .enumerate()
-            .map(|(id, f)| {
-                (f.kind == FileKind::Template
+            .map(|(id, f)| match disk {
+                Some(disk) if f.kind == FileKind::Template => {
+                    disk_cache::template(disk, &ws.snapshot.root, id, f, filter.is_none())
+                }
+                _ => (f.kind == FileKind::Template
                     && (filter.is_none() || prefilter::template_needed(f.text.as_bytes())))
-                .then(|| extract_template(id, &f.text))
+                .then(|| extract_template(id, &f.text)),
             })
             .collect();
         if ws.snapshot.lean {
@@ -543,12 +559,19 @@ impl Workspace {
                 .into_par_iter()
                 .map(|(id, held)| {
                     let f = &files[id];
+                    let (module, is_package) = map.primary[id].clone().unwrap_or_default();
+                    // Unchanged by its stat: the disk cache's facts, the file left unread.
+                    let known = (held.is_none() && f.on_disk && cache.is_none())
+                        .then(|| disk?.known_facts(id, &f.path, &module, is_package))
+                        .flatten();
+                    if let Some(facts) = known {
+                        return (id, facts);
+                    }
                     let text: std::borrow::Cow<'_, str> = match held {
                         Some(t) => t.into(),
                         None if f.on_disk => read_back(root, &f.path).into(),
                         None => f.text.as_str().into(),
                     };
-                    let (module, is_package) = map.primary[id].clone().unwrap_or_default();
                     // The memory cache first (the server's previous build), then the disk
                     // cache (the command line's previous run), then the parser.
                     let parse = || match disk {

@@ -168,6 +168,8 @@ struct Input {
     unreadable: Vec<Unreadable>,
     /// Where the standard-input buffer sits in the snapshot (project-relative).
     stdin_rel: Option<String>,
+    /// The on-disk cache of facts, unless `--no-cache`.
+    disk: Option<DiskCache>,
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
@@ -179,6 +181,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         snapshot,
         unreadable,
         stdin_rel,
+        disk,
     } = read(&plan)?;
     let stdin_rel = stdin_rel.as_deref();
     let filters = report_filters(&plan);
@@ -198,7 +201,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         fixed,
         problems,
         ..
-    } = analyse(&plan, snapshot, &keep);
+    } = analyse(&plan, snapshot, disk, &keep);
     progress.finish();
     // The process exits right after reporting: freeing every parsed file, fact and text one by
     // one cost ~8% of a run on large trees, so the analysis is deliberately never dropped.
@@ -383,9 +386,19 @@ fn read(plan: &Plan) -> Result<Input, String> {
     let root = &plan.root;
     // A report-only run of the stable rules keeps only the texts it parses (re-reading those
     // it reports on); fixing, and the preview rules that search every text, keep them all.
+    // The cache is opened first: its stat pre-check spares reading the unchanged files.
+    let disk = plan
+        .cache_dir
+        .as_deref()
+        .map(|dir| DiskCache::open(dir, &disk_cache::build_fingerprint()));
     let (mut snapshot, unreadable) =
         if plan.mode == FixMode::Check && plan.selection.scope() == Scope::Stable {
-            discover::load_lean(root, &plan.config.exclude, Scope::Stable)
+            match &disk {
+                Some(disk) => {
+                    discover::load_lean_cached(root, &plan.config.exclude, Scope::Stable, disk)
+                }
+                None => discover::load_lean(root, &plan.config.exclude, Scope::Stable),
+            }
         } else {
             discover::load(root, &plan.config.exclude)
         };
@@ -433,6 +446,7 @@ fn read(plan: &Plan) -> Result<Input, String> {
         snapshot,
         unreadable,
         stdin_rel,
+        disk,
     })
 }
 
@@ -459,11 +473,12 @@ fn reported(filters: &[PathBuf], ws: &Workspace, d: &Diagnostic) -> bool {
 fn analyse(
     plan: &Plan,
     snapshot: Snapshot,
+    disk: Option<DiskCache>,
     keep: &dyn Fn(&Workspace, &Diagnostic) -> bool,
 ) -> FixOutcome {
     if plan.mode == FixMode::Check {
-        let analysis = match &plan.cache_dir {
-            Some(dir) => cached_analysis(dir, snapshot, plan),
+        let analysis = match disk {
+            Some(disk) => cached_analysis(disk, snapshot, plan),
             None => analyze(snapshot, &plan.config, &plan.selection),
         };
         FixOutcome {
@@ -486,8 +501,7 @@ fn analyse(
 
 /// The analysis through the on-disk cache of facts in `dir`, saved afterwards (a cache that
 /// cannot be written is said once, and the run goes on).
-fn cached_analysis(dir: &Path, snapshot: Snapshot, plan: &Plan) -> djperm::Analysis {
-    let disk = DiskCache::open(dir, &disk_cache::build_fingerprint());
+fn cached_analysis(disk: DiskCache, snapshot: Snapshot, plan: &Plan) -> djperm::Analysis {
     let analysis = analyze_disk_cached(snapshot, &plan.config, &plan.selection, &disk);
     let timer = djperm::workspace::Timer::start();
     let (hits, misses) = (disk.hits(), disk.misses());
@@ -499,7 +513,11 @@ fn cached_analysis(dir: &Path, snapshot: Snapshot, plan: &Plan) -> djperm::Analy
     if let Err(e) = disk.save(&parsed) {
         eprintln!("djperm: warning: cache not written ({e}); use --no-cache to skip it");
     }
-    timer.report("cache", format_args!("{hits} hits, {misses} misses, saved"));
+    let read = djperm::workspace::files_read();
+    timer.report(
+        "cache",
+        format_args!("{hits} hits, {misses} misses, {read} files read, saved"),
+    );
     analysis
 }
 

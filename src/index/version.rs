@@ -71,9 +71,16 @@ pub fn south_apps(
     let mut out = FxHashSet::default();
     for (app, module) in packages {
         let is_south = children.get(module.as_str()).is_some_and(|files| {
-            files.iter().any(|(_, file)| {
-                let text = ws.text(*file);
-                text.contains("from south") || text.contains("import south")
+            files.iter().any(|(_, file)| match &ws.python[*file] {
+                // Parsed: its imports say (the text is not read again).
+                Some(facts) => facts
+                    .imported_modules
+                    .iter()
+                    .any(|m| m == "south" || m.starts_with("south.")),
+                None => {
+                    let text = ws.text(*file);
+                    text.contains("from south") || text.contains("import south")
+                }
             })
         });
         if is_south {

@@ -6,7 +6,7 @@ use crate::diagnostic::{FileId, Span};
 use crate::facts::{parse_noqa_codes, Noqa, RefKind, Reference};
 use crate::value::{Item, Value};
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct TemplateFacts {
     pub references: Vec<Reference>,
     pub noqa: Noqa,

@@ -5,14 +5,23 @@
 //! a hit gives exactly what parsing would.
 //!
 //! One file, `facts.bin`: a magic line, the build it was written by, an xxh3-128 checksum of the
-//! payload, and the payload (postcard: path → text hash, module, flag, facts). A file that is
+//! payload, and the payload (postcard: path → text hash, module, flag, facts; and, for the lean
+//! reading of the command line, path → size, modification time, text hash and the pre-filter's
+//! answer of every file it read; path → text hash and facts of every template it extracted).
+//!
+//! The stat pre-check (as ruff's and git's): a file whose path, size and modification time
+//! (nanoseconds) match its entry is taken as unchanged without reading it, unless its
+//! modification time is not older than the cache file's ("racy": it may have changed within
+//! the same clock tick as the cache was written), when it is read and hashed again. The size
+//! and time are taken before the file is read, so an entry never pairs a newer time with
+//! older bytes. A file that is
 //! unreadable, truncated, of another build or whose checksum fails is ignored, never trusted;
 //! the cache is then rebuilt. Writing is best-effort: a temporary file renamed over the old one,
 //! in a directory that holds its own `.gitignore` (`*`) and `CACHEDIR.TAG`. When it cannot be
 //! written (a read-only tree), the run still succeeds.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use rustc_hash::FxHashMap;
@@ -21,6 +30,10 @@ use xxhash_rust::xxh3::xxh3_128;
 
 use crate::diagnostic::{with_facts_file, FileId};
 use crate::facts::FileFacts;
+use crate::refs::templates::{extract_template, TemplateFacts};
+
+use super::prefilter::{self, Need};
+use super::SourceFile;
 
 const MAGIC: &[u8] = b"djperm facts cache\n";
 const FILE: &str = "facts.bin";
@@ -55,10 +68,54 @@ struct Stored {
     facts: Vec<u8>,
 }
 
+/// A file as the lean reading last saw it.
+#[derive(Serialize, Deserialize, Clone)]
+struct Seen {
+    path: String,
+    size: u64,
+    mtime: u64,
+    hash: u128,
+    /// The pre-filter's answer for the file ([`Seen::need`]).
+    need: u8,
+}
+
+/// A template's facts, under the hash of its text.
+#[derive(Serialize, Deserialize)]
+struct StoredTemplate {
+    path: String,
+    hash: u128,
+    facts: Vec<u8>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct Payload {
     build: String,
     entries: Vec<Stored>,
+    seen: Vec<Seen>,
+    templates: Vec<StoredTemplate>,
+}
+
+/// A file's size and modification time (nanoseconds since the epoch), taken before reading it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Stat {
+    pub size: u64,
+    pub mtime: u64,
+}
+
+impl Stat {
+    /// The stat of a file's metadata (none when the system gives no modification time).
+    pub fn of(meta: &std::fs::Metadata) -> Option<Stat> {
+        let mtime = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos();
+        Some(Stat {
+            size: meta.len(),
+            mtime: u64::try_from(mtime).ok().filter(|t| *t > 0)?,
+        })
+    }
 }
 
 /// Facts read from and written to a cache directory during one run.
@@ -71,6 +128,18 @@ pub struct DiskCache {
     misses: AtomicUsize,
     /// Keep the facts of misses for [`DiskCache::save`] (not for a reader that never saves).
     record: bool,
+    /// The cache file's modification time: entries not older are racy.
+    written: u64,
+    seen_old: FxHashMap<String, Seen>,
+    /// Files found unchanged this run (path → text hash), by their stat or their bytes.
+    verified: Mutex<FxHashMap<String, u128>>,
+    seen_new: Mutex<Vec<Seen>>,
+    /// Whether this run read through the stat pre-check (else the old entries are kept).
+    stat_used: AtomicBool,
+    templates_old: FxHashMap<String, StoredTemplate>,
+    /// Templates whose facts this run took from the cache (kept) or extracted (new).
+    templates_hit: Mutex<Vec<String>>,
+    templates_new: Mutex<Vec<StoredTemplate>>,
 }
 
 impl DiskCache {
@@ -86,7 +155,13 @@ impl DiskCache {
     }
 
     fn open_with(dir: &Path, build: &str, record: bool) -> DiskCache {
-        let old = std::fs::read(dir.join(FILE))
+        let path = dir.join(FILE);
+        let written = std::fs::metadata(&path)
+            .ok()
+            .as_ref()
+            .and_then(Stat::of)
+            .map_or(0, |s| s.mtime);
+        let (old, seen_old, templates_old) = std::fs::read(&path)
             .ok()
             .and_then(|bytes| decode(&bytes, build))
             .unwrap_or_default();
@@ -98,7 +173,107 @@ impl DiskCache {
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
             record,
+            written,
+            seen_old,
+            verified: Mutex::default(),
+            seen_new: Mutex::default(),
+            stat_used: AtomicBool::new(false),
+            templates_old,
+            templates_hit: Mutex::default(),
+            templates_new: Mutex::default(),
         }
+    }
+
+    /// The facts of template `path` (file `id`): from the cache when its text (`None`: the
+    /// file found unchanged by its stat) hashes as the stored one, else extracted from `text`
+    /// (read from `root` when not given) and kept for [`DiskCache::save`].
+    fn template_facts(
+        &self,
+        id: FileId,
+        path: &str,
+        text: Option<&str>,
+        root: &Path,
+    ) -> TemplateFacts {
+        let hash = match text {
+            Some(text) => Some(xxh3_128(text.as_bytes())),
+            None => lock(&self.verified).get(path).copied(),
+        };
+        let stored = hash.and_then(|h| self.templates_old.get(path).filter(|s| s.hash == h));
+        if let Some(stored) = stored {
+            let facts =
+                with_facts_file(id, || postcard::from_bytes::<TemplateFacts>(&stored.facts));
+            if let Ok(facts) = facts {
+                lock(&self.templates_hit).push(path.to_string());
+                return facts;
+            }
+        }
+        let owned = text.is_none().then(|| super::read_back(root, path));
+        let text = text.or(owned.as_deref()).unwrap_or_default();
+        let facts = extract_template(id, text);
+        if self.record {
+            if let Ok(bytes) = postcard::to_allocvec(&facts) {
+                lock(&self.templates_new).push(StoredTemplate {
+                    path: path.to_string(),
+                    hash: xxh3_128(text.as_bytes()),
+                    facts: bytes,
+                });
+            }
+        }
+        facts
+    }
+
+    /// The pre-filter's answer for `path` when its stat matches its entry and the entry is not
+    /// racy: the file is then unchanged and need not be read.
+    pub fn unchanged(&self, path: &str, stat: Stat) -> Option<u8> {
+        self.stat_used.store(true, Ordering::Relaxed);
+        let seen = self.seen_old.get(path)?;
+        if seen.size != stat.size || seen.mtime != stat.mtime || stat.mtime >= self.written {
+            return None;
+        }
+        lock(&self.verified).insert(path.to_string(), seen.hash);
+        Some(seen.need)
+    }
+
+    /// Record a file read this run (its stat taken before reading), with the pre-filter's
+    /// answer `need`.
+    pub fn seen(&self, path: &str, stat: Stat, text: &str, need: u8) {
+        self.stat_used.store(true, Ordering::Relaxed);
+        let hash = xxh3_128(text.as_bytes());
+        let same = self.seen_old.get(path).is_some_and(|s| {
+            (s.size, s.mtime, s.hash, s.need) == (stat.size, stat.mtime, hash, need)
+                && s.mtime < self.written
+        });
+        if same {
+            lock(&self.verified).insert(path.to_string(), hash);
+        } else {
+            lock(&self.seen_new).push(Seen {
+                path: path.to_string(),
+                size: stat.size,
+                mtime: stat.mtime,
+                hash,
+                need,
+            });
+        }
+    }
+
+    /// The facts of `path`, found unchanged by its stat ([`DiskCache::unchanged`]), when the
+    /// cache holds them for this module and flag: no text needed.
+    pub fn known_facts(
+        &self,
+        id: FileId,
+        path: &str,
+        module: &str,
+        is_package: bool,
+    ) -> Option<FileFacts> {
+        let hash = *lock(&self.verified).get(path)?;
+        let stored = self
+            .old
+            .get(path)
+            .filter(|s| s.hash == hash && s.module == module && s.is_package == is_package)?;
+        let facts = with_facts_file(id, || postcard::from_bytes::<FileFacts>(&stored.facts));
+        let facts = facts.ok()?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(facts)
     }
 
     /// The facts of `path` (file `id`) for this text, module and flag: from the cache when it
@@ -162,10 +337,42 @@ impl DiskCache {
         }
         let mut new = self.new.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut old = self.old;
-        let changed = !new.is_empty() || old.len() != parsed_paths.len();
+        let verified = self
+            .verified
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut seen = self
+            .seen_new
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut seen_old = self.seen_old;
+        let stat_used = self.stat_used.into_inner();
+        let mut templates = self
+            .templates_new
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let templates_hit = self
+            .templates_hit
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut templates_old = self.templates_old;
+        let changed = !new.is_empty()
+            || old.len() != parsed_paths.len()
+            || !seen.is_empty()
+            || (stat_used && verified.len() != seen_old.len())
+            || !templates.is_empty()
+            || templates_hit.len() != templates_old.len();
         if !changed {
             return Ok(());
         }
+        if stat_used {
+            seen.extend(verified.keys().filter_map(|p| seen_old.remove(p)));
+        } else {
+            seen.extend(seen_old.into_values());
+        }
+        seen.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        templates.extend(templates_hit.iter().filter_map(|p| templates_old.remove(p)));
+        templates.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         let mut fresh: FxHashMap<&str, ()> = FxHashMap::default();
         for s in &new {
             fresh.insert(s.path.as_str(), ());
@@ -180,13 +387,43 @@ impl DiskCache {
         let payload = Payload {
             build: self.build,
             entries: new,
+            seen,
+            templates,
         };
         let bytes = postcard::to_allocvec(&payload).map_err(|e| e.to_string())?;
         write(&self.dir, &bytes).map_err(|e| format!("{}: {e}", self.dir.display()))
     }
 }
 
-fn decode(bytes: &[u8], build: &str) -> Option<FxHashMap<String, Stored>> {
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+type Tables = (
+    FxHashMap<String, Stored>,
+    FxHashMap<String, Seen>,
+    FxHashMap<String, StoredTemplate>,
+);
+
+/// The facts of a template for the build of a workspace through the cache `disk`: `None`
+/// when the analysis does not read it (`all`: every template is read; else those the
+/// pre-filter keeps, which a template found unchanged by its stat carries in `need`).
+pub(super) fn template(
+    disk: &DiskCache,
+    root: &Path,
+    id: FileId,
+    f: &SourceFile,
+    all: bool,
+) -> Option<TemplateFacts> {
+    if f.on_disk {
+        let needed = all || f.need.is_some_and(|(_, n)| n != Need::Skip);
+        return needed.then(|| disk.template_facts(id, &f.path, None, root));
+    }
+    (all || prefilter::template_needed(f.text.as_bytes()))
+        .then(|| disk.template_facts(id, &f.path, Some(&f.text), root))
+}
+
+fn decode(bytes: &[u8], build: &str) -> Option<Tables> {
     let rest = bytes.strip_prefix(MAGIC)?;
     let (sum, payload) = rest.split_at_checked(16)?;
     if u128::from_le_bytes(sum.try_into().ok()?) != xxh3_128(payload) {
@@ -196,13 +433,23 @@ fn decode(bytes: &[u8], build: &str) -> Option<FxHashMap<String, Stored>> {
     if payload.build != build {
         return None;
     }
-    Some(
+    Some((
         payload
             .entries
             .into_iter()
             .map(|s| (s.path.clone(), s))
             .collect(),
-    )
+        payload
+            .seen
+            .into_iter()
+            .map(|s| (s.path.clone(), s))
+            .collect(),
+        payload
+            .templates
+            .into_iter()
+            .map(|s| (s.path.clone(), s))
+            .collect(),
+    ))
 }
 
 fn write(dir: &Path, payload: &[u8]) -> std::io::Result<()> {

@@ -89,9 +89,17 @@ pub fn files_using(
         (start == 0 || !is_ident(text[start - 1]))
             && (!whole || text.get(end).is_none_or(|b| !is_ident(*b)))
     };
+    if calls.is_none() && uses.is_none() {
+        return (Vec::new(), Vec::new());
+    }
     let found: Vec<(FileId, bool)> = files
         .par_iter()
         .enumerate()
+        .filter(|(id, f)| match f.kind {
+            FileKind::Python => calls.is_some() && python[*id].is_none(),
+            FileKind::Template => uses.is_some() && templates[*id].is_none(),
+            FileKind::Fixture => false,
+        })
         .filter_map(|(id, f)| {
             // A lean snapshot holds no text for the files it skipped: read them again (one at a
             // time, dropped after the scan).
