@@ -189,8 +189,7 @@ pub static RULES: &[Rule] = &[
         "DJP030",
         "unused-permission",
         "A custom permission that no code, template or data migration references",
-        None,
-        true
+        None
     ),
 ];
 

@@ -547,7 +547,8 @@ fn a_directory_inside_a_project_is_checked_within_the_whole_project() {
 #[test]
 fn apps_resolve_from_the_directories_manage_py_puts_on_sys_path() {
     let models = b"from django.db import models\n\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [(\"can_publish\", \"Can publish\")]\n";
-    let views = b"def v(request):\n    return request.user.has_perm('blog.can_pubish')\n";
+    // `can_publish` is checked correctly in one view and misspelled in the other.
+    let views = b"def u(request):\n    return request.user.has_perm('blog.can_publish')\n\n\ndef v(request):\n    return request.user.has_perm('blog.can_pubish')\n";
     let settings =
         b"INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\n";
     let sys_path = tempfile::tempdir().unwrap();

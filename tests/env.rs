@@ -28,6 +28,11 @@ fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
         ),
         ("blog/__init__.py", ""),
         ("blog/models.py", MODELS),
+        // `can_publish` is checked somewhere, as in a real project (DJP030).
+        (
+            "blog/templates/blog/base.html",
+            "{% if perms.blog.can_publish %}<a href=\"publish/\">Publish</a>{% endif %}\n",
+        ),
     ];
     for (path, text) in base.iter().chain(files) {
         let full = dir.path().join(path);

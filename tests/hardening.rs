@@ -35,6 +35,9 @@ fn base() -> Vec<(&'static str, &'static [u8])> {
         ("shop/__init__.py", b""),
         ("shop/models.py", b"from django.db import models\n\nclass Item(models.Model):\n    class Meta:\n        permissions = [('can_sell', 'Can sell')]\n"),
         ("shop/views.py", b"def sell(request):\n    return request.user.has_perm('shop.can_sel')\n"),
+        // Each custom permission is checked where it matters, as in a real project (DJP030).
+        ("blog/templates/blog/base.html", b"{% if perms.blog.can_publish %}<a href=\"publish/\">Publish</a>{% endif %}\n"),
+        ("shop/templates/shop/base.html", b"{% if perms.shop.can_sell %}<a href=\"sell/\">Sell</a>{% endif %}\n"),
     ]
 }
 
@@ -677,7 +680,14 @@ fn safety_promise_writes_only_the_files_it_fixes_atomically() {
     );
     // The one file a fix creates: DJP004's migration, under `--unsafe-fixes` only, next to the
     // app's migrations, with no other entry changed or left behind.
-    write_tree(root, &[("blog/models.py", b"from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish'), ('can_archive', 'Can archive')]\n")]);
+    // (`can_archive` is checked in a template, as in a real project: DJP030 has nothing to say.)
+    write_tree(
+        root,
+        &[
+            ("blog/models.py", b"from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish'), ('can_archive', 'Can archive')]\n"),
+            ("blog/templates/blog/archive.html", b"{% if perms.blog.can_archive %}<a href=\"archive/\">Archive</a>{% endif %}\n"),
+        ],
+    );
     let before = tree_state(root);
     assert_eq!(run_djperm(root, &["check", "--fix"], LIMIT).code, Some(1));
     assert_eq!(tree_state(root), before);

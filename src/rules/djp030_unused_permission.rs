@@ -1,4 +1,4 @@
-//! DJP030 unused-permission (preview): a custom permission (`Meta.permissions`, or a row a data
+//! DJP030 unused-permission: a custom permission (`Meta.permissions`, or a row a data
 //! migration creates) that no code, template or data migration mentions.
 
 use super::perms::unused_custom;

@@ -124,7 +124,8 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
             {
                 continue;
             }
-            let bytes = f.text.as_bytes();
+            // `ws.text`: a lean snapshot holds no text for the files it did not parse.
+            let bytes = ws.text(file).as_bytes();
             for at in finder.find_iter(bytes) {
                 let end = at + p.codename.len();
                 let word =

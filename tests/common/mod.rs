@@ -420,6 +420,11 @@ pub fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Analysis) {
             "blog/migrations/0001_initial.py",
             "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = [migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish')]})]\n",
         ),
+        // `can_publish` is checked somewhere, as in a real project (DJP030).
+        (
+            "blog/templates/blog/base.html",
+            "{% if perms.blog.can_publish %}<a href=\"publish/\">Publish</a>{% endif %}\n",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (path, text) in base.iter().chain(files) {
