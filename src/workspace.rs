@@ -642,6 +642,19 @@ impl Workspace {
         self.disk_text[id].get_or_init(|| read_back(&self.snapshot.root, &f.path))
     }
 
+    /// [`Workspace::text`] for a one-off scan: a text the snapshot does not hold is read from
+    /// disk and handed over without being kept (a scan of every file holds no texts after it).
+    pub fn text_transient(&self, id: FileId) -> std::borrow::Cow<'_, str> {
+        let f = &self.snapshot.files[id];
+        if !f.on_disk {
+            return std::borrow::Cow::Borrowed(&f.text);
+        }
+        match self.disk_text[id].get() {
+            Some(text) => std::borrow::Cow::Borrowed(text),
+            None => std::borrow::Cow::Owned(read_back(&self.snapshot.root, &f.path)),
+        }
+    }
+
     pub fn abs_path(&self, id: FileId) -> PathBuf {
         let path = &self.snapshot.files[id].path;
         if let (Some(rest), Some(env)) = (

@@ -1,8 +1,9 @@
 //! Who checks which permission, and which custom permissions nothing references (shared by the
 //! audit's Permissions section and DJP030).
 
+use aho_corasick::AhoCorasick;
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use memchr::memmem;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::Context;
@@ -91,7 +92,15 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
             .filter_map(|p| p.span),
     );
     let built = built_permissions(ctx);
-    let mut out = Vec::new();
+    let inside = |file: usize, start: usize, end: usize| {
+        definitions
+            .iter()
+            .any(|d| d.file == file && d.start as usize <= start && end <= d.end as usize)
+    };
+    // The candidates: custom permissions no run-time shape covers and no reference the facts
+    // hold names (outside a definition).
+    let checks = checks(ctx);
+    let mut candidates: Vec<&'p PermissionDef> = Vec::new();
     let mut seen: Vec<(String, Option<Span>)> = Vec::new();
     for p in &project.perms {
         if !p.in_database || !matches!(p.source, Source::Meta | Source::DataMigration) {
@@ -113,40 +122,57 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
         if built.is_match(p.perm()) {
             continue;
         }
-        let finder = memmem::Finder::new(p.codename.as_bytes());
-        let mut referenced = false;
-        'files: for (file, f) in ws.snapshot.files.iter().enumerate() {
-            let migration = f.path.contains("/migrations/");
-            if migration
-                && !ws.python[file]
-                    .as_ref()
-                    .is_some_and(|facts| facts.has_run_python)
-            {
-                continue;
-            }
-            // `ws.text`: a lean snapshot holds no text for the files it did not parse.
-            let bytes = ws.text(file).as_bytes();
-            for at in finder.find_iter(bytes) {
-                let end = at + p.codename.len();
-                let word =
-                    |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
-                if word(at.checked_sub(1).and_then(|i| bytes.get(i))) || word(bytes.get(end)) {
-                    continue;
-                }
-                let inside = definitions
-                    .iter()
-                    .any(|d| d.file == file && d.start as usize <= at && end <= d.end as usize);
-                if !inside {
-                    referenced = true;
-                    break 'files;
-                }
-            }
-        }
-        if !referenced {
-            out.push(p);
+        let named = checks_of(&checks, p)
+            .iter()
+            .any(|(_, s)| !inside(s.file, s.start as usize, s.end as usize));
+        if !named {
+            candidates.push(p);
         }
     }
-    out
+    if candidates.is_empty() {
+        return candidates;
+    }
+    // Then any whole-word occurrence of a candidate's codename in any file, outside the
+    // definitions: one pass over the tree for all of them. A text a lean snapshot did not keep
+    // is read for the scan and dropped.
+    let mut codenames: Vec<&str> = candidates.iter().map(|p| p.codename.as_str()).collect();
+    codenames.sort_unstable();
+    codenames.dedup();
+    let Ok(automaton) = AhoCorasick::new(&codenames) else {
+        return candidates;
+    };
+    let word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    let found: Vec<Vec<usize>> = (0..ws.snapshot.files.len())
+        .into_par_iter()
+        .filter(|&file| {
+            // A migration is read only where it runs code (its operations define, not use).
+            !ws.snapshot.files[file].path.contains("/migrations/")
+                || ws.python[file].as_ref().is_some_and(|f| f.has_run_python)
+        })
+        .map(|file| {
+            let text = ws.text_transient(file);
+            let bytes = text.as_bytes();
+            automaton
+                .find_overlapping_iter(bytes)
+                .filter(|m| {
+                    !word(m.start().checked_sub(1).and_then(|i| bytes.get(i)))
+                        && !word(bytes.get(m.end()))
+                        && !inside(file, m.start(), m.end())
+                })
+                .map(|m| m.pattern().as_usize())
+                .collect()
+        })
+        .collect();
+    let mut used = vec![false; codenames.len()];
+    for i in found.into_iter().flatten() {
+        used[i] = true;
+    }
+    candidates.retain(|p| {
+        codenames
+            .binary_search(&p.codename.as_str())
+            .is_ok_and(|i| !used[i])
+    });
+    candidates
 }
 
 /// The shapes of permission strings built at run time that reach a check, as globs over
@@ -155,10 +181,14 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
 fn built_permissions(ctx: &Context<'_>) -> GlobSet {
     let mut set = GlobSetBuilder::new();
     for r in &ctx.refs {
-        let text = |item: &Item| {
-            ctx.ws
+        // The source text, read only for a value that is neither a string nor a list nor a
+        // concatenation (an f-string, `%`, `.format`): the shape of the others is in the value.
+        let text = |item: &Item| match item.value {
+            Value::Str(_) | Value::Seq(_) | Value::Concat(_) => None,
+            _ => ctx
+                .ws
                 .text(item.span.file)
-                .get(item.span.start as usize..item.span.end as usize)
+                .get(item.span.start as usize..item.span.end as usize),
         };
         if let Some(lookup) = &r.reference.lookup {
             let Some(codename) = &lookup.codename else {
