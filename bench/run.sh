@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The speed benchmark of issue 6, in one command:
+# The speed benchmark, in one command:
 #
 #   bash bench/run.sh [REAL_PROJECT_DIR ...]
 #

@@ -1,4 +1,4 @@
-//! The behaviour oracle (issue 5): real Django shows each preview rule's premise — the exception,
+//! The behaviour oracle: real Django shows each preview rule's premise — the exception,
 //! the `False`, the `200` — on the very code that djperm reports.
 //!
 //! `tests/behaviour/run.py` runs `tests/behaviour/project/` (and, for bugs that stop `migrate`,

@@ -1,4 +1,4 @@
-//! Issue 7, "djperm never crashes, never loses an edit, never trusts input": one test per bad
+//! "djperm never crashes, never loses an edit, never trusts input": one test per bad
 //! input, each running the real binary on a temporary project and checking the exit code, the
 //! message, and that the rest of the project is still checked; then one test per safety promise
 //! of the README (`safety_promise_*`).
