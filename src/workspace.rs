@@ -88,6 +88,16 @@ impl SourceFile {
     pub fn reported(&self) -> bool {
         !self.ignored && !self.in_environment()
     }
+
+    /// The text, or for a file a lean snapshot holds on disk, the text read again and handed
+    /// over without being kept (a one-off scan).
+    pub fn text_or_read(&self, root: &Path) -> std::borrow::Cow<'_, str> {
+        if self.on_disk {
+            std::borrow::Cow::Owned(read_back(root, &self.path))
+        } else {
+            std::borrow::Cow::Borrowed(&self.text)
+        }
+    }
 }
 
 /// Whether a snapshot path is a file of the project's Python environment.
@@ -513,10 +523,8 @@ impl Workspace {
                     &hooks,
                 );
                 for id in tpl {
-                    let f = &ws.snapshot.files[id];
-                    let owned = f.on_disk.then(|| read_back(&ws.snapshot.root, &f.path));
-                    let text = owned.as_deref().unwrap_or(&f.text);
-                    ws.templates[id] = Some(extract_template(id, text));
+                    let text = ws.snapshot.files[id].text_or_read(&ws.snapshot.root);
+                    ws.templates[id] = Some(extract_template(id, &text));
                 }
                 for id in py {
                     closure.refs(id);
@@ -645,13 +653,9 @@ impl Workspace {
     /// [`Workspace::text`] for a one-off scan: a text the snapshot does not hold is read from
     /// disk and handed over without being kept (a scan of every file holds no texts after it).
     pub fn text_transient(&self, id: FileId) -> std::borrow::Cow<'_, str> {
-        let f = &self.snapshot.files[id];
-        if !f.on_disk {
-            return std::borrow::Cow::Borrowed(&f.text);
-        }
         match self.disk_text[id].get() {
             Some(text) => std::borrow::Cow::Borrowed(text),
-            None => std::borrow::Cow::Owned(read_back(&self.snapshot.root, &f.path)),
+            None => self.snapshot.files[id].text_or_read(&self.snapshot.root),
         }
     }
 

@@ -34,10 +34,11 @@ pub fn for_defaults(django: (u32, u32), ws: &Workspace) -> (u32, u32) {
     if django >= (2, 1) {
         return django;
     }
-    // `ws.text`: a lean snapshot holds no text for the files it did not parse.
+    // A lean snapshot holds no text for the files it did not parse: read for this scan only,
+    // not kept.
     let patched = ws.snapshot.files.iter().enumerate().any(|(id, f)| {
         !f.in_environment() && f.path.ends_with(".py") && {
-            let text = ws.text(id);
+            let text = ws.text_transient(id);
             text.contains("django.db.models.options") && text.contains("default_permissions")
         }
     });

@@ -103,8 +103,8 @@ pub fn files_using(
         .filter_map(|(id, f)| {
             // A lean snapshot holds no text for the files it skipped: read them again (one at a
             // time, dropped after the scan).
-            let owned = f.on_disk.then(|| super::read_back(root, &f.path));
-            let text = owned.as_deref().unwrap_or(&f.text).as_bytes();
+            let text = f.text_or_read(root);
+            let text = text.as_bytes();
             let hit = |ac: &Option<AhoCorasick>, whole: bool| {
                 ac.as_ref().is_some_and(|ac| {
                     ac.find_overlapping_iter(text)
