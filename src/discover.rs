@@ -15,7 +15,7 @@ use ignore::{WalkBuilder, WalkState};
 
 use crate::workspace::disk_cache::{DiskCache, Stat};
 use crate::workspace::prefilter::{self, Need, Scope};
-use crate::workspace::{keeps_text, Snapshot, Timer};
+use crate::workspace::{keeps_text, Snapshot, Timer, Words};
 
 /// Directories never worth reading (as ruff).
 pub const DEFAULT_EXCLUDES: &[&str] = &[
@@ -140,29 +140,33 @@ fn seen_code(rel: &str, text: &str, code: u8) -> u8 {
 
 /// The stat pre-check for `rel`: `Some(need)` when the file is unchanged and need not be read
 /// (for a template: whether the pre-filter keeps it).
-fn unchanged(disk: &DiskCache, rel: &str, stat: Stat, scope: Scope) -> Option<Option<Need>> {
+fn unchanged(
+    disk: &DiskCache,
+    rel: &str,
+    stat: Stat,
+    scope: Scope,
+) -> Option<(Option<Need>, Words)> {
     if keeps_text(rel) || !(rel.ends_with(".py") || is_template(rel)) {
         return None;
     }
-    let code = disk.unchanged(rel, stat)?;
+    let (code, words) = disk.unchanged(rel, stat)?;
     if code & ALWAYS_READ != 0 || code & 4 != need_code(scope, None, false) {
         return None;
     }
     let code = code & 3;
-    if rel.ends_with(".py") {
-        Some(Some(match code {
+    let need = if rel.ends_with(".py") {
+        match code {
             0 => Need::Skip,
             1 => Need::References,
             _ => Need::Definitions,
-        }))
-    } else {
+        }
+    } else if code == 0 {
         // A template's answer rides as `References` (kept) or `Skip`: its facts are cached.
-        is_template(rel).then_some(Some(if code == 0 {
-            Need::Skip
-        } else {
-            Need::References
-        }))
-    }
+        Need::Skip
+    } else {
+        Need::References
+    };
+    Some((Some(need), words))
 }
 
 /// Texts this short are kept whatever the pre-filter says: holding them costs less than opening
@@ -198,7 +202,7 @@ fn load_with(
     let timer = Timer::start();
     let root: PathBuf = root.to_path_buf();
     let user_excludes = excludes(exclude);
-    type Read = Result<(Option<String>, Option<Need>), String>;
+    type Read = Result<(Option<String>, Option<Need>, Option<Words>), String>;
     let found: Mutex<Vec<(String, Read)>> = Mutex::new(Vec::new());
     walker(&root)
         .require_git(false)
@@ -234,9 +238,9 @@ fn load_with(
                         .and_then(Stat::of);
                     let unchanged = (disk.zip(stat).zip(lean))
                         .and_then(|((d, s), scope)| unchanged(d, &lossy, s, scope));
-                    if let Some(need) = unchanged {
+                    if let Some((need, words)) = unchanged {
                         let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
-                        found.push((lossy, Ok((None, need))));
+                        found.push((lossy, Ok((None, need, Some(words)))));
                         return WalkState::Continue;
                     }
                     let text = crate::workspace::read_bytes(path)
@@ -245,12 +249,15 @@ fn load_with(
                         .map(|text| match lean {
                             Some(scope) => {
                                 let (keep, need, code) = keep_text(&lossy, &text, scope);
+                                let words = (lossy.ends_with(".py") || is_template(&lossy))
+                                    .then(|| Words::of(text.as_bytes()));
                                 if let Some((disk, stat)) = disk.zip(stat) {
-                                    disk.seen(&lossy, stat, &text, seen_code(&lossy, &text, code));
+                                    let code = seen_code(&lossy, &text, code);
+                                    disk.seen(&lossy, stat, &text, code, words.clone());
                                 }
-                                (keep.then_some(text), need)
+                                (keep.then_some(text), need, words)
                             }
-                            None => (Some(text), None),
+                            None => (Some(text), None, None),
                         });
                     (lossy, text)
                 };
@@ -267,7 +274,7 @@ fn load_with(
     let mut bytes = 0;
     for (rel, text) in found {
         match text {
-            Ok((text, need)) => {
+            Ok((text, need, words)) => {
                 let id = match text {
                     Some(text) => {
                         bytes += text.len();
@@ -276,6 +283,7 @@ fn load_with(
                     None => snapshot.add_on_disk(rel),
                 };
                 snapshot.files[id].need = lean.zip(need);
+                snapshot.files[id].words = words;
             }
             Err(reason) => unreadable.push(Unreadable { path: rel, reason }),
         }

@@ -2,8 +2,6 @@
 //! No I/O here: the CLI fills a [`Snapshot`] from disk, the server from disk plus open buffers.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::time::Instant;
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -18,12 +16,16 @@ pub mod disk_cache;
 mod facts_cache;
 mod helper_calls;
 pub mod prefilter;
+mod timer;
+pub mod words;
 
 use closure::Closure;
 use disk_cache::DiskCache;
 pub use facts_cache::FactsCache;
 use facts_cache::FactsKey;
 use prefilter::{Need, Scope};
+pub use timer::Timer;
+pub use words::Words;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileKind {
@@ -47,6 +49,9 @@ pub struct SourceFile {
     pub on_disk: bool,
     /// The pre-filter's answer for a scope, when the reader computed it (a lean snapshot).
     pub need: Option<(Scope, Need)>,
+    /// The words of a text a lean snapshot does not hold ([`Words`]): the tree-wide word
+    /// scans read such a file again only when it may hold one of theirs.
+    pub words: Option<Words>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -87,6 +92,24 @@ impl SourceFile {
     /// files an ignore file hides (they are read only for what they define).
     pub fn reported(&self) -> bool {
         !self.ignored && !self.in_environment()
+    }
+
+    /// Whether the file may hold one of `words` as a whole word: `false` only when its text is
+    /// not held and its [`Words`] say so.
+    pub fn may_hold_any<'w>(&self, mut words: impl Iterator<Item = &'w str>) -> bool {
+        match &self.words {
+            Some(set) if self.on_disk => words.any(|w| set.may_hold(w)),
+            _ => true,
+        }
+    }
+
+    /// [`SourceFile::may_hold_any`] for calls: whether the file may hold `name(` for one of
+    /// `names`.
+    pub fn may_call_any<'w>(&self, mut names: impl Iterator<Item = &'w str>) -> bool {
+        match &self.words {
+            Some(set) if self.on_disk => names.any(|n| set.may_call(n)),
+            _ => true,
+        }
     }
 
     /// The text, or for a file a lean snapshot holds on disk, the text read again and handed
@@ -185,6 +208,7 @@ impl Snapshot {
             ignored: false,
             on_disk: false,
             need: None,
+            words: None,
         });
         self.files.len() - 1
     }
@@ -513,6 +537,7 @@ impl Workspace {
             if wave.is_empty() && filter.is_some() && helper_rounds < 4 {
                 // Then the files that use the project's own permission helpers.
                 helper_rounds += 1;
+                let scan = Timer::start();
                 let (names, hooks) = helper_calls::helper_names(&python);
                 let (py, tpl) = helper_calls::files_using(
                     &ws.snapshot.root,
@@ -521,6 +546,14 @@ impl Workspace {
                     &ws.templates,
                     &names,
                     &hooks,
+                );
+                scan.report(
+                    "helper scan",
+                    format_args!(
+                        "{} names, {} files found",
+                        names.len() + hooks.len(),
+                        py.len() + tpl.len()
+                    ),
                 );
                 for id in tpl {
                     let text = ws.snapshot.files[id].text_or_read(&ws.snapshot.root);
@@ -761,31 +794,4 @@ fn prefilter(scope: Scope) -> Option<Scope> {
     std::env::var_os("DJPERM_NO_PREFILTER")
         .is_none_or(|v| v.is_empty() || v == "0")
         .then_some(scope)
-}
-
-/// Wall-clock timings of the phases, printed to stderr when `DJPERM_TIMINGS` is set.
-pub struct Timer(Option<Instant>);
-
-impl Timer {
-    pub fn start() -> Timer {
-        static ON: OnceLock<bool> = OnceLock::new();
-        let on = *ON.get_or_init(|| std::env::var_os("DJPERM_TIMINGS").is_some_and(|v| v != "0"));
-        Timer(on.then(Instant::now))
-    }
-
-    pub fn report(&self, phase: &str, detail: std::fmt::Arguments<'_>) {
-        if let Some(start) = self.0 {
-            let ms = start.elapsed().as_secs_f64() * 1000.0;
-            // The peak resident memory so far, where the system tells it (Linux).
-            let peak = std::fs::read_to_string("/proc/self/status")
-                .ok()
-                .and_then(|s| {
-                    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-                    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-                    Some(format!("  [peak {:.0} MB]", kb / 1024.0))
-                })
-                .unwrap_or_default();
-            eprintln!("djperm: timing: {phase:<12} {ms:>8.1} ms  {detail}{peak}");
-        }
-    }
 }

@@ -142,12 +142,16 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
         return candidates;
     };
     let word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    let timer = crate::workspace::Timer::start();
     let found: Vec<Vec<usize>> = (0..ws.snapshot.files.len())
         .into_par_iter()
         .filter(|&file| {
-            // A migration is read only where it runs code (its operations define, not use).
-            !ws.snapshot.files[file].path.contains("/migrations/")
-                || ws.python[file].as_ref().is_some_and(|f| f.has_run_python)
+            // A migration is read only where it runs code (its operations define, not use);
+            // a text not held, only when its words may hold a codename.
+            let f = &ws.snapshot.files[file];
+            (!f.path.contains("/migrations/")
+                || ws.python[file].as_ref().is_some_and(|f| f.has_run_python))
+                && f.may_hold_any(codenames.iter().copied())
         })
         .map(|file| {
             let text = ws.text_transient(file);
@@ -163,6 +167,7 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
                 .collect()
         })
         .collect();
+    timer.report("unused scan", format_args!("{} codenames", codenames.len()));
     let mut used = vec![false; codenames.len()];
     for i in found.into_iter().flatten() {
         used[i] = true;

@@ -33,7 +33,7 @@ use crate::facts::FileFacts;
 use crate::refs::templates::{extract_template, TemplateFacts};
 
 use super::prefilter::{self, Need};
-use super::SourceFile;
+use super::{SourceFile, Words};
 
 const MAGIC: &[u8] = b"djperm facts cache\n";
 const FILE: &str = "facts.bin";
@@ -77,6 +77,8 @@ struct Seen {
     hash: u128,
     /// The pre-filter's answer for the file ([`Seen::need`]).
     need: u8,
+    /// Its words, for a Python file or a template.
+    words: Option<Words>,
 }
 
 /// A template's facts, under the hash of its text.
@@ -224,23 +226,25 @@ impl DiskCache {
 
     /// The pre-filter's answer for `path` when its stat matches its entry and the entry is not
     /// racy: the file is then unchanged and need not be read.
-    pub fn unchanged(&self, path: &str, stat: Stat) -> Option<u8> {
+    pub fn unchanged(&self, path: &str, stat: Stat) -> Option<(u8, Words)> {
         self.stat_used.store(true, Ordering::Relaxed);
         let seen = self.seen_old.get(path)?;
         if seen.size != stat.size || seen.mtime != stat.mtime || stat.mtime >= self.written {
             return None;
         }
+        let words = seen.words.clone()?;
         lock(&self.verified).insert(path.to_string(), seen.hash);
-        Some(seen.need)
+        Some((seen.need, words))
     }
 
     /// Record a file read this run (its stat taken before reading), with the pre-filter's
     /// answer `need`.
-    pub fn seen(&self, path: &str, stat: Stat, text: &str, need: u8) {
+    pub fn seen(&self, path: &str, stat: Stat, text: &str, need: u8, words: Option<Words>) {
         self.stat_used.store(true, Ordering::Relaxed);
         let hash = xxh3_128(text.as_bytes());
         let same = self.seen_old.get(path).is_some_and(|s| {
             (s.size, s.mtime, s.hash, s.need) == (stat.size, stat.mtime, hash, need)
+                && s.words == words
                 && s.mtime < self.written
         });
         if same {
@@ -252,6 +256,7 @@ impl DiskCache {
                 mtime: stat.mtime,
                 hash,
                 need,
+                words,
             });
         }
     }

@@ -100,9 +100,13 @@ pub fn files_using(
             FileKind::Template => uses.is_some() && templates[*id].is_none(),
             FileKind::Fixture => false,
         })
+        .filter(|(_, f)| match f.kind {
+            FileKind::Python => f.may_call_any(names.iter().map(String::as_str)),
+            _ => f.may_hold_any(hooks.iter().map(String::as_str)),
+        })
         .filter_map(|(id, f)| {
-            // A lean snapshot holds no text for the files it skipped: read them again (one at a
-            // time, dropped after the scan).
+            // A lean snapshot holds no text for the files it skipped: read again (one at a time,
+            // dropped after the scan) those whose words may hold a name.
             let text = f.text_or_read(root);
             let text = text.as_bytes();
             let hit = |ac: &Option<AhoCorasick>, whole: bool| {

@@ -1,0 +1,169 @@
+//! Which words a file holds, kept for a file whose text is not: the scans that look for given
+//! words in every file (the calls of the project's permission helpers, the uses of a custom
+//! permission's codename) read again only the files that may hold them.
+//!
+//! A word is a run of ASCII letters, digits and `_`, as the scans delimit whole words. Two
+//! sets:
+//! - every word, as a Bloom filter with two bits per word: a power of two of bits (256 to
+//!   131,072), at least three per word of the text (so about eight per distinct word, Python
+//!   repeating each word about three times: about one absent word in 20 is a false "maybe");
+//! - the words called (`name(`), as sorted 32-bit hashes: few per file, and one false "maybe"
+//!   in millions, so that a search for many helper names still skips nearly every file.
+//!
+//! "No" is certain; "maybe" is read and searched.
+
+use serde::{Deserialize, Serialize};
+
+/// The words of one text.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Words {
+    /// Every word: a Bloom filter of a power of two of bits.
+    all: Box<[u64]>,
+    /// The words followed by `(`: their hashes, sorted and distinct.
+    called: Box<[u32]>,
+}
+
+static WORD: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        table[i] = c.is_ascii_alphanumeric() || c == b'_';
+        i += 1;
+    }
+    table
+};
+
+/// A word's hash, from its first and last eight bytes and its length (no loop over the bytes:
+/// a long text costs one pass to find its words and little more).
+fn hash(word: &[u8]) -> u64 {
+    let k = word.len().min(8);
+    let mut head = [0u8; 8];
+    head[..k].copy_from_slice(&word[..k]);
+    let mut tail = [0u8; 8];
+    tail[8 - k..].copy_from_slice(&word[word.len() - k..]);
+    (u64::from_le_bytes(head)
+        ^ u64::from_le_bytes(tail).rotate_left(29)
+        ^ (word.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    .wrapping_mul(0x517c_c1b7_2722_0a95)
+}
+
+/// The two Bloom bits of a hash under `mask` (bits - 1).
+fn bits(h: u64, mask: u64) -> [usize; 2] {
+    [(h & mask) as usize, ((h >> 32) & mask) as usize]
+}
+
+fn called_hash(h: u64) -> u32 {
+    (h >> 24) as u32
+}
+
+/// The words of `text`, each with its end offset.
+fn words(text: &[u8]) -> impl Iterator<Item = (&[u8], usize)> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < text.len() && !WORD[text[at] as usize] {
+            at += 1;
+        }
+        let start = at;
+        while at < text.len() && WORD[text[at] as usize] {
+            at += 1;
+        }
+        (at > start).then(|| (&text[start..at], at))
+    })
+}
+
+impl Words {
+    pub fn of(text: &[u8]) -> Words {
+        let mut hashes = Vec::new();
+        let mut called = Vec::new();
+        for (word, end) in words(text) {
+            let h = hash(word);
+            hashes.push(h);
+            if text.get(end) == Some(&b'(') {
+                called.push(called_hash(h));
+            }
+        }
+        let size = (hashes.len() * 3).clamp(256, 1 << 17).next_power_of_two();
+        let mut all = vec![0u64; size / 64].into_boxed_slice();
+        let mask = size as u64 - 1;
+        for h in hashes {
+            for b in bits(h, mask) {
+                all[b / 64] |= 1 << (b % 64);
+            }
+        }
+        called.sort_unstable();
+        called.dedup();
+        Words {
+            all,
+            called: called.into_boxed_slice(),
+        }
+    }
+
+    fn has(&self, word: &[u8]) -> bool {
+        let mask = self.all.len() as u64 * 64 - 1;
+        bits(hash(word), mask)
+            .iter()
+            .all(|&b| self.all[b / 64] & (1 << (b % 64)) != 0)
+    }
+
+    /// Whether the text may hold `needle` as a whole word (or, for a needle that is not one
+    /// word, each of its words): `false` is certain.
+    pub fn may_hold(&self, needle: &str) -> bool {
+        words(needle.as_bytes()).all(|(w, _)| self.has(w))
+    }
+
+    /// Whether the text may call `name` (hold `name(`, `name` a whole word): `false` is certain.
+    pub fn may_call(&self, name: &str) -> bool {
+        self.called
+            .binary_search(&called_hash(hash(name.as_bytes())))
+            .is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holds_every_word_it_was_built_from() {
+        let text = "from reports.helpers import can\n  x = user.has_perm('reports.can_export')\n";
+        let words = Words::of(text.as_bytes());
+        for w in [
+            "from",
+            "reports",
+            "can",
+            "can_export",
+            "has_perm",
+            "x",
+            "reports.can_export",
+        ] {
+            assert!(words.may_hold(w), "{w}");
+        }
+        assert!(words.may_call("has_perm"));
+        assert!(!words.may_call("can"));
+        assert!(!words.may_call("user"));
+    }
+
+    #[test]
+    fn mostly_answers_no_for_absent_words() {
+        let text: String = (0..200).map(|i| format!("word_{i} call_{i}() ")).collect();
+        let words = Words::of(text.as_bytes());
+        let maybe = (0..1000)
+            .filter(|i| words.may_hold(&format!("other_{i}")))
+            .count();
+        assert!(maybe < 100, "{maybe} of 1000 absent words said maybe");
+        assert!((0..200).all(|i| words.may_call(&format!("call_{i}"))));
+        assert!(!(0..1000).any(|i| words.may_call(&format!("other_{i}"))));
+        assert!(!Words::of(b"").may_hold("anything"));
+    }
+
+    #[test]
+    fn a_word_inside_a_longer_one_is_not_a_word() {
+        // The scans look for whole words: `can_export_all` does not hold `can_export`.
+        let words = Words::of(b"x = can_export_all(1)");
+        assert!(!words.may_hold("can_export"));
+        assert!(!words.may_call("can_export"));
+        assert!(words.may_hold("can_export_all"));
+        assert!(words.may_call("can_export_all"));
+    }
+}
