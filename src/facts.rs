@@ -139,6 +139,13 @@ pub struct MetaFact {
 pub enum CtRef {
     /// `(app_label, model)`, either may be unknown.
     Known(Option<String>, Option<String>),
+    /// `get_for_model(Model)` of a class the file names (defined or imported), resolved by the
+    /// index to its label and model name. `concrete`: `for_concrete_model` (Django's default):
+    /// a proxy model then has its concrete model's content type.
+    Class {
+        model: Value,
+        concrete: bool,
+    },
     Unknown,
 }
 

@@ -101,6 +101,8 @@ pub struct Project {
     pub opaque_labels: FxHashSet<String>,
     /// Codenames created by data migrations whose content type could not be read.
     pub floating_codenames: FxHashSet<String>,
+    /// Where the code creating each floating codename is (the first such row), for `explain`.
+    pub floating_at: FxHashMap<String, Span>,
     /// Some code creates rows whose label and codename are both unknown.
     pub dynamic_rows: bool,
     /// Bare (no dot) names registered with django-rules.
@@ -672,7 +674,7 @@ fn build_project(
         format_args!("{} permissions", project.perms.len()),
     );
     let timer = Timer::start();
-    rows::add_rows(&mut project, ws, resolver);
+    rows::add_rows(&mut project, ws, resolver, &code_models);
     for m in &code_models {
         if let (Some(label), false) = (&m.label, m.abstract_) {
             for action in &m.rules_permissions {

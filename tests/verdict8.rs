@@ -1,0 +1,206 @@
+//! Rows project code creates at `migrate` time for a content type named by a model class
+//! (`get_for_model(Post)`), and for the tables Django creates for many-to-many fields; and one
+//! diagnostic for an invalid custom permission that nothing checks.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{codes, project};
+
+const APPS: &str = "from django.apps import AppConfig\n\nclass BlogConfig(AppConfig):\n    name = 'blog'\n\n    def ready(self):\n        from . import signals  # noqa: F401\n";
+
+const MODELS: &str = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass PostProxy(Post):\n    class Meta:\n        proxy = True\n";
+
+const MIGRATION: &str = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = [('auth', '0012_alter_user_first_name_max_length')]\n    operations = [\n        migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish')]}),\n        migrations.CreateModel(name='PostProxy', fields=[], options={'proxy': True}, bases=('blog.post',)),\n    ]\n";
+
+/// Rows for content types named by model classes: imported, through the module, a proxy (its
+/// concrete model's unless `for_concrete_model=False`), a contrib model, `get_for_models(...)[M]`.
+const SIGNALS: &str = r#"from django.contrib.auth.models import Permission, User
+from django.contrib.contenttypes.models import ContentType
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+from blog import models
+from blog.models import Post, PostProxy
+
+
+@receiver(post_migrate)
+def make_rows(sender, **kwargs):
+    ct = ContentType.objects.get_for_model(Post)
+    Permission.objects.get_or_create(codename='can_pin', name='Can pin', content_type=ct)
+    Permission.objects.get_or_create(
+        codename='can_hide', name='Can hide', content_type=ContentType.objects.get_for_model(models.Post)
+    )
+    proxy = ContentType.objects.get_for_model(PostProxy)
+    Permission.objects.get_or_create(codename='can_star', name='Can star', content_type=proxy)
+    own = ContentType.objects.get_for_model(PostProxy, for_concrete_model=False)
+    Permission.objects.get_or_create(codename='can_boost', name='Can boost', content_type=own)
+    user_ct = ContentType.objects.get_for_model(User)
+    Permission.objects.get_or_create(codename='can_invite', name='Can invite', content_type=user_ct)
+    cts = ContentType.objects.get_for_models(Post, User)
+    Permission.objects.get_or_create(codename='can_lock', name='Can lock', content_type=cts[Post])
+"#;
+
+/// `(label, model, codename)` of every row djperm puts on a fresh database.
+fn fresh_rows(a: &djperm::Analysis) -> BTreeSet<(String, String, String)> {
+    a.index.projects[0]
+        .perms
+        .iter()
+        .filter(|p| p.in_database)
+        .map(|p| {
+            let model = p.model.clone().unwrap_or_default();
+            (p.label.clone(), model, p.codename.clone())
+        })
+        .collect()
+}
+
+fn rows_of<'a>(
+    a: &'a djperm::Analysis,
+    label: &str,
+    codename: &str,
+) -> Vec<(Option<&'a str>, &'static str)> {
+    a.index.projects[0]
+        .lookup(label, codename)
+        .map(|d| (d.model.as_deref(), d.source.as_str()))
+        .collect()
+}
+
+#[test]
+fn rows_for_a_content_type_named_by_a_model_class_have_its_label_and_model() {
+    let views = "def v(request):\n    a = request.user.has_perm('blog.can_pin')\n    b = request.user.has_perm('blog.can_boost')\n    c = request.user.has_perm('auth.can_invite')\n    d = request.user.has_perm('blog.can_lock')\n    e = request.user.has_perm('blog.can_pinn')\n    f = request.user.has_perm('blog.can_invite')\n    return request.user.has_perm('can_star')\n";
+    let (dir, a) = project(&[
+        ("blog/apps.py", APPS),
+        ("blog/models.py", MODELS),
+        ("blog/migrations/0001_initial.py", MIGRATION),
+        ("blog/signals.py", SIGNALS),
+        ("blog/views.py", views),
+    ]);
+    assert_eq!(
+        rows_of(&a, "blog", "can_pin"),
+        [(Some("post"), "post-migrate")]
+    );
+    assert_eq!(
+        rows_of(&a, "blog", "can_hide"),
+        [(Some("post"), "post-migrate")]
+    );
+    assert_eq!(
+        rows_of(&a, "blog", "can_star"),
+        [(Some("post"), "post-migrate")]
+    );
+    assert_eq!(
+        rows_of(&a, "blog", "can_boost"),
+        [(Some("postproxy"), "post-migrate")]
+    );
+    assert_eq!(
+        rows_of(&a, "auth", "can_invite"),
+        [(Some("user"), "post-migrate")]
+    );
+    assert_eq!(
+        rows_of(&a, "blog", "can_lock"),
+        [(Some("post"), "post-migrate")]
+    );
+    // The rows real Django's `migrate` creates are exactly those djperm knows.
+    assert_eq!(fresh_rows(&a), common::django_rows(dir.path()));
+    // Correct references are silent; a misspelt codename, a wrong label and a missing label
+    // are reported, with the row's own name as the suggestion.
+    let got = codes(&a);
+    assert_eq!(
+        got,
+        [
+            "DJP002 Unknown permission `blog.can_pinn`",
+            "DJP002 Unknown permission `blog.can_invite`",
+            "DJP001 Permission `can_star` has no app label",
+        ],
+        "{got:?}"
+    );
+    let help = |i: usize| a.diagnostics[i].help.clone().unwrap_or_default();
+    assert!(help(0).contains("`blog.can_pin`"), "{}", help(0));
+    assert!(help(1).contains("`auth.can_invite`"), "{}", help(1));
+    assert!(help(2).contains("`blog.can_star`"), "{}", help(2));
+}
+
+#[test]
+fn a_content_type_djperm_cannot_read_keeps_its_codename_silent_and_explains_why() {
+    // `model` is a parameter: its rows may be under any label.
+    let signals = "from django.contrib.auth.models import Permission\nfrom django.contrib.contenttypes.models import ContentType\nfrom django.db.models.signals import post_migrate\nfrom django.dispatch import receiver\n\ndef make(model):\n    ct = ContentType.objects.get_for_model(model)\n    Permission.objects.get_or_create(codename='can_pin', name='Can pin', content_type=ct)\n\nclass Helper:\n    pass\n\n@receiver(post_migrate)\ndef hook(sender, **kwargs):\n    ct = ContentType.objects.get_for_model(Helper)\n    Permission.objects.get_or_create(codename='can_hide', name='Can hide', content_type=ct)\n";
+    let views = "def v(request):\n    a = request.user.has_perm('blog.can_pin')\n    b = request.user.has_perm('blog.can_hide')\n    return request.user.has_perm('blog.can_pinn')\n";
+    let (_d, a) = project(&[
+        ("blog/apps.py", APPS),
+        ("blog/signals.py", signals),
+        ("blog/views.py", views),
+    ]);
+    let p = &a.index.projects[0];
+    assert!(p.lookup("blog", "can_pin").next().is_none());
+    assert!(p.floating_codenames.contains("can_pin"));
+    // A class that is not a model: no label either.
+    assert!(p.floating_codenames.contains("can_hide"));
+    let got = codes(&a);
+    assert_eq!(
+        got,
+        ["DJP002 Unknown permission `blog.can_pinn`"],
+        "{got:?}"
+    );
+    let e = djperm::rules::explain::explain(&a.ws, p, "blog.can_pin");
+    assert_eq!(e.code, None);
+    assert!(
+        e.facts.iter().any(|f| f.contains(
+            "project code creates a row `can_pin` whose content type djperm cannot read (at blog/signals.py:8)"
+        )),
+        "{:?}",
+        e.facts
+    );
+}
+
+#[test]
+fn permissions_and_explain_name_the_source_of_a_row_for_a_model_class() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: &[(&str, &str)] = &[
+        (
+            "manage.py",
+            "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"proj.settings\")\n",
+        ),
+        ("proj/__init__.py", ""),
+        (
+            "proj/settings.py",
+            "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\n",
+        ),
+        ("blog/__init__.py", ""),
+        ("blog/apps.py", APPS),
+        ("blog/models.py", MODELS),
+        ("blog/migrations/__init__.py", ""),
+        ("blog/migrations/0001_initial.py", MIGRATION),
+        ("blog/signals.py", SIGNALS),
+    ];
+    for (path, text) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    let limit = std::time::Duration::from_secs(60);
+    let run = common::run_djperm(
+        dir.path(),
+        &["permissions", "--output-format", "json"],
+        limit,
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    let pin = rows
+        .iter()
+        .find(|r| r["codename"] == "can_pin")
+        .expect("blog.can_pin is listed");
+    assert_eq!(pin["app_label"], "blog");
+    assert_eq!(pin["model"], "post");
+    assert_eq!(pin["source"], "post-migrate");
+    assert_eq!(pin["in_database"], true);
+    let run = common::run_djperm(dir.path(), &["explain", "auth.can_invite"], limit);
+    assert!(
+        run.stdout.contains("`auth.can_invite` exists"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("a row code run by `migrate` creates (a `post_migrate` receiver or `AppConfig.ready()`) (model `user`) at blog/signals.py:22"),
+        "{}",
+        run.stdout
+    );
+}
