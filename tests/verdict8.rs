@@ -204,3 +204,31 @@ fn permissions_and_explain_name_the_source_of_a_row_for_a_model_class() {
         run.stdout
     );
 }
+
+// ---- one diagnostic for an invalid definition nothing checks ------------------------------------
+
+#[test]
+fn an_invalid_definition_nothing_checks_gets_djp007_only_and_an_unused_valid_one_djp030() {
+    let perms = "[('add_post', 'Can add'), ('can_pin', 'Can pin'), ('can_pin', 'Can pin again'), ('can_hide', 'Can hide'), ('can_publish', 'Can publish')]";
+    let model = format!("from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = {perms}\n");
+    let migration = format!("from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = [migrations.CreateModel(name='Post', fields=[], options={{'permissions': {perms}}})]\n");
+    let (_d, a) = project(&[
+        ("blog/models.py", &model),
+        ("blog/migrations/0001_initial.py", &migration),
+    ]);
+    let got = codes(&a);
+    assert_eq!(
+        got,
+        [
+            "DJP007 The permission codenamed 'add_post' clashes with a builtin permission for model 'blog.Post' (auth.E005)",
+            "DJP007 The permission codenamed 'can_pin' is duplicated for model 'blog.Post' (auth.E006)",
+            "DJP030 Custom permission `blog.can_hide` is never checked",
+        ],
+        "{got:?}"
+    );
+    // Each definition DJP007 reports gets that one diagnostic.
+    for codename in ["add_post", "can_pin"] {
+        let about = got.iter().filter(|m| m.contains(codename)).count();
+        assert_eq!(about, 1, "{codename}: {got:?}");
+    }
+}
