@@ -232,3 +232,119 @@ fn an_invalid_definition_nothing_checks_gets_djp007_only_and_an_unused_valid_one
         assert_eq!(about, 1, "{codename}: {got:?}");
     }
 }
+
+// ---- rows for the tables of many-to-many fields ----------------------------------------------
+
+const SHOP_SETTINGS: &str =
+    "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog', 'shop']\n";
+
+/// `Order.tags` → `shop.order_tags`; `labels` (inherited from an abstract model) →
+/// `order_labels`; `rel` (to itself) → `order_rel`; `members` has a model of its own.
+const SHOP_MODELS: &str = "from django.db import models\n\n\nclass Tag(models.Model):\n    pass\n\n\nclass Base(models.Model):\n    labels = models.ManyToManyField(Tag, related_name='+')\n\n    class Meta:\n        abstract = True\n\n\nclass Order(Base):\n    tags = models.ManyToManyField(Tag, related_name='orders')\n    rel = models.ManyToManyField('self')\n    members = models.ManyToManyField(Tag, through='Membership', related_name='+')\n\n\nclass Membership(models.Model):\n    order = models.ForeignKey(Order, on_delete=models.CASCADE)\n    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)\n";
+
+const SHOP_MIGRATION: &str = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(name='Tag', fields=[('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID'))]),\n        migrations.CreateModel(name='Order', fields=[('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')), ('rel', models.ManyToManyField(to='shop.order')), ('labels', models.ManyToManyField(related_name='+', to='shop.tag'))], options={'abstract': False}),\n        migrations.CreateModel(name='Membership', fields=[('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')), ('order', models.ForeignKey(on_delete=models.CASCADE, to='shop.order')), ('tag', models.ForeignKey(on_delete=models.CASCADE, to='shop.tag'))]),\n        migrations.AddField(model_name='order', name='members', field=models.ManyToManyField(related_name='+', through='shop.Membership', to='shop.tag')),\n        migrations.AddField(model_name='order', name='tags', field=models.ManyToManyField(related_name='orders', to='shop.tag')),\n    ]\n";
+
+const SHOP_VIEWS: &str = "def v(request):\n    a = request.user.has_perm('shop.add_order_tags')\n    b = request.user.has_perm('shop.view_order_labels')\n    c = request.user.has_perm('shop.delete_order_rel')\n    d = request.user.has_perm('auth.change_user_groups')\n    e = request.user.has_perm('shop.add_order_members')\n    return request.user.has_perm('shop.add_order_tagz')\n";
+
+fn shop(signals: (&str, &str)) -> (tempfile::TempDir, djperm::Analysis) {
+    project(&[
+        ("proj/settings.py", SHOP_SETTINGS),
+        ("shop/__init__.py", ""),
+        ("shop/models.py", SHOP_MODELS),
+        ("shop/migrations/__init__.py", ""),
+        ("shop/migrations/0001_initial.py", SHOP_MIGRATION),
+        signals,
+        ("shop/views.py", SHOP_VIEWS),
+    ])
+}
+
+/// The through tables of the shop project and of `auth`, four actions each.
+fn through_rows() -> BTreeSet<(String, String, String)> {
+    let tables = [
+        ("shop", "order_tags"),
+        ("shop", "order_labels"),
+        ("shop", "order_rel"),
+        ("auth", "group_permissions"),
+        ("auth", "user_groups"),
+        ("auth", "user_user_permissions"),
+    ];
+    let mut out = BTreeSet::new();
+    for (label, model) in tables {
+        for action in ["add", "change", "delete", "view"] {
+            out.insert((
+                label.to_string(),
+                model.to_string(),
+                format!("{action}_{model}"),
+            ));
+        }
+    }
+    out
+}
+
+/// The findings on the shop views: the tables' rows are silent, a name of no table (an
+/// explicit `through=` model's field) and a misspelt one are reported.
+fn assert_shop_findings(a: &djperm::Analysis) {
+    let got = codes(a);
+    assert_eq!(
+        got,
+        [
+            "DJP002 Unknown permission `shop.add_order_members`",
+            "DJP002 Unknown permission `shop.add_order_tagz`",
+        ],
+        "{got:?}"
+    );
+    let help = a.diagnostics[1].help.clone().unwrap_or_default();
+    assert!(help.contains("`shop.add_order_tags`"), "{help}");
+}
+
+#[test]
+fn rows_for_each_auto_created_model_of_the_registry_are_on_a_fresh_database() {
+    // A function `ready()` connects to `post_migrate`: every model with the tables of
+    // many-to-many fields (`include_auto_created=True`), only the tables kept.
+    let apps = "from django.apps import AppConfig\nfrom django.db.models.signals import post_migrate\n\n\ndef through_perms(sender, **kwargs):\n    from django.apps import apps\n    from django.contrib.auth.models import Permission\n    from django.contrib.contenttypes.models import ContentType\n\n    for model in apps.get_models(include_auto_created=True):\n        if not model._meta.auto_created:\n            continue\n        ct = ContentType.objects.get_for_model(model)\n        for action in ('add', 'change', 'delete', 'view'):\n            Permission.objects.get_or_create(\n                codename=f'{action}_{model._meta.model_name}',\n                content_type=ct,\n                defaults={'name': f'Can {action} {model._meta.verbose_name}'},\n            )\n\n\nclass ShopConfig(AppConfig):\n    name = 'shop'\n\n    def ready(self):\n        post_migrate.connect(through_perms, sender=self)\n";
+    let (dir, a) = shop(("shop/apps.py", apps));
+    let p = &a.index.projects[0];
+    let ours = fresh_rows(&a);
+    let django = common::django_rows(dir.path());
+    assert_eq!(ours, django);
+    assert!(through_rows().is_subset(&django));
+    let sources: Vec<&str> = p
+        .lookup("shop", "add_order_tags")
+        .map(|d| d.source.as_str())
+        .collect();
+    assert_eq!(sources, ["post-migrate"]);
+    assert_shop_findings(&a);
+}
+
+#[test]
+fn rows_for_the_through_model_of_each_many_to_many_field_are_on_a_fresh_database() {
+    // A `post_migrate` receiver over one app's models, their fields' `remote_field.through`,
+    // Django's `get_permission_codename` and each table's default actions.
+    let signals = "from django.apps import apps\nfrom django.contrib.auth import get_permission_codename\nfrom django.contrib.auth.models import Permission\nfrom django.contrib.contenttypes.models import ContentType\nfrom django.db.models.signals import post_migrate\nfrom django.dispatch import receiver\n\n\n@receiver(post_migrate)\ndef through_perms(sender, **kwargs):\n    for model in apps.get_app_config('shop').get_models():\n        for field in model._meta.many_to_many:\n            through = field.remote_field.through\n            opts = through._meta\n            ct = ContentType.objects.get_for_model(through)\n            for action in opts.default_permissions:\n                Permission.objects.get_or_create(\n                    codename=get_permission_codename(action, opts),\n                    content_type=ct,\n                    defaults={'name': 'Can %s %s' % (action, opts.verbose_name)},\n                )\n";
+    let apps = "from django.apps import AppConfig\n\n\nclass ShopConfig(AppConfig):\n    name = 'shop'\n\n    def ready(self):\n        from . import signals  # noqa: F401\n";
+    let (dir, a) = project(&[
+        ("proj/settings.py", SHOP_SETTINGS),
+        ("shop/__init__.py", ""),
+        ("shop/apps.py", apps),
+        ("shop/models.py", SHOP_MODELS),
+        ("shop/migrations/__init__.py", ""),
+        ("shop/migrations/0001_initial.py", SHOP_MIGRATION),
+        ("shop/signals.py", signals),
+        (
+            "shop/views.py",
+            SHOP_VIEWS
+                .replace("auth.change_user_groups", "shop.change_order_tags")
+                .as_str(),
+        ),
+    ]);
+    let django = common::django_rows(dir.path());
+    assert_eq!(fresh_rows(&a), django);
+    // Only `shop`'s tables: `auth`'s have no rows.
+    assert!(!django.iter().any(|(_, m, _)| m == "user_groups"));
+    assert!(django.contains(&(
+        "shop".into(),
+        "order_labels".into(),
+        "view_order_labels".into()
+    )));
+    assert_shop_findings(&a);
+}

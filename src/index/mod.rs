@@ -11,6 +11,7 @@ mod defs;
 pub mod migrations;
 pub mod models;
 mod opaque;
+mod per_model;
 pub mod resolve;
 mod rows;
 pub mod unmigrated;
@@ -213,6 +214,15 @@ impl Project {
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// Every permission under `label`.
+    pub fn lookup_label<'a>(&'a self, label: &str) -> impl Iterator<Item = &'a PermissionDef> + 'a {
+        self.by_label
+            .get(label)
+            .into_iter()
+            .flat_map(|m| m.values().flatten())
+            .map(|&i| &self.perms[i])
     }
 
     pub fn app(&self, label: &str) -> Option<&App> {
@@ -674,7 +684,13 @@ fn build_project(
         format_args!("{} permissions", project.perms.len()),
     );
     let timer = Timer::start();
-    rows::add_rows(&mut project, ws, resolver, &code_models);
+    let tables = per_model::Tables {
+        ws,
+        resolver,
+        code_models: &code_models,
+        swapped: &|l: &str, o: &str, s: Option<&str>| swapped(l, o, s),
+    };
+    rows::add_rows(&mut project, ws, resolver, &tables, v);
     for m in &code_models {
         if let (Some(label), false) = (&m.label, m.abstract_) {
             for action in &m.rules_permissions {

@@ -6,6 +6,7 @@ use rustc_hash::FxHashSet;
 
 use super::contrib;
 use super::models::CodeModel;
+use super::per_model::{self, Tables};
 use super::resolve::{Resolver, Target};
 use super::{PermissionDef, Project, Source};
 use crate::diagnostic::{FileId, Span};
@@ -97,8 +98,11 @@ pub(super) fn add_rows(
     project: &mut Project,
     ws: &Workspace,
     resolver: &Resolver<'_>,
-    code_models: &[CodeModel],
+    tables: &Tables<'_>,
+    django: (u32, u32),
 ) {
+    let code_models = tables.code_models;
+    let mut per_model = Vec::new();
     let migrate_time = migrate_time(ws);
     let at_migrate = |file: FileId, span: Span| {
         migrate_time
@@ -119,6 +123,17 @@ pub(super) fn add_rows(
             continue;
         }
         for row in &facts.perm_rows {
+            if let Some(pm) = &row.per_model {
+                let (in_database, source) = if in_plan {
+                    (true, Source::DataMigration)
+                } else if at_migrate(file, row.span) {
+                    (true, Source::PostMigrate)
+                } else {
+                    (false, Source::Code)
+                };
+                per_model.push((pm, in_database, source, row.span));
+                continue;
+            }
             let codename = resolver.resolve(&row.codename, 0);
             let (label, model) = match &row.content_type {
                 CtRef::Known(l, m) => (l.clone(), m.clone()),
@@ -183,4 +198,5 @@ pub(super) fn add_rows(
             }
         }
     }
+    per_model::add(project, tables, &per_model, django);
 }

@@ -140,6 +140,19 @@ impl<'a> Walker<'_, '_, 'a> {
         ct: Option<&'a Expr>,
     ) {
         let span = self.ex.span(call.range());
+        if let Some(per_model) = self.per_model(codename, ct) {
+            if let Some(expr) = codename {
+                self.sink_literals.insert(self.ex.span(expr.range()));
+            }
+            self.ex.facts.perm_rows.push(PermRow {
+                action: None,
+                codename: Value::Unknown,
+                content_type: CtRef::Unknown,
+                span,
+                per_model: Some(per_model),
+            });
+            return;
+        }
         let content_type = ct
             .map(|e| self.content_type(e, 0))
             .unwrap_or(CtRef::Unknown);
@@ -171,6 +184,7 @@ impl<'a> Walker<'_, '_, 'a> {
                 codename,
                 content_type: content_type.clone(),
                 span,
+                per_model: None,
             });
         }
     }
