@@ -282,8 +282,9 @@ fn through_rows() -> BTreeSet<(String, String, String)> {
 }
 
 /// The findings on the shop views: the tables' rows are silent, a name of no table (an
-/// explicit `through=` model's field) and a misspelt one are reported.
-fn assert_shop_findings(a: &djperm::Analysis) {
+/// explicit `through=` model's field) and a misspelt one are reported (`suggests`: with the
+/// table's row as the suggestion).
+fn assert_shop_findings(a: &djperm::Analysis, suggests: bool) {
     let got = codes(a);
     assert_eq!(
         got,
@@ -294,7 +295,7 @@ fn assert_shop_findings(a: &djperm::Analysis) {
         "{got:?}"
     );
     let help = a.diagnostics[1].help.clone().unwrap_or_default();
-    assert!(help.contains("`shop.add_order_tags`"), "{help}");
+    assert_eq!(help.contains("`shop.add_order_tags`"), suggests, "{help}");
 }
 
 #[test]
@@ -313,7 +314,7 @@ fn rows_for_each_auto_created_model_of_the_registry_are_on_a_fresh_database() {
         .map(|d| d.source.as_str())
         .collect();
     assert_eq!(sources, ["post-migrate"]);
-    assert_shop_findings(&a);
+    assert_shop_findings(&a, true);
 }
 
 #[test]
@@ -346,5 +347,91 @@ fn rows_for_the_through_model_of_each_many_to_many_field_are_on_a_fresh_database
         "order_labels".into(),
         "view_order_labels".into()
     )));
-    assert_shop_findings(&a);
+    assert_shop_findings(&a, true);
+}
+
+#[test]
+fn a_many_to_many_table_row_made_by_code_djperm_cannot_read_is_silent_and_explained() {
+    // The codename comes from a helper djperm does not follow.
+    let apps = "from django.apps import AppConfig, apps\nfrom django.contrib.auth.models import Permission\nfrom django.contrib.contenttypes.models import ContentType\nfrom django.db.models.signals import post_migrate\n\n\ndef codename_for(action, model):\n    return f'{action}_{model._meta.model_name}'\n\n\ndef through_perms(sender, **kwargs):\n    for model in apps.get_models(include_auto_created=True):\n        if model._meta.auto_created:\n            for action in ('add', 'change', 'delete', 'view'):\n                Permission.objects.get_or_create(\n                    codename=codename_for(action, model),\n                    content_type=ContentType.objects.get_for_model(model),\n                )\n\n\nclass ShopConfig(AppConfig):\n    name = 'shop'\n\n    def ready(self):\n        post_migrate.connect(through_perms, sender=self)\n";
+    let (_d, a) = shop(("shop/apps.py", apps));
+    let p = &a.index.projects[0];
+    assert!(p.lookup("shop", "add_order_tags").next().is_none());
+    // The tables' rows are silent; a name of no table is still reported.
+    assert_shop_findings(&a, false);
+    let e = djperm::rules::explain::explain(&a.ws, p, "shop.add_order_tags");
+    assert_eq!(e.code, None);
+    assert!(
+        e.facts.iter().any(|f| f.contains("names the table of a many-to-many field, for which Django creates no permission; code `migrate` runs creates rows djperm cannot read (at shop/apps.py:15)")),
+        "{:?}",
+        e.facts
+    );
+    // Without that code no row exists, and every name of a table is reported.
+    let plain =
+        "from django.apps import AppConfig\n\n\nclass ShopConfig(AppConfig):\n    name = 'shop'\n";
+    let (_d, a) = shop(("shop/apps.py", plain));
+    let got = codes(&a);
+    assert_eq!(
+        got,
+        [
+            "DJP002 Unknown permission `shop.add_order_tags`",
+            "DJP002 Unknown permission `shop.view_order_labels`",
+            "DJP002 Unknown permission `shop.delete_order_rel`",
+            "DJP002 Unknown permission `auth.change_user_groups`",
+            "DJP002 Unknown permission `shop.add_order_members`",
+            "DJP002 Unknown permission `shop.add_order_tagz`",
+        ],
+        "{got:?}"
+    );
+}
+
+#[test]
+fn rows_for_each_model_of_an_app_outside_the_tree_leave_its_label_unanalysed_and_say_why() {
+    let settings = "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog', 'shop', 'taggit', 'corsheaders']\n";
+    let apps = "from django.apps import AppConfig, apps\nfrom django.contrib.auth.models import Permission\nfrom django.contrib.contenttypes.models import ContentType\nfrom django.db.models.signals import post_migrate\n\n\ndef through_perms(sender, **kwargs):\n    for model in apps.get_models(include_auto_created=True):\n        ct = ContentType.objects.get_for_model(model)\n        Permission.objects.get_or_create(codename=f'audit_{model._meta.model_name}', content_type=ct)\n\n\nclass ShopConfig(AppConfig):\n    name = 'shop'\n\n    def ready(self):\n        post_migrate.connect(through_perms, sender=self)\n";
+    let views = "def v(request):\n    a = request.user.has_perm('taggit.audit_tag_things')\n    b = request.user.has_perm('shop.audit_order_tags')\n    c = request.user.has_perm('taggit.audit_tag')\n    return request.user.has_perm('shop.audit_ordr')\n";
+    let (_d, a) = project(&[
+        ("proj/settings.py", settings),
+        ("shop/__init__.py", ""),
+        ("shop/apps.py", apps),
+        ("shop/models.py", SHOP_MODELS),
+        ("shop/migrations/__init__.py", ""),
+        ("shop/migrations/0001_initial.py", SHOP_MIGRATION),
+        ("shop/views.py", views),
+    ]);
+    let p = &a.index.projects[0];
+    let got = codes(&a);
+    assert_eq!(
+        got,
+        ["DJP002 Unknown permission `shop.audit_ordr`"],
+        "{got:?}"
+    );
+    assert_eq!(
+        rows_of(&a, "shop", "audit_order"),
+        [(Some("order"), "post-migrate")]
+    );
+    assert_eq!(
+        rows_of(&a, "taggit", "audit_tag"),
+        [(Some("tag"), "post-migrate")]
+    );
+    // An app with models outside the tree: said once, and why; an app with no models: nothing.
+    assert!(p.opaque_labels.contains("taggit"));
+    assert!(!p.opaque_labels.contains("corsheaders"));
+    let warned: Vec<&String> = p
+        .warnings
+        .iter()
+        .filter(|w| w.contains("many-to-many"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{:?}", p.warnings);
+    assert!(
+        warned[0].contains("code at shop/apps.py creates permissions for each model of `taggit`")
+    );
+    let e = djperm::rules::explain::explain(&a.ws, p, "taggit.audit_tag_things");
+    assert!(
+        e.facts
+            .iter()
+            .any(|f| f.starts_with("label `taggit` is not analysed: code at shop/apps.py")),
+        "{:?}",
+        e.facts
+    );
 }

@@ -106,6 +106,9 @@ pub struct Project {
     pub floating_at: FxHashMap<String, Span>,
     /// Some code creates rows whose label and codename are both unknown.
     pub dynamic_rows: bool,
+    /// Where code `migrate` runs creates such rows (the first place), and the tables Django
+    /// creates for many-to-many fields (`(label, model_name)`), whose rows only such code makes.
+    pub dynamic_at_migrate: Option<(Span, FxHashSet<(String, String)>)>,
     /// Bare (no dot) names registered with django-rules.
     pub bare_rules: FxHashSet<String>,
     /// Some rules names did not fold: bare names may be rules permissions.

@@ -72,13 +72,17 @@ impl Tables<'_> {
                 continue;
             }
             if !app.contrib && app.bundled {
-                // Its ordinary models are those of its rows; its many-to-many tables are unknown.
+                // Its ordinary models are those of its rows; its many-to-many tables are unknown
+                // (an app with no rows has no models).
+                let before = out.len();
                 for p in project.lookup_label(&app.label) {
                     if let Some(model) = &p.model {
                         out.push((app.label.clone(), model.clone(), false));
                     }
                 }
-                unknown.push(app.label.clone());
+                if out.len() > before {
+                    unknown.push(app.label.clone());
+                }
             } else if let (true, Some(table)) = (app.contrib, contrib::app(&app.label)) {
                 for model in &table.models {
                     // A swapped-out model has no rows in the index.
@@ -105,6 +109,16 @@ impl Tables<'_> {
         out.sort();
         out.dedup();
         (out, unknown)
+    }
+
+    /// `(label, model_name)` of every auto-created through model djperm can list.
+    pub fn through(&self, project: &Project) -> FxHashSet<(String, String)> {
+        self.all(project)
+            .0
+            .into_iter()
+            .filter(|t| t.2)
+            .map(|(label, model, _)| (label, model))
+            .collect()
     }
 
     /// The auto-created many-to-many fields of a model: its own and those of its abstract
@@ -230,5 +244,24 @@ pub(super) fn add(
                 });
             }
         }
+    }
+}
+
+impl Project {
+    /// Where code `migrate` runs creates rows djperm cannot read, when `label.codename` names
+    /// an action on the table of a many-to-many field: Django creates no row for those tables,
+    /// only such code may.
+    pub fn through_row_unread(&self, label: &str, codename: &str) -> Option<Span> {
+        let (span, tables) = self.dynamic_at_migrate.as_ref()?;
+        tables
+            .iter()
+            .any(|(l, model)| {
+                l == label
+                    && codename
+                        .strip_suffix(model.as_str())
+                        .and_then(|action| action.strip_suffix('_'))
+                        .is_some_and(|action| !action.is_empty())
+            })
+            .then_some(*span)
     }
 }

@@ -103,6 +103,7 @@ pub(super) fn add_rows(
 ) {
     let code_models = tables.code_models;
     let mut per_model = Vec::new();
+    let mut dynamic_at = None;
     let migrate_time = migrate_time(ws);
     let at_migrate = |file: FileId, span: Span| {
         migrate_time
@@ -176,7 +177,12 @@ pub(super) fn add_rows(
                         .or_insert(row.span);
                     project.floating_codenames.insert(codename);
                 }
-                (None, _) => project.dynamic_rows = true,
+                (None, _) => {
+                    project.dynamic_rows = true;
+                    if at_migrate(file, row.span) && dynamic_at.is_none() {
+                        dynamic_at = Some(row.span);
+                    }
+                }
             }
         }
         for item in &facts.rules_perms {
@@ -199,4 +205,8 @@ pub(super) fn add_rows(
         }
     }
     per_model::add(project, tables, &per_model, django);
+    if let Some(span) = dynamic_at {
+        let through = tables.through(project);
+        project.dynamic_at_migrate = Some((span, through));
+    }
 }

@@ -118,6 +118,12 @@ pub fn facts(ws: &Workspace, project: &Project, text: &str) -> Vec<String> {
             place(ws, *span)
         ));
     }
+    if let (true, Some(span)) = (defs.is_empty(), project.through_row_unread(label, codename)) {
+        out.push(format!(
+            "`{text}` names the table of a many-to-many field, for which Django creates no permission; code `migrate` runs creates rows djperm cannot read (at {}), so it is not reported",
+            place(ws, span)
+        ));
+    }
     if defs.is_empty() {
         let labels = project.labels_defining(codename);
         if labels.is_empty() {
