@@ -314,6 +314,12 @@ fn rows_for_each_auto_created_model_of_the_registry_are_on_a_fresh_database() {
         .map(|d| d.source.as_str())
         .collect();
     assert_eq!(sources, ["post-migrate"]);
+    let e = djperm::rules::explain::explain(&a.ws, p, "shop.add_order_tags");
+    assert!(
+        e.facts.iter().any(|f| f == "defined: a row code run by `migrate` creates (a `post_migrate` receiver or `AppConfig.ready()`) (model `order_tags`) at shop/apps.py:15"),
+        "{:?}",
+        e.facts
+    );
     assert_shop_findings(&a, true);
 }
 
