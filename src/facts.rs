@@ -139,6 +139,13 @@ pub struct MetaFact {
 pub enum CtRef {
     /// `(app_label, model)`, either may be unknown.
     Known(Option<String>, Option<String>),
+    /// `get_for_model(Model)` of a class the file names (defined or imported), resolved by the
+    /// index to its label and model name. `concrete`: `for_concrete_model` (Django's default):
+    /// a proxy model then has its concrete model's content type.
+    Class {
+        model: Value,
+        concrete: bool,
+    },
     Unknown,
 }
 
@@ -149,6 +156,27 @@ pub struct PermRow {
     pub action: Option<String>,
     pub content_type: CtRef,
     pub span: Span,
+    /// A row for each model of a set (the codename and content type are built from the model).
+    #[serde(default)]
+    pub per_model: Option<PerModel>,
+}
+
+/// Rows code creates for each model it loops over: `for model in
+/// apps.get_models(include_auto_created=True)` (or the `remote_field.through` of each field of
+/// `model._meta.many_to_many`), `content_type=ContentType.objects.get_for_model(model)` and
+/// `codename=f"{action}_{model._meta.model_name}"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PerModel {
+    /// The one app whose models are looped over (`apps.get_app_config("shop")`), else any app.
+    pub label: Option<String>,
+    /// Ordinary models are in the set.
+    pub models: bool,
+    /// The tables Django creates for many-to-many fields (auto-created through models).
+    pub through: bool,
+    /// The actions: one row `<action>_<model_name>` for each.
+    pub actions: Vec<String>,
+    /// `for action in model._meta.default_permissions`: each model's own default actions.
+    pub default_actions: bool,
 }
 
 /// The user methods that check permissions by name (`User.has_perm` and its kin).

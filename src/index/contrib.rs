@@ -47,3 +47,13 @@ pub fn app(label: &str) -> Option<&'static ContribApp> {
 pub fn has_models(label: &str) -> bool {
     app(label).is_some_and(|a| !a.models.is_empty())
 }
+
+/// `(label, model_name)` of the contrib model class at the dotted path `name`
+/// (`django.contrib.auth.models.User` → `("auth", "user")`).
+pub fn model_at(name: &str) -> Option<(&'static str, &'static str)> {
+    let (module, object_name) = name.rsplit_once('.')?;
+    let app = module.strip_suffix(".models")?;
+    let app = table().iter().find(|a| a.app == app)?;
+    let model = app.models.iter().find(|m| m.object_name == object_name)?;
+    Some((app.label.as_str(), model.model.as_str()))
+}

@@ -11,6 +11,7 @@ mod defs;
 pub mod migrations;
 pub mod models;
 mod opaque;
+mod per_model;
 pub mod resolve;
 mod rows;
 pub mod unmigrated;
@@ -101,8 +102,13 @@ pub struct Project {
     pub opaque_labels: FxHashSet<String>,
     /// Codenames created by data migrations whose content type could not be read.
     pub floating_codenames: FxHashSet<String>,
+    /// Where the code creating each floating codename is (the first such row), for `explain`.
+    pub floating_at: FxHashMap<String, Span>,
     /// Some code creates rows whose label and codename are both unknown.
     pub dynamic_rows: bool,
+    /// Where code `migrate` runs creates such rows (the first place), and the tables Django
+    /// creates for many-to-many fields (`(label, model_name)`), whose rows only such code makes.
+    pub dynamic_at_migrate: Option<(Span, FxHashSet<(String, String)>)>,
     /// Bare (no dot) names registered with django-rules.
     pub bare_rules: FxHashSet<String>,
     /// Some rules names did not fold: bare names may be rules permissions.
@@ -211,6 +217,15 @@ impl Project {
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// Every permission under `label`.
+    pub fn lookup_label<'a>(&'a self, label: &str) -> impl Iterator<Item = &'a PermissionDef> + 'a {
+        self.by_label
+            .get(label)
+            .into_iter()
+            .flat_map(|m| m.values().flatten())
+            .map(|&i| &self.perms[i])
     }
 
     pub fn app(&self, label: &str) -> Option<&App> {
@@ -672,7 +687,13 @@ fn build_project(
         format_args!("{} permissions", project.perms.len()),
     );
     let timer = Timer::start();
-    rows::add_rows(&mut project, ws, resolver);
+    let tables = per_model::Tables {
+        ws,
+        resolver,
+        code_models: &code_models,
+        swapped: &|l: &str, o: &str, s: Option<&str>| swapped(l, o, s),
+    };
+    rows::add_rows(&mut project, ws, resolver, &tables, v);
     for m in &code_models {
         if let (Some(label), false) = (&m.label, m.abstract_) {
             for action in &m.rules_permissions {

@@ -4,7 +4,10 @@
 
 use rustc_hash::FxHashSet;
 
-use super::resolve::Resolver;
+use super::contrib;
+use super::models::CodeModel;
+use super::per_model::{self, Tables};
+use super::resolve::{Resolver, Target};
 use super::{PermissionDef, Project, Source};
 use crate::diagnostic::{FileId, Span};
 use crate::facts::CtRef;
@@ -37,7 +40,70 @@ fn migrate_time(ws: &Workspace) -> FxHashSet<Span> {
     out
 }
 
-pub(super) fn add_rows(project: &mut Project, ws: &Workspace, resolver: &Resolver<'_>) {
+/// `(label, model_name)` of the content type `get_for_model(model)` returns for a class the
+/// code names: a project model (a proxy's concrete model unless `concrete` is false), or a
+/// contrib model. `None` when the class is no model djperm knows.
+fn class_content_type(
+    resolver: &Resolver<'_>,
+    code_models: &[CodeModel],
+    model: &Value,
+    concrete: bool,
+) -> Option<(String, String)> {
+    let mut target = resolver.base_target(model, 0);
+    for _ in 0..8 {
+        let class = match target {
+            Target::External(name) => {
+                let (label, model) = contrib::model_at(&name)?;
+                return Some((label.to_string(), model.to_string()));
+            }
+            Target::Class(c) => c,
+            _ => return None,
+        };
+        let found = code_models
+            .iter()
+            .find(|m| m.file == class.file && m.object_name == class.class.name)?;
+        if found.abstract_ || found.label_opaque {
+            return None;
+        }
+        if !(found.proxy && concrete) {
+            return Some((found.label.clone()?, found.model_name.clone()));
+        }
+        // A proxy: the content type of the model it stands for (its one model base).
+        let mut bases = class
+            .class
+            .bases
+            .iter()
+            .filter_map(|b| match resolver.base_target(b, 0) {
+                Target::Class(c)
+                    if code_models.iter().any(|m| {
+                        m.file == c.file && m.object_name == c.class.name && !m.abstract_
+                    }) =>
+                {
+                    Some(Target::Class(c))
+                }
+                Target::External(name) if contrib::model_at(&name).is_some() => {
+                    Some(Target::External(name))
+                }
+                _ => None,
+            });
+        target = bases.next()?;
+        if bases.next().is_some() {
+            return None;
+        }
+    }
+    None
+}
+
+pub(super) fn add_rows(
+    project: &mut Project,
+    ws: &Workspace,
+    resolver: &Resolver<'_>,
+    tables: &Tables<'_>,
+    django: (u32, u32),
+) {
+    let code_models = tables.code_models;
+    let mut per_model = Vec::new();
+    let mut dynamic_at = None;
     let migrate_time = migrate_time(ws);
     let at_migrate = |file: FileId, span: Span| {
         migrate_time
@@ -58,9 +124,26 @@ pub(super) fn add_rows(project: &mut Project, ws: &Workspace, resolver: &Resolve
             continue;
         }
         for row in &facts.perm_rows {
+            if let Some(pm) = &row.per_model {
+                let (in_database, source) = if in_plan {
+                    (true, Source::DataMigration)
+                } else if at_migrate(file, row.span) {
+                    (true, Source::PostMigrate)
+                } else {
+                    (false, Source::Code)
+                };
+                per_model.push((pm, in_database, source, row.span));
+                continue;
+            }
             let codename = resolver.resolve(&row.codename, 0);
             let (label, model) = match &row.content_type {
                 CtRef::Known(l, m) => (l.clone(), m.clone()),
+                CtRef::Class { model, concrete } => {
+                    match class_content_type(resolver, code_models, model, *concrete) {
+                        Some((label, model)) => (Some(label), Some(model)),
+                        None => (None, None),
+                    }
+                }
                 CtRef::Unknown => (None, None),
             };
             match (label, codename) {
@@ -88,9 +171,18 @@ pub(super) fn add_rows(project: &mut Project, ws: &Workspace, resolver: &Resolve
                     project.opaque_labels.insert(label);
                 }
                 (None, Value::Str(codename)) => {
+                    project
+                        .floating_at
+                        .entry(codename.clone())
+                        .or_insert(row.span);
                     project.floating_codenames.insert(codename);
                 }
-                (None, _) => project.dynamic_rows = true,
+                (None, _) => {
+                    project.dynamic_rows = true;
+                    if at_migrate(file, row.span) && dynamic_at.is_none() {
+                        dynamic_at = Some(row.span);
+                    }
+                }
             }
         }
         for item in &facts.rules_perms {
@@ -111,5 +203,10 @@ pub(super) fn add_rows(project: &mut Project, ws: &Workspace, resolver: &Resolve
                 _ => project.rules_opaque = true,
             }
         }
+    }
+    per_model::add(project, tables, &per_model, django);
+    if let Some(span) = dynamic_at {
+        let through = tables.through(project);
+        project.dynamic_at_migrate = Some((span, through));
     }
 }

@@ -112,6 +112,18 @@ pub fn facts(ws: &Workspace, project: &Project, text: &str) -> Vec<String> {
     for def in &defs {
         out.push(format!("defined: {}", definition(ws, def)));
     }
+    if let (true, Some(span)) = (defs.is_empty(), project.floating_at.get(codename)) {
+        out.push(format!(
+            "project code creates a row `{codename}` whose content type djperm cannot read (at {}): its label may be any, so `{text}` is not reported",
+            place(ws, *span)
+        ));
+    }
+    if let (true, Some(span)) = (defs.is_empty(), project.through_row_unread(label, codename)) {
+        out.push(format!(
+            "`{text}` names the table of a many-to-many field, for which Django creates no permission; code `migrate` runs creates rows djperm cannot read (at {}), so it is not reported",
+            place(ws, span)
+        ));
+    }
     if defs.is_empty() {
         let labels = project.labels_defining(codename);
         if labels.is_empty() {
@@ -179,16 +191,19 @@ fn definition(ws: &Workspace, def: &PermissionDef) -> String {
         .map(|m| format!(" (model `{m}`)"))
         .unwrap_or_default();
     let at = match def.span {
-        Some(span) => {
-            let row = ws.locator(span.file).row_col(span.start as usize).0;
-            let path = if ws.in_environment(span.file) {
-                ws.abs_path(span.file).display().to_string()
-            } else {
-                ws.path(span.file).to_string()
-            };
-            format!(" at {path}:{row}")
-        }
+        Some(span) => format!(" at {}", place(ws, span)),
         None => String::new(),
     };
     format!("{what}{model}{at}")
+}
+
+/// `path:row` of `span` (an absolute path for a file of the environment).
+fn place(ws: &Workspace, span: crate::diagnostic::Span) -> String {
+    let row = ws.locator(span.file).row_col(span.start as usize).0;
+    let path = if ws.in_environment(span.file) {
+        ws.abs_path(span.file).display().to_string()
+    } else {
+        ws.path(span.file).to_string()
+    };
+    format!("{path}:{row}")
 }

@@ -279,6 +279,10 @@ impl<'a> Closure<'a> {
         }
         for row in &facts.perm_rows {
             self.value(&row.codename, false);
+            // `get_for_model(Post)`: the index resolves the class to a model.
+            if let crate::facts::CtRef::Class { model, .. } = &row.content_type {
+                self.value(model, false);
+            }
         }
         for i in &facts.rules_perms {
             self.item(i);

@@ -25,6 +25,7 @@ mod fold;
 mod helpers;
 mod migrate_time;
 mod migration_code;
+mod model_loops;
 mod not_perms;
 mod references;
 mod rows;
@@ -79,6 +80,7 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
         ex: &mut ex,
         scopes: Vec::new(),
         loops: Vec::new(),
+        model_loops: Vec::new(),
         classes: Vec::new(),
         events: vec![Vec::new()],
         sink_literals: FxHashSet::default(),
@@ -177,6 +179,8 @@ struct Walker<'e, 's, 'a> {
     scopes: Vec<Scope<'a>>,
     /// Enclosing `for` loops over folded sequences: (target names by tuple index, items).
     loops: Vec<(Vec<Option<String>>, Vec<Value>)>,
+    /// Enclosing `for` loops over models, their fields or their default actions.
+    model_loops: Vec<(String, model_loops::LoopVar)>,
     /// Enclosing classes, innermost last (what `self` and `cls` are).
     classes: Vec<EnclosingClass>,
     events: Vec<Vec<Event>>,
@@ -427,8 +431,14 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                 if let Some(items) = items {
                     self.loops.push((targets, items));
                 }
+                let over_models = self.model_loop(&for_stmt.target, &for_stmt.iter);
+                let pushed_models = over_models.is_some();
+                self.model_loops.extend(over_models);
                 for s in &for_stmt.body {
                     self.visit_stmt(s);
+                }
+                if pushed_models {
+                    self.model_loops.pop();
                 }
                 if pushed {
                     self.loops.pop();

@@ -140,6 +140,19 @@ impl<'a> Walker<'_, '_, 'a> {
         ct: Option<&'a Expr>,
     ) {
         let span = self.ex.span(call.range());
+        if let Some(per_model) = self.per_model(codename, ct) {
+            if let Some(expr) = codename {
+                self.sink_literals.insert(self.ex.span(expr.range()));
+            }
+            self.ex.facts.perm_rows.push(PermRow {
+                action: None,
+                codename: Value::Unknown,
+                content_type: CtRef::Unknown,
+                span,
+                per_model: Some(per_model),
+            });
+            return;
+        }
         let content_type = ct
             .map(|e| self.content_type(e, 0))
             .unwrap_or(CtRef::Unknown);
@@ -171,6 +184,7 @@ impl<'a> Walker<'_, '_, 'a> {
                 codename,
                 content_type: content_type.clone(),
                 span,
+                per_model: None,
             });
         }
     }
@@ -239,7 +253,16 @@ impl<'a> Walker<'_, '_, 'a> {
                     _ => CtRef::Unknown,
                 }
             }
-            Expr::Subscript(sub) => self.content_type(&sub.value, depth + 1),
+            // `ContentType.objects.get_for_models(A, B)[A]`: `A`'s content type.
+            Expr::Subscript(sub) => match self.local_call(&sub.value, depth) {
+                Some(call) if call_name(call) == Some("get_for_models") => {
+                    match call.arguments.args.iter().any(|a| same_name(a, &sub.slice)) {
+                        true => self.model_of(&sub.slice, depth + 1),
+                        false => CtRef::Unknown,
+                    }
+                }
+                _ => self.content_type(&sub.value, depth + 1),
+            },
             Expr::Await(a) => self.content_type(&a.value, depth + 1),
             Expr::Call(call) => {
                 let Expr::Attribute(attr) = &*call.func else {
@@ -255,10 +278,35 @@ impl<'a> Walker<'_, '_, 'a> {
                 };
                 let s = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_string));
                 match attr.attr.id.as_str() {
-                    "get_for_model" | "aget_for_model" => match args.first() {
-                        Some(model) => self.model_of(model, depth + 1),
-                        None => CtRef::Unknown,
-                    },
+                    "get_for_model" | "aget_for_model" => {
+                        let concrete = call
+                            .arguments
+                            .keywords
+                            .iter()
+                            .find(|k| {
+                                k.arg
+                                    .as_ref()
+                                    .is_some_and(|a| a.id.as_str() == "for_concrete_model")
+                            })
+                            .map(|k| self.fold(&k.value))
+                            .or_else(|| args.get(1).map(|a| self.fold(a)));
+                        match (args.first(), concrete) {
+                            (None, _) => CtRef::Unknown,
+                            (Some(model), None | Some(Value::Bool(true))) => {
+                                self.model_of(model, depth + 1)
+                            }
+                            (Some(model), Some(Value::Bool(false))) => {
+                                match self.model_of(model, depth + 1) {
+                                    CtRef::Class { model, .. } => CtRef::Class {
+                                        model,
+                                        concrete: false,
+                                    },
+                                    other => other,
+                                }
+                            }
+                            (Some(_), Some(_)) => CtRef::Unknown,
+                        }
+                    }
                     "get" | "get_or_create" | "aget" | "aget_or_create" | "create" => {
                         CtRef::Known(s(kw("app_label")), s(kw("model")))
                     }
@@ -273,7 +321,22 @@ impl<'a> Walker<'_, '_, 'a> {
         }
     }
 
-    /// `apps.get_model("a", "M")` (possibly through a local) → (label, model_name).
+    /// The call `expr` is, or the call a local is bound to once.
+    fn local_call(&self, expr: &'a Expr, depth: u32) -> Option<&'a ast::ExprCall> {
+        match expr {
+            Expr::Call(call) => Some(call),
+            Expr::Name(name) if depth < 8 => {
+                match self.scope().and_then(|s| s.locals.get(name.id.as_str())) {
+                    Some(Some((def, None))) => self.local_call(def, depth + 1),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// `apps.get_model("a", "M")` (possibly through a local) → (label, model_name); a class
+    /// the file names (`Post`, `models.Post`) → the class, resolved by the index.
     pub(super) fn model_of(&self, expr: &Expr, depth: u32) -> CtRef {
         if depth > 8 {
             return CtRef::Unknown;
@@ -281,8 +344,11 @@ impl<'a> Walker<'_, '_, 'a> {
         match expr {
             Expr::Name(name) => match self.scope().and_then(|s| s.locals.get(name.id.as_str())) {
                 Some(Some((def, None))) => self.model_of(def, depth + 1),
-                _ => CtRef::Unknown,
+                // A parameter, a loop variable or a local bound more than once.
+                Some(_) => CtRef::Unknown,
+                None => self.class_named(expr),
             },
+            Expr::Attribute(_) => self.class_named(expr),
             Expr::Call(call) => {
                 let Expr::Attribute(attr) = &*call.func else {
                     return CtRef::Unknown;
@@ -307,6 +373,33 @@ impl<'a> Walker<'_, '_, 'a> {
             _ => CtRef::Unknown,
         }
     }
+}
+
+impl Walker<'_, '_, '_> {
+    /// A name or dotted name that folds to a reference (a class defined or imported here).
+    fn class_named(&self, expr: &Expr) -> CtRef {
+        match self.fold(expr) {
+            model @ (Value::Ref { .. } | Value::StarRef { .. }) => CtRef::Class {
+                model,
+                concrete: true,
+            },
+            _ => CtRef::Unknown,
+        }
+    }
+}
+
+/// The called name of `call`: `f` in `f(...)` and in `x.f(...)`.
+fn call_name(call: &ast::ExprCall) -> Option<&str> {
+    match &*call.func {
+        Expr::Name(n) => Some(n.id.as_str()),
+        Expr::Attribute(a) => Some(a.attr.id.as_str()),
+        _ => None,
+    }
+}
+
+/// Two names spelled the same (`A` in `get_for_models(A, B)[A]`).
+fn same_name(a: &Expr, b: &Expr) -> bool {
+    matches!((a, b), (Expr::Name(x), Expr::Name(y)) if x.id == y.id)
 }
 
 /// `value[key]` of a folded sequence (int key) or dict (str key); anything else is unknown.
