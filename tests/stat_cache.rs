@@ -139,28 +139,10 @@ fn a_touch_without_change_stays_right_and_hits() {
     assert_eq!((again, hits), (cold, all));
 }
 
-/// The `N files read` of a run's `DJPERM_TIMINGS` cache line, and its standard output.
+/// The files a run read, and its standard output.
 fn binary_run(root: &Path) -> (usize, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_djperm"))
-        .args(["check", "--output-format", "concise"])
-        .current_dir(root)
-        .env("DJPERM_TIMINGS", "1")
-        .env("NO_COLOR", "1")
-        .env_remove("DJPERM_OUTPUT_FORMAT")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let line = stderr
-        .lines()
-        .find(|l| l.contains("timing: cache"))
-        .unwrap_or_else(|| panic!("{stderr}"));
-    let read = line
-        .split(" files read")
-        .next()
-        .and_then(|s| s.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{line}"));
-    (read, String::from_utf8_lossy(&out.stdout).into_owned())
+    let (out, read) = common::check_counting_reads(root);
+    (read, out)
 }
 
 #[test]

@@ -4,38 +4,11 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::project;
 
 /// Padding that makes a file too large to be held by a lean reading.
 fn padding() -> String {
     format!("# {}\n", "x".repeat(78)).repeat(20)
-}
-
-/// Standard output and the number of files the run read (its `DJPERM_TIMINGS` cache line).
-fn run(root: &std::path::Path) -> (String, usize) {
-    let out = Command::new(env!("CARGO_BIN_EXE_djperm"))
-        .args(["check", "--output-format", "concise"])
-        .current_dir(root)
-        .env("DJPERM_TIMINGS", "1")
-        .env("NO_COLOR", "1")
-        .env_remove("DJPERM_OUTPUT_FORMAT")
-        .env_remove("DJPERM_NO_CACHE")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let line = stderr
-        .lines()
-        .find(|l| l.contains("timing: cache"))
-        .unwrap_or_else(|| panic!("{stderr}"));
-    let read = line
-        .split(" files read")
-        .next()
-        .and_then(|s| s.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{line}"));
-    (String::from_utf8_lossy(&out.stdout).into_owned(), read)
 }
 
 #[test]
@@ -73,7 +46,7 @@ fn helper_calls_and_codename_uses_are_found_without_reading_every_file_twice() {
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
     let (dir, _) = project(&refs);
-    let (out, read) = run(dir.path());
+    let (out, read) = common::check_counting_reads(dir.path());
     let total = files.len() + 2; // and manage.py and the settings of `project`
                                  // The helper's call site is found and checked...
     assert!(

@@ -442,3 +442,30 @@ pub fn codes(a: &Analysis) -> Vec<String> {
         .map(|d| format!("{} {}", d.code, d.message))
         .collect()
 }
+
+/// A `djperm check --output-format concise` run in `root` with its disk cache: standard output
+/// and the number of files the run read (its `DJPERM_TIMINGS` cache line).
+#[allow(dead_code)]
+pub fn check_counting_reads(root: &Path) -> (String, usize) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_djperm"))
+        .args(["check", "--output-format", "concise"])
+        .current_dir(root)
+        .env("DJPERM_TIMINGS", "1")
+        .env("NO_COLOR", "1")
+        .env_remove("DJPERM_OUTPUT_FORMAT")
+        .env_remove("DJPERM_NO_CACHE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("timing: cache"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let read = line
+        .split(" files read")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    (String::from_utf8_lossy(&out.stdout).into_owned(), read)
+}
