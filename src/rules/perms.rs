@@ -4,7 +4,7 @@
 use aho_corasick::AhoCorasick;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::Context;
 use crate::diagnostic::Span;
@@ -92,16 +92,23 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
             .filter_map(|p| p.span),
     );
     let built = built_permissions(ctx);
+    let mut by_file: FxHashMap<usize, Vec<(usize, usize)>> = FxHashMap::default();
+    for d in &definitions {
+        by_file
+            .entry(d.file)
+            .or_default()
+            .push((d.start as usize, d.end as usize));
+    }
     let inside = |file: usize, start: usize, end: usize| {
-        definitions
-            .iter()
-            .any(|d| d.file == file && d.start as usize <= start && end <= d.end as usize)
+        by_file
+            .get(&file)
+            .is_some_and(|spans| spans.iter().any(|&(s, e)| s <= start && end <= e))
     };
     // The candidates: custom permissions no run-time shape covers and no reference the facts
     // hold names (outside a definition).
     let checks = checks(ctx);
     let mut candidates: Vec<&'p PermissionDef> = Vec::new();
-    let mut seen: Vec<(String, Option<Span>)> = Vec::new();
+    let mut seen: FxHashSet<(String, Span)> = FxHashSet::default();
     for p in &project.perms {
         if !p.in_database || !matches!(p.source, Source::Meta | Source::DataMigration) {
             continue;
@@ -115,10 +122,9 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
             continue;
         }
         let Some(span) = p.span else { continue };
-        if seen.contains(&(p.perm(), Some(span))) {
+        if !seen.insert((p.perm(), span)) {
             continue;
         }
-        seen.push((p.perm(), Some(span)));
         if built.is_match(p.perm()) {
             continue;
         }

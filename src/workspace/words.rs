@@ -5,8 +5,9 @@
 //! A word is a run of ASCII letters, digits and `_`, as the scans delimit whole words. Two
 //! sets:
 //! - every word, as a Bloom filter with two bits per word: a power of two of bits (256 to
-//!   131,072), at least three per word of the text (so about eight per distinct word, Python
-//!   repeating each word about three times: about one absent word in 20 is a false "maybe");
+//!   131,072), at least one per two bytes of text (Python holds about one word per six bytes
+//!   and repeats each about three times: about nine bits per distinct word, and about one
+//!   absent word in 25 is a false "maybe");
 //! - the words called (`name(`), as sorted 32-bit hashes: few per file, and one false "maybe"
 //!   in millions, so that a search for many helper names still skips nearly every file.
 //!
@@ -34,18 +35,54 @@ static WORD: [bool; 256] = {
     table
 };
 
-/// A word's hash, from its first and last eight bytes and its length (no loop over the bytes:
-/// a long text costs one pass to find its words and little more).
-fn hash(word: &[u8]) -> u64 {
-    let k = word.len().min(8);
-    let mut head = [0u8; 8];
-    head[..k].copy_from_slice(&word[..k]);
-    let mut tail = [0u8; 8];
-    tail[8 - k..].copy_from_slice(&word[word.len() - k..]);
-    (u64::from_le_bytes(head)
-        ^ u64::from_le_bytes(tail).rotate_left(29)
-        ^ (word.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+/// The first eight bytes of `text[start..end]` (zero-padded), loaded at once when the text
+/// allows.
+fn head(text: &[u8], start: usize, end: usize) -> u64 {
+    let n = end - start;
+    match text.get(start..start + 8) {
+        Some(b) => {
+            let v = u64::from_le_bytes(b.try_into().unwrap_or_default());
+            if n >= 8 {
+                v
+            } else {
+                v & ((1u64 << (8 * n)) - 1)
+            }
+        }
+        None => text[start..end.min(start + 8)]
+            .iter()
+            .rev()
+            .fold(0, |v, &b| (v << 8) | u64::from(b)),
+    }
+}
+
+/// The last eight bytes of `text[start..end]` (zero-padded at the front).
+fn tail(text: &[u8], start: usize, end: usize) -> u64 {
+    let n = end - start;
+    if n >= 8 {
+        return u64::from_le_bytes(text[end - 8..end].try_into().unwrap_or_default());
+    }
+    match end.checked_sub(8) {
+        Some(from) => {
+            let v = u64::from_le_bytes(text[from..end].try_into().unwrap_or_default());
+            v & !((1u64 << (8 * (8 - n))) - 1)
+        }
+        None => text[start..end]
+            .iter()
+            .fold(0, |v, &b| (v >> 8) | (u64::from(b) << 56)),
+    }
+}
+
+/// The hash of the word `text[start..end]`, from its first and last eight bytes and its length
+/// (no loop over the bytes: a long text costs one pass to find its words and little more).
+fn hash_at(text: &[u8], start: usize, end: usize) -> u64 {
+    (head(text, start, end)
+        ^ tail(text, start, end).rotate_left(29)
+        ^ ((end - start) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
     .wrapping_mul(0x517c_c1b7_2722_0a95)
+}
+
+fn hash(word: &[u8]) -> u64 {
+    hash_at(word, 0, word.len())
 }
 
 /// The two Bloom bits of a hash under `mask` (bits - 1).
@@ -57,8 +94,8 @@ fn called_hash(h: u64) -> u32 {
     (h >> 24) as u32
 }
 
-/// The words of `text`, each with its end offset.
-fn words(text: &[u8]) -> impl Iterator<Item = (&[u8], usize)> {
+/// The words of `text`, as `(start, end)` offsets.
+fn words(text: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut at = 0;
     std::iter::from_fn(move || {
         while at < text.len() && !WORD[text[at] as usize] {
@@ -68,27 +105,24 @@ fn words(text: &[u8]) -> impl Iterator<Item = (&[u8], usize)> {
         while at < text.len() && WORD[text[at] as usize] {
             at += 1;
         }
-        (at > start).then(|| (&text[start..at], at))
+        (at > start).then_some((start, at))
     })
 }
 
 impl Words {
     pub fn of(text: &[u8]) -> Words {
-        let mut hashes = Vec::new();
-        let mut called = Vec::new();
-        for (word, end) in words(text) {
-            let h = hash(word);
-            hashes.push(h);
-            if text.get(end) == Some(&b'(') {
-                called.push(called_hash(h));
-            }
-        }
-        let size = (hashes.len() * 3).clamp(256, 1 << 17).next_power_of_two();
+        // Sized by the text: Python holds about one word per six bytes.
+        let size = (text.len() / 2).clamp(256, 1 << 17).next_power_of_two();
         let mut all = vec![0u64; size / 64].into_boxed_slice();
         let mask = size as u64 - 1;
-        for h in hashes {
+        let mut called = Vec::new();
+        for (start, end) in words(text) {
+            let h = hash_at(text, start, end);
             for b in bits(h, mask) {
                 all[b / 64] |= 1 << (b % 64);
+            }
+            if text.get(end) == Some(&b'(') {
+                called.push(called_hash(h));
             }
         }
         called.sort_unstable();
@@ -109,7 +143,8 @@ impl Words {
     /// Whether the text may hold `needle` as a whole word (or, for a needle that is not one
     /// word, each of its words): `false` is certain.
     pub fn may_hold(&self, needle: &str) -> bool {
-        words(needle.as_bytes()).all(|(w, _)| self.has(w))
+        let needle = needle.as_bytes();
+        words(needle).all(|(start, end)| self.has(&needle[start..end]))
     }
 
     /// Whether the text may call `name` (hold `name(`, `name` a whole word): `false` is certain.
@@ -155,6 +190,33 @@ mod tests {
         assert!((0..200).all(|i| words.may_call(&format!("call_{i}"))));
         assert!(!(0..1000).any(|i| words.may_call(&format!("other_{i}"))));
         assert!(!Words::of(b"").may_hold("anything"));
+    }
+
+    #[test]
+    fn a_word_hashes_alike_wherever_it_sits() {
+        for word in [
+            "a",
+            "can",
+            "has_perm",
+            "can_export",
+            "a_rather_long_codename_here",
+        ] {
+            for (before, after) in [
+                ("", ""),
+                ("x ", ""),
+                ("", " y"),
+                ("0123456789 ", " 0123456789"),
+            ] {
+                let text = format!("{before}{word}{after}");
+                let start = before.len();
+                let end = start + word.len();
+                assert_eq!(
+                    hash_at(text.as_bytes(), start, end),
+                    hash(word.as_bytes()),
+                    "{text:?}"
+                );
+            }
+        }
     }
 
     #[test]
