@@ -15,6 +15,7 @@ mod closure;
 pub mod disk_cache;
 mod facts_cache;
 mod helper_calls;
+pub mod inputs;
 pub mod prefilter;
 mod timer;
 pub mod words;
@@ -151,6 +152,7 @@ static FILES_READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsi
 /// Read a project file's bytes, counted ([`files_read`]).
 pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    inputs::note(path);
     std::fs::read(path)
 }
 

@@ -22,7 +22,7 @@ use djperm::{analyze, analyze_disk_cached, rules, Selection};
 use super::baseline::{self, Baseline};
 use super::progress::Progress;
 use super::project::{absolute_lenient, check_settings_exists, load_config, project_root};
-use super::{project_warnings, write_output};
+use super::{project_warnings_text, replay, write_output};
 
 #[derive(clap::Args)]
 pub struct CheckArgs {
@@ -173,7 +173,31 @@ struct Input {
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
+    let started = std::time::SystemTime::now();
+    // A report of files on disk can be given again when nothing it depends on changed.
+    let replayable = !args.no_cache
+        && args.stdin_filename.is_none()
+        && !args.paths.iter().any(|p| p.as_os_str() == "-")
+        && args.baseline.is_none()
+        && args.write_baseline.is_none()
+        && !(args.add_noqa || args.fix || args.fix_only || args.diff);
+    if replayable {
+        djperm::workspace::inputs::record();
+    }
     let plan = plan(&args)?;
+    let replay_key = replayable.then(replay::key);
+    if let (Some(key), Some(dir)) = (replay_key, &plan.cache_dir) {
+        let timer = djperm::workspace::Timer::start();
+        if let Some((stdout, stderr, code)) = replay::lookup(dir, key) {
+            timer.report(
+                "cache",
+                format_args!("0 hits, 0 misses, 0 files read, result replayed"),
+            );
+            eprint!("{stderr}");
+            write_output(args.output_file.as_deref(), &stdout)?;
+            return Ok(ExitCode::from(code));
+        }
+    }
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let progress = Progress::start();
     progress.set("reading files");
@@ -206,17 +230,23 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     // The process exits right after reporting: freeing every parsed file, fact and text one by
     // one cost ~8% of a run on large trees, so the analysis is deliberately never dropped.
     let analysis = ManuallyDrop::new(analysis);
+    // What goes to stderr, kept with the result.
+    let mut notes = String::new();
     for u in &unreadable {
-        eprintln!("djperm: warning: skipped {}: {}", u.path, u.reason);
+        notes.push_str(&format!(
+            "djperm: warning: skipped {}: {}\n",
+            u.path, u.reason
+        ));
     }
-    project_warnings(&analysis.index);
+    notes.push_str(&project_warnings_text(&analysis.index));
     let report_run = !args.add_noqa && plan.mode != FixMode::Diff;
     if (args.output_format == OutputFormat::Full || args.verbose) && report_run {
-        super::header::print(&plan.root, &analysis, args.verbose);
+        notes.push_str(&super::header::render(&plan.root, &analysis, args.verbose));
     }
     for p in &problems {
-        eprintln!("djperm: error: {p}");
+        notes.push_str(&format!("djperm: error: {p}\n"));
     }
+    eprint!("{notes}");
     let ws = &analysis.ws;
     let diagnostics: Vec<Diagnostic> = analysis
         .diagnostics
@@ -267,13 +297,12 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         fixed: &fixed,
         options: &report_options(&args, &plan),
     };
-    render(&args, &plan, &report, stdin_rel)?;
-    Ok(ExitCode::from(exit_code(
-        &args,
-        failed,
-        &diagnostics,
-        fixed_n,
-    )))
+    let text = render(&args, &plan, &report, stdin_rel)?;
+    let code = exit_code(&args, failed, &diagnostics, fixed_n);
+    if let (Some(key), Some(dir)) = (replay_key, &plan.cache_dir) {
+        replay::save(dir, &plan.root, key, started, (&text, &notes, code));
+    }
+    Ok(ExitCode::from(code))
 }
 
 /// Step 1: the project root, its configuration, the rules that run and what to do with fixes.
@@ -637,7 +666,7 @@ fn render(
     plan: &Plan,
     report: &output::Report<'_>,
     stdin_rel: Option<&str>,
-) -> Result<(), String> {
+) -> Result<String, String> {
     let ws = report.ws;
     let text = if args.statistics {
         output::statistics(report, args.output_format)?
@@ -665,7 +694,7 @@ fn render(
         }
         None => write_output(args.output_file.as_deref(), &text)?,
     }
-    Ok(())
+    Ok(text)
 }
 
 /// Step 6: 2 when a file could not be written; else 0 with `--exit-zero`; else 1 for a finding

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use djperm::Analysis;
 
-pub fn print(root: &Path, analysis: &Analysis, verbose: bool) {
+pub fn render(root: &Path, analysis: &Analysis, verbose: bool) -> String {
+    let mut out = String::new();
     let name = root.file_name().map_or_else(
         || root.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -37,21 +38,29 @@ pub fn print(root: &Path, analysis: &Analysis, verbose: bool) {
             1 => parts.push("1 label not analysed (see --verbose)".to_string()),
             n => parts.push(format!("{n} labels not analysed (see --verbose)")),
         }
-        eprintln!("djperm: {}", parts.join(" · "));
+        out.push_str(&format!("djperm: {}\n", parts.join(" · ")));
         if verbose {
-            not_analysed(project);
+            out.push_str(&not_analysed_text(project));
         }
     }
+    out
 }
 
 /// Each label of `project` djperm leaves unanalysed, with why, on stderr.
 pub fn not_analysed(project: &djperm::index::Project) {
+    eprint!("{}", not_analysed_text(project));
+}
+
+fn not_analysed_text(project: &djperm::index::Project) -> String {
     let mut opaque: Vec<&String> = project.opaque_labels.iter().collect();
     opaque.sort();
-    for label in opaque {
-        eprintln!(
-            "djperm: not analysed: `{label}`: {}",
-            project.opaque_reason(label)
-        );
-    }
+    opaque
+        .into_iter()
+        .map(|label| {
+            format!(
+                "djperm: not analysed: `{label}`: {}\n",
+                project.opaque_reason(label)
+            )
+        })
+        .collect()
 }

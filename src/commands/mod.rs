@@ -15,6 +15,7 @@ mod header;
 pub mod permissions;
 mod progress;
 mod project;
+mod replay;
 pub mod rule;
 
 /// The format of `djperm permissions` and `djperm rule`.
@@ -54,7 +55,15 @@ pub fn write_output(file: Option<&Path>, text: &str) -> Result<(), String> {
 
 /// What makes Django refuse a project (duplicate app labels, a migration cycle), on stderr.
 pub fn project_warnings(index: &djperm::index::Index) {
-    for w in index.projects.iter().flat_map(|p| &p.warnings) {
-        eprintln!("djperm: warning: {w}");
-    }
+    eprint!("{}", project_warnings_text(index));
+}
+
+/// The project warnings, one line each.
+pub fn project_warnings_text(index: &djperm::index::Index) -> String {
+    index
+        .projects
+        .iter()
+        .flat_map(|p| &p.warnings)
+        .map(|w| format!("djperm: warning: {w}\n"))
+        .collect()
 }

@@ -26,6 +26,14 @@ pub fn add_ignored(snapshot: &mut Snapshot, exclude: &[String]) {
                 let Ok(entry) = entry else {
                     return WalkState::Continue;
                 };
+                // Every directory (its entries) and ignore file decides what the walks see.
+                let name = entry.file_name();
+                if entry.file_type().is_some_and(|t| t.is_dir())
+                    || name == ".gitignore"
+                    || name == ".ignore"
+                {
+                    crate::workspace::inputs::note(entry.path());
+                }
                 if !entry.file_type().is_some_and(|t| t.is_file()) {
                     return WalkState::Continue;
                 }
@@ -39,7 +47,7 @@ pub fn add_ignored(snapshot: &mut Snapshot, exclude: &[String]) {
                     return WalkState::Continue;
                 }
                 // Unreadable ignored files are skipped silently: they were never the project's.
-                if let Ok(text) = std::fs::read(entry.path())
+                if let Ok(text) = crate::workspace::read_bytes(entry.path())
                     .map_err(|_| ())
                     .and_then(|b| decode(b).map_err(|_| ()))
                 {

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::env::venv::{self, PythonEnv};
-use crate::workspace::DjangoVersion;
+use crate::workspace::{inputs, DjangoVersion};
 
 pub fn detect(root: &Path, env: Option<&PythonEnv>) -> Option<DjangoVersion> {
     if let Some(env) = env {
@@ -52,7 +52,7 @@ fn installed(site_packages: &Path) -> Option<(u32, u32)> {
     if let Some((v, _)) = venv::django_version(site_packages) {
         return Some(v);
     }
-    let text = std::fs::read_to_string(site_packages.join("django/__init__.py")).ok()?;
+    let text = inputs::read_to_string(&site_packages.join("django/__init__.py")).ok()?;
     let rest = &text[text.find("VERSION")?..];
     let open = rest.find('(')?;
     let close = rest.find(')')?;
@@ -64,14 +64,14 @@ fn installed(site_packages: &Path) -> Option<(u32, u32)> {
 }
 
 fn read_file(root: &Path, name: &str) -> Option<String> {
-    std::fs::read_to_string(root.join(name)).ok()
+    inputs::read_to_string(&root.join(name)).ok()
 }
 
 /// Requirement files in the order they are read.
 fn requirement_files(root: &Path) -> Vec<String> {
     let mut txt: Vec<String> = Vec::new();
     for (dir, prefix) in [("", "requirements"), ("requirements", "")] {
-        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+        let Ok(entries) = inputs::read_dir(&root.join(dir)) else {
             continue;
         };
         for e in entries.flatten() {

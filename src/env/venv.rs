@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::workspace::inputs;
+
 /// A virtualenv and the site-packages directory djperm reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PythonEnv {
@@ -62,7 +64,7 @@ pub fn locate(
         }
         for name in CANDIDATES {
             let dir = d.join(name);
-            if !dir.join("pyvenv.cfg").is_file() {
+            if !inputs::is_file(&dir.join("pyvenv.cfg")) {
                 continue;
             }
             if let Some(site_packages) = site_packages(&dir) {
@@ -84,7 +86,7 @@ fn environment_of(path: &Path) -> Option<PathBuf> {
     }
     let bin = path.parent()?;
     let dir = bin.parent()?;
-    dir.join("pyvenv.cfg").is_file().then(|| dir.to_path_buf())
+    inputs::is_file(&dir.join("pyvenv.cfg")).then(|| dir.to_path_buf())
 }
 
 /// `lib/pythonX.Y/site-packages` (the newest when there are several), or `Lib/site-packages`.
@@ -95,7 +97,7 @@ pub fn site_packages(dir: &Path) -> Option<PathBuf> {
     }
     let mut found: Vec<((u32, u32), PathBuf)> = Vec::new();
     for lib in ["lib", "lib64"] {
-        let Ok(entries) = std::fs::read_dir(dir.join(lib)) else {
+        let Ok(entries) = inputs::read_dir(&dir.join(lib)) else {
             continue;
         };
         for e in entries.flatten() {
@@ -131,7 +133,7 @@ fn parse_version(v: &str) -> Option<(u32, u32)> {
 /// Top-level packages of site-packages (directories that hold Python files), `django` itself
 /// excepted: Django's own apps come from the contrib table.
 pub fn packages(site_packages: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(site_packages) else {
+    let Ok(entries) = inputs::read_dir(site_packages) else {
         return Vec::new();
     };
     let mut out: Vec<String> = entries
@@ -169,7 +171,7 @@ pub fn read_package(site_packages: &Path, name: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut stack = vec![(site_packages.join(name), name.to_string())];
     while let Some((dir, rel)) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
+        let Ok(entries) = inputs::read_dir(&dir) else {
             continue;
         };
         let mut entries: Vec<_> = entries.flatten().collect();
@@ -188,7 +190,7 @@ pub fn read_package(site_packages: &Path, name: &str) -> Vec<(String, String)> {
                 if out.len() >= MAX_FILES {
                     return out;
                 }
-                if let Ok(text) = std::fs::read_to_string(e.path()) {
+                if let Ok(text) = inputs::read_to_string(&e.path()) {
                     let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
                     out.push((child, text));
                 }
@@ -241,7 +243,7 @@ pub fn string_literals(args: &str) -> Vec<String> {
 
 /// The Django version installed in site-packages: its `Django-X.Y.Z.dist-info` directory.
 pub fn django_version(site_packages: &Path) -> Option<((u32, u32), String)> {
-    let entries = std::fs::read_dir(site_packages).ok()?;
+    let entries = inputs::read_dir(site_packages).ok()?;
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         let lower = name.to_ascii_lowercase();

@@ -443,19 +443,26 @@ pub fn codes(a: &Analysis) -> Vec<String> {
         .collect()
 }
 
-/// A `djperm check --output-format concise` run in `root` with its disk cache: standard output
-/// and the number of files the run read (its `DJPERM_TIMINGS` cache line).
+/// `djperm check ARGS` in `root` with its caches and `DJPERM_TIMINGS` on.
 #[allow(dead_code)]
-pub fn check_counting_reads(root: &Path) -> (String, usize) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_djperm"))
-        .args(["check", "--output-format", "concise"])
+pub fn check_with_timings(root: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_djperm"))
+        .arg("check")
+        .args(args)
         .current_dir(root)
         .env("DJPERM_TIMINGS", "1")
         .env("NO_COLOR", "1")
         .env_remove("DJPERM_OUTPUT_FORMAT")
         .env_remove("DJPERM_NO_CACHE")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// A `djperm check --output-format concise` run in `root` with its disk cache: standard output
+/// and the number of files the run read (its `DJPERM_TIMINGS` cache line).
+#[allow(dead_code)]
+pub fn check_counting_reads(root: &Path) -> (String, usize) {
+    let out = check_with_timings(root, &["--output-format", "concise"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let line = stderr
         .lines()
