@@ -17,12 +17,14 @@ mod closure;
 pub mod disk_cache;
 mod facts_cache;
 mod helper_calls;
+mod incremental;
 pub mod prefilter;
 
 use closure::Closure;
 use disk_cache::DiskCache;
 pub use facts_cache::FactsCache;
 use facts_cache::FactsKey;
+pub use incremental::ScanMemo;
 use prefilter::{Need, Scope};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,7 +195,8 @@ impl Snapshot {
 /// Facts of every file plus the module map used to resolve imports and app packages.
 pub struct Workspace {
     pub snapshot: Snapshot,
-    pub python: Vec<Option<FileFacts>>,
+    /// Facts per file, shared: the language server's next build reuses unchanged ones.
+    pub python: Vec<Option<std::sync::Arc<FileFacts>>>,
     pub templates: Vec<Option<TemplateFacts>>,
     /// Dotted module name → file (`blog.models` → `blog/models.py`). A file can have several
     /// names when import roots nest (repo root and `src/`).
@@ -207,6 +210,8 @@ pub struct Workspace {
     line_index: Vec<std::sync::OnceLock<Vec<usize>>>,
     /// Texts read again from disk for files the snapshot holds `on_disk`.
     disk_text: Vec<std::sync::OnceLock<String>>,
+    /// Per-file results of text scans, kept for unchanged files by [`Workspace::edited`].
+    pub scans: ScanMemo,
 }
 
 /// Directories from which Python imports resolve: the snapshot root, every directory holding a
@@ -435,6 +440,7 @@ impl Workspace {
             roots,
             line_index: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
             disk_text: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
+            scans: ScanMemo::default(),
         };
         let timer = Timer::start();
         ws.templates = ws
@@ -603,7 +609,10 @@ impl Workspace {
                 closure.parsed(id);
             }
         }
-        ws.python = python;
+        ws.python = python
+            .into_iter()
+            .map(|f| f.map(std::sync::Arc::new))
+            .collect();
         let parsed = ws.python.iter().flatten().count();
         let total = ws
             .snapshot
@@ -623,7 +632,7 @@ impl Workspace {
 
     pub fn facts(&self, module: &str) -> Option<&FileFacts> {
         let id = *self.modules.get(module)?;
-        self.python[id].as_ref()
+        self.python[id].as_deref()
     }
 
     pub fn module_file(&self, module: &str) -> Option<FileId> {
