@@ -18,11 +18,10 @@ use crate::config::{self, Config};
 use crate::diagnostic::{FileId, Span};
 use crate::discover;
 use crate::facts::RefKind;
-use crate::index::Index;
 use crate::rules::verdict::Verdict;
 use crate::workspace::disk_cache::{self, DiskCache};
-use crate::workspace::{DjangoVersion, FactsCache, Snapshot, Timer, Workspace};
-use crate::{analyze_with_index, Analysis, Selection};
+use crate::workspace::{DjangoVersion, FactsCache, Snapshot};
+use crate::{analyze_cached, analyze_cached_with_disk, Analysis, Selection};
 
 /// An open buffer: unsaved text is the truth for its file.
 #[derive(Clone, Debug)]
@@ -210,6 +209,34 @@ fn refresh(disk: &mut Disk, root: &Path, rel: &str) {
     }
 }
 
+/// Build the folder's snapshot from the disk and the buffers (`files`) and analyse it, reusing
+/// the facts of unchanged files (and, on the first build, those of `check`'s cache). It is
+/// finished even when a newer change comes meanwhile: the next edit then takes the edit path
+/// from it.
+fn full_analysis(
+    disk: &Disk,
+    root: &Path,
+    files: BTreeMap<&str, &str>,
+    from_disk: Option<&DiskCache>,
+    config: &Config,
+    selection: &Selection,
+) -> Analysis {
+    let mut snapshot = Snapshot::new(root.to_path_buf());
+    for (path, text) in files {
+        let id = snapshot.add(path, text);
+        snapshot.files[id].ignored = disk.ignored.contains(path);
+    }
+    for (path, text) in &disk.env_files {
+        snapshot.add(path.clone(), text.clone());
+    }
+    snapshot.env_dir.clone_from(&disk.env_dir);
+    snapshot.django.clone_from(&disk.django);
+    match from_disk {
+        Some(cache) => analyze_cached_with_disk(snapshot, config, selection, &disk.facts, cache),
+        None => analyze_cached(snapshot, config, selection, &disk.facts),
+    }
+}
+
 /// Analyse a folder for a job; `None` when a newer change made the job stale before it ended.
 fn run_job(
     disks: &mut FxHashMap<usize, Disk>,
@@ -267,50 +294,40 @@ fn run_job(
         ),
         _ => None,
     };
+    // Stale before it starts (or the edit path stopped for a newer change): leave it to the
+    // next job.
     if edited.is_none() && cancelled() {
         return None;
     }
-    let mut snapshot = Snapshot::new(job.root.clone());
-    for (path, text) in files {
-        let id = snapshot.add(path, text);
-        snapshot.files[id].ignored = disk.ignored.contains(path);
-    }
-    for (path, text) in &disk.env_files {
-        snapshot.add(path.clone(), text.clone());
-    }
-    snapshot.env_dir.clone_from(&disk.env_dir);
-    snapshot.django.clone_from(&disk.django);
-    let analysis = match edited {
-        Some(analysis) => analysis,
-        None => crate::with_big_stacks(|| {
-            let scope = selection.scope();
-            let entry = config.settings.as_slice();
-            let ws = match &from_disk {
-                Some(cache) => {
-                    Workspace::build_disk(snapshot, entry, scope, Some(&disk.facts), cache)
-                }
-                None => Workspace::build_cached(snapshot, entry, scope, &disk.facts),
-            };
-            if cancelled() {
-                return None;
-            }
-            let timer = Timer::start();
-            let index = Index::build(&ws, &config);
-            timer.report("index", format_args!("{} projects", index.projects.len()));
-            if cancelled() {
-                return None;
-            }
-            Some(analyze_with_index(ws, Arc::new(index), &config, &selection))
-        })?,
+    let (analysis, files) = match edited {
+        Some(analysis) => {
+            // The same files as the previous analysis: only texts changed.
+            let previous = disk
+                .previous
+                .as_ref()
+                .expect("the edit path starts from it");
+            (analysis, previous.analysis.files.clone())
+        }
+        None => {
+            let analysis = full_analysis(
+                disk,
+                &job.root,
+                files,
+                from_disk.as_ref(),
+                &config,
+                &selection,
+            );
+            let files: FxHashMap<String, FileId> = analysis
+                .ws
+                .snapshot
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.path.clone(), i))
+                .collect();
+            (analysis, files)
+        }
     };
-    let files: FxHashMap<String, FileId> = analysis
-        .ws
-        .snapshot
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.path.clone(), i))
-        .collect();
     let analysed = start.elapsed();
     Some(FolderAnalysis {
         folder: job.folder,

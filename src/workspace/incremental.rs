@@ -13,6 +13,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use rayon::prelude::*;
+
 use rustc_hash::FxHashMap;
 
 use super::prefilter::{self, Need, Scope};
@@ -48,52 +50,51 @@ impl Workspace {
                 }
             }
         }
-        let mut ws = self.share();
-        for id in changed {
-            if !ws.replace_python(id, files[id].1.to_string(), scope) {
-                return None;
-            }
+        // Copying the workspace and parsing the changed files go side by side.
+        let (ws, facts) = rayon::join(
+            || self.share(),
+            || {
+                changed
+                    .par_iter()
+                    .map(|&id| self.reparsed(id, files[id].1, scope))
+                    .collect::<Option<Vec<FileFacts>>>()
+            },
+        );
+        let mut ws = ws;
+        for (id, facts) in changed.into_iter().zip(facts?) {
+            let file = &mut ws.snapshot.files[id];
+            file.text = files[id].1.to_string();
+            file.need = None;
+            ws.python[id] = Some(Arc::new(facts));
+            ws.scans.forget(id);
         }
-        Some(ws)
+        (import_roots(&ws.snapshot) == ws.roots).then_some(ws)
     }
 
-    /// Replace the text of the Python file `id` by `text` and extract its facts again, when
-    /// that is exactly what a fresh build of the new snapshot gives and leaves the index's
-    /// inputs as they were: the file was parsed before and the pre-filter (for `scope`) answers
-    /// the same for both texts, the import roots stay, and the part of its facts other files
-    /// and the index read ([`outside_view`]) is unchanged. `false` (and the workspace left
-    /// half-changed) otherwise.
-    fn replace_python(&mut self, id: FileId, text: String, scope: Scope) -> bool {
-        let (Some(file), Some(Some(old))) = (self.snapshot.files.get(id), self.python.get(id))
-        else {
-            return false;
-        };
+    /// The facts of the Python file `id` with the text `text`, when replacing its text gives
+    /// exactly what a fresh build of the new snapshot gives (with the import roots unchanged,
+    /// which the caller checks) and leaves the index's inputs as they were: the file was parsed
+    /// before, the pre-filter (for `scope`) answers the same for both texts, and the part of
+    /// its facts other files and the index read ([`outside_view`]) is unchanged.
+    fn reparsed(&self, id: FileId, text: &str, scope: Scope) -> Option<FileFacts> {
+        let file = self.snapshot.files.get(id)?;
+        let old = self.python.get(id)?.as_deref()?;
         if file.kind != FileKind::Python || file.on_disk || self.snapshot.lean {
-            return false;
+            return None;
         }
         if let Some(scope) = super::prefilter(scope) {
             let before = prefilter::python_need(&file.path, file.text.as_bytes(), scope);
             let after = prefilter::python_need(&file.path, text.as_bytes(), scope);
             if before != after || after == Need::Skip {
-                return false;
+                return None;
             }
         }
         let is_package = split_dir(&file.path).1 == "__init__.py";
-        let facts = extract_python(id, &text, &old.module, is_package);
-        if outside_view(&facts) != outside_view(old) {
-            return false;
-        }
-        let roots = std::mem::take(&mut self.roots);
-        self.snapshot.files[id].text = text;
-        self.snapshot.files[id].need = None;
-        if import_roots(&self.snapshot) != roots {
-            return false;
-        }
-        self.roots = roots;
-        self.python[id] = Some(Arc::new(facts));
-        self.line_index[id] = std::sync::OnceLock::new();
-        self.scans.forget(id);
-        true
+        let (facts, before) = rayon::join(
+            || extract_python(id, text, &old.module, is_package),
+            || outside_view(old),
+        );
+        (outside_view(&facts) == before).then_some(facts)
     }
 
     /// A copy of this workspace sharing its facts (texts are copied; lines are indexed again
