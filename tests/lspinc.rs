@@ -3,6 +3,8 @@
 //! analysed anew.
 
 mod common;
+#[path = "common/lsp_client.rs"]
+mod lsp_client;
 
 use std::sync::Arc;
 
@@ -10,6 +12,8 @@ use djperm::config::Config;
 use djperm::{analyze, analyze_edit, discover, Analysis, Selection};
 
 use common::project;
+use lsp_client::{Client, Setup, PROJECT};
+use serde_json::json;
 
 const MODELS: &str = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish'), ('can_archive', 'Can archive')]\n";
 const MIGRATION: &str = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [('blog', '0001_initial')]\n    operations = [migrations.AlterModelOptions(name='post', options={'permissions': [('can_publish', 'Can publish'), ('can_archive', 'Can archive')]})]\n";
@@ -152,4 +156,67 @@ fn an_edit_that_changes_a_definition_is_analysed_anew() {
         let (edited, _) = after(dir.path(), &a, path, &text);
         assert!(edited.is_none(), "{path}: {text}");
     }
+}
+
+#[test]
+fn a_burst_of_edits_ends_with_what_a_fresh_server_reports() {
+    let (mut client, _) = Client::start(PROJECT, Setup::default());
+    let views = "blog/views.py";
+    client.open(views);
+    client.diagnostics(views);
+    // Sent without waiting: permission strings swapped (nothing moves, the edit path), a
+    // comment added at the end, a constant defined (a definition: built again).
+    let mut current = "can_archive";
+    for i in 0..7 {
+        let next = if current == "can_archive" {
+            "can_publish"
+        } else {
+            "can_archive"
+        };
+        let needle = format!("\"blog.{current}\"");
+        let (start, end) = (
+            client.pos(views, &needle, 6),
+            client.pos(views, &needle, 17),
+        );
+        let mut edits = vec![json!({"range": {"start": start, "end": end}, "newText": next})];
+        let tail = client.pos(views, "    return label", 0);
+        if i == 3 {
+            edits.push(
+                json!({"range": {"start": tail, "end": tail}, "newText": "    # can_archive\n"}),
+            );
+        }
+        if i == 5 {
+            let top = client.pos(views, "from django", 0);
+            edits.push(json!({"range": {"start": top, "end": top}, "newText": "PERM = 1\n"}));
+        }
+        client.edit(views, &edits);
+        current = next;
+    }
+    let version = 8;
+    let uri = client.uri(views);
+    let last = client.notification("textDocument/publishDiagnostics", |p| {
+        p["uri"] == uri.as_str() && p["version"] == version
+    });
+    let text = client.text(views).to_string();
+    assert!(
+        text.contains("PERM = 1")
+            && text.contains("# can_archive")
+            && text.contains("\"blog.can_publish\"")
+    );
+    client.shutdown();
+    let files: Vec<(&str, &str)> = PROJECT
+        .iter()
+        .map(|&(p, t)| {
+            if p == views {
+                (p, text.as_str())
+            } else {
+                (p, t)
+            }
+        })
+        .collect();
+    let (mut fresh, _) = Client::start(&files, Setup::default());
+    fresh.open(views);
+    let want = fresh.diagnostics(views);
+    fresh.shutdown();
+    assert_eq!(last["diagnostics"], want["diagnostics"]);
 }
