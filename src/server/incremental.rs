@@ -35,11 +35,15 @@ pub fn edit_analysis(
     config: &Config,
     selection: &Selection,
     cancelled: &(dyn Fn() -> bool + Sync),
-) -> Option<Analysis> {
+) -> Option<Arc<Analysis>> {
     if &previous.settings != settings {
         return None;
     }
     let before = &previous.analysis.analysis;
+    // Nothing changed (a document opened as it is on disk, a save): the same analysis.
+    if before.ws.changed(files)?.is_empty() {
+        return Some(before.clone());
+    }
     crate::with_big_stacks(|| {
         let timer = Timer::start();
         let ws = before.ws.edited(files, selection.scope())?;
@@ -47,12 +51,8 @@ pub fn edit_analysis(
         if cancelled() {
             return None;
         }
-        Some(analyze_with_index(
-            ws,
-            before.index.clone(),
-            config,
-            selection,
-        ))
+        let analysis = analyze_with_index(ws, before.index.clone(), config, selection);
+        Some(Arc::new(analysis))
     })
 }
 

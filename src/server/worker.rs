@@ -58,7 +58,7 @@ pub struct Site {
 pub struct FolderAnalysis {
     pub folder: usize,
     pub generation: u64,
-    pub analysis: Analysis,
+    pub analysis: Arc<Analysis>,
     /// Relative path → file in the analysis.
     pub files: FxHashMap<String, FileId>,
     /// Relative path → the buffer revision that was analysed (open documents only).
@@ -325,7 +325,7 @@ fn run_job(
                 .enumerate()
                 .map(|(i, f)| (f.path.clone(), i))
                 .collect();
-            (analysis, files)
+            (Arc::new(analysis), files)
         }
     };
     let analysed = start.elapsed();

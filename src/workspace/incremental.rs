@@ -33,23 +33,7 @@ impl Workspace {
     /// texts of Python files changed and no change reaches what the index or other files read:
     /// then the module map, the parsed files and the index are those of a fresh build.
     pub fn edited(&self, files: &[(&str, &str)], scope: Scope) -> Option<Workspace> {
-        let old = &self.snapshot.files;
-        // The environment's files come after the project's and only change with a reload.
-        if old.len() < files.len() || old[files.len()..].iter().any(|f| !f.in_environment()) {
-            return None;
-        }
-        let mut changed = Vec::new();
-        for (id, ((path, text), f)) in files.iter().zip(old).enumerate() {
-            if *path != f.path || f.in_environment() {
-                return None;
-            }
-            if *text != f.text {
-                changed.push(id);
-                if changed.len() > MAX_EDITED {
-                    return None;
-                }
-            }
-        }
+        let changed = self.changed(files)?;
         // Copying the workspace and parsing the changed files go side by side.
         let (ws, facts) = rayon::join(
             || self.share(),
@@ -69,6 +53,29 @@ impl Workspace {
             ws.scans.forget(id);
         }
         (import_roots(&ws.snapshot) == ws.roots).then_some(ws)
+    }
+
+    /// The files whose text differs in `files` (as for [`Workspace::edited`]), when the files
+    /// are the same (at most a few changed); `None` otherwise.
+    pub fn changed(&self, files: &[(&str, &str)]) -> Option<Vec<FileId>> {
+        let old = &self.snapshot.files;
+        // The environment's files come after the project's and only change with a reload.
+        if old.len() < files.len() || old[files.len()..].iter().any(|f| !f.in_environment()) {
+            return None;
+        }
+        let mut changed = Vec::new();
+        for (id, ((path, text), f)) in files.iter().zip(old).enumerate() {
+            if *path != f.path || f.in_environment() {
+                return None;
+            }
+            if *text != f.text {
+                changed.push(id);
+                if changed.len() > MAX_EDITED {
+                    return None;
+                }
+            }
+        }
+        Some(changed)
     }
 
     /// The facts of the Python file `id` with the text `text`, when replacing its text gives
