@@ -356,6 +356,8 @@ impl Server {
     }
 
     pub(super) fn on_outcome(&mut self, outcome: Outcome) {
+        // The analysis this one replaces is freed last, after the waiting requests are answered.
+        let mut _replaced = None;
         let folder = match outcome {
             Outcome::Done(fa) => {
                 let i = fa.folder;
@@ -376,7 +378,7 @@ impl Server {
                 let f = &mut self.folders[i];
                 f.in_flight = false;
                 f.failing = false;
-                f.analysis = Some(fa.clone());
+                _replaced = f.analysis.replace(fa.clone());
                 self.publish(&fa);
                 i
             }
