@@ -206,8 +206,29 @@ pub fn analyze_edit(
     config: &Config,
     selection: &Selection,
 ) -> Option<Analysis> {
+    analyze_edit_until(previous, files, config, selection, &|| false)
+}
+
+/// [`analyze_edit`], giving up (`None`) before the rules when `cancelled()` says a newer edit
+/// made the work useless.
+pub fn analyze_edit_until(
+    previous: &Analysis,
+    files: &[(&str, &str)],
+    config: &Config,
+    selection: &Selection,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Option<Analysis> {
     with_big_stacks(|| {
-        let ws = previous.ws.edited(files, selection.scope())?;
+        let timer = Timer::start();
+        let (ws, moved) = previous.ws.edited(files, selection.scope())?;
+        // Definitions that only moved keep the index only if it holds none of their spans.
+        if !moved.is_empty() && index_mentions(&previous.index, &moved) {
+            return None;
+        }
+        timer.report("edit", format_args!("index kept"));
+        if cancelled() {
+            return None;
+        }
         Some(analyze_with_index(
             ws,
             previous.index.clone(),
@@ -215,6 +236,15 @@ pub fn analyze_edit(
             selection,
         ))
     })
+}
+
+/// Whether the index holds a span (or any other file id) of one of `files`: read from its
+/// `Debug` text, so that no field of the index can be forgotten.
+pub fn index_mentions(index: &Index, files: &[diagnostic::FileId]) -> bool {
+    let text = format!("{index:?}");
+    files
+        .iter()
+        .any(|f| text.contains(&format!("file: {f},")) || text.contains(&format!("file: {f} }}")))
 }
 
 /// Selection, the files never reported, per-file-ignores and noqa.

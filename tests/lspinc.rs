@@ -139,6 +139,30 @@ fn a_comment_in_a_models_file_keeps_the_index_and_its_words_count_for_unused_per
 }
 
 #[test]
+fn definitions_that_only_move_keep_an_index_that_holds_none_of_their_spans() {
+    let (dir, a) = start();
+    // A views file: its functions move, the index holds nothing of it.
+    let (edited, fresh) = after(dir.path(), &a, "blog/views.py", &format!("# note\n{VIEWS}"));
+    let edited = edited.expect("moved definitions the index does not hold");
+    assert!(Arc::ptr_eq(&edited.index, &a.index));
+    assert_eq!(
+        format!("{:?}", edited.diagnostics),
+        format!("{:?}", fresh.diagnostics)
+    );
+    assert!(codes(&edited)
+        .iter()
+        .any(|c| c.starts_with("blog/views.py:") && c.contains("DJP002")));
+    // A models file: the index holds its Meta spans, so it is built again.
+    let (moved, _) = after(
+        dir.path(),
+        &edited,
+        "blog/models.py",
+        &format!("# note\n{MODELS}"),
+    );
+    assert!(moved.is_none());
+}
+
+#[test]
 fn an_edit_that_changes_a_definition_is_analysed_anew() {
     let (dir, a) = start();
     let models = MODELS.replace("('can_archive', 'Can archive')", "('can_hide', 'Can hide')");

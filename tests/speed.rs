@@ -241,6 +241,8 @@ use proptest::prelude::*;
 
 /// Appends a comment naming a custom permission's codename (a use for DJP030) to the file.
 const APPEND: &str = "<append a comment>";
+/// Adds a comment line at the top of the file: everything in it moves.
+const PREPEND: &str = "<prepend a comment>";
 
 /// Files an edit may write (or delete, with `None`, or append a comment to, with [`APPEND`]):
 /// definitions (models, migrations, settings, apps) and references, valid and not; some edits
@@ -300,6 +302,11 @@ fn edit() -> impl Strategy<Value = (&'static str, Option<&'static str>)> {
         Just(("blog/apps.py", Some(APPEND))),
         Just(("blog/views.py", Some(APPEND))),
         Just(("aaa/api.py", Some(APPEND))),
+        Just(("blog/views.py", Some(PREPEND))),
+        Just(("aaa/api.py", Some(PREPEND))),
+        Just(("blog/models.py", Some(PREPEND))),
+        Just(("proj/settings.py", Some(PREPEND))),
+        Just(("blog/migrations/0002_archive.py", Some(PREPEND))),
     ]
 }
 
@@ -310,6 +317,11 @@ fn apply(root: &Path, (path, text): (&str, Option<&str>)) {
             if let Ok(mut t) = std::fs::read_to_string(&full) {
                 t.push_str("# can_archive\n");
                 std::fs::write(full, t).unwrap();
+            }
+        }
+        Some(PREPEND) => {
+            if let Ok(t) = std::fs::read_to_string(&full) {
+                std::fs::write(full, format!("# note\n{t}")).unwrap();
             }
         }
         Some(t) => {

@@ -15,8 +15,7 @@ use rustc_hash::FxHashMap;
 use super::settings::ClientSettings;
 use super::worker::FolderAnalysis;
 use crate::config::Config;
-use crate::workspace::Timer;
-use crate::{analyze_with_index, Analysis, Selection};
+use crate::{analyze_edit_until, Analysis, Selection};
 
 /// The last analysis of a folder and the client settings it was made with.
 pub struct Previous {
@@ -44,16 +43,7 @@ pub fn edit_analysis(
     if before.ws.changed(files)?.is_empty() {
         return Some(before.clone());
     }
-    crate::with_big_stacks(|| {
-        let timer = Timer::start();
-        let ws = before.ws.edited(files, selection.scope())?;
-        timer.report("edit", format_args!("index kept"));
-        if cancelled() {
-            return None;
-        }
-        let analysis = analyze_with_index(ws, before.index.clone(), config, selection);
-        Some(Arc::new(analysis))
-    })
+    analyze_edit_until(before, files, config, selection, cancelled).map(Arc::new)
 }
 
 /// The newest generation of each folder, shared by the main loop (which raises it on every

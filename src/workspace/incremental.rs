@@ -32,7 +32,11 @@ impl Workspace {
     /// order of this snapshot's files; the environment's files after them are kept), when only
     /// texts of Python files changed and no change reaches what the index or other files read:
     /// then the module map, the parsed files and the index are those of a fresh build.
-    pub fn edited(&self, files: &[(&str, &str)], scope: Scope) -> Option<Workspace> {
+    ///
+    /// Also `Some` when the definitions of a changed file only moved (a line added above
+    /// them): the second value lists those files, and the index is a fresh build's only if it
+    /// holds no span of them (the caller checks, [`crate::index_mentions`]).
+    pub fn edited(&self, files: &[(&str, &str)], scope: Scope) -> Option<(Workspace, Vec<FileId>)> {
         let changed = self.changed(files)?;
         // Copying the workspace and parsing the changed files go side by side.
         let (ws, facts) = rayon::join(
@@ -41,18 +45,22 @@ impl Workspace {
                 changed
                     .par_iter()
                     .map(|&id| self.reparsed(id, files[id].1, scope))
-                    .collect::<Option<Vec<FileFacts>>>()
+                    .collect::<Option<Vec<(FileFacts, bool)>>>()
             },
         );
         let mut ws = ws;
-        for (id, facts) in changed.into_iter().zip(facts?) {
+        let mut moved = Vec::new();
+        for (id, (facts, shifted)) in changed.into_iter().zip(facts?) {
+            if shifted {
+                moved.push(id);
+            }
             let file = &mut ws.snapshot.files[id];
             file.text = files[id].1.to_string();
             file.need = None;
             ws.python[id] = Some(Arc::new(facts));
             ws.scans.forget(id);
         }
-        (import_roots(&ws.snapshot) == ws.roots).then_some(ws)
+        (import_roots(&ws.snapshot) == ws.roots).then_some((ws, moved))
     }
 
     /// The files whose text differs in `files` (as for [`Workspace::edited`]), when the files
@@ -82,8 +90,9 @@ impl Workspace {
     /// exactly what a fresh build of the new snapshot gives (with the import roots unchanged,
     /// which the caller checks) and leaves the index's inputs as they were: the file was parsed
     /// before, the pre-filter (for `scope`) answers the same for both texts, and the part of
-    /// its facts other files and the index read ([`outside_view`]) is unchanged.
-    fn reparsed(&self, id: FileId, text: &str, scope: Scope) -> Option<FileFacts> {
+    /// its facts other files and the index read ([`outside_view`]) is unchanged, or only its
+    /// spans moved (then `true`).
+    fn reparsed(&self, id: FileId, text: &str, scope: Scope) -> Option<(FileFacts, bool)> {
         let file = self.snapshot.files.get(id)?;
         let old = self.python.get(id)?.as_deref()?;
         if file.kind != FileKind::Python || file.on_disk || self.snapshot.lean {
@@ -101,7 +110,12 @@ impl Workspace {
             || extract_python(id, text, &old.module, is_package),
             || outside_view(old),
         );
-        (outside_view(&facts) == before).then_some(facts)
+        if outside_view(&facts) == before {
+            return Some((facts, false));
+        }
+        let (now, then) =
+            crate::diagnostic::without_spans(|| (outside_view(&facts), outside_view(old)));
+        (now == then).then_some((facts, true))
     }
 
     /// A copy of this workspace sharing its facts (texts are copied; lines are indexed again
