@@ -206,21 +206,25 @@ pub fn analyze_edit(
     config: &Config,
     selection: &Selection,
 ) -> Option<Analysis> {
-    analyze_edit_until(previous, files, config, selection, &|| false)
+    let changed = previous.ws.changed(files)?;
+    analyze_edit_until(previous, files, &changed, config, selection, &|| false)
 }
 
-/// [`analyze_edit`], giving up (`None`) before the rules when `cancelled()` says a newer edit
-/// made the work useless.
+/// [`analyze_edit`] of the `changed` files ([`Workspace::changed`]), giving up (`None`) before
+/// the rules when `cancelled()` says a newer edit made the work useless.
 pub fn analyze_edit_until(
     previous: &Analysis,
     files: &[(&str, &str)],
+    changed: &[diagnostic::FileId],
     config: &Config,
     selection: &Selection,
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Option<Analysis> {
     with_big_stacks(|| {
         let timer = Timer::start();
-        let (ws, moved) = previous.ws.edited(files, selection.scope())?;
+        let (ws, moved) = previous
+            .ws
+            .edited_files(files, changed, selection.scope())?;
         // Definitions that only moved keep the index only if it holds none of their spans.
         if !moved.is_empty() && index_mentions(&previous.index, &moved) {
             return None;

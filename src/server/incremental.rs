@@ -40,10 +40,11 @@ pub fn edit_analysis(
     }
     let before = &previous.analysis.analysis;
     // Nothing changed (a document opened as it is on disk, a save): the same analysis.
-    if before.ws.changed(files)?.is_empty() {
+    let changed = before.ws.changed(files)?;
+    if changed.is_empty() {
         return Some(before.clone());
     }
-    analyze_edit_until(before, files, config, selection, cancelled).map(Arc::new)
+    analyze_edit_until(before, files, &changed, config, selection, cancelled).map(Arc::new)
 }
 
 /// The newest generation of each folder, shared by the main loop (which raises it on every

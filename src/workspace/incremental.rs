@@ -37,7 +37,17 @@ impl Workspace {
     /// them): the second value lists those files, and the index is a fresh build's only if it
     /// holds no span of them (the caller checks, [`crate::index_mentions`]).
     pub fn edited(&self, files: &[(&str, &str)], scope: Scope) -> Option<(Workspace, Vec<FileId>)> {
-        let changed = self.changed(files)?;
+        self.edited_files(files, &self.changed(files)?, scope)
+    }
+
+    /// [`Workspace::edited`] when the caller already knows the changed files
+    /// ([`Workspace::changed`]).
+    pub fn edited_files(
+        &self,
+        files: &[(&str, &str)],
+        changed: &[FileId],
+        scope: Scope,
+    ) -> Option<(Workspace, Vec<FileId>)> {
         // Copying the workspace and parsing the changed files go side by side.
         let (ws, facts) = rayon::join(
             || self.share(),
@@ -50,7 +60,7 @@ impl Workspace {
         );
         let mut ws = ws;
         let mut moved = Vec::new();
-        for (id, (facts, shifted)) in changed.into_iter().zip(facts?) {
+        for (&id, (facts, shifted)) in changed.iter().zip(facts?) {
             if shifted {
                 moved.push(id);
             }
