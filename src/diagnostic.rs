@@ -18,6 +18,18 @@ thread_local! {
     /// The file whose facts are being read back from the on-disk cache (see [`Span`]'s
     /// `Deserialize`).
     static FACTS_FILE: std::cell::Cell<FileId> = const { std::cell::Cell::new(0) };
+    /// Spans are serialised as nothing (see [`without_spans`]).
+    static SPANLESS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` (which serialises facts) with every span written as nothing: what the facts say
+/// apart from where (the language server compares two versions of a file whose definitions
+/// may only have moved).
+pub fn without_spans<T>(f: impl FnOnce() -> T) -> T {
+    let before = SPANLESS.with(|c| c.replace(true));
+    let out = f();
+    SPANLESS.with(|c| c.set(before));
+    out
 }
 
 /// Run `f` (which deserialises one file's facts) with the spans it reads belonging to `file`.
@@ -33,6 +45,9 @@ pub fn with_facts_file<T>(file: FileId, f: impl FnOnce() -> T) -> T {
 /// read ([`with_facts_file`]), so cached facts stay valid when file ids shift.
 impl serde::Serialize for Span {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if SPANLESS.with(|c| c.get()) {
+            return ().serialize(s);
+        }
         (self.start, self.end).serialize(s)
     }
 }

@@ -97,7 +97,8 @@ impl Selection {
 /// The result of one analysis: what was read, the index, and the diagnostics to report.
 pub struct Analysis {
     pub ws: Workspace,
-    pub index: Index,
+    /// Shared: the language server reuses it when an edit changes no definition.
+    pub index: std::sync::Arc<Index>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -168,35 +169,111 @@ pub fn analyze_workspace(ws: Workspace, config: &Config, selection: &Selection) 
     let timer = Timer::start();
     let index = Index::build(&ws, config);
     timer.report("index", format_args!("{} projects", index.projects.len()));
+    analyze_with_index(ws, std::sync::Arc::new(index), config, selection)
+}
+
+/// The rules, selection and noqa on a workspace whose index is built (the language server
+/// reuses the previous index when an edit changes no fact the index reads).
+pub fn analyze_with_index(
+    ws: Workspace,
+    index: std::sync::Arc<Index>,
+    config: &Config,
+    selection: &Selection,
+) -> Analysis {
     let timer = Timer::start();
     let diagnostics = {
         let mut ctx = rules::Context::with_sinks(&ws, &index, &config.permission_sinks);
+        timer.report("context", format_args!("{} references", ctx.refs.len()));
         ctx.migration_fix = Some(fix::migration::fix);
         let all = rules::run_selected(&ctx, |code| selection.enabled(code));
         timer.report("rules", format_args!("{} diagnostics", all.len()));
-        let per_file: Vec<(GlobMatcher, &Vec<String>)> = selection
-            .per_file_ignores
-            .iter()
-            .filter_map(|(g, codes)| Glob::new(g).ok().map(|g| (g.compile_matcher(), codes)))
-            .collect();
-        all.into_iter()
-            .filter(|d| selection.enabled(d.code))
-            // The environment's packages and ignored files are read, never reported.
-            .filter(|d| ws.reported(d.span.file))
-            .filter(|d| {
-                let path = ws.path(d.span.file);
-                !per_file.iter().any(|(g, codes)| {
-                    g.is_match(path) && codes.iter().any(|c| matches_code(c, d.code))
-                })
-            })
-            .filter(|d| !suppressed(&ws, d))
-            .collect()
+        select_and_suppress(&ws, selection, all)
     };
     Analysis {
         ws,
         index,
         diagnostics,
     }
+}
+
+/// The analysis of the snapshot whose files are `files` (relative path → text, in the order
+/// of `previous`'s snapshot) from `previous`, made with the same configuration and selection,
+/// when only texts of Python files changed and no change touched what the index or other files
+/// read (`Workspace::edited`): the index is kept and the rules run again. `None`: analyse anew.
+pub fn analyze_edit(
+    previous: &Analysis,
+    files: &[(&str, &str)],
+    config: &Config,
+    selection: &Selection,
+) -> Option<Analysis> {
+    let changed = previous.ws.changed(files)?;
+    analyze_edit_until(previous, files, &changed, config, selection, &|| false)
+}
+
+/// [`analyze_edit`] of the `changed` files ([`Workspace::changed`]), giving up (`None`) before
+/// the rules when `cancelled()` says a newer edit made the work useless.
+pub fn analyze_edit_until(
+    previous: &Analysis,
+    files: &[(&str, &str)],
+    changed: &[diagnostic::FileId],
+    config: &Config,
+    selection: &Selection,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Option<Analysis> {
+    with_big_stacks(|| {
+        let timer = Timer::start();
+        let (ws, moved) = previous
+            .ws
+            .edited_files(files, changed, selection.scope())?;
+        // Definitions that only moved keep the index only if it holds none of their spans.
+        if !moved.is_empty() && index_mentions(&previous.index, &moved) {
+            return None;
+        }
+        timer.report("edit", format_args!("index kept"));
+        if cancelled() {
+            return None;
+        }
+        Some(analyze_with_index(
+            ws,
+            previous.index.clone(),
+            config,
+            selection,
+        ))
+    })
+}
+
+/// Whether the index holds a span (or any other file id) of one of `files`: read from its
+/// `Debug` text, so that no field of the index can be forgotten.
+pub fn index_mentions(index: &Index, files: &[diagnostic::FileId]) -> bool {
+    let text = format!("{index:?}");
+    files
+        .iter()
+        .any(|f| text.contains(&format!("file: {f},")) || text.contains(&format!("file: {f} }}")))
+}
+
+/// Selection, the files never reported, per-file-ignores and noqa.
+fn select_and_suppress(
+    ws: &Workspace,
+    selection: &Selection,
+    all: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
+    let per_file: Vec<(GlobMatcher, &Vec<String>)> = selection
+        .per_file_ignores
+        .iter()
+        .filter_map(|(g, codes)| Glob::new(g).ok().map(|g| (g.compile_matcher(), codes)))
+        .collect();
+    all.into_iter()
+        .filter(|d| selection.enabled(d.code))
+        // The environment's packages and ignored files are read, never reported.
+        .filter(|d| ws.reported(d.span.file))
+        .filter(|d| {
+            let path = ws.path(d.span.file);
+            !per_file
+                .iter()
+                .any(|(g, codes)| g.is_match(path) && codes.iter().any(|c| matches_code(c, d.code)))
+        })
+        .filter(|d| !suppressed(ws, d))
+        .collect()
 }
 
 /// Run `f` on a rayon pool whose threads have deep stacks: the parser and the AST's drop recurse

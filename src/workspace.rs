@@ -15,8 +15,10 @@ mod closure;
 pub mod disk_cache;
 mod facts_cache;
 mod helper_calls;
+mod incremental;
 pub mod inputs;
 pub mod prefilter;
+mod read;
 mod timer;
 pub mod words;
 
@@ -24,7 +26,10 @@ use closure::Closure;
 use disk_cache::DiskCache;
 pub use facts_cache::FactsCache;
 use facts_cache::FactsKey;
+pub use incremental::ScanMemo;
 use prefilter::{Need, Scope};
+use read::read_back;
+pub use read::{decode, files_read, read_bytes, BOM};
 pub use timer::Timer;
 pub use words::Words;
 
@@ -130,46 +135,6 @@ pub fn in_environment(path: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// The UTF-8 byte order mark some Windows editors write. Python ignores it; so does djperm:
-/// it is not part of the text (rows and columns count from after it) and [`crate::fix`] puts it
-/// back when it writes the file.
-pub const BOM: &str = "\u{feff}";
-
-/// A source file's bytes as text: UTF-8 without its byte order mark, or why not.
-pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    let mut text = String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        format!("not valid UTF-8 (byte {at}); djperm reads UTF-8 source only")
-    })?;
-    if text.starts_with(BOM) {
-        text.drain(..BOM.len());
-    }
-    Ok(text)
-}
-
-static FILES_READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// Read a project file's bytes, counted ([`files_read`]).
-pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
-    FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    inputs::note(path);
-    std::fs::read(path)
-}
-
-/// How many project files this process has read ([`read_bytes`]; `DJPERM_TIMINGS` reports it).
-pub fn files_read() -> usize {
-    FILES_READ.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// The text of a file whose text a lean snapshot dropped, read again (empty when it can no
-/// longer be read: the file vanished or changed into something unreadable during the run).
-fn read_back(root: &Path, path: &str) -> String {
-    read_bytes(&root.join(path))
-        .map_err(|e| e.to_string())
-        .and_then(decode)
-        .unwrap_or_default()
-}
-
 /// Files whose text a lean snapshot keeps whatever the pre-filter says: the start-up files
 /// that name the settings module or extend `sys.path` (few and small; read before parsing).
 pub fn keeps_text(path: &str) -> bool {
@@ -219,7 +184,8 @@ impl Snapshot {
 /// Facts of every file plus the module map used to resolve imports and app packages.
 pub struct Workspace {
     pub snapshot: Snapshot,
-    pub python: Vec<Option<FileFacts>>,
+    /// Facts per file, shared: the language server's next build reuses unchanged ones.
+    pub python: Vec<Option<std::sync::Arc<FileFacts>>>,
     pub templates: Vec<Option<TemplateFacts>>,
     /// Dotted module name → file (`blog.models` → `blog/models.py`). A file can have several
     /// names when import roots nest (repo root and `src/`).
@@ -233,6 +199,8 @@ pub struct Workspace {
     line_index: Vec<std::sync::OnceLock<Vec<usize>>>,
     /// Texts read again from disk for files the snapshot holds `on_disk`.
     disk_text: Vec<std::sync::OnceLock<String>>,
+    /// Per-file results of text scans, kept for unchanged files by [`Workspace::edited`].
+    pub scans: ScanMemo,
 }
 
 /// Directories from which Python imports resolve: the snapshot root, every directory holding a
@@ -461,6 +429,7 @@ impl Workspace {
             roots,
             line_index: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
             disk_text: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
+            scans: ScanMemo::default(),
         };
         let timer = Timer::start();
         ws.templates = ws
@@ -638,7 +607,10 @@ impl Workspace {
                 closure.parsed(id);
             }
         }
-        ws.python = python;
+        ws.python = python
+            .into_iter()
+            .map(|f| f.map(std::sync::Arc::new))
+            .collect();
         let parsed = ws.python.iter().flatten().count();
         let total = ws
             .snapshot
@@ -658,7 +630,7 @@ impl Workspace {
 
     pub fn facts(&self, module: &str) -> Option<&FileFacts> {
         let id = *self.modules.get(module)?;
-        self.python[id].as_ref()
+        self.python[id].as_deref()
     }
 
     pub fn module_file(&self, module: &str) -> Option<FileId> {

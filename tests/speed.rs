@@ -239,8 +239,14 @@ fn a_lean_snapshot_reports_what_the_full_texts_report() {
 use djperm::workspace::FactsCache;
 use proptest::prelude::*;
 
-/// Files an edit may write (or delete, with `None`): definitions (models, migrations, settings,
-/// apps) and references, valid and not.
+/// Appends a comment naming a custom permission's codename (a use for DJP030) to the file.
+const APPEND: &str = "<append a comment>";
+/// Adds a comment line at the top of the file: everything in it moves.
+const PREPEND: &str = "<prepend a comment>";
+
+/// Files an edit may write (or delete, with `None`, or append a comment to, with [`APPEND`]):
+/// definitions (models, migrations, settings, apps) and references, valid and not; some edits
+/// change no definition (the language server's edit path), some do.
 fn edit() -> impl Strategy<Value = (&'static str, Option<&'static str>)> {
     let models_a = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n";
     let models_b = "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish'), ('can_archive', 'Can archive')]\n";
@@ -274,12 +280,50 @@ fn edit() -> impl Strategy<Value = (&'static str, Option<&'static str>)> {
             Some("def f(user):\n    return user.has_perms('blog.can_publish')\n")
         )),
         Just(("aaa/api.py", None)),
+        // The same spans as the `can_archive` view: only a reference changes.
+        Just((
+            "blog/views.py",
+            Some("def v(request):\n    return request.user.has_perm('blog.can_publish')\n")
+        )),
+        // A constant defined in a views file: a definition.
+        Just((
+            "blog/views.py",
+            Some("PERM = 'blog.can_archive'\n\ndef v(request):\n    return request.user.has_perm(PERM)\n")
+        )),
+        Just((
+            "blog/apps.py",
+            Some("from django.apps import AppConfig\n\nclass BlogConfig(AppConfig):\n    name = 'blog'\n")
+        )),
+        Just(("blog/apps.py", None)),
+        Just(("blog/models.py", Some(APPEND))),
+        Just(("blog/migrations/0001_initial.py", Some(APPEND))),
+        Just(("blog/migrations/0002_archive.py", Some(APPEND))),
+        Just(("proj/settings.py", Some(APPEND))),
+        Just(("blog/apps.py", Some(APPEND))),
+        Just(("blog/views.py", Some(APPEND))),
+        Just(("aaa/api.py", Some(APPEND))),
+        Just(("blog/views.py", Some(PREPEND))),
+        Just(("aaa/api.py", Some(PREPEND))),
+        Just(("blog/models.py", Some(PREPEND))),
+        Just(("proj/settings.py", Some(PREPEND))),
+        Just(("blog/migrations/0002_archive.py", Some(PREPEND))),
     ]
 }
 
 fn apply(root: &Path, (path, text): (&str, Option<&str>)) {
     let full = root.join(path);
     match text {
+        Some(APPEND) => {
+            if let Ok(mut t) = std::fs::read_to_string(&full) {
+                t.push_str("# can_archive\n");
+                std::fs::write(full, t).unwrap();
+            }
+        }
+        Some(PREPEND) => {
+            if let Ok(t) = std::fs::read_to_string(&full) {
+                std::fs::write(full, format!("# note\n{t}")).unwrap();
+            }
+        }
         Some(t) => {
             std::fs::create_dir_all(full.parent().unwrap()).unwrap();
             std::fs::write(full, t).unwrap();
@@ -293,22 +337,40 @@ fn apply(root: &Path, (path, text): (&str, Option<&str>)) {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
-    /// After any sequence of edits, the language server's path (facts reused in memory), the
-    /// command line's cached path (facts reused from disk, lean snapshot) and a fresh analysis
-    /// of the full texts report the same diagnostics, at the same places.
+    /// After any sequence of edits, the language server's paths (facts reused in memory; the
+    /// edit path keeping the index when no definition changed), the command line's cached path
+    /// (facts reused from disk, lean snapshot) and a fresh analysis of the full texts report
+    /// the same diagnostics, at the same places (the edit path: the same diagnostics, with
+    /// their notes, related places and fixes).
     #[test]
-    fn incremental_paths_equal_a_fresh_analysis(edits in prop::collection::vec(edit(), 1..7)) {
+    fn incremental_paths_equal_a_fresh_analysis(edits in prop::collection::vec(edit(), 1..9)) {
         let (dir, _) = project(&[("blog/views.py", VIEWS)]);
         let root = dir.path();
         let cache_dir = root.join(".djperm_cache");
         let memory = FactsCache::default();
         let config = Config::default();
         let selection = Selection::default();
+        let mut previous: Option<Analysis> = None;
         for e in edits {
             apply(root, e);
             let want = fresh(root);
             let (snapshot, _) = discover::load(root, &[]);
-            let served = report(&djperm::analyze_cached(snapshot, &config, &selection, &memory));
+            let texts: Vec<(&str, &str)> =
+                snapshot.files.iter().map(|f| (f.path.as_str(), f.text.as_str())).collect();
+            let edited = previous
+                .as_ref()
+                .and_then(|p| djperm::analyze_edit(p, &texts, &config, &selection));
+            if let Some(edited) = &edited {
+                let whole = analyze(snapshot.clone(), &config, &selection);
+                prop_assert_eq!(
+                    format!("{:?}", edited.diagnostics),
+                    format!("{:?}", whole.diagnostics),
+                    "edit path after {:?}", e
+                );
+            }
+            let analysis = djperm::analyze_cached(snapshot, &config, &selection, &memory);
+            let served = report(&analysis);
+            previous = Some(edited.unwrap_or(analysis));
             prop_assert_eq!(&served, &want, "in-memory facts cache after {:?}", e);
             let (from_disk, _, _) = cached(root, &cache_dir, "v1");
             prop_assert_eq!(&from_disk, &want, "disk cache after {:?}", e);

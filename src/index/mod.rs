@@ -262,6 +262,7 @@ impl Project {
 }
 
 /// All projects of a workspace.
+#[derive(Debug)]
 pub struct Index {
     pub projects: Vec<Project>,
 }

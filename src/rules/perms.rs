@@ -149,7 +149,7 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
     };
     let word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
     let timer = crate::workspace::Timer::start();
-    let found: Vec<Vec<usize>> = (0..ws.snapshot.files.len())
+    let found: Vec<std::sync::Arc<Vec<usize>>> = (0..ws.snapshot.files.len())
         .into_par_iter()
         .filter(|&file| {
             // A migration is read only where it runs code (its operations define, not use);
@@ -160,23 +160,38 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
                 && f.may_hold_any(codenames.iter().copied())
         })
         .map(|file| {
-            let text = ws.text_transient(file);
-            let bytes = text.as_bytes();
-            automaton
-                .find_overlapping_iter(bytes)
-                .filter(|m| {
-                    !word(m.start().checked_sub(1).and_then(|i| bytes.get(i)))
-                        && !word(bytes.get(m.end()))
-                        && !inside(file, m.start(), m.end())
-                })
-                .map(|m| m.pattern().as_usize())
-                .collect()
+            // The result depends on the text, the codenames and the definitions in the file.
+            let mut key = xxhash_rust::xxh3::Xxh3::new();
+            for c in &codenames {
+                key.update(c.as_bytes());
+                key.update(&[0]);
+            }
+            for &(start, end) in by_file.get(&file).into_iter().flatten() {
+                key.update(&start.to_le_bytes());
+                key.update(&end.to_le_bytes());
+            }
+            ws.scans.get_or(file, key.digest(), || {
+                let text = ws.text_transient(file);
+                let bytes = text.as_bytes();
+                let mut found: Vec<usize> = automaton
+                    .find_overlapping_iter(bytes)
+                    .filter(|m| {
+                        !word(m.start().checked_sub(1).and_then(|i| bytes.get(i)))
+                            && !word(bytes.get(m.end()))
+                            && !inside(file, m.start(), m.end())
+                    })
+                    .map(|m| m.pattern().as_usize())
+                    .collect();
+                found.sort_unstable();
+                found.dedup();
+                found
+            })
         })
         .collect();
     timer.report("unused scan", format_args!("{} codenames", codenames.len()));
     let mut used = vec![false; codenames.len()];
-    for i in found.into_iter().flatten() {
-        used[i] = true;
+    for i in found.iter().flat_map(|f| f.iter()) {
+        used[*i] = true;
     }
     candidates.retain(|p| {
         codenames

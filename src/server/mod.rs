@@ -9,6 +9,7 @@
 mod actions;
 mod completion;
 mod diagnostics;
+mod incremental;
 mod navigate;
 mod notifications;
 mod requests;

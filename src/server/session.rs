@@ -10,6 +10,7 @@ use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response}
 use rustc_hash::FxHashMap;
 use serde_json::{json, Value};
 
+use super::incremental::Latest;
 use super::settings::ClientSettings;
 use super::text::{self, Encoding};
 use super::worker::{self, FolderAnalysis, Job, Outcome, Overlay};
@@ -98,6 +99,8 @@ pub(super) struct Server {
     pub(super) docs: FxHashMap<String, Document>,
     pub(super) jobs: Sender<Job>,
     pub(super) outcomes: Receiver<Outcome>,
+    /// The newest generation per folder, read by the analysis thread to drop stale work.
+    pub(super) latest: Latest,
     /// Requests waiting for a fresh analysis of their folder.
     pub(super) pending: Vec<(usize, Request)>,
     /// What was last published per URI: (version, diagnostics).
@@ -130,7 +133,8 @@ pub(super) fn relative(root: &Path, path: &Path) -> Option<String> {
 
 impl Server {
     pub(super) fn new(sender: Sender<Message>, options: Options) -> Self {
-        let (jobs, outcomes) = worker::spawn();
+        let latest = Latest::default();
+        let (jobs, outcomes) = worker::spawn(latest.clone());
         Server {
             sender,
             options,
@@ -142,6 +146,7 @@ impl Server {
             docs: FxHashMap::default(),
             jobs,
             outcomes,
+            latest,
             pending: Vec::new(),
             published: FxHashMap::default(),
             shutdown: false,
@@ -315,6 +320,7 @@ impl Server {
     /// Something in a folder changed: analyse again when the worker is free.
     pub(super) fn touch(&mut self, folder: usize) {
         self.folders[folder].generation += 1;
+        self.latest.set(folder, self.folders[folder].generation);
         self.schedule(folder);
     }
 
@@ -350,6 +356,8 @@ impl Server {
     }
 
     pub(super) fn on_outcome(&mut self, outcome: Outcome) {
+        // The analysis this one replaces is freed last, after the waiting requests are answered.
+        let mut _replaced = None;
         let folder = match outcome {
             Outcome::Done(fa) => {
                 let i = fa.folder;
@@ -370,9 +378,13 @@ impl Server {
                 let f = &mut self.folders[i];
                 f.in_flight = false;
                 f.failing = false;
-                f.analysis = Some(fa.clone());
+                _replaced = f.analysis.replace(fa.clone());
                 self.publish(&fa);
                 i
+            }
+            Outcome::Cancelled { folder } => {
+                self.folders[folder].in_flight = false;
+                folder
             }
             Outcome::Failed {
                 folder,

@@ -12,6 +12,7 @@ use crossbeam_channel::{Receiver, Sender};
 use globset::GlobSet;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::incremental::{edit_analysis, Latest, Previous};
 use super::settings::ClientSettings;
 use crate::config::{self, Config};
 use crate::diagnostic::{FileId, Span};
@@ -57,7 +58,7 @@ pub struct Site {
 pub struct FolderAnalysis {
     pub folder: usize,
     pub generation: u64,
-    pub analysis: Analysis,
+    pub analysis: Arc<Analysis>,
     /// Relative path → file in the analysis.
     pub files: FxHashMap<String, FileId>,
     /// Relative path → the buffer revision that was analysed (open documents only).
@@ -90,6 +91,10 @@ impl FolderAnalysis {
 
 pub enum Outcome {
     Done(Arc<FolderAnalysis>),
+    /// A newer change made the job stale: it stopped early and gave nothing.
+    Cancelled {
+        folder: usize,
+    },
     Failed {
         folder: usize,
         generation: u64,
@@ -112,6 +117,8 @@ struct Disk {
     excludes: Option<GlobSet>,
     /// Facts of the last analysis: an edit re-parses only the files whose text changed.
     facts: FactsCache,
+    /// The last analysis, for the edit path (`incremental`).
+    previous: Option<Previous>,
 }
 
 /// Whether djperm reads this relative path (as `discover::load` does: Python files, templates
@@ -163,6 +170,7 @@ fn load(root: &Path, settings: &ClientSettings) -> Disk {
         config_error,
         excludes: Some(discover::excludes(&merged.exclude)),
         facts: FactsCache::default(),
+        previous: None,
     }
 }
 
@@ -201,8 +209,42 @@ fn refresh(disk: &mut Disk, root: &Path, rel: &str) {
     }
 }
 
-fn run_job(disks: &mut FxHashMap<usize, Disk>, job: Job) -> FolderAnalysis {
+/// Build the folder's snapshot from the disk and the buffers (`files`) and analyse it, reusing
+/// the facts of unchanged files (and, on the first build, those of `check`'s cache). It is
+/// finished even when a newer change comes meanwhile: the next edit then takes the edit path
+/// from it.
+fn full_analysis(
+    disk: &Disk,
+    root: &Path,
+    files: BTreeMap<&str, &str>,
+    from_disk: Option<&DiskCache>,
+    config: &Config,
+    selection: &Selection,
+) -> Analysis {
+    let mut snapshot = Snapshot::new(root.to_path_buf());
+    for (path, text) in files {
+        let id = snapshot.add(path, text);
+        snapshot.files[id].ignored = disk.ignored.contains(path);
+    }
+    for (path, text) in &disk.env_files {
+        snapshot.add(path.clone(), text.clone());
+    }
+    snapshot.env_dir.clone_from(&disk.env_dir);
+    snapshot.django.clone_from(&disk.django);
+    match from_disk {
+        Some(cache) => analyze_cached_with_disk(snapshot, config, selection, &disk.facts, cache),
+        None => analyze_cached(snapshot, config, selection, &disk.facts),
+    }
+}
+
+/// Analyse a folder for a job; `None` when a newer change made the job stale before it ended.
+fn run_job(
+    disks: &mut FxHashMap<usize, Disk>,
+    job: Job,
+    latest: &Latest,
+) -> Option<FolderAnalysis> {
     let start = Instant::now();
+    let cancelled = || latest.stale(job.folder, job.generation);
     let needs_reload = job.reload
         || !disks.contains_key(&job.folder)
         || job
@@ -239,31 +281,55 @@ fn run_job(disks: &mut FxHashMap<usize, Disk>, job: Job) -> FolderAnalysis {
             revisions.insert(o.path.clone(), o.revision);
         }
     }
-    let mut snapshot = Snapshot::new(job.root.clone());
-    for (path, text) in files {
-        let id = snapshot.add(path, text);
-        snapshot.files[id].ignored = disk.ignored.contains(path);
-    }
-    for (path, text) in &disk.env_files {
-        snapshot.add(path.clone(), text.clone());
-    }
-    snapshot.env_dir.clone_from(&disk.env_dir);
-    snapshot.django.clone_from(&disk.django);
     let selection = Selection::from_config(&config);
-    let analysis = match &from_disk {
-        Some(cache) => analyze_cached_with_disk(snapshot, &config, &selection, &disk.facts, cache),
-        None => analyze_cached(snapshot, &config, &selection, &disk.facts),
+    let texts: Vec<(&str, &str)> = files.iter().map(|(k, v)| (*k, *v)).collect();
+    let edited = match (&disk.previous, needs_reload) {
+        (Some(previous), false) => edit_analysis(
+            previous,
+            &job.settings,
+            &texts,
+            &config,
+            &selection,
+            &cancelled,
+        ),
+        _ => None,
     };
-    let files: FxHashMap<String, FileId> = analysis
-        .ws
-        .snapshot
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.path.clone(), i))
-        .collect();
+    // Stale before it starts (or the edit path stopped for a newer change): leave it to the
+    // next job.
+    if edited.is_none() && cancelled() {
+        return None;
+    }
+    let (analysis, files) = match edited {
+        Some(analysis) => {
+            // The same files as the previous analysis: only texts changed.
+            let previous = disk
+                .previous
+                .as_ref()
+                .expect("the edit path starts from it");
+            (analysis, previous.analysis.files.clone())
+        }
+        None => {
+            let analysis = full_analysis(
+                disk,
+                &job.root,
+                files,
+                from_disk.as_ref(),
+                &config,
+                &selection,
+            );
+            let files: FxHashMap<String, FileId> = analysis
+                .ws
+                .snapshot
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.path.clone(), i))
+                .collect();
+            (Arc::new(analysis), files)
+        }
+    };
     let analysed = start.elapsed();
-    FolderAnalysis {
+    Some(FolderAnalysis {
         folder: job.folder,
         generation: job.generation,
         analysis,
@@ -272,7 +338,7 @@ fn run_job(disks: &mut FxHashMap<usize, Disk>, job: Job) -> FolderAnalysis {
         sites: OnceLock::new(),
         config_error: disk.config_error.clone(),
         elapsed: analysed,
-    }
+    })
 }
 
 /// Every permission string of every reference with its verdict, by file.
@@ -300,17 +366,19 @@ fn compute_sites(analysis: &Analysis) -> Vec<Vec<Site>> {
 
 /// Start the analysis thread: jobs in, outcomes out. A panic in one analysis is reported as
 /// `Outcome::Failed` and the folder is re-read from disk next time.
-pub fn spawn() -> (Sender<Job>, Receiver<Outcome>) {
+pub fn spawn(latest: Latest) -> (Sender<Job>, Receiver<Outcome>) {
     let (job_tx, job_rx) = crossbeam_channel::unbounded::<Job>();
     let (out_tx, out_rx) = crossbeam_channel::unbounded::<Outcome>();
     // Off the analysis thread, prepare what hover and definition read for the latest analysis
-    // (a request that comes first computes it itself; `OnceLock` makes the other wait).
+    // once no newer one came for a while (a request that comes first computes it itself;
+    // `OnceLock` makes the other wait).
     let (sites_tx, sites_rx) = crossbeam_channel::unbounded::<Arc<FolderAnalysis>>();
     std::thread::Builder::new()
         .name("djperm-sites".into())
         .spawn(move || {
             while let Ok(mut fa) = sites_rx.recv() {
-                while let Ok(newer) = sites_rx.try_recv() {
+                // Once edits pause: while typing, the next analysis needs the cores.
+                while let Ok(newer) = sites_rx.recv_timeout(Duration::from_millis(300)) {
                     fa = newer;
                 }
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fa.sites().len()));
@@ -323,14 +391,22 @@ pub fn spawn() -> (Sender<Job>, Receiver<Outcome>) {
             let mut disks: FxHashMap<usize, Disk> = FxHashMap::default();
             for job in job_rx {
                 let (folder, generation) = (job.folder, job.generation);
+                let settings = job.settings.clone();
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    run_job(&mut disks, job)
+                    run_job(&mut disks, job, &latest)
                 }));
                 let mut done = None;
                 let outcome = match result {
-                    Ok(fa) => {
+                    Ok(None) => Outcome::Cancelled { folder },
+                    Ok(Some(fa)) => {
                         let fa = Arc::new(fa);
                         done = Some(fa.clone());
+                        if let Some(disk) = disks.get_mut(&folder) {
+                            disk.previous = Some(Previous {
+                                analysis: fa.clone(),
+                                settings,
+                            });
+                        }
                         Outcome::Done(fa)
                     }
                     Err(panic) => {
