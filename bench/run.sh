@@ -8,7 +8,8 @@
 # each tree and on every directory given (e.g. /work/real/saleor /work/real/netbox/netbox):
 #
 #   djperm check TREE --output-format concise --exit-zero --no-cache  (cold)
-#   the same with its facts cache (in bench/cache/) filled and nothing changed  (warm)
+#   the same with its cache (in bench/cache/) filled and nothing changed  (warm: the kept result)
+#   the same after touching one models file  (1 touched: the per-file facts cache's path)
 #   ruff check --select DJ --no-cache --exit-zero TREE      (ruff parses every file)
 #   grep -rl perm --include='*.py' TREE                      (the floor: read every file)
 #
@@ -86,7 +87,8 @@ if [ -n "${LSP_ROOT:-}" ]; then
     echo "Full-text \`didChange\` → \`textDocument/diagnostic\` answer, as an editor sees it."
     echo
     echo '```text'
-    python3 "$BENCH/lsp_stdio.py" --djperm "$DJPERM" --root "$LSP_ROOT" --file "$LSP_FILE" --rounds "${LSP_ROUNDS:-30}"
+    python3 "$BENCH/lsp_stdio.py" --djperm "$DJPERM" --root "$LSP_ROOT" --file "$LSP_FILE" --rounds "${LSP_ROUNDS:-30}" \
+      --starts "${LSP_STARTS:-5}"
     if [ -n "${LSP_DEPENDENCY:-}" ]; then
       python3 "$BENCH/lsp_stdio.py" --djperm "$DJPERM" --root "$LSP_ROOT" --file "$LSP_DEPENDENCY" \
         --dependent "$LSP_DEPENDENT" --rounds "${LSP_ROUNDS:-30}"
