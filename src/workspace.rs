@@ -217,7 +217,7 @@ impl Snapshot {
 /// Facts of every file plus the module map used to resolve imports and app packages.
 pub struct Workspace {
     pub snapshot: Snapshot,
-    pub python: Vec<Option<FileFacts>>,
+    pub python: Vec<Option<Box<FileFacts>>>,
     pub templates: Vec<Option<TemplateFacts>>,
     /// Dotted module name → file (`blog.models` → `blog/models.py`). A file can have several
     /// names when import roots nest (repo root and `src/`).
@@ -528,7 +528,7 @@ impl Workspace {
         for (id, app) in map.models_modules {
             closure.app(id, app);
         }
-        let mut python: Vec<Option<FileFacts>> = vec![None; n];
+        let mut python: Vec<Option<Box<FileFacts>>> = vec![None; n];
         let mut waves = 0;
         let mut helper_rounds = 0;
         loop {
@@ -632,7 +632,7 @@ impl Workspace {
                 })
                 .collect();
             for (id, facts) in parsed {
-                python[id] = Some(facts);
+                python[id] = Some(Box::new(facts));
                 closure.parsed(id);
             }
         }
@@ -656,7 +656,7 @@ impl Workspace {
 
     pub fn facts(&self, module: &str) -> Option<&FileFacts> {
         let id = *self.modules.get(module)?;
-        self.python[id].as_ref()
+        self.python[id].as_deref()
     }
 
     pub fn module_file(&self, module: &str) -> Option<FileId> {

@@ -180,7 +180,7 @@ fn assert_facts_prefiltered(dir: &Path) {
                 FileKind::Fixture => true,
             };
             let has_facts = match f.kind {
-                FileKind::Python => ws.python[id].as_ref().is_some_and(holds_facts),
+                FileKind::Python => ws.python[id].as_deref().is_some_and(holds_facts),
                 FileKind::Template => ws.templates[id]
                     .as_ref()
                     .is_some_and(|t| !t.references.is_empty()),

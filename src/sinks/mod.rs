@@ -96,7 +96,7 @@ pub fn infer(ws: &Workspace, resolver: &Resolver<'_>, declared: &[String]) -> He
     }
     let timer = crate::workspace::Timer::start();
     let count = |f: fn(&crate::facts::FileFacts) -> usize| -> usize {
-        ws.python.iter().flatten().map(f).sum()
+        ws.python.iter().flatten().map(|b| f(b)).sum()
     };
     timer.report(
         "helpers",
