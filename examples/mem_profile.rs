@@ -313,8 +313,20 @@ fn main() {
     phase("read");
     let settings = config.settings.clone();
     djperm::with_big_stacks(|| {
-        let ws = Workspace::build_with(snapshot, settings.as_slice(), Scope::Stable);
+        let mut ws = Workspace::build_with(snapshot, settings.as_slice(), Scope::Stable);
         phase("facts");
+        if std::env::var_os("TIGHT").is_some() {
+            for (id, slot) in ws.python.iter_mut().enumerate() {
+                if let Some(f) = slot {
+                    let bytes = postcard::to_allocvec(&**f).unwrap();
+                    let tight: FileFacts = djperm::diagnostic::with_facts_file(id, || {
+                        postcard::from_bytes(&bytes).unwrap()
+                    });
+                    **f = tight;
+                }
+            }
+            phase("tight");
+        }
         let index = djperm::index::Index::build(&ws, &config);
         phase("index");
         let ctx = djperm::rules::Context::with_sinks(&ws, &index, &config.permission_sinks);

@@ -8,6 +8,7 @@ use crate::diagnostic::Span;
 use crate::value::{Item, Value};
 
 pub mod helpers;
+pub mod shrink;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FileFacts {

@@ -106,6 +106,8 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
         .helpers
         .functions
         .retain(|f| !f.flows.is_empty() || !f.mutates.is_empty());
+    // The facts outlive the parse by the whole run: no spare capacity.
+    crate::facts::shrink::Shrink::shrink(&mut ex.facts);
     ex.facts
 }
 
