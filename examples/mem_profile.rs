@@ -27,7 +27,8 @@ static COUNT: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed) + layout.size() as isize;
+        let now =
+            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed) + layout.size() as isize;
         PEAK.fetch_max(now, Ordering::Relaxed);
         COUNT.fetch_add(1, Ordering::Relaxed);
         unsafe { mimalloc::MiMalloc.alloc(layout) }
@@ -149,7 +150,12 @@ fn v(t: &mut Tally, value: &djperm::value::Value) {
             items.iter().for_each(|i| v(t, i));
             8
         }
-        Value::Call { func, on, args, kwargs } => {
+        Value::Call {
+            func,
+            on,
+            args,
+            kwargs,
+        } => {
             s(t, func);
             if let Some(on) = on {
                 v(t, on);
@@ -186,11 +192,11 @@ fn tally(ws: &Workspace) {
 fn fields(ws: &Workspace) {
     tally(ws);
     let mut sizes: Vec<(&str, isize)> = Vec::new();
-    let mut add = |name: &'static str, bytes: isize| match sizes.iter_mut().find(|(n, _)| *n == name)
-    {
-        Some((_, b)) => *b += bytes,
-        None => sizes.push((name, bytes)),
-    };
+    let mut add =
+        |name: &'static str, bytes: isize| match sizes.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, b)) => *b += bytes,
+            None => sizes.push((name, bytes)),
+        };
     let mut files = 0;
     let mut refs = 0usize;
     for f in ws.python.iter().flatten().map(|b| &**b) {
