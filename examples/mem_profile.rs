@@ -189,7 +189,46 @@ fn tally(ws: &Workspace) {
     eprintln!("class.attrs tally (str seq dict bool int none ref star concat call): {t:?}");
 }
 
+fn by_kind(ws: &Workspace) {
+    let mut kinds: std::collections::BTreeMap<String, (usize, isize, isize)> = Default::default();
+    let mut names: std::collections::HashMap<String, isize> = Default::default();
+    for (id, f) in ws.python.iter().enumerate() {
+        let Some(f) = f else { continue };
+        let path = ws.path(id);
+        let kind = if path.contains("/migrations/") {
+            "migrations".to_string()
+        } else {
+            path.rsplit('/').next().unwrap_or("").to_string()
+        };
+        let e = kinds.entry(kind).or_default();
+        e.0 += 1;
+        e.1 += heap(&**f);
+        for c in &f.classes {
+            let a = heap(&c.attrs);
+            e.2 += a;
+            for (k, v) in &c.attrs {
+                *names.entry(k.clone()).or_default() += heap(v) + 128;
+            }
+        }
+    }
+    let mut kinds: Vec<_> = kinds.into_iter().collect();
+    kinds.sort_by_key(|(_, (_, b, _))| -b);
+    for (k, (n, b, a)) in kinds.iter().take(15) {
+        eprintln!(
+            "  {k:<24} {n:>6} files  facts {:>7.1} MB  class attrs {:>7.1} MB",
+            mb(*b),
+            mb(*a)
+        );
+    }
+    let mut names: Vec<_> = names.into_iter().collect();
+    names.sort_by_key(|(_, b)| -b);
+    for (k, b) in names.iter().take(12) {
+        eprintln!("  attr {k:<20} {:>7.1} MB", mb(*b));
+    }
+}
+
 fn fields(ws: &Workspace) {
+    by_kind(ws);
     tally(ws);
     let mut sizes: Vec<(&str, isize)> = Vec::new();
     let mut add =

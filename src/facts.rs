@@ -180,6 +180,16 @@ pub struct PerModel {
     pub default_actions: bool,
 }
 
+/// The migration operations whose arguments the index's replay reads (`index/migrations.rs`);
+/// the facts keep no arguments of other operations, nor the fields of `CreateModel`.
+pub const REPLAYED_OPERATIONS: &[&str] = &[
+    "CreateModel",
+    "AlterModelOptions",
+    "RenameModel",
+    "DeleteModel",
+    "SeparateDatabaseAndState",
+];
+
 /// The user methods that check permissions by name (`User.has_perm` and its kin).
 pub const HAS_PERM_METHODS: &[&str] = &["has_perm", "has_perms", "ahas_perm", "ahas_perms"];
 

@@ -260,6 +260,7 @@ fn apply(out: &mut Replay, op: &Value, span: Span) {
             .and_then(|v| v.value.as_str())
             .map(str::to_string)
     };
+    // The facts keep the arguments of these operations only: `facts::REPLAYED_OPERATIONS`.
     match func.as_str() {
         "CreateModel" => {
             let Some(name) = name_arg(0, "name") else {
