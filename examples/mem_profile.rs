@@ -150,12 +150,13 @@ fn v(t: &mut Tally, value: &djperm::value::Value) {
             items.iter().for_each(|i| v(t, i));
             8
         }
-        Value::Call {
-            func,
-            on,
-            args,
-            kwargs,
-        } => {
+        Value::Call(call) => {
+            let djperm::value::Call {
+                func,
+                on,
+                args,
+                kwargs,
+            } = &**call;
             s(t, func);
             if let Some(on) = on {
                 v(t, on);

@@ -68,16 +68,11 @@ impl Shrink for Value {
                 path.shrink();
             }
             Value::Concat(parts) => parts.shrink(),
-            Value::Call {
-                func,
-                on,
-                args,
-                kwargs,
-            } => {
-                func.shrink();
-                on.shrink();
-                args.shrink();
-                kwargs.shrink();
+            Value::Call(call) => {
+                call.func.shrink();
+                call.on.shrink();
+                call.args.shrink();
+                call.kwargs.shrink();
             }
             Value::Bool(_) | Value::Int(_) | Value::None | Value::Unknown => {}
         }

@@ -249,7 +249,7 @@ fn options_of(value: Option<&Item>) -> (FxHashMap<String, Item>, bool) {
 }
 
 fn apply(out: &mut Replay, op: &Value, span: Span) {
-    let Value::Call { func, .. } = op else {
+    let Value::Call(call) = op else {
         if matches!(op, Value::Unknown) {
             out.opaque = true;
         }
@@ -261,7 +261,7 @@ fn apply(out: &mut Replay, op: &Value, span: Span) {
             .map(str::to_string)
     };
     // The facts keep the arguments of these operations only: `facts::REPLAYED_OPERATIONS`.
-    match func.as_str() {
+    match call.func.as_str() {
         "CreateModel" => {
             let Some(name) = name_arg(0, "name") else {
                 out.opaque = true;

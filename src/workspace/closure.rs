@@ -354,11 +354,11 @@ impl<'a> Closure<'a> {
                     self.value(&v.value, strings);
                 }
             }
-            Value::Call { args, kwargs, .. } => {
-                for i in args {
+            Value::Call(call) => {
+                for i in &call.args {
                     self.value(&i.value, strings);
                 }
-                for (_, i) in kwargs {
+                for (_, i) in &call.kwargs {
                     self.value(&i.value, strings);
                 }
             }

@@ -399,9 +399,10 @@ impl Extractor<'_> {
             }
             None => return,
         };
-        let Value::Call { args, kwargs, .. } = self.fold(expr, None, 0) else {
+        let Value::Call(folded) = self.fold(expr, None, 0) else {
             return;
         };
+        let crate::value::Call { args, kwargs, .. } = *folded;
         self.facts.module_calls.push(ModuleCall {
             receiver,
             method,

@@ -168,7 +168,7 @@ impl Extractor<'_> {
                     inner @ Expr::Call(_) => Some(Box::new(self.fold(inner, scope, depth + 1))),
                     _ => None,
                 };
-                Value::Call {
+                Value::Call(Box::new(crate::value::Call {
                     func: last.to_string(),
                     on,
                     args: call
@@ -196,7 +196,7 @@ impl Extractor<'_> {
                             ))
                         })
                         .collect(),
-                }
+                }))
             }
             _ => Value::Unknown,
         }

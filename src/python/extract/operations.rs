@@ -26,12 +26,12 @@ fn unknown(item: &mut Item) {
 }
 
 fn prune_op(op: &mut Value) {
-    let Value::Call {
-        func, args, kwargs, ..
-    } = op
-    else {
+    let Value::Call(call) = op else {
         return;
     };
+    let crate::value::Call {
+        func, args, kwargs, ..
+    } = &mut **call;
     match func.as_str() {
         "CreateModel" => {
             if let Some(fields) = args.get_mut(1) {
