@@ -3,6 +3,9 @@
 
 use crate::diagnostic::Span;
 use serde::{Deserialize, Serialize};
+/// A vector one pointer wide (its length and capacity sit in its allocation): the paths of
+/// references, in every value the facts hold.
+pub use thin_vec::ThinVec;
 
 /// A folded Python value. `Ref`/`StarRef`/`Concat` are resolved later, across files, by the index.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,12 +20,12 @@ pub enum Value {
     /// `module.path[0].path[1]…`, e.g. a name imported from another module or a local class.
     Ref {
         module: String,
-        path: Vec<String>,
+        path: ThinVec<String>,
     },
     /// A name that may come from one of these star-imported modules (searched last to first).
     StarRef {
-        modules: Vec<String>,
-        path: Vec<String>,
+        modules: ThinVec<String>,
+        path: ThinVec<String>,
     },
     /// `a + b + …` where some part is not known yet.
     Concat(Vec<Value>),

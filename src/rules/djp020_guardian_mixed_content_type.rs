@@ -41,11 +41,11 @@ fn resolver_model(
         match v {
             Value::Ref { module, path } if path.len() > 1 => Some(Value::Ref {
                 module: module.clone(),
-                path: path[..path.len() - 1].to_vec(),
+                path: path[..path.len() - 1].into(),
             }),
             Value::StarRef { modules, path } if path.len() > 1 => Some(Value::StarRef {
                 modules: modules.clone(),
-                path: path[..path.len() - 1].to_vec(),
+                path: path[..path.len() - 1].into(),
             }),
             _ => None,
         }

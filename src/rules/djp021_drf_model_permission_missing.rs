@@ -57,7 +57,7 @@ fn queryset_model(value: &Value) -> Option<Value> {
         {
             Some(Value::Ref {
                 module: module.clone(),
-                path: path[..path.len() - 1].to_vec(),
+                path: path[..path.len() - 1].into(),
             })
         }
         _ => None,

@@ -93,7 +93,7 @@ impl<'w> Routes<'_, 'w> {
                     }
                     let admin = Value::Ref {
                         module: facts.module.clone(),
-                        path: vec![class.name.clone()],
+                        path: thin_vec::thin_vec![class.name.clone()],
                     };
                     for a in args {
                         registered.push((a.value.clone(), Some(admin.clone()), class.span));

@@ -22,7 +22,7 @@ impl<'w> Routes<'_, 'w> {
                 for k in known.routes {
                     let login = Value::Ref {
                         module: "django.contrib.auth.decorators".into(),
-                        path: vec!["login_required".into()],
+                        path: thin_vec::thin_vec!["login_required".into()],
                     };
                     self.routes.push(RawRoute {
                         pattern: frame.join(k.pattern),
@@ -118,18 +118,18 @@ impl<'w> Routes<'_, 'w> {
     /// A name used as patterns: `router.urls`, `admin.site.urls`, a list constant, a module.
     pub(super) fn named(&mut self, value: &Value, frame: &Frame, at: Option<Span>, depth: u32) {
         let path = match value {
-            Value::Ref { path, .. } | Value::StarRef { path, .. } => path.clone(),
+            Value::Ref { path, .. } | Value::StarRef { path, .. } => path.to_vec(),
             _ => Vec::new(),
         };
         if path.last().is_some_and(|p| p == "urls") && path.len() >= 2 {
             let receiver = match value {
                 Value::Ref { module, path } => Value::Ref {
                     module: module.clone(),
-                    path: path[..path.len() - 1].to_vec(),
+                    path: path[..path.len() - 1].into(),
                 },
                 Value::StarRef { modules, path } => Value::StarRef {
                     modules: modules.clone(),
-                    path: path[..path.len() - 1].to_vec(),
+                    path: path[..path.len() - 1].into(),
                 },
                 _ => unreachable!(),
             };
@@ -438,7 +438,7 @@ pub fn queryset_model(value: &Value) -> Option<Value> {
         {
             Some(Value::Ref {
                 module: module.clone(),
-                path: path[..path.len() - 1].to_vec(),
+                path: path[..path.len() - 1].into(),
             })
         }
         Value::StarRef { modules, path }
@@ -450,7 +450,7 @@ pub fn queryset_model(value: &Value) -> Option<Value> {
         {
             Some(Value::StarRef {
                 modules: modules.clone(),
-                path: path[..path.len() - 1].to_vec(),
+                path: path[..path.len() - 1].into(),
             })
         }
         _ => None,

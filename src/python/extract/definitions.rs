@@ -392,7 +392,7 @@ impl Extractor<'_> {
         let receiver = match self.module_object(&attr.value, None) {
             Some(name) => Value::Ref {
                 module: self.module.clone(),
-                path: vec![name],
+                path: thin_vec::thin_vec![name],
             },
             None if method == "register" || method == "unregister" => {
                 self.fold(&attr.value, None, 0)

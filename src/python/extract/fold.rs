@@ -47,19 +47,19 @@ impl Extractor<'_> {
         if let Some((module, path)) = self.imports.get(name) {
             return Value::Ref {
                 module: module.clone(),
-                path: path.clone(),
+                path: path.as_slice().into(),
             };
         }
         if self.local_classes.contains(name) {
             return Value::Ref {
                 module: self.module.clone(),
-                path: vec![name.to_string()],
+                path: thin_vec::thin_vec![name.to_string()],
             };
         }
         if !self.facts.star_imports.is_empty() {
             return Value::StarRef {
-                modules: self.facts.star_imports.clone(),
-                path: vec![name.to_string()],
+                modules: self.facts.star_imports.as_slice().into(),
+                path: thin_vec::thin_vec![name.to_string()],
             };
         }
         Value::Unknown
@@ -91,7 +91,7 @@ impl Extractor<'_> {
                 Value::Call { .. } => match self.module_object(&attr.value, scope) {
                     Some(name) => Value::Ref {
                         module: self.module.clone(),
-                        path: vec![name, attr.attr.id.to_string()],
+                        path: thin_vec::thin_vec![name, attr.attr.id.to_string()],
                     },
                     None => Value::Unknown,
                 },
