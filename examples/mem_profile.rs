@@ -390,6 +390,16 @@ fn main() {
             std::mem::size_of::<djperm::value::Item>(),
             std::mem::size_of::<djperm::value::Value>(),
         );
+        if std::env::var_os("PER_RULE").is_some() {
+            for rule in djperm::rules::RULES
+                .iter()
+                .filter(|r| selection.enabled(r.code))
+            {
+                let found = djperm::rules::run_selected(&ctx, |code| code == rule.code);
+                drop(found);
+                phase(rule.code);
+            }
+        }
         let all = djperm::rules::run_selected(&ctx, |code| selection.enabled(code));
         phase("rules");
         eprintln!("{} diagnostics", all.len());
