@@ -375,6 +375,21 @@ fn main() {
         }
         let index = djperm::index::Index::build(&ws, &config);
         phase("index");
+        if std::env::var_os("FIELDS").is_some() {
+            for p in &index.projects {
+                eprintln!(
+                    "index: apps {:.1} perms {} {:.1} by_label {:.1} code_models {} {:.1} state {:.1} floating {:.1} MB",
+                    mb(heap(&p.apps)),
+                    p.perms.len(),
+                    mb(heap(&p.perms)),
+                    mb(heap(&p.by_label)),
+                    p.code_models.len(),
+                    mb(heap(&p.code_models)),
+                    mb(heap(&p.state)),
+                    mb(heap(&p.floating_codenames) + heap(&p.floating_at)),
+                );
+            }
+        }
         let ctx = djperm::rules::Context::with_sinks(&ws, &index, &config.permission_sinks);
         phase("context");
         eprintln!(
