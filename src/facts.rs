@@ -8,6 +8,7 @@ use crate::diagnostic::Span;
 use crate::value::{Item, Value};
 
 pub mod helpers;
+pub mod shrink;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FileFacts {
@@ -179,6 +180,16 @@ pub struct PerModel {
     pub default_actions: bool,
 }
 
+/// The migration operations whose arguments the index's replay reads (`index/migrations.rs`);
+/// the facts keep no arguments of other operations, nor the fields of `CreateModel`.
+pub const REPLAYED_OPERATIONS: &[&str] = &[
+    "CreateModel",
+    "AlterModelOptions",
+    "RenameModel",
+    "DeleteModel",
+    "SeparateDatabaseAndState",
+];
+
 /// The user methods that check permissions by name (`User.has_perm` and its kin).
 pub const HAS_PERM_METHODS: &[&str] = &["has_perm", "has_perms", "ahas_perm", "ahas_perms"];
 
@@ -258,7 +269,7 @@ pub struct Reference {
     pub call_span: Span,
     /// For lookups: the keyword arguments that matter. For guardian's `get_objects_for_*`:
     /// `model` is the `klass` argument, folded.
-    pub lookup: Option<Lookup>,
+    pub lookup: Option<Box<Lookup>>,
     /// For `permission_required = …` class attributes: the class's bases, to confirm it is a
     /// `PermissionRequiredMixin` view. For `self.has_perm(…)`/`cls.has_perm(…)`: the bases of
     /// the enclosing class, to confirm it is a user model (or a backend). For `M2mString`: the
@@ -269,7 +280,7 @@ pub struct Reference {
     pub owner: Option<String>,
     /// For guardian's shortcuts and decorators named through another module of the project
     /// (`from .perms import get_objects_for_user`): the callee, to confirm it is guardian's.
-    pub callee: Option<Value>,
+    pub callee: Option<Box<Value>>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -337,14 +337,12 @@ impl<'a> Spans<'a> {
                 }
             }
             Value::Concat(parts) => parts.iter().for_each(|v| self.value(v)),
-            Value::Call {
-                on, args, kwargs, ..
-            } => {
-                if let Some(on) = on {
+            Value::Call(call) => {
+                if let Some(on) = &call.on {
                     self.value(on);
                 }
-                args.iter().for_each(|i| self.item(i));
-                kwargs.iter().for_each(|(_, i)| self.item(i));
+                call.args.iter().for_each(|i| self.item(i));
+                call.kwargs.iter().for_each(|(_, i)| self.item(i));
             }
             Value::Str(_)
             | Value::Bool(_)

@@ -3,6 +3,9 @@
 
 use crate::diagnostic::Span;
 use serde::{Deserialize, Serialize};
+/// A vector one pointer wide (its length and capacity sit in its allocation): the paths of
+/// references, in every value the facts hold.
+pub use thin_vec::ThinVec;
 
 /// A folded Python value. `Ref`/`StarRef`/`Concat` are resolved later, across files, by the index.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,24 +20,32 @@ pub enum Value {
     /// `module.path[0].path[1]…`, e.g. a name imported from another module or a local class.
     Ref {
         module: String,
-        path: Vec<String>,
+        path: ThinVec<String>,
     },
     /// A name that may come from one of these star-imported modules (searched last to first).
     StarRef {
-        modules: Vec<String>,
-        path: Vec<String>,
+        modules: ThinVec<String>,
+        path: ThinVec<String>,
     },
     /// `a + b + …` where some part is not known yet.
     Concat(Vec<Value>),
-    /// A call such as `migrations.CreateModel(...)`: callee's last name, positional and keyword args.
-    Call {
-        func: String,
-        /// What the method is called on (`Post.objects` for `Post.objects.all()`).
-        on: Option<Box<Value>>,
-        args: Vec<Item>,
-        kwargs: Vec<(String, Item)>,
-    },
+    /// A call such as `migrations.CreateModel(...)` (boxed: calls are a fraction of the values,
+    /// and every value is as large as its largest variant).
+    Call(Box<Call>),
     Unknown,
+}
+
+/// An unknown value to borrow.
+pub static UNKNOWN: Value = Value::Unknown;
+
+/// A call: callee's last name, positional and keyword args.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    pub func: String,
+    /// What the method is called on (`Post.objects` for `Post.objects.all()`).
+    pub on: Option<Box<Value>>,
+    pub args: Vec<Item>,
+    pub kwargs: Vec<(String, Item)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -84,9 +95,7 @@ impl Value {
     /// Positional argument `index`, or keyword `name`.
     pub fn arg<'a>(&'a self, index: usize, name: &str) -> Option<&'a Item> {
         match self {
-            Value::Call { args, kwargs, .. } => {
-                args.get(index).or_else(|| Value::kwarg(kwargs, name))
-            }
+            Value::Call(c) => c.args.get(index).or_else(|| Value::kwarg(&c.kwargs, name)),
             _ => None,
         }
     }
@@ -110,7 +119,7 @@ impl Value {
             Value::Dict(items) => items
                 .iter()
                 .any(|(k, v)| k.has_unknown() || v.value.has_unknown()),
-            Value::Call { .. } => true,
+            Value::Call(_) => true,
             _ => false,
         }
     }

@@ -499,7 +499,7 @@ impl Workspace {
         for (id, app) in map.models_modules {
             closure.app(id, app);
         }
-        let mut python: Vec<Option<FileFacts>> = vec![None; n];
+        let mut python: Vec<Option<Box<FileFacts>>> = vec![None; n];
         let mut waves = 0;
         let mut helper_rounds = 0;
         loop {
@@ -603,13 +603,13 @@ impl Workspace {
                 })
                 .collect();
             for (id, facts) in parsed {
-                python[id] = Some(facts);
+                python[id] = Some(Box::new(facts));
                 closure.parsed(id);
             }
         }
         ws.python = python
             .into_iter()
-            .map(|f| f.map(std::sync::Arc::new))
+            .map(|f| f.map(std::sync::Arc::from))
             .collect();
         let parsed = ws.python.iter().flatten().count();
         let total = ws

@@ -299,7 +299,7 @@ fn project_report(
     };
     let contrib_user = |name: &str| Value::Ref {
         module: "django.contrib.auth.models".into(),
-        path: vec![name.to_string()],
+        path: thin_vec::thin_vec![name.to_string()],
     };
     let default_user = project
         .settings

@@ -330,7 +330,7 @@ impl Reader<'_, '_> {
             Expr::Name(n) if !self.locals.iter().any(|l| l == n.id.as_str()) => {
                 let value = Value::Ref {
                     module: self.owner.module.to_string(),
-                    path: vec![n.id.to_string()],
+                    path: thin_vec::thin_vec![n.id.to_string()],
                 };
                 value_strings(&self.resolver.resolve(&value, 0))
             }

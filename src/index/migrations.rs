@@ -249,7 +249,7 @@ fn options_of(value: Option<&Item>) -> (FxHashMap<String, Item>, bool) {
 }
 
 fn apply(out: &mut Replay, op: &Value, span: Span) {
-    let Value::Call { func, .. } = op else {
+    let Value::Call(call) = op else {
         if matches!(op, Value::Unknown) {
             out.opaque = true;
         }
@@ -260,7 +260,8 @@ fn apply(out: &mut Replay, op: &Value, span: Span) {
             .and_then(|v| v.value.as_str())
             .map(str::to_string)
     };
-    match func.as_str() {
+    // The facts keep the arguments of these operations only: `facts::REPLAYED_OPERATIONS`.
+    match call.func.as_str() {
         "CreateModel" => {
             let Some(name) = name_arg(0, "name") else {
                 out.opaque = true;

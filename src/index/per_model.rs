@@ -152,7 +152,8 @@ impl Tables<'_> {
             return;
         }
         for (name, item) in &class.class.attrs {
-            if let Value::Call { func, kwargs, .. } = &item.value {
+            if let Value::Call(call) = &item.value {
+                let (func, kwargs) = (&call.func, &call.kwargs);
                 if func.ends_with("ManyToManyField") && !kwargs.iter().any(|(k, _)| k == "through")
                 {
                     out.push(name.clone());

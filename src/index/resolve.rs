@@ -203,13 +203,13 @@ impl<'w> Resolver<'w> {
                 Value::Ref { module, path } if path.last().is_some_and(|p| p == "Meta") => {
                     Value::Ref {
                         module: module.clone(),
-                        path: path[..path.len() - 1].to_vec(),
+                        path: path[..path.len() - 1].into(),
                     }
                 }
                 Value::StarRef { modules, path } if path.last().is_some_and(|p| p == "Meta") => {
                     Value::StarRef {
                         modules: modules.clone(),
-                        path: path[..path.len() - 1].to_vec(),
+                        path: path[..path.len() - 1].into(),
                     }
                 }
                 _ => continue,

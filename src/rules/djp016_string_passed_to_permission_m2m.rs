@@ -25,13 +25,12 @@ fn to_permission(resolver: &Resolver<'_>, to: &Value) -> bool {
 /// Whether a model field is a `ManyToManyField` to `Permission`.
 fn field_to_permission(resolver: &Resolver<'_>, field: &Value) -> bool {
     match field {
-        Value::Call {
-            func, args, kwargs, ..
-        } if func == "ManyToManyField" => kwargs
+        Value::Call(call) if call.func == "ManyToManyField" => call
+            .kwargs
             .iter()
             .find(|(k, _)| k == "to")
             .map(|(_, v)| v)
-            .or(args.first())
+            .or(call.args.first())
             .is_some_and(|to| to_permission(resolver, &to.value)),
         _ => false,
     }
@@ -72,7 +71,8 @@ fn only_permission_relations(ctx: &Context<'_>, project: &Project, rel: &str) ->
             .get(rel)
             .is_none_or(|field| field_to_permission(&resolver, &field.value));
         let reverse = class.class.attrs.values().any(|field| match &field.value {
-            Value::Call { kwargs, .. } => kwargs
+            Value::Call(call) => call
+                .kwargs
                 .iter()
                 .any(|(k, v)| k == "related_name" && v.value.as_str() == Some(rel)),
             _ => false,

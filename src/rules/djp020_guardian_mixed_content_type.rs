@@ -23,7 +23,7 @@ fn klass_model(
         return None;
     }
     match klass {
-        Value::Call { on: Some(on), .. } => resolver_model(resolver, project, on, depth + 1),
+        Value::Call(call) => resolver_model(resolver, project, call.on.as_deref()?, depth + 1),
         Value::Ref { .. } | Value::StarRef { .. } => {
             resolver_model(resolver, project, klass, depth + 1)
         }
@@ -41,17 +41,17 @@ fn resolver_model(
         match v {
             Value::Ref { module, path } if path.len() > 1 => Some(Value::Ref {
                 module: module.clone(),
-                path: path[..path.len() - 1].to_vec(),
+                path: path[..path.len() - 1].into(),
             }),
             Value::StarRef { modules, path } if path.len() > 1 => Some(Value::StarRef {
                 modules: modules.clone(),
-                path: path[..path.len() - 1].to_vec(),
+                path: path[..path.len() - 1].into(),
             }),
             _ => None,
         }
     };
     match value {
-        Value::Call { .. } => klass_model(resolver, project, value, depth),
+        Value::Call(_) => klass_model(resolver, project, value, depth),
         // `Model.objects` (or another manager): the model.
         _ => match resolver.base_target(value, 0) {
             Target::Class(c) => {
@@ -67,7 +67,7 @@ fn resolver_model(
                 Some(m @ ("Group" | "Permission")) => Some(("auth".into(), m.to_lowercase())),
                 _ => None,
             },
-            Target::Value(v @ Value::Call { .. }) => klass_model(resolver, project, &v, depth + 1),
+            Target::Value(v @ Value::Call(_)) => klass_model(resolver, project, &v, depth + 1),
             _ => trimmed(value).and_then(|v| match resolver.base_target(&v, 0) {
                 Target::Class(_) | Target::External(_) => {
                     resolver_model(resolver, project, &v, depth + 1)

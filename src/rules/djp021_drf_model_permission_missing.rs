@@ -47,7 +47,7 @@ fn chain_names(
 /// `Post.objects.filter(...).all()` → the `Post` reference.
 fn queryset_model(value: &Value) -> Option<Value> {
     match value {
-        Value::Call { on: Some(on), .. } => queryset_model(on),
+        Value::Call(call) if call.on.is_some() => queryset_model(call.on.as_deref()?),
         Value::Ref { module, path }
             if path.len() >= 2
                 && matches!(
@@ -57,7 +57,7 @@ fn queryset_model(value: &Value) -> Option<Value> {
         {
             Some(Value::Ref {
                 module: module.clone(),
-                path: path[..path.len() - 1].to_vec(),
+                path: path[..path.len() - 1].into(),
             })
         }
         _ => None,

@@ -52,7 +52,7 @@ pub fn add_references<'a>(
         refs.push(Resolved {
             file,
             value,
-            reference: std::borrow::Cow::Owned(reference),
+            reference: super::Held::Owned(Box::new(reference)),
             chain: Some(chain.note()),
         });
     }

@@ -34,7 +34,7 @@ pub fn lookups<'c, 'a>(
         if r.reference.kind != RefKind::Lookup {
             return None;
         }
-        let lookup = r.reference.lookup.as_ref()?;
+        let lookup = r.reference.lookup.as_deref()?;
         if !matches!(lookup.method.as_str(), "get" | "aget") {
             return None;
         }

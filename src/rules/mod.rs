@@ -82,11 +82,28 @@ pub struct PermString {
     pub literal: bool,
 }
 
+/// A reference borrowed from the facts, or owned (boxed: most are borrowed, and a reference is
+/// large).
+pub enum Held<'a> {
+    Borrowed(&'a Reference),
+    Owned(Box<Reference>),
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Reference;
+    fn deref(&self) -> &Reference {
+        match self {
+            Held::Borrowed(r) => r,
+            Held::Owned(r) => r,
+        }
+    }
+}
+
 /// A reference with its value resolved across files.
 pub struct Resolved<'a> {
     pub file: FileId,
     /// Borrowed from the facts, or owned when a project helper brought it into view.
-    pub reference: std::borrow::Cow<'a, Reference>,
+    pub reference: Held<'a>,
     pub value: Item,
     /// For a helper's call site, template use or attribute: how it reaches a permission API.
     pub chain: Option<String>,
@@ -182,7 +199,7 @@ impl<'a> Context<'a> {
                     })
                     .map(move |r| Resolved {
                         file,
-                        reference: std::borrow::Cow::Borrowed(r),
+                        reference: Held::Borrowed(r),
                         value: resolver.resolve_item(&r.value),
                         chain: None,
                     })
@@ -199,7 +216,7 @@ impl<'a> Context<'a> {
                     }
                     refs.push(Resolved {
                         file,
-                        reference: std::borrow::Cow::Borrowed(r),
+                        reference: Held::Borrowed(r),
                         value: r.value.clone(),
                         chain: None,
                     });

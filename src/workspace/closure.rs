@@ -93,7 +93,7 @@ impl<'a> Closure<'a> {
     }
 
     /// Process the work with the facts parsed so far; files still needed go to `next`.
-    pub fn run(&mut self, python: &[Option<FileFacts>]) {
+    pub fn run(&mut self, python: &[Option<Box<FileFacts>>]) {
         while let Some(work) = self.work.pop() {
             let file = match &work {
                 Work::Full(f) | Work::Refs(f) | Work::App(f, _) => Some(*f),
@@ -101,7 +101,7 @@ impl<'a> Closure<'a> {
             };
             let facts = match file {
                 Some(f) => match &python[f] {
-                    Some(facts) => Some((f, facts)),
+                    Some(facts) => Some((f, &**facts)),
                     None => {
                         if !std::mem::replace(&mut self.queued[f], true) {
                             self.next.push(f);
@@ -265,7 +265,7 @@ impl<'a> Closure<'a> {
     fn walk_refs(&mut self, facts: &FileFacts) {
         for r in &facts.references {
             self.item(&r.value);
-            for b in r.class_bases.iter().chain(&r.callee) {
+            for b in r.class_bases.iter().chain(r.callee.as_deref()) {
                 self.value(b, false);
             }
             if let Some(l) = &r.lookup {
@@ -354,11 +354,11 @@ impl<'a> Closure<'a> {
                     self.value(&v.value, strings);
                 }
             }
-            Value::Call { args, kwargs, .. } => {
-                for i in args {
+            Value::Call(call) => {
+                for i in &call.args {
                     self.value(&i.value, strings);
                 }
-                for (_, i) in kwargs {
+                for (_, i) in &call.kwargs {
                     self.value(&i.value, strings);
                 }
             }

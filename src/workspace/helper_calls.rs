@@ -20,7 +20,7 @@ fn is_ident(b: u8) -> bool {
 /// The names of the helpers found so far: functions whose parameters reach a permission API
 /// (or change permissions), directly or through a call of such a function by name, and the
 /// template filters and tags among them. Methods count by their name.
-pub fn helper_names(python: &[Option<FileFacts>]) -> (FxHashSet<String>, FxHashSet<String>) {
+pub fn helper_names(python: &[Option<Box<FileFacts>>]) -> (FxHashSet<String>, FxHashSet<String>) {
     let short = |f: &HelperFn| match f.kind {
         FnKind::Function => f.name.clone(),
         _ => f.name.rsplit('.').next().unwrap_or_default().to_string(),
@@ -72,7 +72,7 @@ pub fn helper_names(python: &[Option<FileFacts>]) -> (FxHashSet<String>, FxHashS
 pub fn files_using(
     root: &std::path::Path,
     files: &[SourceFile],
-    python: &[Option<FileFacts>],
+    python: &[Option<Box<FileFacts>>],
     templates: &[Option<TemplateFacts>],
     names: &FxHashSet<String>,
     hooks: &FxHashSet<String>,
@@ -140,7 +140,7 @@ pub fn files_using(
 /// Unread modules a DJP005 candidate calls into: whether the callee changes permissions is
 /// read from its code.
 pub fn stale_callees(
-    python: &[Option<FileFacts>],
+    python: &[Option<Box<FileFacts>>],
     modules: &rustc_hash::FxHashMap<String, FileId>,
 ) -> Vec<FileId> {
     let mut out = Vec::new();

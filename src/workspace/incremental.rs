@@ -183,7 +183,7 @@ pub fn outside_view(facts: &FileFacts) -> Option<Vec<u8>> {
     let mut demands: Vec<(&[String], &[String])> = Vec::new();
     for r in references {
         let mut values: Vec<&Value> = vec![&r.value.value];
-        values.extend(r.class_bases.iter().chain(&r.callee));
+        values.extend(r.class_bases.iter().chain(r.callee.as_deref()));
         if let Some(l) = &r.lookup {
             values.extend(l.codename.iter().chain(&l.codename_in).map(|i| &i.value));
             values.extend(l.app_label.iter().chain(&l.model));
@@ -225,12 +225,10 @@ fn named_modules<'a>(value: &'a Value, out: &mut Vec<(&'a [String], &'a [String]
             named_modules(k, out);
             named_modules(&v.value, out);
         }),
-        Value::Call {
-            on, args, kwargs, ..
-        } => {
-            on.iter().for_each(|o| named_modules(o, out));
-            args.iter().for_each(|i| named_modules(&i.value, out));
-            kwargs
+        Value::Call(call) => {
+            call.on.iter().for_each(|o| named_modules(o, out));
+            call.args.iter().for_each(|i| named_modules(&i.value, out));
+            call.kwargs
                 .iter()
                 .for_each(|(_, i)| named_modules(&i.value, out));
         }

@@ -152,8 +152,8 @@ pub struct Guards<'c, 'a, 'w> {
 fn func_name(v: &Value) -> Option<&str> {
     match v {
         Value::Ref { path, .. } | Value::StarRef { path, .. } => path.last().map(String::as_str),
-        Value::Call { func, on, .. } if func == "__call__" => on.as_deref().and_then(func_name),
-        Value::Call { func, .. } => Some(func),
+        Value::Call(c) if c.func == "__call__" => c.on.as_deref().and_then(func_name),
+        Value::Call(c) => Some(&c.func),
         _ => None,
     }
 }
@@ -295,13 +295,11 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
         };
         let call_args = |d: &Value| -> Vec<Item> {
             match d {
-                Value::Call {
-                    func, on: Some(on), ..
-                } if func == "__call__" => match &**on {
-                    Value::Call { args, .. } => args.clone(),
+                Value::Call(c) if c.func == "__call__" && c.on.is_some() => match c.on.as_deref() {
+                    Some(Value::Call(on)) => on.args.clone(),
                     _ => Vec::new(),
                 },
-                Value::Call { args, .. } => args.clone(),
+                Value::Call(c) => c.args.clone(),
                 _ => Vec::new(),
             }
         };
@@ -575,8 +573,8 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
                 for d in decorators {
                     if func_name(d) == Some("action") {
                         // `@action(permission_classes=[...])` overrides the viewset's.
-                        if let Value::Call { kwargs, .. } = d {
-                            if let Some(pc) = Value::kwarg(kwargs, "permission_classes") {
+                        if let Value::Call(call) = d {
+                            if let Some(pc) = Value::kwarg(&call.kwargs, "permission_classes") {
                                 self.drf_classes(&pc.value, &drf_view, Some(c.class.span), v);
                                 drf = false;
                             }

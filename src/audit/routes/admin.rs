@@ -31,7 +31,7 @@ impl<'w> Routes<'_, 'w> {
         let user_model = self.user_model.clone();
         let canon = |v: Value| -> Value {
             match (&v, &user_model) {
-                (Value::Call { func, .. }, Some(u)) if func == "get_user_model" => u.clone(),
+                (Value::Call(c), Some(u)) if c.func == "get_user_model" => u.clone(),
                 _ => v,
             }
         };
@@ -63,15 +63,15 @@ impl<'w> Routes<'_, 'w> {
             let Some(facts) = facts else { continue };
             for class in &facts.classes {
                 for dec in &class.decorators {
-                    let Value::Call {
+                    let Value::Call(call) = dec else {
+                        continue;
+                    };
+                    let crate::value::Call {
                         func,
                         on,
                         args,
                         kwargs,
-                    } = dec
-                    else {
-                        continue;
-                    };
+                    } = &**call;
                     if func != "register" {
                         continue;
                     }
@@ -93,7 +93,7 @@ impl<'w> Routes<'_, 'w> {
                     }
                     let admin = Value::Ref {
                         module: facts.module.clone(),
-                        path: vec![class.name.clone()],
+                        path: thin_vec::thin_vec![class.name.clone()],
                     };
                     for a in args {
                         registered.push((a.value.clone(), Some(admin.clone()), class.span));

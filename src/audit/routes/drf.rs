@@ -216,9 +216,10 @@ impl<'w> Routes<'_, 'w> {
             methods.extend(c.class.methods.iter().cloned());
             for (method, decorators) in &c.class.method_decorators {
                 for dec in decorators {
-                    let Value::Call { func, kwargs, .. } = dec else {
+                    let Value::Call(call) = dec else {
                         continue;
                     };
+                    let (func, kwargs) = (&call.func, &call.kwargs);
                     if func != "action" && func != "detail_route" && func != "list_route" {
                         continue;
                     }

@@ -316,9 +316,10 @@ impl<'r, 'w> Routes<'r, 'w> {
             Located::Value(m, v) => Some((m, v)),
             _ => None,
         };
-        let Some((m, Value::Call { func, kwargs, .. })) = built else {
+        let Some((m, Value::Call(call))) = built else {
             return false;
         };
+        let (func, kwargs) = (&call.func, &call.kwargs);
         let class = self.class_names(&m, func);
         if class.iter().any(|n| n.ends_with("AdminSite")) {
             let name = Value::kwarg(kwargs, "name")

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::diagnostic::Span;
 use crate::index::resolve::Target;
-use crate::value::{Item, Value};
+use crate::value::{Item, Value, UNKNOWN};
 
 impl<'w> Routes<'_, 'w> {
     pub(super) fn include_module(
@@ -22,7 +22,7 @@ impl<'w> Routes<'_, 'w> {
                 for k in known.routes {
                     let login = Value::Ref {
                         module: "django.contrib.auth.decorators".into(),
-                        path: vec!["login_required".into()],
+                        path: thin_vec::thin_vec!["login_required".into()],
                     };
                     self.routes.push(RawRoute {
                         pattern: frame.join(k.pattern),
@@ -95,10 +95,11 @@ impl<'w> Routes<'_, 'w> {
                 }
             }
             Value::Ref { .. } | Value::StarRef { .. } => self.named(value, frame, at, depth),
-            Value::Call { func, args, .. }
-                if matches!(func.as_str(), "i18n_patterns" | "format_suffix_patterns") =>
+            Value::Call(c)
+                if matches!(c.func.as_str(), "i18n_patterns" | "format_suffix_patterns") =>
             {
-                let (items, frame): (Vec<Item>, Frame) = if func == "i18n_patterns" {
+                let args = &c.args;
+                let (items, frame): (Vec<Item>, Frame) = if c.func == "i18n_patterns" {
                     (args.clone(), frame.clone())
                 } else {
                     let mut suffixed = frame.clone();
@@ -117,18 +118,18 @@ impl<'w> Routes<'_, 'w> {
     /// A name used as patterns: `router.urls`, `admin.site.urls`, a list constant, a module.
     pub(super) fn named(&mut self, value: &Value, frame: &Frame, at: Option<Span>, depth: u32) {
         let path = match value {
-            Value::Ref { path, .. } | Value::StarRef { path, .. } => path.clone(),
+            Value::Ref { path, .. } | Value::StarRef { path, .. } => path.to_vec(),
             _ => Vec::new(),
         };
         if path.last().is_some_and(|p| p == "urls") && path.len() >= 2 {
             let receiver = match value {
                 Value::Ref { module, path } => Value::Ref {
                     module: module.clone(),
-                    path: path[..path.len() - 1].to_vec(),
+                    path: path[..path.len() - 1].into(),
                 },
                 Value::StarRef { modules, path } => Value::StarRef {
                     modules: modules.clone(),
-                    path: path[..path.len() - 1].to_vec(),
+                    path: path[..path.len() - 1].into(),
                 },
                 _ => unreachable!(),
             };
@@ -187,10 +188,7 @@ impl<'w> Routes<'_, 'w> {
         if depth > MAX_DEPTH {
             return;
         }
-        let Value::Call {
-            func, args, kwargs, ..
-        } = value
-        else {
+        let Value::Call(call) = value else {
             return match value {
                 Value::Seq(_) | Value::Concat(_) | Value::Ref { .. } | Value::StarRef { .. } => {
                     self.patterns(module, value, frame, at, depth + 1)
@@ -198,6 +196,7 @@ impl<'w> Routes<'_, 'w> {
                 _ => self.unresolved(frame, at, "a URL pattern that does not fold"),
             };
         };
+        let (func, args, kwargs) = (&call.func, &call.args, &call.kwargs);
         if !matches!(func.as_str(), "path" | "re_path" | "url") {
             if matches!(func.as_str(), "i18n_patterns" | "format_suffix_patterns") {
                 return self.patterns(module, value, frame, at, depth + 1);
@@ -222,13 +221,8 @@ impl<'w> Routes<'_, 'w> {
             format_suffix: frame.format_suffix,
         };
         // include(...)
-        if let Value::Call {
-            func: f,
-            args: iargs,
-            kwargs: ikwargs,
-            ..
-        } = &view.value
-        {
+        if let Value::Call(inc) = &view.value {
+            let (f, iargs, ikwargs) = (&inc.func, &inc.args, &inc.kwargs);
             if f == "include" {
                 let namespace = Value::kwarg(ikwargs, "namespace")
                     .and_then(|i| i.value.as_str().map(str::to_string));
@@ -323,12 +317,8 @@ impl<'w> Routes<'_, 'w> {
             );
         }
         match value {
-            Value::Call {
-                func,
-                on: Some(on),
-                args,
-                kwargs,
-            } if func == "as_view" => {
+            Value::Call(c) if c.func == "as_view" && c.on.is_some() => {
+                let (on, args, kwargs) = (c.on.as_deref().unwrap_or(&UNKNOWN), &c.args, &c.kwargs);
                 let actions = match args.first().map(|i| &i.value) {
                     Some(Value::Dict(entries)) => Some(
                         entries
@@ -365,12 +355,8 @@ impl<'w> Routes<'_, 'w> {
                 }
             }
             // decorator(args)(view)
-            Value::Call {
-                func,
-                on: Some(inner),
-                args,
-                ..
-            } if func == "__call__" => {
+            Value::Call(c) if c.func == "__call__" && c.on.is_some() => {
+                let (inner, args) = (c.on.as_deref().unwrap_or(&UNKNOWN), &c.args);
                 let Some(v) = args.first() else {
                     return (
                         ViewTarget::Unresolved("a call".into()),
@@ -379,11 +365,12 @@ impl<'w> Routes<'_, 'w> {
                     );
                 };
                 let (t, mut w, k) = self.view(&v.value, depth + 1);
-                w.insert(0, (**inner).clone());
+                w.insert(0, inner.clone());
                 (t, w, k)
             }
             // login_required(view), csrf_exempt(view), …
-            Value::Call { func, args, .. } => {
+            Value::Call(c) => {
+                let (func, args) = (&c.func, &c.args);
                 let Some(v) = args.first() else {
                     return (
                         ViewTarget::Unresolved(format!("`{func}()`")),
@@ -441,7 +428,7 @@ impl<'w> Routes<'_, 'w> {
 /// `Post.objects.filter(...).all()` → the `Post` reference.
 pub fn queryset_model(value: &Value) -> Option<Value> {
     match value {
-        Value::Call { on: Some(on), .. } => queryset_model(on),
+        Value::Call(c) if c.on.is_some() => queryset_model(c.on.as_deref()?),
         Value::Ref { module, path }
             if path.len() >= 2
                 && matches!(
@@ -451,7 +438,7 @@ pub fn queryset_model(value: &Value) -> Option<Value> {
         {
             Some(Value::Ref {
                 module: module.clone(),
-                path: path[..path.len() - 1].to_vec(),
+                path: path[..path.len() - 1].into(),
             })
         }
         Value::StarRef { modules, path }
@@ -463,7 +450,7 @@ pub fn queryset_model(value: &Value) -> Option<Value> {
         {
             Some(Value::StarRef {
                 modules: modules.clone(),
-                path: path[..path.len() - 1].to_vec(),
+                path: path[..path.len() - 1].into(),
             })
         }
         _ => None,

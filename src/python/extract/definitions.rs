@@ -392,16 +392,17 @@ impl Extractor<'_> {
         let receiver = match self.module_object(&attr.value, None) {
             Some(name) => Value::Ref {
                 module: self.module.clone(),
-                path: vec![name],
+                path: thin_vec::thin_vec![name],
             },
             None if method == "register" || method == "unregister" => {
                 self.fold(&attr.value, None, 0)
             }
             None => return,
         };
-        let Value::Call { args, kwargs, .. } = self.fold(expr, None, 0) else {
+        let Value::Call(folded) = self.fold(expr, None, 0) else {
             return;
         };
+        let crate::value::Call { args, kwargs, .. } = *folded;
         self.facts.module_calls.push(ModuleCall {
             receiver,
             method,

@@ -47,19 +47,19 @@ impl Extractor<'_> {
         if let Some((module, path)) = self.imports.get(name) {
             return Value::Ref {
                 module: module.clone(),
-                path: path.clone(),
+                path: path.as_slice().into(),
             };
         }
         if self.local_classes.contains(name) {
             return Value::Ref {
                 module: self.module.clone(),
-                path: vec![name.to_string()],
+                path: thin_vec::thin_vec![name.to_string()],
             };
         }
         if !self.facts.star_imports.is_empty() {
             return Value::StarRef {
-                modules: self.facts.star_imports.clone(),
-                path: vec![name.to_string()],
+                modules: self.facts.star_imports.as_slice().into(),
+                path: thin_vec::thin_vec![name.to_string()],
             };
         }
         Value::Unknown
@@ -91,7 +91,7 @@ impl Extractor<'_> {
                 Value::Call { .. } => match self.module_object(&attr.value, scope) {
                     Some(name) => Value::Ref {
                         module: self.module.clone(),
-                        path: vec![name, attr.attr.id.to_string()],
+                        path: thin_vec::thin_vec![name, attr.attr.id.to_string()],
                     },
                     None => Value::Unknown,
                 },
@@ -168,7 +168,7 @@ impl Extractor<'_> {
                     inner @ Expr::Call(_) => Some(Box::new(self.fold(inner, scope, depth + 1))),
                     _ => None,
                 };
-                Value::Call {
+                Value::Call(Box::new(crate::value::Call {
                     func: last.to_string(),
                     on,
                     args: call
@@ -196,7 +196,7 @@ impl Extractor<'_> {
                             ))
                         })
                         .collect(),
-                }
+                }))
             }
             _ => Value::Unknown,
         }

@@ -321,7 +321,7 @@ impl<'a> Walker<'_, '_, 'a> {
                     return Some((
                         Value::Ref {
                             module: self.ex.module.clone(),
-                            path: vec![name.to_string()],
+                            path: thin_vec::thin_vec![name.to_string()],
                         },
                         false,
                     ));
@@ -332,7 +332,7 @@ impl<'a> Walker<'_, '_, 'a> {
                 return Some((
                     Value::Ref {
                         module: self.ex.module.clone(),
-                        path: vec![class.name.clone(), a.attr.id.to_string()],
+                        path: thin_vec::thin_vec![class.name.clone(), a.attr.id.to_string()],
                     },
                     true,
                 ));

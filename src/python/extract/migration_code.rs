@@ -42,8 +42,7 @@ impl<'a> Walker<'_, '_, 'a> {
             .first()
             .or_else(|| c.kw("app_config"))
             .and_then(|e| match self.fold(e) {
-                Value::Call { func, args, .. } if func == "get_app_config" => match args.as_slice()
-                {
+                Value::Call(call) if call.func == "get_app_config" => match call.args.as_slice() {
                     [only] => only.value.as_str().map(str::to_string),
                     _ => None,
                 },

@@ -27,6 +27,7 @@ mod migrate_time;
 mod migration_code;
 mod model_loops;
 mod not_perms;
+mod operations;
 mod references;
 mod rows;
 #[cfg(test)]
@@ -106,6 +107,9 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
         .helpers
         .functions
         .retain(|f| !f.flows.is_empty() || !f.mutates.is_empty());
+    operations::prune(&mut ex.facts);
+    // The facts outlive the parse by the whole run: no spare capacity.
+    crate::facts::shrink::Shrink::shrink(&mut ex.facts);
     ex.facts
 }
 

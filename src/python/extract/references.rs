@@ -215,10 +215,10 @@ impl<'a> Walker<'_, '_, 'a> {
                         // The model `klass` names (a model, a manager or a queryset), for DJP020.
                         if let (Some(klass), Some(r)) = (klass, self.ex.facts.references.last_mut())
                         {
-                            r.lookup = Some(crate::facts::Lookup {
+                            r.lookup = Some(Box::new(crate::facts::Lookup {
                                 model: Some(klass),
                                 ..Default::default()
-                            });
+                            }));
                         }
                         self.forward_api(perms, RefKind::GuardianObjects, c, with_obj);
                     }
@@ -322,7 +322,7 @@ impl<'a> Walker<'_, '_, 'a> {
                     lookup: None,
                     class_bases: Vec::new(),
                     owner: None,
-                    callee: Some(callee),
+                    callee: Some(Box::new(callee)),
                 })
             }
         }

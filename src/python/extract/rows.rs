@@ -104,7 +104,7 @@ impl<'a> Walker<'_, '_, 'a> {
             value,
             with_obj: false,
             call_span,
-            lookup: Some(lookup),
+            lookup: Some(Box::new(lookup)),
             class_bases: Vec::new(),
             callee: None,
             owner: None,
