@@ -23,10 +23,11 @@ pub fn project_root(dir: &Path) -> PathBuf {
         if d != dir && (d.parent().is_none() || home.as_deref() == Some(d)) {
             break;
         }
-        if STRONG_MARKERS.iter().any(|n| d.join(n).exists()) {
+        let exists = |n: &&str| crate::workspace::inputs::exists(&d.join(n));
+        if STRONG_MARKERS.iter().any(exists) {
             return d.to_path_buf();
         }
-        if weak.is_none() && WEAK_MARKERS.iter().any(|n| d.join(n).exists()) {
+        if weak.is_none() && WEAK_MARKERS.iter().any(exists) {
             weak = Some(d.to_path_buf());
         }
     }

@@ -149,3 +149,23 @@ fn no_cache_and_fixes_never_use_a_kept_result() {
     assert!(!run(root, &["--no-cache"]).replayed);
     assert!(!run(root, &["--diff"]).replayed);
 }
+
+#[test]
+fn an_explicit_configuration_file_is_an_input() {
+    let (dir, _) = project(&[
+        ("blog/views.py", BAD),
+        ("conf/strict.toml", "ignore = [\"DJP001\"]\n"),
+    ]);
+    let root = dir.path();
+    let args = ["--config", "conf/strict.toml"];
+    age(root);
+    let _ = run(root, &args);
+    age(root);
+    let kept = run(root, &args);
+    assert!(kept.stdout.contains("DJP002"), "{}", kept.stdout);
+    assert!(run(root, &args).replayed);
+    std::fs::write(root.join("conf/strict.toml"), "ignore = [\"DJP002\"]\n").unwrap();
+    let edited = run(root, &args);
+    assert!(!edited.replayed);
+    assert!(!edited.stdout.contains("DJP002"), "{}", edited.stdout);
+}

@@ -29,6 +29,8 @@ struct Stored {
     key: u128,
     /// Every input with its size and modification time (none: it did not exist).
     inputs: Vec<(String, Option<(u64, u64)>)>,
+    /// Inputs whose presence alone matters, and whether they existed.
+    present: Vec<(String, bool)>,
     stdout: String,
     stderr: String,
     code: u8,
@@ -129,13 +131,17 @@ pub fn lookup(dir: &Path, key: u128) -> Option<(String, String, u8)> {
     let same = stored
         .inputs
         .par_iter()
-        .all(|(path, was)| stat(Path::new(path)) == Some(*was));
+        .all(|(path, was)| stat(Path::new(path)) == Some(*was))
+        && stored
+            .present
+            .iter()
+            .all(|(path, was)| Path::new(path).exists() == *was);
     same.then_some((stored.stdout, stored.stderr, stored.code))
 }
 
 /// Keep this run's result (best-effort: a result that cannot be kept is simply not kept).
 pub fn save(dir: &Path, root: &Path, key: u128, started: SystemTime, out: (&str, &str, u8)) {
-    let mut paths = inputs::take();
+    let (mut paths, present) = inputs::take();
     // The cache directory changes with every run: never an input.
     paths.retain(|p| !p.starts_with(dir));
     paths.extend(outside_inputs(root));
@@ -163,9 +169,17 @@ pub fn save(dir: &Path, root: &Path, key: u128, started: SystemTime, out: (&str,
     else {
         return;
     };
+    let Some(present) = present
+        .iter()
+        .map(|p| Some((p.to_str()?.to_string(), p.exists())))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return;
+    };
     let stored = Stored {
         key,
         inputs,
+        present,
         stdout: out.0.to_string(),
         stderr: out.1.to_string(),
         code: out.2,

@@ -10,6 +10,8 @@ use std::sync::Mutex;
 
 static ON: AtomicBool = AtomicBool::new(false);
 static NOTED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Paths whose presence alone matters (a project marker such as `.git`).
+static PRESENT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Start noting inputs (for the rest of the process).
 pub fn record() {
@@ -36,12 +38,16 @@ pub fn note_all(paths: impl IntoIterator<Item = PathBuf>) {
     }
 }
 
-/// The inputs noted so far, sorted and distinct.
-pub fn take() -> Vec<PathBuf> {
-    let mut all = std::mem::take(&mut *NOTED.lock().unwrap_or_else(|e| e.into_inner()));
-    all.sort_unstable();
-    all.dedup();
-    all
+/// The inputs noted so far, sorted and distinct: those whose content matters, and those whose
+/// presence alone does.
+pub fn take() -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let take = |list: &Mutex<Vec<PathBuf>>| {
+        let mut all = std::mem::take(&mut *list.lock().unwrap_or_else(|e| e.into_inner()));
+        all.sort_unstable();
+        all.dedup();
+        all
+    };
+    (take(&NOTED), take(&PRESENT))
 }
 
 /// [`std::fs::read_to_string`], noted.
@@ -54,6 +60,17 @@ pub fn read_to_string(path: &Path) -> std::io::Result<String> {
 pub fn read_dir(path: &Path) -> std::io::Result<std::fs::ReadDir> {
     note(path);
     std::fs::read_dir(path)
+}
+
+/// [`Path::exists`], noted as an input whose presence alone matters.
+pub fn exists(path: &Path) -> bool {
+    if ON.load(Ordering::Relaxed) {
+        PRESENT
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(path.to_path_buf());
+    }
+    path.exists()
 }
 
 /// [`Path::is_file`], noted.
