@@ -177,7 +177,7 @@ pub fn discover(start: &Path) -> Result<Option<(PathBuf, Config)>, ConfigError> 
     while let Some(d) = dir {
         for name in ["djperm.toml", "pyproject.toml"] {
             let path = d.join(name);
-            if let Ok(text) = crate::workspace::inputs::read_to_string(&path) {
+            if let Ok(text) = crate::inputs::read_to_string(&path) {
                 if let Some(config) = parse(&path, &text)? {
                     return Ok(Some((path, config)));
                 }

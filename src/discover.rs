@@ -226,7 +226,7 @@ fn load_with(
                 {
                     return WalkState::Continue;
                 }
-                crate::workspace::inputs::note(path);
+                crate::inputs::note(path);
                 let item = if rel.to_str().is_none() {
                     // Python cannot import it, and paths in reports must be text: say so.
                     (lossy, Err("file name is not valid UTF-8".to_string()))

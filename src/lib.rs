@@ -10,6 +10,7 @@ pub mod fix;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod index;
+pub mod inputs;
 pub mod locator;
 pub mod output;
 pub mod python;

@@ -23,7 +23,7 @@ pub fn project_root(dir: &Path) -> PathBuf {
         if d != dir && (d.parent().is_none() || home.as_deref() == Some(d)) {
             break;
         }
-        let exists = |n: &&str| crate::workspace::inputs::exists(&d.join(n));
+        let exists = |n: &&str| crate::inputs::exists(&d.join(n));
         if STRONG_MARKERS.iter().any(exists) {
             return d.to_path_buf();
         }

@@ -16,7 +16,6 @@ pub mod disk_cache;
 mod facts_cache;
 mod helper_calls;
 mod incremental;
-pub mod inputs;
 pub mod prefilter;
 mod read;
 mod timer;

@@ -182,7 +182,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         && args.write_baseline.is_none()
         && !(args.add_noqa || args.fix || args.fix_only || args.diff);
     if replayable {
-        djperm::workspace::inputs::record();
+        djperm::inputs::record();
     }
     let plan = plan(&args)?;
     let replay_key = replayable.then(replay::key);

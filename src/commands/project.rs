@@ -75,7 +75,7 @@ pub fn project_root(paths: &[PathBuf]) -> Result<PathBuf, String> {
 pub fn load_config(root: &Path, explicit: Option<&Path>) -> Result<Config, String> {
     match explicit {
         Some(path) => {
-            let text = djperm::workspace::inputs::read_to_string(path)
+            let text = djperm::inputs::read_to_string(path)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(config::parse(path, &text)
                 .map_err(|e| e.to_string())?

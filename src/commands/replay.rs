@@ -1,7 +1,7 @@
 //! The whole result of the last report-only `check`, kept in the cache directory
 //! (`results.bin`) and given again when nothing it depends on changed: same djperm build, command line, working
 //! directory, environment variables that matter and terminals; every input file and directory
-//! (as `djperm::workspace::inputs` noted them: the files read or looked for, the directories
+//! (as `djperm::inputs` noted them: the files read or looked for, the directories
 //! walked, the ignore files) with the same size and modification time, or still absent. A run
 //! whose inputs changed within two seconds before it started is not kept (a coarse clock could
 //! hide a later edit), nor is one with an input whose time cannot be read. A corrupt, foreign or unreadable file
@@ -15,8 +15,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
+use djperm::inputs;
 use djperm::workspace::disk_cache::{build_fingerprint, Stat};
-use djperm::workspace::inputs;
 
 const MAGIC: &[u8] = b"djperm results cache\n";
 const FILE: &str = "results.bin";

@@ -32,7 +32,7 @@ pub fn add_ignored(snapshot: &mut Snapshot, exclude: &[String]) {
                     || name == ".gitignore"
                     || name == ".ignore"
                 {
-                    crate::workspace::inputs::note(entry.path());
+                    crate::inputs::note(entry.path());
                 }
                 if !entry.file_type().is_some_and(|t| t.is_file()) {
                     return WalkState::Continue;

@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use crate::env::venv::{self, PythonEnv};
-use crate::workspace::{inputs, DjangoVersion};
+use crate::inputs;
+use crate::workspace::DjangoVersion;
 
 pub fn detect(root: &Path, env: Option<&PythonEnv>) -> Option<DjangoVersion> {
     if let Some(env) = env {

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::workspace::inputs;
+use crate::inputs;
 
 /// A virtualenv and the site-packages directory djperm reads.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -24,7 +24,7 @@ static FILES_READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsi
 /// Read a project file's bytes, counted ([`files_read`]).
 pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    super::inputs::note(path);
+    crate::inputs::note(path);
     std::fs::read(path)
 }
 
