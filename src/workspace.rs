@@ -100,7 +100,7 @@ impl SourceFile {
     }
 
     /// Whether the file may hold one of `words` as a whole word: `false` only when its text is
-    /// not held and its [`Words`] say so.
+    /// not held and its [`Words`] say so (whatever replaces a text also drops its words).
     pub fn may_hold_any<'w>(&self, mut words: impl Iterator<Item = &'w str>) -> bool {
         match &self.words {
             Some(set) if self.on_disk => words.any(|w| set.may_hold(w)),

@@ -3,8 +3,14 @@
 //! words may hold what they look for, and still find every use.
 
 mod common;
+#[path = "common/lsp_client.rs"]
+mod lsp_client;
+
+use std::io::Write;
 
 use common::project;
+use lsp_client::{Client, Setup, PROJECT};
+use serde_json::json;
 
 /// Padding that makes a file too large to be held by a lean reading.
 fn padding() -> String {
@@ -64,4 +70,74 @@ fn helper_calls_and_codename_uses_are_found_without_reading_every_file_twice() {
         read < total + 20,
         "{read} reads for {total} files: the scans read skipped files again"
     );
+}
+
+const HELPER: &str = "def allowed(user, name):\n    return user.has_perm(name)\n";
+
+/// A large file that does not call the helper on disk, and the same file calling it.
+fn quiet_and_calling() -> (String, String) {
+    let pad = padding();
+    let quiet = format!("{pad}def v(request):\n    return None\n");
+    let calling = format!(
+        "{pad}from blog.access import allowed\n\n\ndef v(request):\n    return allowed(request.user, 'blog.publsh')\n"
+    );
+    (quiet, calling)
+}
+
+#[test]
+fn a_buffer_on_standard_input_is_scanned_by_its_own_words_not_the_files() {
+    let (quiet, calling) = quiet_and_calling();
+    let (dir, _) = project(&[("blog/access.py", HELPER), ("blog/other.py", &quiet)]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_djperm"))
+        .args([
+            "check",
+            "--output-format",
+            "concise",
+            "--stdin-filename",
+            "blog/other.py",
+            "-",
+        ])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("DJPERM_OUTPUT_FORMAT")
+        .env_remove("DJPERM_NO_CACHE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(calling.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("blog/other.py:") && stdout.contains("DJP002"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_editor_buffer_is_scanned_by_its_own_words_not_the_files() {
+    let (quiet, calling) = quiet_and_calling();
+    let mut files: Vec<(&str, &str)> = PROJECT.to_vec();
+    files.push(("blog/access.py", HELPER));
+    files.push(("blog/other.py", &quiet));
+    let (mut client, _) = Client::start(&files, Setup::default());
+    let rel = "blog/other.py";
+    client.open(rel);
+    let before = client.diagnostics(rel);
+    assert!(!before.to_string().contains("DJP002"), "{before}");
+    let end = client.pos(rel, "    return None", 15);
+    let start = client.pos(rel, "def v(request)", 0);
+    let replacement = &calling[calling.find("from blog").unwrap()..];
+    client.edit(
+        rel,
+        &[json!({"range": {"start": start, "end": end}, "newText": replacement.trim_end()})],
+    );
+    let after = client.diagnostics(rel);
+    client.shutdown();
+    assert!(after.to_string().contains("DJP002"), "{after}");
 }

@@ -462,6 +462,7 @@ fn read(plan: &Plan) -> Result<Input, String> {
                     f.text = text;
                     f.on_disk = false;
                     f.need = None; // the pre-filter's answer was for the file on disk
+                    f.words = None; // and so were its words
                 }
                 None => {
                     snapshot.add(rel.clone(), text);

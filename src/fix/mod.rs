@@ -342,6 +342,7 @@ pub fn fix_with(
                     error,
                 });
                 file.text = original[*id].clone();
+                file.words = None;
                 blocked.insert(*id);
                 fixed.remove(&file.path);
                 let path = file.path.clone();
@@ -349,6 +350,7 @@ pub fn fix_with(
                 continue;
             }
             file.text = new;
+            file.words = None;
         }
         for (path, content) in plan.creates {
             if path.ends_with(".py") && !python_parses(&content) {

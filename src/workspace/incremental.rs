@@ -67,6 +67,7 @@ impl Workspace {
             let file = &mut ws.snapshot.files[id];
             file.text = files[id].1.to_string();
             file.need = None;
+            file.words = None;
             ws.python[id] = Some(Arc::new(facts));
             ws.scans.forget(id);
         }
