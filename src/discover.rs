@@ -226,7 +226,6 @@ fn load_with(
                 {
                     return WalkState::Continue;
                 }
-                crate::inputs::note(path);
                 let item = if rel.to_str().is_none() {
                     // Python cannot import it, and paths in reports must be text: say so.
                     (lossy, Err("file name is not valid UTF-8".to_string()))
@@ -268,6 +267,8 @@ fn load_with(
         });
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // Every file walked is an input, read or found unchanged by its stat (one lock for all).
+    crate::inputs::note_all(found.iter().map(|(rel, _)| root.join(rel)));
     let mut snapshot = Snapshot::new(root);
     snapshot.lean = lean.is_some();
     let mut unreadable = Vec::new();
