@@ -355,7 +355,12 @@ fn main() {
     let config = Config::default();
     let selection = djperm::Selection::from_config(&config);
     phase("start");
-    let (snapshot, _) = djperm::discover::load_lean(&root, &config.exclude, Scope::Stable);
+    let (snapshot, _) = djperm::discover::load_lean_held(
+        &root,
+        &config.exclude,
+        Scope::Stable,
+        djperm::discover::held_budget(),
+    );
     phase("read");
     let settings = config.settings.clone();
     djperm::with_big_stacks(|| {

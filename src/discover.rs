@@ -2,6 +2,7 @@
 //! files djperm reads (Python and templates).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 mod env;
@@ -91,7 +92,7 @@ fn walker(root: &Path) -> WalkBuilder {
 /// could not be read (not UTF-8, permission denied…). Walking and reading run together on the
 /// walker's threads (each file is read once); the snapshot is sorted by path.
 pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
-    load_with(root, exclude, None, None)
+    load_with(root, exclude, None, None, 0)
 }
 
 /// [`load`], keeping only the texts the analysis for `scope` starts from (a lean snapshot,
@@ -99,7 +100,29 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
 /// pre-filter skips is dropped at once (the analysis reads it again if an import leads to it,
 /// and so does the report for a file with a finding).
 pub fn load_lean(root: &Path, exclude: &[String], scope: Scope) -> (Snapshot, Vec<Unreadable>) {
-    load_with(root, exclude, Some(scope), None)
+    load_with(root, exclude, Some(scope), None, 0)
+}
+
+/// [`load_lean`], except that texts are held while the bytes read stay under `budget` (a
+/// small tree is held whole: the report-only check without the disk cache, see
+/// [`held_budget`]).
+pub fn load_lean_held(
+    root: &Path,
+    exclude: &[String],
+    scope: Scope,
+    budget: usize,
+) -> (Snapshot, Vec<Unreadable>) {
+    load_with(root, exclude, Some(scope), None, budget)
+}
+
+/// How many bytes a lean reading holds before it starts dropping texts:
+/// `DJPERM_HELD_BUDGET` (bytes) when set, else 16 MB. Reading a small tree again, or
+/// summarising its texts in [`Words`] for the word scans, costs more than holding it.
+pub fn held_budget() -> usize {
+    std::env::var("DJPERM_HELD_BUDGET")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(16 << 20)
 }
 
 /// [`load_lean`] through the stat pre-check of the on-disk cache `disk`
@@ -113,7 +136,7 @@ pub fn load_lean_cached(
     scope: Scope,
     disk: &DiskCache,
 ) -> (Snapshot, Vec<Unreadable>) {
-    load_with(root, exclude, Some(scope), Some(disk))
+    load_with(root, exclude, Some(scope), Some(disk), 0)
 }
 
 /// A pre-filter answer for `scope` as the cache stores it (templates: 1 when needed).
@@ -169,6 +192,11 @@ fn unchanged(
     Some((Some(need), words))
 }
 
+/// The words of a Python file or a template, for when its text is not held.
+fn words_of(rel: &str, text: &str) -> Option<Words> {
+    (rel.ends_with(".py") || is_template(rel)).then(|| Words::of(text.as_bytes()))
+}
+
 /// Texts this short are kept whatever the pre-filter says: holding them costs less than opening
 /// the file again when an import leads to it (package `__init__.py`, small constant modules).
 const SMALL: usize = 1024;
@@ -197,6 +225,7 @@ fn load_with(
     exclude: &[String],
     lean: Option<Scope>,
     disk: Option<&DiskCache>,
+    held_budget: usize,
 ) -> (Snapshot, Vec<Unreadable>) {
     let read_before = crate::workspace::files_read();
     let timer = Timer::start();
@@ -204,6 +233,8 @@ fn load_with(
     let user_excludes = excludes(exclude);
     type Read = Result<(Option<String>, Option<Need>, Option<Words>), String>;
     let found: Mutex<Vec<(String, Read)>> = Mutex::new(Vec::new());
+    // Bytes read so far: a lean reading holds every text while the tree stays small.
+    let read_bytes = AtomicUsize::new(0);
     walker(&root)
         .require_git(false)
         .hidden(false)
@@ -249,8 +280,14 @@ fn load_with(
                         .map(|text| match lean {
                             Some(scope) => {
                                 let (keep, need, code) = keep_text(&lossy, &text, scope);
-                                let words = (lossy.ends_with(".py") || is_template(&lossy))
-                                    .then(|| Words::of(text.as_bytes()));
+                                let so_far = read_bytes.fetch_add(text.len(), Ordering::Relaxed);
+                                let keep =
+                                    keep || (disk.is_none() && so_far + text.len() <= held_budget);
+                                // Words stand in for a text not held, and go to the disk
+                                // cache; a held text gets its words when it is dropped.
+                                let words = (!keep || disk.is_some())
+                                    .then(|| words_of(&lossy, &text))
+                                    .flatten();
                                 if let Some((disk, stat)) = disk.zip(stat) {
                                     let code = seen_code(&lossy, &text, code);
                                     disk.seen(&lossy, stat, &text, code, words.clone());
@@ -266,11 +303,13 @@ fn load_with(
             })
         });
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    let all_held = disk.is_none() && read_bytes.into_inner() <= held_budget;
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     // Every file walked is an input, read or found unchanged by its stat (one lock for all).
     crate::inputs::note_all(found.iter().map(|(rel, _)| root.join(rel)));
     let mut snapshot = Snapshot::new(root);
-    snapshot.lean = lean.is_some();
+    // A small tree is held whole: no text is dropped, so none needs its words.
+    snapshot.lean = lean.is_some() && !all_held;
     let mut unreadable = Vec::new();
     snapshot.files.reserve(found.len());
     let mut bytes = 0;

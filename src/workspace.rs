@@ -448,6 +448,9 @@ impl Workspace {
         if ws.snapshot.lean {
             for f in &mut ws.snapshot.files {
                 if f.kind == FileKind::Template && !f.on_disk {
+                    if f.words.is_none() {
+                        f.words = Some(Words::of(f.text.as_bytes()));
+                    }
                     f.text = String::new();
                     f.on_disk = true;
                 }
@@ -551,10 +554,8 @@ impl Workspace {
                 wave.iter()
                     .map(|&id| {
                         let f = &mut ws.snapshot.files[id];
-                        let text = if f.on_disk {
+                        let text = if f.on_disk || keeps_text(&f.path) {
                             None
-                        } else if keeps_text(&f.path) {
-                            Some(f.text.clone())
                         } else {
                             f.on_disk = true;
                             Some(std::mem::take(&mut f.text))
@@ -566,17 +567,22 @@ impl Workspace {
                 wave.iter().map(|&id| (id, None)).collect()
             };
             let files = &ws.snapshot.files;
-            let parsed: Vec<(FileId, FileFacts)> = jobs
+            let parsed: Vec<(FileId, FileFacts, Option<Words>)> = jobs
                 .into_par_iter()
                 .map(|(id, held)| {
                     let f = &files[id];
+                    // A text dropped here leaves its words behind.
+                    let words = match &held {
+                        Some(text) if f.words.is_none() => Some(Words::of(text.as_bytes())),
+                        _ => None,
+                    };
                     let (module, is_package) = map.primary[id].clone().unwrap_or_default();
                     // Unchanged by its stat: the disk cache's facts, the file left unread.
                     let known = (held.is_none() && f.on_disk && cache.is_none())
                         .then(|| disk?.known_facts(id, &f.path, &module, is_package))
                         .flatten();
                     if let Some(facts) = known {
-                        return (id, facts);
+                        return (id, facts, words);
                     }
                     let text: std::borrow::Cow<'_, str> = match held {
                         Some(t) => t.into(),
@@ -598,10 +604,13 @@ impl Workspace {
                         }
                         None => parse(),
                     };
-                    (id, facts)
+                    (id, facts, words)
                 })
                 .collect();
-            for (id, facts) in parsed {
+            for (id, facts, words) in parsed {
+                if words.is_some() {
+                    ws.snapshot.files[id].words = words;
+                }
                 python[id] = Some(Box::new(facts));
                 closure.parsed(id);
             }

@@ -31,7 +31,7 @@ fn helper_calls_and_codename_uses_are_found_without_reading_every_file_twice() {
     let archive = format!("{pad}ACTIONS = {{'archive': 'can_archive'}}\n");
     let models = "from django.db import models\n\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_archive', 'Can archive'), ('can_unused', 'Can unused')]\n";
     let migration = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(\n            name='Post',\n            fields=[('id', models.AutoField(primary_key=True))],\n            options={'permissions': [('can_archive', 'Can archive'), ('can_unused', 'Can unused')]},\n        ),\n    ]\n";
-    let mut files: Vec<(String, String)> = vec![
+    let files: Vec<(String, String)> = vec![
         ("blog/access.py".into(), helper.into()),
         ("blog/views.py".into(), view),
         ("blog/archive.py".into(), archive),
@@ -41,20 +41,10 @@ fn helper_calls_and_codename_uses_are_found_without_reading_every_file_twice() {
     ];
     // Large files that neither call the helper nor name a codename (one names the helper
     // without calling it).
-    for i in 0..40 {
-        files.push((
-            format!("blog/util{i}.py"),
-            format!("{pad}def util_{i}(x):\n    return [x, 'allowed', {i}]\n"),
-        ));
-    }
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    let (dir, _) = project(&refs);
+    let (dir, _, _) = common::project_padded(&files, 40);
     let (out, read) = common::check_counting_reads(dir.path());
-    let total = files.len() + 2; // and manage.py and the settings of `project`
-                                 // The helper's call site is found and checked...
+    let total = files.len() + 40 + 2; // and manage.py and the settings of `project`
+                                      // The helper's call site is found and checked...
     assert!(
         out.lines()
             .any(|l| l.starts_with("blog/views.py:25:") && l.contains("DJP002")),

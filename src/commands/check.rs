@@ -426,7 +426,12 @@ fn read(plan: &Plan) -> Result<Input, String> {
                 Some(disk) => {
                     discover::load_lean_cached(root, &plan.config.exclude, Scope::Stable, disk)
                 }
-                None => discover::load_lean(root, &plan.config.exclude, Scope::Stable),
+                None => discover::load_lean_held(
+                    root,
+                    &plan.config.exclude,
+                    Scope::Stable,
+                    discover::held_budget(),
+                ),
             }
         } else {
             discover::load(root, &plan.config.exclude)

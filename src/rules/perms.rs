@@ -1,7 +1,6 @@
 //! Who checks which permission, and which custom permissions nothing references (shared by the
 //! audit's Permissions section and DJP030).
 
-use aho_corasick::AhoCorasick;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -144,7 +143,7 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
     let mut codenames: Vec<&str> = candidates.iter().map(|p| p.codename.as_str()).collect();
     codenames.sort_unstable();
     codenames.dedup();
-    let Ok(automaton) = AhoCorasick::new(&codenames) else {
+    let Some(needles) = crate::workspace::words::Needles::new(&codenames) else {
         return candidates;
     };
     let word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
@@ -173,15 +172,16 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
             ws.scans.get_or(file, key.digest(), || {
                 let text = ws.text_transient(file);
                 let bytes = text.as_bytes();
-                let mut found: Vec<usize> = automaton
-                    .find_overlapping_iter(bytes)
-                    .filter(|m| {
-                        !word(m.start().checked_sub(1).and_then(|i| bytes.get(i)))
-                            && !word(bytes.get(m.end()))
-                            && !inside(file, m.start(), m.end())
-                    })
-                    .map(|m| m.pattern().as_usize())
-                    .collect();
+                let mut found: Vec<usize> = Vec::new();
+                needles.each(bytes, |i, start, end| {
+                    if !word(start.checked_sub(1).and_then(|i| bytes.get(i)))
+                        && !word(bytes.get(end))
+                        && !inside(file, start, end)
+                    {
+                        found.push(i);
+                    }
+                    true
+                });
                 found.sort_unstable();
                 found.dedup();
                 found

@@ -2,7 +2,7 @@
 //! (`crate::sinks`): Python files calling one of its functions by name (`can(`), templates naming
 //! one of its filters or tags. Read after the closure settles, until no new helper appears.
 
-use aho_corasick::AhoCorasick;
+use super::words::Needles;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
@@ -79,9 +79,7 @@ pub fn files_using(
 ) -> (Vec<FileId>, Vec<FileId>) {
     let automaton = |words: &FxHashSet<String>, suffix: &str| {
         let patterns: Vec<String> = words.iter().map(|w| format!("{w}{suffix}")).collect();
-        (!patterns.is_empty())
-            .then(|| AhoCorasick::new(&patterns).ok())
-            .flatten()
+        Needles::new(&patterns)
     };
     let calls = automaton(names, "(");
     let uses = automaton(hooks, "");
@@ -109,11 +107,10 @@ pub fn files_using(
             // dropped after the scan) those whose words may hold a name.
             let text = f.text_or_read(root);
             let text = text.as_bytes();
-            let hit = |ac: &Option<AhoCorasick>, whole: bool| {
-                ac.as_ref().is_some_and(|ac| {
-                    ac.find_overlapping_iter(text)
-                        .any(|m| word_at(text, m.start(), m.end(), whole))
-                })
+            let hit = |needles: &Option<Needles>, whole: bool| {
+                needles
+                    .as_ref()
+                    .is_some_and(|n| n.any(text, |_, start, end| word_at(text, start, end, whole)))
             };
             match f.kind {
                 FileKind::Python if python[id].is_none() && hit(&calls, false) => Some((id, true)),

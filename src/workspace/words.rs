@@ -13,7 +13,70 @@
 //!
 //! "No" is certain; "maybe" is read and searched.
 
+use aho_corasick::AhoCorasick;
+use memchr::memmem;
 use serde::{Deserialize, Serialize};
+
+/// Every occurrence of a few needles in texts, overlapping ones included, for the scans
+/// themselves: one vectorised substring search per needle while they are few (many times
+/// faster than an automaton's overlapping search), one automaton pass when they are many.
+pub enum Needles {
+    Each(Vec<memmem::Finder<'static>>),
+    Automaton(AhoCorasick),
+}
+
+impl Needles {
+    /// Needles at most this many are searched one by one.
+    const FEW: usize = 8;
+
+    /// `None` when there is no needle (or, many needles, the automaton cannot be built).
+    pub fn new<S: AsRef<[u8]>>(needles: &[S]) -> Option<Needles> {
+        match needles.len() {
+            0 => None,
+            n if n <= Self::FEW => Some(Needles::Each(
+                needles
+                    .iter()
+                    .map(|n| memmem::Finder::new(n.as_ref()).into_owned())
+                    .collect(),
+            )),
+            _ => AhoCorasick::new(needles).ok().map(Needles::Automaton),
+        }
+    }
+
+    /// Whether `accept(needle, start, end)` holds for some occurrence in `text`.
+    pub fn any(&self, text: &[u8], mut accept: impl FnMut(usize, usize, usize) -> bool) -> bool {
+        let mut found = false;
+        self.each(text, |i, start, end| {
+            found = accept(i, start, end);
+            !found
+        });
+        found
+    }
+
+    /// Calls `visit(needle, start, end)` for each occurrence, needle by needle (or in text
+    /// order for the automaton), until it returns `false`.
+    pub fn each(&self, text: &[u8], mut visit: impl FnMut(usize, usize, usize) -> bool) {
+        match self {
+            Needles::Each(finders) => {
+                for (i, f) in finders.iter().enumerate() {
+                    let len = f.needle().len();
+                    for start in f.find_iter(text) {
+                        if !visit(i, start, start + len) {
+                            return;
+                        }
+                    }
+                }
+            }
+            Needles::Automaton(ac) => {
+                for m in ac.find_overlapping_iter(text) {
+                    if !visit(m.pattern().as_usize(), m.start(), m.end()) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
 
 /// The words of one text.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]

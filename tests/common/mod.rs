@@ -405,6 +405,27 @@ impl StdioServer {
 }
 
 /// Write `files` over a minimal project (auth, contenttypes and `blog` with `Post.can_publish`).
+/// [`project`] with `count` large files that call nothing and name no permission appended
+/// (`blog/util<i>.py`, each past the size a lean reading always keeps).
+#[allow(dead_code)]
+pub fn project_padded(
+    files: &[(String, String)],
+    count: usize,
+) -> (tempfile::TempDir, Analysis, usize) {
+    let pad = format!("# {}\n", "x".repeat(78)).repeat(20);
+    let mut all = files.to_vec();
+    for i in 0..count {
+        all.push((
+            format!("blog/util{i}.py"),
+            format!("{pad}def util_{i}(x):\n    return [x, 'allowed', {i}]\n"),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = all.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let (dir, analysis) = project(&refs);
+    let bytes = all.iter().map(|(_, t)| t.len()).sum();
+    (dir, analysis, bytes)
+}
+
 pub fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Analysis) {
     let base: &[(&str, &str)] = &[
         ("manage.py", "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"proj.settings\")\n"),

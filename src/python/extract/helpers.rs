@@ -240,8 +240,19 @@ impl<'a> Walker<'_, '_, 'a> {
 
     /// Record where the parameters and attributes that make up `expr` go.
     pub(super) fn forward(&mut self, expr: &Expr, target: FlowTarget) {
+        let sources = self.sources(expr);
+        self.record_flows(sources, target);
+    }
+
+    /// The parameters and attributes that make up `expr`, inside a helper.
+    fn sources(&self, expr: &Expr) -> Vec<Source> {
         let mut sources = Vec::new();
         self.trace(expr, 0, false, &mut sources);
+        sources
+    }
+
+    /// Record that `sources` go to `target`.
+    fn record_flows(&mut self, sources: Vec<Source>, target: FlowTarget) {
         if sources.is_empty() {
             return;
         }
@@ -361,9 +372,6 @@ impl<'a> Walker<'_, '_, 'a> {
         if self.helper.is_empty() && !checked && !passes_names {
             return;
         }
-        let Some((callee, bound)) = self.callee(c) else {
-            return;
-        };
         let args = c.args();
         let positional = args.iter().take_while(|a| !a.is_starred_expr());
         let keywords = c.call.arguments.keywords.iter();
@@ -376,6 +384,36 @@ impl<'a> Walker<'_, '_, 'a> {
                     .map(|a| (ArgPos::Keyword(a.id.to_string()), &k.value))
             }))
             .collect();
+        // What the arguments carry, before what is called is resolved: most calls carry
+        // neither a helper's parameters nor a permission name, and are done with here.
+        let flows: Vec<(usize, Vec<Source>)> = named
+            .iter()
+            .enumerate()
+            .map(|(i, (_, expr))| (i, self.sources(expr)))
+            .filter(|(_, sources)| !sources.is_empty())
+            .collect();
+        // Only what can fold to a permission string is folded (not nested calls and dicts).
+        let items: Vec<crate::value::Item> = if passes_names {
+            named
+                .iter()
+                .map(|(_, expr)| {
+                    if simple(expr, 0) {
+                        self.item(expr)
+                    } else {
+                        self.ex.item(expr, Value::Unknown)
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let any = items.iter().any(|i| may_name_permission(&i.value));
+        if !checked && flows.is_empty() && !any {
+            return;
+        }
+        let Some((callee, bound)) = self.callee(c) else {
+            return;
+        };
         if checked {
             let texts = named
                 .iter()
@@ -385,18 +423,18 @@ impl<'a> Walker<'_, '_, 'a> {
         }
         // Django's own functions are not project helpers: their arguments go nowhere to follow.
         let django = matches!(&callee, Value::Ref { module, .. } if module == "django" || module.starts_with("django."));
-        if !self.helper.is_empty() && !django {
-            for (arg, expr) in &named {
+        if !django {
+            for (i, sources) in flows {
                 let target = FlowTarget::Call {
                     callee: callee.clone(),
                     bound,
-                    arg: arg.clone(),
+                    arg: named[i].0.clone(),
                     span: c.span,
                 };
-                self.forward(expr, target);
+                self.record_flows(sources, target);
             }
         }
-        if !passes_names {
+        if !any {
             return;
         }
         let mut call = HelperCall {
@@ -406,15 +444,7 @@ impl<'a> Walker<'_, '_, 'a> {
             kwargs: Vec::new(),
             span: c.span,
         };
-        let mut any = false;
-        for (arg, expr) in named {
-            // Only what can fold to a permission string is folded (not nested calls and dicts).
-            let item = if simple(expr, 0) {
-                self.item(expr)
-            } else {
-                self.ex.item(expr, Value::Unknown)
-            };
-            any |= may_name_permission(&item.value);
+        for ((arg, _), item) in named.into_iter().zip(items) {
             match arg {
                 ArgPos::Index(_) => call.args.push(item),
                 ArgPos::Keyword(k) => call.kwargs.push((k, item)),

@@ -178,9 +178,16 @@ fn dotted(expr: &Expr) -> Option<String> {
     }
 }
 
+/// An enclosing function's [`Scope`], computed on its first lookup: most functions fold no
+/// name.
+struct LazyScope<'a> {
+    func: &'a ast::StmtFunctionDef,
+    scope: std::cell::OnceCell<Scope<'a>>,
+}
+
 struct Walker<'e, 's, 'a> {
     ex: &'e mut Extractor<'s>,
-    scopes: Vec<Scope<'a>>,
+    scopes: Vec<LazyScope<'a>>,
     /// Enclosing `for` loops over folded sequences: (target names by tuple index, items).
     loops: Vec<(Vec<Option<String>>, Vec<Value>)>,
     /// Enclosing `for` loops over models, their fields or their default actions.
@@ -254,7 +261,8 @@ fn keyword<'a>(call: &'a ast::ExprCall, name: &str) -> Option<&'a Expr> {
 
 impl<'a> Walker<'_, '_, 'a> {
     fn scope(&self) -> Option<&Scope<'a>> {
-        self.scopes.last()
+        let lazy = self.scopes.last()?;
+        Some(lazy.scope.get_or_init(|| Self::function_scope(lazy.func)))
     }
 
     fn fold(&self, expr: &Expr) -> Value {
@@ -368,7 +376,10 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                     self.ex.facts.nested_functions.push(span);
                 }
                 self.migrate_time_function(func);
-                self.scopes.push(Self::function_scope(func));
+                self.scopes.push(LazyScope {
+                    func,
+                    scope: std::cell::OnceCell::new(),
+                });
                 self.events.push(Vec::new());
                 self.checked_before_body(func);
                 let entered = self.enter_helper(func);

@@ -114,11 +114,14 @@ impl<'a> Walker<'_, '_, 'a> {
     /// `Permission`, `auth.models.Permission`, Django's `Permission` imported under another
     /// name, or a local bound to `apps.get_model("auth", "Permission")`.
     pub(super) fn is_permission_model(&self, expr: &Expr) -> bool {
-        let name = dotted(expr).unwrap_or_default();
-        if name == "Permission" || name.ends_with(".Permission") {
-            return true;
-        }
-        let Expr::Name(n) = expr else { return false };
+        let n = match expr {
+            Expr::Name(n) if n.id.as_str() == "Permission" => return true,
+            Expr::Attribute(a) => {
+                return a.attr.id.as_str() == "Permission" && dotted(&a.value).is_some()
+            }
+            Expr::Name(n) => n,
+            _ => return false,
+        };
         let imported = self
             .ex
             .imports
@@ -127,9 +130,16 @@ impl<'a> Walker<'_, '_, 'a> {
                 module.starts_with("django.contrib.auth")
                     && path.last().is_some_and(|p| p == "Permission")
             });
+        // Otherwise only a local bound once to `apps.get_model(...)` can be the model (a
+        // class a name folds to is never the content type's label and name).
+        let local = matches!(
+            self.scope().and_then(|s| s.locals.get(n.id.as_str())),
+            Some(Some((_, None)))
+        );
         imported
-            || self.model_of(expr, 0)
-                == CtRef::Known(Some("auth".to_string()), Some("permission".to_string()))
+            || (local
+                && self.model_of(expr, 0)
+                    == CtRef::Known(Some("auth".to_string()), Some("permission".to_string())))
     }
 
     /// A data-migration (or code) row: `Permission.objects.create(codename=…, content_type=…)`.
@@ -322,7 +332,7 @@ impl<'a> Walker<'_, '_, 'a> {
     }
 
     /// The call `expr` is, or the call a local is bound to once.
-    fn local_call(&self, expr: &'a Expr, depth: u32) -> Option<&'a ast::ExprCall> {
+    fn local_call<'x>(&'x self, expr: &'x Expr, depth: u32) -> Option<&'x ast::ExprCall> {
         match expr {
             Expr::Call(call) => Some(call),
             Expr::Name(name) if depth < 8 => {

@@ -1,0 +1,123 @@
+//! A report-only reading without the disk cache holds a small tree whole (no text is dropped,
+//! so none is summarised in word sets), and drops texts past its budget: either way the report
+//! is the one a full reading gives, the helper-call and unused-codename scans included.
+
+mod common;
+
+use djperm::config::Config;
+use djperm::discover;
+use djperm::workspace::prefilter::Scope;
+use djperm::{analyze, Analysis, Selection};
+
+fn report(a: &Analysis) -> Vec<String> {
+    let mut out: Vec<String> = a
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let path = a.ws.path(d.span.file);
+            format!(
+                "{path}:{}-{} {} {}",
+                d.span.start, d.span.end, d.code, d.message
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// A tree whose findings need both word scans: a helper call in a file the pre-filter skips,
+/// and a custom permission named only in a file nothing imports.
+fn tree() -> (tempfile::TempDir, usize) {
+    let pad = format!("# {}\n", "x".repeat(78)).repeat(20);
+    let view = format!(
+        "{pad}from blog.access import allowed\n\n\ndef v(request):\n    return allowed(request.user, 'blog.publsh')\n"
+    );
+    let archive = format!("{pad}ACTIONS = {{'archive': 'can_archive'}}\n");
+    let files: Vec<(String, String)> = vec![
+        (
+            "blog/access.py".into(),
+            "def allowed(user, name):\n    return user.has_perm(name)\n".into(),
+        ),
+        ("blog/views.py".into(), view),
+        ("blog/archive.py".into(), archive),
+        (
+            "blog/models.py".into(),
+            "from django.db import models\n\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_archive', 'Can archive'), ('can_unused', 'Can unused')]\n".into(),
+        ),
+        ("blog/migrations/__init__.py".into(), String::new()),
+        (
+            "blog/migrations/0001_initial.py".into(),
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(\n            name='Post',\n            fields=[('id', models.AutoField(primary_key=True))],\n            options={'permissions': [('can_archive', 'Can archive'), ('can_unused', 'Can unused')]},\n        ),\n    ]\n".into(),
+        ),
+    ];
+    let (dir, _, bytes) = common::project_padded(&files, 10);
+    (dir, bytes)
+}
+
+fn lean(dir: &std::path::Path, budget: usize) -> (djperm::workspace::Snapshot, Vec<String>) {
+    let (snapshot, _) = discover::load_lean_held(dir, &[], Scope::Stable, budget);
+    let kept = snapshot.clone();
+    (
+        kept,
+        report(&analyze(
+            snapshot,
+            &Config::default(),
+            &Selection::default(),
+        )),
+    )
+}
+
+#[test]
+fn a_small_tree_is_held_whole_and_reports_as_a_full_reading() {
+    let (dir, _) = tree();
+    let (full, _) = discover::load(dir.path(), &[]);
+    let expected = report(&analyze(full, &Config::default(), &Selection::default()));
+    assert!(expected
+        .iter()
+        .any(|l| l.contains("DJP002") && l.contains("blog/views.py")));
+    assert!(expected
+        .iter()
+        .any(|l| l.contains("DJP030") && l.contains("can_unused")));
+    assert!(
+        !expected.iter().any(|l| l.contains("can_archive")),
+        "{expected:?}"
+    );
+
+    let (snapshot, held) = lean(dir.path(), 1 << 20);
+    assert!(!snapshot.lean);
+    assert!(snapshot
+        .files
+        .iter()
+        .all(|f| !f.on_disk && f.words.is_none()));
+    assert_eq!(held, expected);
+
+    // No budget: every skipped text is dropped with its words, and the report is the same.
+    let (snapshot, dropped) = lean(dir.path(), 0);
+    assert!(snapshot.lean);
+    let on_disk: Vec<_> = snapshot.files.iter().filter(|f| f.on_disk).collect();
+    assert!(on_disk.len() >= 10, "{}", on_disk.len());
+    assert!(on_disk.iter().all(|f| f.words.is_some()));
+    assert_eq!(dropped, expected);
+}
+
+#[test]
+fn a_tree_past_the_budget_holds_part_of_it_and_reports_as_a_full_reading() {
+    let (dir, bytes) = tree();
+    let (full, _) = discover::load(dir.path(), &[]);
+    let expected = report(&analyze(full, &Config::default(), &Selection::default()));
+    for budget in [bytes / 4, bytes / 2, bytes - 1] {
+        let (snapshot, partial) = lean(dir.path(), budget);
+        assert!(snapshot.lean, "{budget}");
+        // Each text is held or has its words.
+        assert!(snapshot
+            .files
+            .iter()
+            .filter(|f| f.on_disk)
+            .all(|f| f.words.is_some()));
+        assert!(snapshot
+            .files
+            .iter()
+            .any(|f| !f.on_disk && f.text.len() > 1024));
+        assert_eq!(partial, expected, "{budget}");
+    }
+}
