@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::diagnostic::FileId;
 use crate::facts::FileFacts;
@@ -16,6 +16,7 @@ pub mod disk_cache;
 mod facts_cache;
 mod helper_calls;
 mod incremental;
+mod modules;
 pub mod prefilter;
 mod read;
 mod timer;
@@ -26,6 +27,8 @@ use disk_cache::DiskCache;
 pub use facts_cache::FactsCache;
 use facts_cache::FactsKey;
 pub use incremental::ScanMemo;
+pub use modules::primary_modules;
+use modules::{import_roots, ModuleMap};
 use prefilter::{Need, Scope};
 use read::read_back;
 pub use read::{decode, files_read, read_bytes, BOM};
@@ -57,6 +60,19 @@ pub struct SourceFile {
     /// The words of a text a lean snapshot does not hold ([`Words`]): the tree-wide word
     /// scans read such a file again only when it may hold one of theirs.
     pub words: Option<Words>,
+    /// Facts extracted as the file was read ([`crate::discover::load_parsed`]); the build
+    /// takes them while the file's id and module name are still the ones they were extracted
+    /// under, and parses the file otherwise.
+    pub parsed: Option<Box<Preparsed>>,
+}
+
+/// Facts extracted while reading, with what they were extracted under.
+#[derive(Clone, Debug)]
+pub struct Preparsed {
+    pub id: FileId,
+    pub module: String,
+    pub is_package: bool,
+    pub facts: FileFacts,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -175,6 +191,7 @@ impl Snapshot {
             on_disk: false,
             need: None,
             words: None,
+            parsed: None,
         });
         self.files.len() - 1
     }
@@ -200,77 +217,6 @@ pub struct Workspace {
     disk_text: Vec<std::sync::OnceLock<String>>,
     /// Per-file results of text scans, kept for unchanged files by [`Workspace::edited`].
     pub scans: ScanMemo,
-}
-
-/// Directories from which Python imports resolve: the snapshot root, every directory holding a
-/// `manage.py`, `src/` layouts, the directories the project's start-up files add to `sys.path`
-/// (`crate::root::sys_path_additions`), and the ancestor of a `manage.py` from which its
-/// settings module resolves (a `manage.py` inside its package, run with the parent on the path).
-fn import_roots(snapshot: &Snapshot) -> Vec<String> {
-    let mut roots = vec![String::new()];
-    let push = |roots: &mut Vec<String>, dir: &str| {
-        if !roots.iter().any(|r| r == dir) {
-            roots.push(dir.to_string());
-        }
-    };
-    let mut dirs: FxHashSet<&str> = FxHashSet::default();
-    let mut files: FxHashSet<&str> = FxHashSet::default();
-    for f in &snapshot.files {
-        files.insert(f.path.as_str());
-        let mut d = split_dir(&f.path).0;
-        while !d.is_empty() && dirs.insert(d) {
-            d = split_dir(d).0;
-        }
-    }
-    if snapshot.files.iter().any(SourceFile::in_environment) {
-        push(&mut roots, ENV_ROOT);
-    }
-    for f in snapshot.files.iter().filter(|f| !f.in_environment()) {
-        let (dir, name) = split_dir(&f.path);
-        if name == "manage.py" {
-            push(&mut roots, dir);
-            if let Some(module) = settings_from_manage(&f.text) {
-                let rel = module.replace('.', "/");
-                let resolves = |base: &str| {
-                    let join = |s: &str| join_dir(base, s);
-                    files.contains(join(&format!("{rel}.py")).as_str())
-                        || files.contains(join(&format!("{rel}/__init__.py")).as_str())
-                };
-                if !resolves(dir) {
-                    if let Some(base) = ancestors(dir).find(|a| resolves(a)) {
-                        push(&mut roots, base);
-                    }
-                }
-            }
-        }
-        if crate::root::may_extend_sys_path(name) && f.text.contains("sys.path") {
-            for added in crate::root::sys_path_additions(&f.text) {
-                let found = std::iter::once(dir)
-                    .chain(ancestors(dir))
-                    .filter_map(|base| normalise(&join_dir(base, &added)))
-                    .find(|d| d.is_empty() || dirs.contains(d.as_str()));
-                if let Some(d) = found {
-                    push(&mut roots, &d);
-                }
-            }
-        }
-        for (i, _) in f.path.match_indices("src/") {
-            if i == 0 || f.path.as_bytes()[i - 1] == b'/' {
-                push(&mut roots, &f.path[..i + 3]);
-            }
-        }
-    }
-    roots
-}
-
-/// The proper ancestors of a relative directory, nearest first, ending with the root `""`.
-fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
-    let mut next = (!dir.is_empty()).then(|| split_dir(dir).0);
-    std::iter::from_fn(move || {
-        let d = next?;
-        next = (!d.is_empty()).then(|| split_dir(d).0);
-        Some(d)
-    })
 }
 
 pub fn join_dir(base: &str, rel: &str) -> String {
@@ -321,38 +267,6 @@ pub fn settings_from_manage(text: &str) -> Option<String> {
             .split('.')
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
     valid.then(|| value.to_string())
-}
-
-fn module_name(root: &str, path: &str) -> Option<(String, bool)> {
-    let rel = if root.is_empty() {
-        path
-    } else {
-        path.strip_prefix(root)?.strip_prefix('/')?
-    };
-    let stem = rel.strip_suffix(".py")?;
-    let mut parts: Vec<&str> = stem.split('/').collect();
-    let is_package = parts.last() == Some(&"__init__");
-    if is_package {
-        parts.pop();
-    }
-    // A module file's own name may hold `-`: `import_module` (how Django loads migrations and
-    // INSTALLED_APPS entries) accepts it, though an `import` statement could not name it.
-    let leaf = if is_package {
-        None
-    } else {
-        parts.last().copied()
-    };
-    if parts.is_empty()
-        || parts.iter().any(|p| {
-            p.is_empty()
-                || p.contains('.')
-                || p.contains(' ')
-                || (p.contains('-') && Some(*p) != leaf)
-        })
-    {
-        return None;
-    }
-    Some((parts.join("."), is_package))
 }
 
 impl Workspace {
@@ -550,26 +464,26 @@ impl Workspace {
             // A lean snapshot gives each text to its parse and drops it there; one not held
             // is read again.
             let root = &ws.snapshot.root;
-            let jobs: Vec<(FileId, Option<String>)> = if ws.snapshot.lean {
-                wave.iter()
-                    .map(|&id| {
-                        let f = &mut ws.snapshot.files[id];
-                        let text = if f.on_disk || keeps_text(&f.path) {
-                            None
-                        } else {
-                            f.on_disk = true;
-                            Some(std::mem::take(&mut f.text))
-                        };
-                        (id, text)
-                    })
-                    .collect()
-            } else {
-                wave.iter().map(|&id| (id, None)).collect()
-            };
+            let lean = ws.snapshot.lean;
+            type Job = (FileId, Option<String>, Option<Box<Preparsed>>);
+            let jobs: Vec<Job> = wave
+                .iter()
+                .map(|&id| {
+                    let f = &mut ws.snapshot.files[id];
+                    let pre = f.parsed.take();
+                    let text = if !lean || pre.is_some() || f.on_disk || keeps_text(&f.path) {
+                        None
+                    } else {
+                        f.on_disk = true;
+                        Some(std::mem::take(&mut f.text))
+                    };
+                    (id, text, pre)
+                })
+                .collect();
             let files = &ws.snapshot.files;
             let parsed: Vec<(FileId, FileFacts, Option<Words>)> = jobs
                 .into_par_iter()
-                .map(|(id, held)| {
+                .map(|(id, held, pre)| {
                     let f = &files[id];
                     // A text dropped here leaves its words behind.
                     let words = match &held {
@@ -577,6 +491,16 @@ impl Workspace {
                         _ => None,
                     };
                     let (module, is_package) = map.primary[id].clone().unwrap_or_default();
+                    // Extracted while reading, under the same id and module name.
+                    if let Some(pre) = pre.filter(|p| {
+                        cache.is_none()
+                            && disk.is_none()
+                            && p.id == id
+                            && p.module == module
+                            && p.is_package == is_package
+                    }) {
+                        return (id, pre.facts, words);
+                    }
                     // Unchanged by its stat: the disk cache's facts, the file left unread.
                     let known = (held.is_none() && f.on_disk && cache.is_none())
                         .then(|| disk?.known_facts(id, &f.path, &module, is_package))
@@ -614,6 +538,10 @@ impl Workspace {
                 python[id] = Some(Box::new(facts));
                 closure.parsed(id);
             }
+        }
+        // Facts extracted while reading that no wave took.
+        for f in &mut ws.snapshot.files {
+            f.parsed = None;
         }
         ws.python = python
             .into_iter()
@@ -694,80 +622,6 @@ impl Workspace {
     /// Whether findings in file `id` are reported ([`SourceFile::reported`]).
     pub fn reported(&self, id: FileId) -> bool {
         self.snapshot.files[id].reported()
-    }
-}
-
-struct ModuleMap {
-    modules: FxHashMap<String, FileId>,
-    packages: FxHashMap<String, String>,
-    regular_packages: FxHashMap<String, FileId>,
-    /// Primary module name per file (from the deepest root containing it) and whether it is
-    /// a package's `__init__.py`.
-    primary: Vec<Option<(String, bool)>>,
-    /// `(file, X)` for every name `X.models` of a file.
-    models_modules: Vec<(FileId, String)>,
-}
-
-impl ModuleMap {
-    fn build(snapshot: &Snapshot, roots: &[String]) -> ModuleMap {
-        let mut modules = FxHashMap::default();
-        let mut packages = FxHashMap::default();
-        let mut regular_packages = FxHashMap::default();
-        let mut models_modules = Vec::new();
-        let mut primary: Vec<Option<(String, bool)>> = vec![None; snapshot.files.len()];
-        for (id, f) in snapshot.files.iter().enumerate() {
-            if f.kind != FileKind::Python {
-                continue;
-            }
-            for root in roots {
-                let Some((module, is_package)) = module_name(root, &f.path) else {
-                    continue;
-                };
-                let (dir, _) = split_dir(&f.path);
-                if is_package {
-                    regular_packages.entry(module.clone()).or_insert(id);
-                    packages
-                        .entry(module.clone())
-                        .or_insert_with(|| dir.to_string());
-                }
-                // Every parent is a package (maybe a namespace one).
-                let mut parent_dir = dir;
-                let mut parent = module.as_str();
-                if !is_package {
-                    if let Some((p, _)) = parent.rsplit_once('.') {
-                        parent = p;
-                        packages
-                            .entry(parent.to_string())
-                            .or_insert_with(|| parent_dir.to_string());
-                    }
-                }
-                while let Some((p, _)) = parent.rsplit_once('.') {
-                    parent_dir = split_dir(parent_dir).0;
-                    parent = p;
-                    packages
-                        .entry(parent.to_string())
-                        .or_insert_with(|| parent_dir.to_string());
-                }
-                if let Some(app) = module.strip_suffix(".models") {
-                    models_modules.push((id, app.to_string()));
-                }
-                modules.entry(module.clone()).or_insert(id);
-                let better = match &primary[id] {
-                    None => true,
-                    Some((m, _)) => module.len() < m.len(),
-                };
-                if better {
-                    primary[id] = Some((module, is_package));
-                }
-            }
-        }
-        ModuleMap {
-            modules,
-            packages,
-            regular_packages,
-            primary,
-            models_modules,
-        }
     }
 }
 

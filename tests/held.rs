@@ -1,6 +1,7 @@
 //! A report-only reading without the disk cache holds a small tree whole (no text is dropped,
 //! so none is summarised in word sets), and drops texts past its budget: either way the report
-//! is the one a full reading gives, the helper-call and unused-codename scans included.
+//! is the one a full reading gives, the helper-call and unused-codename scans included. The
+//! same holds when the first parse is fused into the reading.
 
 mod common;
 
@@ -54,8 +55,18 @@ fn tree() -> (tempfile::TempDir, usize) {
     (dir, bytes)
 }
 
-fn lean(dir: &std::path::Path, budget: usize) -> (djperm::workspace::Snapshot, Vec<String>) {
-    let (snapshot, _) = discover::load_lean_held(dir, &[], Scope::Stable, budget);
+/// The two report-only readings: texts held within `budget`, parsed after the reading
+/// (`fused == false`) or as each file is read.
+fn lean(
+    dir: &std::path::Path,
+    budget: usize,
+    fused: bool,
+) -> (djperm::workspace::Snapshot, Vec<String>) {
+    let (snapshot, _) = if fused {
+        discover::load_parsed(dir, &[], Scope::Stable, budget)
+    } else {
+        discover::load_lean_held(dir, &[], Scope::Stable, budget)
+    };
     let kept = snapshot.clone();
     (
         kept,
@@ -83,21 +94,23 @@ fn a_small_tree_is_held_whole_and_reports_as_a_full_reading() {
         "{expected:?}"
     );
 
-    let (snapshot, held) = lean(dir.path(), 1 << 20);
-    assert!(!snapshot.lean);
-    assert!(snapshot
-        .files
-        .iter()
-        .all(|f| !f.on_disk && f.words.is_none()));
-    assert_eq!(held, expected);
+    for fused in [false, true] {
+        let (snapshot, held) = lean(dir.path(), 1 << 20, fused);
+        assert!(!snapshot.lean);
+        assert!(snapshot
+            .files
+            .iter()
+            .all(|f| !f.on_disk && f.words.is_none()));
+        assert_eq!(held, expected, "{fused}");
 
-    // No budget: every skipped text is dropped with its words, and the report is the same.
-    let (snapshot, dropped) = lean(dir.path(), 0);
-    assert!(snapshot.lean);
-    let on_disk: Vec<_> = snapshot.files.iter().filter(|f| f.on_disk).collect();
-    assert!(on_disk.len() >= 10, "{}", on_disk.len());
-    assert!(on_disk.iter().all(|f| f.words.is_some()));
-    assert_eq!(dropped, expected);
+        // No budget: every skipped text is dropped with its words, and the report is the same.
+        let (snapshot, dropped) = lean(dir.path(), 0, fused);
+        assert!(snapshot.lean);
+        let on_disk: Vec<_> = snapshot.files.iter().filter(|f| f.on_disk).collect();
+        assert!(on_disk.len() >= 10, "{}", on_disk.len());
+        assert!(on_disk.iter().all(|f| f.words.is_some()));
+        assert_eq!(dropped, expected, "{fused}");
+    }
 }
 
 #[test]
@@ -105,8 +118,11 @@ fn a_tree_past_the_budget_holds_part_of_it_and_reports_as_a_full_reading() {
     let (dir, bytes) = tree();
     let (full, _) = discover::load(dir.path(), &[]);
     let expected = report(&analyze(full, &Config::default(), &Selection::default()));
-    for budget in [bytes / 4, bytes / 2, bytes - 1] {
-        let (snapshot, partial) = lean(dir.path(), budget);
+    for (budget, fused) in [bytes / 4, bytes / 2, bytes - 1]
+        .into_iter()
+        .flat_map(|b| [(b, false), (b, true)])
+    {
+        let (snapshot, partial) = lean(dir.path(), budget, fused);
         assert!(snapshot.lean, "{budget}");
         // Each text is held or has its words.
         assert!(snapshot
@@ -118,6 +134,50 @@ fn a_tree_past_the_budget_holds_part_of_it_and_reports_as_a_full_reading() {
             .files
             .iter()
             .any(|f| !f.on_disk && f.text.len() > 1024));
-        assert_eq!(partial, expected, "{budget}");
+        assert_eq!(partial, expected, "{budget} {fused}");
+    }
+}
+
+#[test]
+fn facts_read_with_the_text_are_taken_only_under_the_same_id_and_module() {
+    let (dir, _) = tree();
+    // A file the reading cannot decode sorts first: every later file's id moves down by one
+    // after the facts were extracted, so the build parses those files again.
+    std::fs::write(dir.path().join("blog/aaa.py"), b"\xff\xfe not text\n").unwrap();
+    let (full, _) = discover::load(dir.path(), &[]);
+    let expected = report(&analyze(full, &Config::default(), &Selection::default()));
+    let (snapshot, unreadable) = discover::load_parsed(dir.path(), &[], Scope::Stable, 0);
+    assert_eq!(unreadable.len(), 1);
+    assert!(snapshot
+        .files
+        .iter()
+        .enumerate()
+        .filter_map(|(id, f)| f.parsed.as_ref().map(|p| (id, p)))
+        .any(|(id, p)| p.id != id));
+    let got = report(&analyze(
+        snapshot,
+        &Config::default(),
+        &Selection::default(),
+    ));
+    assert_eq!(got, expected);
+
+    // Without it, the facts extracted while reading are the ones a build extracts.
+    std::fs::remove_file(dir.path().join("blog/aaa.py")).unwrap();
+    let (snapshot, _) = discover::load_parsed(dir.path(), &[], Scope::Stable, 0);
+    let pre: Vec<(usize, String)> = snapshot
+        .files
+        .iter()
+        .enumerate()
+        .filter_map(|(id, f)| f.parsed.as_ref().map(|p| (id, format!("{:?}", p.facts))))
+        .collect();
+    assert!(pre.len() >= 5, "{}", pre.len());
+    let ws = djperm::workspace::Workspace::build_with(snapshot, &[], Scope::Stable);
+    assert!(ws.snapshot.files.iter().all(|f| f.parsed.is_none()));
+    for (id, facts) in pre {
+        assert_eq!(
+            format!("{:?}", ws.python[id].as_deref().unwrap()),
+            facts,
+            "{id}"
+        );
     }
 }

@@ -426,7 +426,7 @@ fn read(plan: &Plan) -> Result<Input, String> {
                 Some(disk) => {
                     discover::load_lean_cached(root, &plan.config.exclude, Scope::Stable, disk)
                 }
-                None => discover::load_lean_held(
+                None => discover::load_parsed(
                     root,
                     &plan.config.exclude,
                     Scope::Stable,

@@ -30,6 +30,11 @@ impl Timer {
         Timer(on.then(|| (Instant::now(), cpu_ms())))
     }
 
+    /// The CPU milliseconds since the start (0 when timings are off).
+    pub fn cpu_so_far(&self) -> f64 {
+        self.0.map_or(0.0, |(_, cpu)| cpu_ms() - cpu)
+    }
+
     pub fn report(&self, phase: &str, detail: std::fmt::Arguments<'_>) {
         if let Some((start, cpu_start)) = self.0 {
             let ms = start.elapsed().as_secs_f64() * 1000.0;

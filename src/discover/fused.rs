@@ -1,0 +1,162 @@
+//! The report-only reading without the disk cache, with the first parse fused into it: the
+//! walk lists the paths, the start-up files that decide the import roots are read, and then one
+//! parallel pass reads every file, runs the pre-filter and extracts the facts of each file it
+//! keeps while the text is at hand. No thread waits for the whole tree to be read before
+//! parsing starts, and a parsed text is dropped (or held, within the budget) at once.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use ignore::WalkState;
+use rayon::prelude::*;
+
+use super::{candidate, excludes, ignored, keep_text, walker, words_of, Unreadable};
+use crate::python::extract_python;
+use crate::workspace::prefilter::{Need, Scope};
+use crate::workspace::{keeps_text, primary_modules, Preparsed, Snapshot, Timer, Words};
+
+/// What one file gave: its text (unless dropped), the pre-filter's answer, its words (for a
+/// dropped text) and its facts (for a file the pre-filter keeps).
+type Read = (Option<String>, Need, Option<Words>, Option<Box<Preparsed>>);
+
+/// [`super::load_lean_held`] with the facts of the files the pre-filter keeps extracted as they
+/// are read ([`crate::workspace::SourceFile::parsed`]).
+pub fn load_parsed(
+    root: &Path,
+    exclude: &[String],
+    scope: Scope,
+    held_budget: usize,
+) -> (Snapshot, Vec<Unreadable>) {
+    let read_before = crate::workspace::files_read();
+    let timer = Timer::start();
+    let user_excludes = excludes(exclude);
+    let found: Mutex<Vec<(String, bool)>> = Mutex::new(Vec::new());
+    walker(root)
+        .require_git(false)
+        .hidden(false)
+        .build_parallel()
+        .run(|| {
+            Box::new(|entry| {
+                let Some((_, lossy, text_name)) = candidate(entry, root, &user_excludes) else {
+                    return WalkState::Continue;
+                };
+                found
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((lossy, text_name));
+                WalkState::Continue
+            })
+        });
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    found.sort_unstable();
+    crate::inputs::note_all(found.iter().map(|(rel, _)| root.join(rel)));
+    let mut unreadable = Vec::new();
+    // Python cannot import a file whose name is not text, and paths in reports must be text.
+    found.retain(|(rel, text_name)| {
+        if !text_name {
+            unreadable.push(Unreadable {
+                path: rel.clone(),
+                reason: "file name is not valid UTF-8".to_string(),
+            });
+        }
+        *text_name
+    });
+
+    // The start-up files first: with the paths, they decide every file's module name.
+    let mut paths = Snapshot::new(root);
+    let mut startup: Vec<Option<Result<String, String>>> = Vec::with_capacity(found.len());
+    for (rel, _) in &found {
+        let text = keeps_text(rel).then(|| {
+            crate::workspace::read_bytes(&root.join(rel))
+                .map_err(|e| e.to_string())
+                .and_then(super::decode)
+        });
+        match &text {
+            Some(Ok(text)) => paths.add(rel.clone(), text.clone()),
+            _ => paths.add_on_disk(rel.clone()),
+        };
+        startup.push(text);
+    }
+    let modules = primary_modules(&paths);
+    drop(paths);
+
+    let read_bytes = AtomicUsize::new(0);
+    let parsed = AtomicUsize::new(0);
+    let results: Vec<Result<Read, String>> = found
+        .par_iter()
+        .zip(startup.into_par_iter())
+        .enumerate()
+        .map(|(id, ((rel, _), held))| {
+            let text = match held {
+                Some(text) => text?,
+                None => crate::workspace::read_bytes(&root.join(rel))
+                    .map_err(|e| e.to_string())
+                    .and_then(super::decode)?,
+            };
+            let (keep, need, _) = keep_text(rel, &text, scope);
+            let need = need.unwrap_or(if keep { Need::References } else { Need::Skip });
+            let python = rel.ends_with(".py");
+            // The build parses a file without a module name under the empty one.
+            let pre = (python && need != Need::Skip).then(|| {
+                parsed.fetch_add(1, Ordering::Relaxed);
+                let (module, is_package) = modules[id].clone().unwrap_or_default();
+                let facts = extract_python(id, &text, &module, is_package);
+                Box::new(Preparsed {
+                    id,
+                    module,
+                    is_package,
+                    facts,
+                })
+            });
+            // A parsed text is needed again only for a report or a scan: held within the
+            // budget (and the short and start-up ones always), else dropped with its words.
+            let so_far = read_bytes.fetch_add(text.len(), Ordering::Relaxed);
+            let within = so_far + text.len() <= held_budget;
+            let keep = within || keeps_text(rel) || text.len() <= super::SMALL || (!python && keep);
+            let words = (!keep).then(|| words_of(rel, &text)).flatten();
+            Ok((keep.then_some(text), need, words, pre))
+        })
+        .collect();
+    let all_held = read_bytes.into_inner() <= held_budget;
+
+    let mut snapshot = Snapshot::new(root);
+    snapshot.lean = !all_held;
+    snapshot.files.reserve(found.len());
+    let mut bytes = 0;
+    for ((rel, _), result) in found.into_iter().zip(results) {
+        match result {
+            Ok((text, need, words, pre)) => {
+                let id = match text {
+                    Some(text) => {
+                        bytes += text.len();
+                        snapshot.add(rel, text)
+                    }
+                    None => snapshot.add_on_disk(rel),
+                };
+                let f = &mut snapshot.files[id];
+                if f.kind == crate::workspace::FileKind::Python {
+                    f.need = Some((scope, need));
+                }
+                f.words = words;
+                f.parsed = pre;
+            }
+            Err(reason) => unreadable.push(Unreadable { path: rel, reason }),
+        }
+    }
+    unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+    let walked = timer.cpu_so_far();
+    ignored::add_ignored(&mut snapshot, exclude);
+    timer.report(
+        "walk+read",
+        format_args!(
+            "{} files, {} read, {} parsed while reading, {:.1} MB held, the ignored files' walk cpu {:.1} ms",
+            snapshot.files.len(),
+            crate::workspace::files_read() - read_before,
+            parsed.into_inner(),
+            bytes as f64 / 1e6,
+            timer.cpu_so_far() - walked
+        ),
+    );
+    (snapshot, unreadable)
+}
