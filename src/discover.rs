@@ -182,8 +182,17 @@ const ALWAYS_READ: u8 = 8;
 
 /// The code the cache stores for a file read now (see [`need_code`], [`ALWAYS_READ`]).
 fn seen_code(rel: &str, text: &str, code: u8) -> u8 {
-    let names_lists = rel.ends_with(".py") && (text.contains("_APPS") || text.contains("BACKENDS"));
-    code | if names_lists { ALWAYS_READ } else { 0 }
+    code | if names_lists(rel, text) {
+        ALWAYS_READ
+    } else {
+        0
+    }
+}
+
+/// A Python file naming settings lists (`INSTALLED_APPS`, `AUTHENTICATION_BACKENDS`…): what
+/// reads those before parsing (the environment's packages) needs its text.
+fn names_lists(rel: &str, text: &str) -> bool {
+    rel.ends_with(".py") && (text.contains("_APPS") || text.contains("BACKENDS"))
 }
 
 /// The stat pre-check for `rel`: `Some(need)` when the file is unchanged and need not be read

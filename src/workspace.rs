@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::FileId;
 use crate::facts::FileFacts;
@@ -418,6 +418,9 @@ impl Workspace {
         let mut python: Vec<Option<Box<FileFacts>>> = vec![None; n];
         let mut waves = 0;
         let mut helper_rounds = 0;
+        let mut searched: (FxHashSet<String>, FxHashSet<String>) = Default::default();
+        let called: Vec<std::sync::OnceLock<Box<[u32]>>> =
+            (0..n).map(|_| std::sync::OnceLock::new()).collect();
         loop {
             closure.run(&python);
             let mut wave = std::mem::take(&mut closure.next);
@@ -426,13 +429,20 @@ impl Workspace {
                 helper_rounds += 1;
                 let scan = Timer::start();
                 let (names, hooks) = helper_calls::helper_names(&python);
+                // A file still unread was already searched for the names of earlier rounds.
+                let new = |all: &FxHashSet<String>, done: &mut FxHashSet<String>| {
+                    let new: FxHashSet<String> = all.difference(done).cloned().collect();
+                    done.extend(new.iter().cloned());
+                    new
+                };
                 let (py, tpl) = helper_calls::files_using(
                     &ws.snapshot.root,
                     &ws.snapshot.files,
                     &python,
                     &ws.templates,
-                    &names,
-                    &hooks,
+                    &new(&names, &mut searched.0),
+                    &new(&hooks, &mut searched.1),
+                    &called,
                 );
                 scan.report(
                     "helper scan",

@@ -457,3 +457,44 @@ fn a_python_env_that_is_not_one_is_a_usage_error() {
     assert!(line.contains("environment"), "{line}");
     assert!(line.contains("site-packages/shopkit/models.py:3"), "{line}");
 }
+
+#[test]
+fn the_packages_a_long_settings_component_names_are_read_when_its_text_is_not_held() {
+    // Settings split into a component whose name does not say so, long enough that a lean
+    // reading without a budget would drop its text before the environment is read.
+    let pad = format!("# {}\n", "x".repeat(78)).repeat(20);
+    let component = format!("{pad}{THIRD_PARTY}");
+    let dir = tree(&[
+        ("proj/settings.py", "from proj.components.apps import *\n"),
+        ("proj/components/__init__.py", ""),
+        ("proj/components/apps.py", &component),
+        (
+            "blog/views.py",
+            "def v(request):\n    return request.user.has_perm('taggit.add_tagg')\n",
+        ),
+    ]);
+    let config = Config {
+        python_env: Some(oracle_env()),
+        ..Config::default()
+    };
+    let (mut snapshot, _) = discover::load_parsed(
+        dir.path(),
+        &[],
+        djperm::workspace::prefilter::Scope::Stable,
+        0,
+    );
+    assert!(snapshot.lean);
+    discover::add_environment(&mut snapshot, &config).unwrap();
+    // The packages the component names were read from the environment.
+    assert!(snapshot
+        .files
+        .iter()
+        .any(|f| f.in_environment() && f.path.contains("/taggit/")));
+    let a = analyze(snapshot, &config, &Selection::default());
+    let got = codes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("DJP002") && got[0].contains("taggit.add_tagg"),
+        "{got:?}"
+    );
+}

@@ -181,3 +181,31 @@ fn facts_read_with_the_text_are_taken_only_under_the_same_id_and_module() {
         );
     }
 }
+
+#[test]
+fn settings_assigned_at_run_time_count_when_the_text_is_not_held() {
+    // A long module that assigns the backends at run time: a lean reading drops its text.
+    let pad = format!("# {}\n", "x".repeat(78)).repeat(20);
+    let config = format!(
+        "{pad}from django.conf import settings\n\ndef configure():\n    settings.AUTHENTICATION_BACKENDS = ['site.backends.SiteBackend']\n"
+    );
+    let files: Vec<(String, String)> = vec![
+        ("site/__init__.py".into(), String::new()),
+        (
+            "site/backends.py".into(),
+            "from django.contrib.auth.backends import BaseBackend\n\nclass SiteBackend(BaseBackend):\n    def has_perm(self, user_obj, perm, obj=None):\n        return perm.startswith('site.')\n".into(),
+        ),
+        (
+            "blog/views.py".into(),
+            "def v(request):\n    return request.user.has_perm('site.reboot')\n".into(),
+        ),
+        ("site/config.py".into(), config),
+    ];
+    let (dir, full, _) = common::project_padded(&files, 0);
+    // The full reading counts the backend: `site` is its label, not an unknown one.
+    assert_eq!(report(&full), Vec::<String>::new());
+    for fused in [false, true] {
+        let (_, got) = lean(dir.path(), 0, fused);
+        assert_eq!(got, Vec::<String>::new(), "{fused}");
+    }
+}

@@ -113,7 +113,11 @@ pub fn load_parsed(
             // budget (and the short and start-up ones always), else dropped with its words.
             let so_far = read_bytes.fetch_add(text.len(), Ordering::Relaxed);
             let within = so_far + text.len() <= held_budget;
-            let keep = within || keeps_text(rel) || text.len() <= super::SMALL || (!python && keep);
+            let keep = within
+                || keeps_text(rel)
+                || text.len() <= super::SMALL
+                || (!python && keep)
+                || super::names_lists(rel, &text);
             let words = (!keep).then(|| words_of(rel, &text)).flatten();
             Ok((keep.then_some(text), need, words, pre))
         })

@@ -238,7 +238,12 @@ fn runtime_assignments(ws: &Workspace, settings: &mut Settings, mut assumed: boo
         {
             continue;
         }
-        let text = f.text.as_str();
+        // A text a lean reading did not keep is read again when its words may hold a list.
+        if !f.may_hold_any([BACKENDS, APPS].into_iter()) {
+            continue;
+        }
+        let text = ws.text_transient(id);
+        let text = text.as_ref();
         if !text.contains("settings.AUTHENTICATION_BACKENDS")
             && !text.contains("settings.INSTALLED_APPS")
         {

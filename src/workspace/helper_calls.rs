@@ -67,6 +67,46 @@ pub fn helper_names(python: &[Option<Box<FileFacts>>]) -> (FxHashSet<String>, Fx
     (calls, hooks)
 }
 
+/// Names searched as calls: the set, and the first bytes and lengths (below 64) it holds, to
+/// pass over most called names without hashing them.
+struct CallNames<'a> {
+    names: &'a FxHashSet<String>,
+    first: [bool; 256],
+    lengths: u64,
+}
+
+impl<'a> CallNames<'a> {
+    fn new(names: &'a FxHashSet<String>) -> Self {
+        let mut first = [false; 256];
+        let mut lengths = 0u64;
+        for n in names {
+            if let Some(&b) = n.as_bytes().first() {
+                first[usize::from(b)] = true;
+            }
+            lengths |= 1u64 << n.len().min(63);
+        }
+        CallNames {
+            names,
+            first,
+            lengths,
+        }
+    }
+
+    /// Whether `text` holds `name(` for one of the names, `name` a whole word.
+    fn called_in(&self, text: &[u8]) -> bool {
+        memchr::memchr_iter(b'(', text).any(|end| {
+            let start = text[..end]
+                .iter()
+                .rposition(|b| !is_ident(*b))
+                .map_or(0, |i| i + 1);
+            start < end
+                && self.first[usize::from(text[start])]
+                && self.lengths & (1u64 << (end - start).min(63)) != 0
+                && std::str::from_utf8(&text[start..end]).is_ok_and(|n| self.names.contains(n))
+        })
+    }
+}
+
 /// Unread Python files holding `name(` for one of `names`, and unread templates holding one of
 /// `hooks` as a word.
 pub fn files_using(
@@ -76,12 +116,14 @@ pub fn files_using(
     templates: &[Option<TemplateFacts>],
     names: &FxHashSet<String>,
     hooks: &FxHashSet<String>,
+    called: &[std::sync::OnceLock<Box<[u32]>>],
 ) -> (Vec<FileId>, Vec<FileId>) {
     let automaton = |words: &FxHashSet<String>, suffix: &str| {
         let patterns: Vec<String> = words.iter().map(|w| format!("{w}{suffix}")).collect();
         Needles::new(&patterns)
     };
-    let calls = automaton(names, "(");
+    // Calls are found from each `(` back to the name before it, whatever the number of names.
+    let calls = (!names.is_empty()).then(|| CallNames::new(names));
     let uses = automaton(hooks, "");
     let word_at = |text: &[u8], start: usize, end: usize, whole: bool| {
         (start == 0 || !is_ident(text[start - 1]))
@@ -98,7 +140,12 @@ pub fn files_using(
             FileKind::Template => uses.is_some() && templates[*id].is_none(),
             FileKind::Fixture => false,
         })
-        .filter(|(_, f)| match f.kind {
+        .filter(|(id, f)| match f.kind {
+            // A held text's calls are listed once for every round of the search.
+            FileKind::Python if !f.on_disk => {
+                let set = called[*id].get_or_init(|| super::words::called_of(f.text.as_bytes()));
+                names.iter().any(|n| super::words::may_call(set, n))
+            }
             FileKind::Python => f.may_call_any(names.iter().map(String::as_str)),
             _ => f.may_hold_any(hooks.iter().map(String::as_str)),
         })
@@ -113,7 +160,12 @@ pub fn files_using(
                     .is_some_and(|n| n.any(text, |_, start, end| word_at(text, start, end, whole)))
             };
             match f.kind {
-                FileKind::Python if python[id].is_none() && hit(&calls, false) => Some((id, true)),
+                FileKind::Python
+                    if python[id].is_none()
+                        && calls.as_ref().is_some_and(|c| c.called_in(text)) =>
+                {
+                    Some((id, true))
+                }
                 FileKind::Template if templates[id].is_none() && hit(&uses, true) => {
                     Some((id, false))
                 }

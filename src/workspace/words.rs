@@ -212,15 +212,53 @@ impl Words {
 
     /// Whether the text may call `name` (hold `name(`, `name` a whole word): `false` is certain.
     pub fn may_call(&self, name: &str) -> bool {
-        self.called
-            .binary_search(&called_hash(hash(name.as_bytes())))
-            .is_ok()
+        may_call(&self.called, name)
     }
+}
+
+/// The hashes of the words a text calls (`name(`), sorted and distinct: [`Words`]'s second
+/// set alone, for a held text searched for calls again and again.
+pub fn called_of(text: &[u8]) -> Box<[u32]> {
+    let mut called: Vec<u32> = memchr::memchr_iter(b'(', text)
+        .filter_map(|end| {
+            let start = text[..end]
+                .iter()
+                .rposition(|b| !WORD[usize::from(*b)])
+                .map_or(0, |i| i + 1);
+            (start < end).then(|| called_hash(hash_at(text, start, end)))
+        })
+        .collect();
+    called.sort_unstable();
+    called.dedup();
+    called.into_boxed_slice()
+}
+
+/// Whether `called` ([`called_of`]) may hold `name`: `false` is certain.
+pub fn may_call(called: &[u32], name: &str) -> bool {
+    called
+        .binary_search(&called_hash(hash(name.as_bytes())))
+        .is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_calls_of_a_text_are_the_words_called() {
+        let text = b"x = can(user)\nif has_perm (p): ok()\n(y)\nname_2(";
+        let of = Words::of(text);
+        let called = called_of(text);
+        for (name, is) in [
+            ("can", true),
+            ("ok", true),
+            ("name_2", true),
+            ("has_perm", false),
+        ] {
+            assert_eq!(may_call(&called, name), is, "{name}");
+            assert_eq!(of.may_call(name), is, "{name}");
+        }
+    }
 
     #[test]
     fn holds_every_word_it_was_built_from() {
