@@ -4,8 +4,8 @@
 //! cargo run --release --example mem_profile -- bench/trees/gen-20k
 //! ```
 //!
-//! Runs the phases of `djperm check --no-cache` (lean read, facts, index, rules) under a
-//! counting allocator and prints the bytes live after each phase and the peak within it, then
+//! Runs the phases of `djperm check --no-cache` (the reading that parses as it reads, facts,
+//! index, rules) under a counting allocator and prints the bytes live after each phase and the peak within it, then
 //! the heap bytes of each field of the per-file facts (measured as what cloning it allocates,
 //! so without spare capacity; the difference to the live bytes is spare capacity and the
 //! allocator's own rounding).
@@ -355,7 +355,7 @@ fn main() {
     let config = Config::default();
     let selection = djperm::Selection::from_config(&config);
     phase("start");
-    let (snapshot, _) = djperm::discover::load_lean_held(
+    let (snapshot, _) = djperm::discover::load_parsed(
         &root,
         &config.exclude,
         Scope::Stable,

@@ -192,7 +192,10 @@ fn seen_code(rel: &str, text: &str, code: u8) -> u8 {
 /// A Python file naming settings lists (`INSTALLED_APPS`, `AUTHENTICATION_BACKENDS`…): what
 /// reads those before parsing (the environment's packages) needs its text.
 fn names_lists(rel: &str, text: &str) -> bool {
-    rel.ends_with(".py") && (text.contains("_APPS") || text.contains("BACKENDS"))
+    use memchr::memmem::find;
+    rel.ends_with(".py")
+        && (find(text.as_bytes(), b"_APPS").is_some()
+            || find(text.as_bytes(), b"BACKENDS").is_some())
 }
 
 /// The stat pre-check for `rel`: `Some(need)` when the file is unchanged and need not be read

@@ -279,11 +279,20 @@ fn select_and_suppress(
 
 /// Run `f` on a rayon pool whose threads have deep stacks: the parser and the AST's drop recurse
 /// once per nesting level, and generated code nests thousands deep.
+/// The pool is built once and kept: every analysis (and the reading that parses as it reads)
+/// runs on the same threads.
 pub fn with_big_stacks<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     const STACK: usize = 512 * 1024 * 1024; // reserved, not committed
-    match rayon::ThreadPoolBuilder::new().stack_size(STACK).build() {
-        Ok(pool) => pool.install(f),
-        Err(_) => f(),
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(STACK)
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(f),
+        None => f(),
     }
 }
 

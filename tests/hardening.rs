@@ -238,6 +238,16 @@ fn deeply_nested_expressions() {
     );
     let dir = project(&[("blog/generated.py", deep.as_bytes())]);
     assert_base_bugs(&check(dir.path()), &[]);
+    // A file the pre-filter keeps is parsed as it is read when there is no cache: on the same
+    // deep stacks.
+    let kept = format!("{deep}def f(user):\n    return user.has_perm('blog.can_publish')\n");
+    let dir = project(&[("blog/generated.py", kept.as_bytes())]);
+    let run = run_djperm(
+        dir.path(),
+        &["check", "--output-format", "concise", "--no-cache"],
+        LIMIT,
+    );
+    assert_base_bugs(&run, &[]);
 }
 
 // ---- syntax errors: the definitions that could not be read ----------------------------------

@@ -83,45 +83,48 @@ pub fn load_parsed(
 
     let read_bytes = AtomicUsize::new(0);
     let parsed = AtomicUsize::new(0);
-    let results: Vec<Result<Read, String>> = found
-        .par_iter()
-        .zip(startup.into_par_iter())
-        .enumerate()
-        .map(|(id, ((rel, _), held))| {
-            let text = match held {
-                Some(text) => text?,
-                None => crate::workspace::read_bytes(&root.join(rel))
-                    .map_err(|e| e.to_string())
-                    .and_then(super::decode)?,
-            };
-            let (keep, need, _) = keep_text(rel, &text, scope);
-            let need = need.unwrap_or(if keep { Need::References } else { Need::Skip });
-            let python = rel.ends_with(".py");
-            // The build parses a file without a module name under the empty one.
-            let pre = (python && need != Need::Skip).then(|| {
-                parsed.fetch_add(1, Ordering::Relaxed);
-                let (module, is_package) = modules[id].clone().unwrap_or_default();
-                let facts = extract_python(id, &text, &module, is_package);
-                Box::new(Preparsed {
-                    id,
-                    module,
-                    is_package,
-                    facts,
-                })
-            });
-            // A parsed text is needed again only for a report or a scan: held within the
-            // budget (and the short and start-up ones always), else dropped with its words.
-            let so_far = read_bytes.fetch_add(text.len(), Ordering::Relaxed);
-            let within = so_far + text.len() <= held_budget;
-            let keep = within
-                || keeps_text(rel)
-                || text.len() <= super::SMALL
-                || (!python && keep)
-                || super::names_lists(rel, &text);
-            let words = (!keep).then(|| words_of(rel, &text)).flatten();
-            Ok((keep.then_some(text), need, words, pre))
-        })
-        .collect();
+    // Extraction recurses once per nesting level: on the deep-stack pool, as every parse.
+    let results: Vec<Result<Read, String>> = crate::with_big_stacks(|| {
+        found
+            .par_iter()
+            .zip(startup.into_par_iter())
+            .enumerate()
+            .map(|(id, ((rel, _), held))| {
+                let text = match held {
+                    Some(text) => text?,
+                    None => crate::workspace::read_bytes(&root.join(rel))
+                        .map_err(|e| e.to_string())
+                        .and_then(super::decode)?,
+                };
+                let (keep, need, _) = keep_text(rel, &text, scope);
+                let need = need.unwrap_or(if keep { Need::References } else { Need::Skip });
+                let python = rel.ends_with(".py");
+                // The build parses a file without a module name under the empty one.
+                let pre = (python && need != Need::Skip).then(|| {
+                    parsed.fetch_add(1, Ordering::Relaxed);
+                    let (module, is_package) = modules[id].clone().unwrap_or_default();
+                    let facts = extract_python(id, &text, &module, is_package);
+                    Box::new(Preparsed {
+                        id,
+                        module,
+                        is_package,
+                        facts,
+                    })
+                });
+                // A parsed text is needed again only for a report or a scan: held within the
+                // budget (and the short and start-up ones always), else dropped with its words.
+                let so_far = read_bytes.fetch_add(text.len(), Ordering::Relaxed);
+                let within = so_far + text.len() <= held_budget;
+                let keep = within
+                    || keeps_text(rel)
+                    || text.len() <= super::SMALL
+                    || (!python && keep)
+                    || super::names_lists(rel, &text);
+                let words = (!keep).then(|| words_of(rel, &text)).flatten();
+                Ok((keep.then_some(text), need, words, pre))
+            })
+            .collect()
+    });
     let all_held = read_bytes.into_inner() <= held_budget;
 
     let mut snapshot = Snapshot::new(root);
