@@ -375,23 +375,28 @@ impl<'a> Walker<'_, '_, 'a> {
         let args = c.args();
         let positional = args.iter().take_while(|a| !a.is_starred_expr());
         let keywords = c.call.arguments.keywords.iter();
-        let named: Vec<(ArgPos, &'a Expr)> = positional
+        // Keyword names are borrowed until a fact keeps them.
+        let named: Vec<(Result<usize, &'a str>, &'a Expr)> = positional
             .enumerate()
-            .map(|(i, a)| (ArgPos::Index(i), a))
-            .chain(keywords.filter_map(|k| {
-                k.arg
-                    .as_ref()
-                    .map(|a| (ArgPos::Keyword(a.id.to_string()), &k.value))
-            }))
+            .map(|(i, a)| (Ok(i), a))
+            .chain(keywords.filter_map(|k| k.arg.as_ref().map(|a| (Err(a.id.as_str()), &k.value))))
             .collect();
+        let arg_pos = |pos: Result<usize, &str>| match pos {
+            Ok(i) => ArgPos::Index(i),
+            Err(k) => ArgPos::Keyword(k.to_string()),
+        };
         // What the arguments carry, before what is called is resolved: most calls carry
         // neither a helper's parameters nor a permission name, and are done with here.
-        let flows: Vec<(usize, Vec<Source>)> = named
-            .iter()
-            .enumerate()
-            .map(|(i, (_, expr))| (i, self.sources(expr)))
-            .filter(|(_, sources)| !sources.is_empty())
-            .collect();
+        let flows: Vec<(usize, Vec<Source>)> = if self.helper.is_empty() {
+            Vec::new()
+        } else {
+            named
+                .iter()
+                .enumerate()
+                .map(|(i, (_, expr))| (i, self.sources(expr)))
+                .filter(|(_, sources)| !sources.is_empty())
+                .collect()
+        };
         // Only what can fold to a permission string is folded (not nested calls and dicts).
         let items: Vec<crate::value::Item> = if passes_names {
             named
@@ -417,7 +422,7 @@ impl<'a> Walker<'_, '_, 'a> {
         if checked {
             let texts = named
                 .iter()
-                .map(|(arg, expr)| (arg.clone(), self.ex.text(expr.range()).to_string()))
+                .map(|(pos, expr)| (arg_pos(*pos), self.ex.text(expr.range()).to_string()))
                 .collect();
             self.push_event(Event::Call(callee.clone(), bound, texts, c.span));
         }
@@ -428,7 +433,7 @@ impl<'a> Walker<'_, '_, 'a> {
                 let target = FlowTarget::Call {
                     callee: callee.clone(),
                     bound,
-                    arg: named[i].0.clone(),
+                    arg: arg_pos(named[i].0),
                     span: c.span,
                 };
                 self.record_flows(sources, target);
@@ -444,10 +449,10 @@ impl<'a> Walker<'_, '_, 'a> {
             kwargs: Vec::new(),
             span: c.span,
         };
-        for ((arg, _), item) in named.into_iter().zip(items) {
-            match arg {
-                ArgPos::Index(_) => call.args.push(item),
-                ArgPos::Keyword(k) => call.kwargs.push((k, item)),
+        for ((pos, _), item) in named.into_iter().zip(items) {
+            match pos {
+                Ok(_) => call.args.push(item),
+                Err(k) => call.kwargs.push((k.to_string(), item)),
             }
         }
         if any {
