@@ -124,7 +124,7 @@ pub struct ModuleCall {
     pub receiver: Value,
     pub method: String,
     pub args: Vec<Item>,
-    pub kwargs: Vec<(String, Item)>,
+    pub kwargs: Vec<(crate::value::CompactString, Item)>,
     pub span: Span,
 }
 

@@ -111,7 +111,7 @@ pub struct HelperCall {
     pub callee: Value,
     pub bound: bool,
     pub args: Vec<Item>,
-    pub kwargs: Vec<(String, Item)>,
+    pub kwargs: Vec<(crate::value::CompactString, Item)>,
     pub span: Span,
 }
 
@@ -142,7 +142,7 @@ pub struct TemplateUse {
     pub filter: bool,
     pub name: String,
     pub args: Vec<Item>,
-    pub kwargs: Vec<(String, Item)>,
+    pub kwargs: Vec<(crate::value::CompactString, Item)>,
     pub span: Span,
 }
 

@@ -114,7 +114,7 @@ impl Resolved<'_> {
     pub fn strings(&self) -> Vec<PermString> {
         let one = |item: &Item| match &item.value {
             Value::Str(s) => Some(PermString {
-                text: s.clone(),
+                text: s.to_string(),
                 span: item.span,
                 literal: item.literal,
             }),

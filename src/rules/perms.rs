@@ -22,7 +22,7 @@ pub fn checks(ctx: &Context<'_>) -> FxHashMap<String, Vec<(RefKind, Span)>> {
         if let Some(lookup) = &r.reference.lookup {
             for item in lookup.codename.iter().chain(&lookup.codename_in) {
                 match &item.value {
-                    Value::Str(s) => texts.push((s.clone(), item.span)),
+                    Value::Str(s) => texts.push((s.to_string(), item.span)),
                     Value::Seq(items) => texts.extend(
                         items
                             .iter()

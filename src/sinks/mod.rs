@@ -228,7 +228,7 @@ impl Named<'_, '_> {
             }
             _ => return None,
         };
-        if !self.names.contains(last) {
+        if !self.names.contains(last.as_str()) {
             return None;
         }
         self.fns.callee(value)

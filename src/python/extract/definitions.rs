@@ -391,8 +391,8 @@ impl Extractor<'_> {
         let method = attr.attr.id.to_string();
         let receiver = match self.module_object(&attr.value, None) {
             Some(name) => Value::Ref {
-                module: self.module.clone(),
-                path: thin_vec::thin_vec![name],
+                module: self.module.as_str().into(),
+                path: thin_vec::thin_vec![name.into()],
             },
             None if method == "register" || method == "unregister" => {
                 self.fold(&attr.value, None, 0)

@@ -320,8 +320,8 @@ impl<'a> Walker<'_, '_, 'a> {
                 if self.module_functions.contains(name) {
                     return Some((
                         Value::Ref {
-                            module: self.ex.module.clone(),
-                            path: thin_vec::thin_vec![name.to_string()],
+                            module: self.ex.module.as_str().into(),
+                            path: thin_vec::thin_vec![name.into()],
                         },
                         false,
                     ));
@@ -331,8 +331,11 @@ impl<'a> Walker<'_, '_, 'a> {
                 let class = self.classes.last()?;
                 return Some((
                     Value::Ref {
-                        module: self.ex.module.clone(),
-                        path: thin_vec::thin_vec![class.name.clone(), a.attr.id.to_string()],
+                        module: self.ex.module.as_str().into(),
+                        path: thin_vec::thin_vec![
+                            class.name.as_str().into(),
+                            a.attr.id.as_str().into()
+                        ],
                     },
                     true,
                 ));
@@ -417,7 +420,7 @@ impl<'a> Walker<'_, '_, 'a> {
             any |= may_name_permission(&item.value);
             match arg {
                 ArgPos::Index(_) => call.args.push(item),
-                ArgPos::Keyword(k) => call.kwargs.push((k, item)),
+                ArgPos::Keyword(k) => call.kwargs.push((k.into(), item)),
             }
         }
         if any {

@@ -471,7 +471,7 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                     self.access_policy(expr, text);
                 }
                 if shaped_like_permission(text) {
-                    let item = self.ex.item(expr, Value::Str(text.to_string()));
+                    let item = self.ex.item(expr, Value::Str(text.into()));
                     self.shapes.push(item);
                 }
             }
