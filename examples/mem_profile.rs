@@ -429,6 +429,7 @@ fn main() {
             }
             phase("tight");
         }
+        djperm::sinks::drop_unread_calls(&mut ws, &config.permission_sinks);
         let index = djperm::index::Index::build(&ws, &config);
         phase("index");
         if std::env::var_os("FIELDS").is_some() {

@@ -89,3 +89,55 @@ fn short_strings_in_the_facts_are_inline() {
     }
     assert!(all.iter().any(|s| s.is_heap_allocated()), "a long one does");
 }
+
+mod common;
+
+use djperm::config::Config;
+use djperm::workspace::prefilter::Scope;
+use djperm::{analyze, discover, Selection};
+
+/// A report-only `check` (a lean snapshot) keeps only the helper calls a sink may name: a call of
+/// a field class with a permission-shaped argument is dropped, the call of the project's own
+/// helper is kept, and the unknown permission passed to that helper is still reported.
+#[test]
+fn a_lean_check_drops_the_calls_no_sink_names() {
+    let (dir, fresh) = common::project(&[
+        (
+            "blog/perms.py",
+            "def can(user, perm):\n    return user.has_perm(perm)\n",
+        ),
+        (
+            "blog/views.py",
+            "from blog.perms import can\n\ndef v(request):\n    return can(request.user, \"blog.can_unpublish\")\n",
+        ),
+        (
+            "blog/models.py",
+            "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Note(models.Model):\n    post = models.ForeignKey(\"blog.Post\", on_delete=models.CASCADE)\n",
+        ),
+    ]);
+    let (snapshot, _) = discover::load_lean(dir.path(), &[], Scope::Everything);
+    assert!(snapshot.lean);
+    let lean = analyze(snapshot, &Config::default(), &Selection::default());
+    let calls = |a: &djperm::Analysis, path: &str| {
+        let id = (0..a.ws.python.len())
+            .find(|&id| a.ws.path(id) == path)
+            .unwrap();
+        a.ws.python[id].as_ref().unwrap().helpers.calls.len()
+    };
+    // Kept in full where the workspace may be analysed again.
+    assert_eq!(calls(&fresh, "blog/models.py"), 1);
+    assert_eq!(
+        calls(&lean, "blog/models.py"),
+        0,
+        "the field's call is dropped"
+    );
+    assert_eq!(calls(&lean, "blog/views.py"), 1, "the helper's call stays");
+    let unknown = |a: &djperm::Analysis| {
+        a.diagnostics
+            .iter()
+            .filter(|d| d.code == "DJP002" && a.ws.path(d.span.file) == "blog/views.py")
+            .count()
+    };
+    assert_eq!(unknown(&fresh), 1, "{:#?}", common::codes(&fresh));
+    assert_eq!(unknown(&lean), 1, "{:#?}", common::codes(&lean));
+}
