@@ -55,6 +55,23 @@ fn values_stay_small() {
     assert!(std::mem::size_of::<Item>() <= 56);
 }
 
+/// Every parsed file's facts stay in memory for the whole run, and most of their lists are
+/// empty: a list is one pointer wide (`ThinVec`), a class's rare `Meta` is boxed.
+#[test]
+fn empty_facts_stay_small() {
+    use djperm::facts::{ClassFact, FileFacts};
+    assert!(
+        std::mem::size_of::<FileFacts>() <= 400,
+        "{}",
+        std::mem::size_of::<FileFacts>()
+    );
+    assert!(
+        std::mem::size_of::<ClassFact>() <= 160,
+        "{}",
+        std::mem::size_of::<ClassFact>()
+    );
+}
+
 #[test]
 fn short_strings_in_the_facts_are_inline() {
     let facts = djperm::python::extract_python(0, MODELS, "blog.models", false);

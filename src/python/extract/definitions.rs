@@ -254,7 +254,7 @@ impl Extractor<'_> {
             name: class.name.id.to_string(),
             span: self.span(class.name.range),
             bases,
-            decorators: self.decorators(&class.decorator_list),
+            decorators: self.decorators(&class.decorator_list).into(),
             body: self.span(TextRange::new(class.name.range.start(), class.range.end())),
             ..ClassFact::default()
         };
@@ -313,7 +313,7 @@ impl Extractor<'_> {
                             }
                         }
                     }
-                    fact.meta = Some(meta);
+                    fact.meta = Some(Box::new(meta));
                 }
                 Stmt::FunctionDef(func) => {
                     fact.methods.push(func.name.id.to_string());
@@ -338,7 +338,7 @@ impl Extractor<'_> {
     }
 
     /// `self.<name> = value` statements of a method body (also inside `if`/`with`/`try`).
-    fn self_values(&self, body: &[Stmt], out: &mut Vec<(String, Item)>) {
+    fn self_values(&self, body: &[Stmt], out: &mut crate::value::ThinVec<(String, Item)>) {
         for stmt in body {
             match stmt {
                 Stmt::Assign(a) if a.targets.len() == 1 => {
@@ -414,8 +414,8 @@ impl Extractor<'_> {
 }
 
 /// `self.<name> = …` targets anywhere in a method body.
-fn collect_self_assigns(body: &[Stmt], out: &mut Vec<String>) {
-    fn push(target: &Expr, out: &mut Vec<String>) {
+fn collect_self_assigns(body: &[Stmt], out: &mut crate::value::ThinVec<String>) {
+    fn push(target: &Expr, out: &mut crate::value::ThinVec<String>) {
         if let Expr::Attribute(a) = target {
             if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self") {
                 out.push(a.attr.id.to_string());
