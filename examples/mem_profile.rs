@@ -447,7 +447,7 @@ fn main() {
                 );
             }
         }
-        let ctx = djperm::rules::Context::with_sinks(&ws, &index, &config.permission_sinks);
+        let ctx = djperm::rules::Context::for_rules(&ws, &index, &config.permission_sinks);
         phase("context");
         eprintln!(
             "refs {} (cap {}) x {} B, verdicts {} x {} B, routed {}, helper_stale {}; Reference {} B, Item {} B, Value {} B",

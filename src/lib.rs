@@ -186,7 +186,7 @@ pub fn analyze_with_index(
 ) -> Analysis {
     let timer = Timer::start();
     let diagnostics = {
-        let mut ctx = rules::Context::with_sinks(&ws, &index, &config.permission_sinks);
+        let mut ctx = rules::Context::for_rules(&ws, &index, &config.permission_sinks);
         timer.report("context", format_args!("{} references", ctx.refs.len()));
         ctx.migration_fix = Some(fix::migration::fix);
         let all = rules::run_selected(&ctx, |code| selection.enabled(code));

@@ -158,3 +158,28 @@ fn a_lean_check_drops_the_calls_no_sink_names() {
     assert_eq!(unknown(&fresh), 1, "{:#?}", common::codes(&fresh));
     assert_eq!(unknown(&lean), 1, "{:#?}", common::codes(&lean));
 }
+
+/// The rules' context keeps only the verdicts a rule reports; the full list (the hover's) has the
+/// fine ones too, and the unknown permission is reported either way.
+#[test]
+fn the_rules_keep_only_the_verdicts_they_report() {
+    use djperm::rules::verdict::Verdict;
+    use djperm::rules::Context;
+    let (_dir, a) = common::project(&[(
+        "blog/views.py",
+        "def v(request):\n    request.user.has_perm(\"blog.can_publish\")\n    return request.user.has_perm(\"blog.can_unpublish\")\n",
+    )]);
+    let says = |v: &Verdict| !matches!(v, Verdict::Fine | Verdict::Silent);
+    let all = Context::with_sinks(&a.ws, &a.index, &[]);
+    let texts = |ctx: &Context<'_>| -> Vec<String> {
+        ctx.verdicts.iter().map(|(_, s, _)| s.text.clone()).collect()
+    };
+    assert!(texts(&all).contains(&"blog.can_publish".to_string()));
+    assert!(all.verdicts.iter().any(|(_, _, v)| !says(v)));
+    let rules = Context::for_rules(&a.ws, &a.index, &[]);
+    assert_eq!(texts(&rules), vec!["blog.can_unpublish".to_string()]);
+    assert!(rules.verdicts.iter().all(|(_, _, v)| says(v)));
+    assert!(common::codes(&a)
+        .iter()
+        .any(|c| c.starts_with("DJP002") && c.contains("can_unpublish")));
+}

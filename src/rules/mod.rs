@@ -134,7 +134,8 @@ pub struct Context<'a> {
     /// Classes routed with `.as_view()` somewhere: (file, class name).
     pub routed: rustc_hash::FxHashSet<(FileId, String)>,
     pub refs: Vec<Resolved<'a>>,
-    /// `(index into refs, string, verdict)` for every permission string of every reference.
+    /// `(index into refs, string, verdict)` for every permission string of every reference
+    /// ([`Context::for_rules`]: only the verdicts a rule reports, not `Fine` or `Silent`).
     pub verdicts: Vec<(usize, PermString, verdict::Verdict)>,
     /// Writes the migration DJP004's fix creates; the crate root passes `fix::migration`'s
     /// generator (it sits above the rules), `None` offers no such fix.
@@ -160,6 +161,21 @@ impl<'a> Context<'a> {
 
     /// [`Context::new`] with the `permission-sinks` the configuration declares.
     pub fn with_sinks(ws: &'a Workspace, index: &'a Index, declared: &[String]) -> Self {
+        Self::build(ws, index, declared, true)
+    }
+
+    /// [`Context::with_sinks`] for the rules alone: a verdict that says nothing (`Fine`,
+    /// `Silent`, most of them) is not kept, as no rule reads it (the hover reads them all).
+    pub fn for_rules(ws: &'a Workspace, index: &'a Index, declared: &[String]) -> Self {
+        Self::build(ws, index, declared, false)
+    }
+
+    fn build(
+        ws: &'a Workspace,
+        index: &'a Index,
+        declared: &[String],
+        every_verdict: bool,
+    ) -> Self {
         let resolver = crate::index::resolve::Resolver::new(ws);
         // Resolving values reads other files' facts only: files in parallel, in file order.
         let mut refs: Vec<Resolved<'a>> = ws
@@ -256,9 +272,10 @@ impl<'a> Context<'a> {
                     || (r.reference.kind == RefKind::GuardianObjects
                         && (strings.iter().any(|s| s.text.contains('.'))
                             || strings.len() != r.value.value.as_seq().map_or(1, |s| s.len())));
-                strings.into_iter().map(move |s| {
+                strings.into_iter().filter_map(move |s| {
                     let v = verdict::judge(project, r.reference.kind, &s.text, with_obj);
-                    (i, s, v)
+                    let says = !matches!(v, verdict::Verdict::Fine | verdict::Verdict::Silent);
+                    (every_verdict || says).then_some((i, s, v))
                 })
             })
             .collect();
