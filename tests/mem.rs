@@ -172,7 +172,10 @@ fn the_rules_keep_only_the_verdicts_they_report() {
     let says = |v: &Verdict| !matches!(v, Verdict::Fine | Verdict::Silent);
     let all = Context::with_sinks(&a.ws, &a.index, &[]);
     let texts = |ctx: &Context<'_>| -> Vec<String> {
-        ctx.verdicts.iter().map(|(_, s, _)| s.text.clone()).collect()
+        ctx.verdicts
+            .iter()
+            .map(|(_, s, _)| s.text.clone())
+            .collect()
     };
     assert!(texts(&all).contains(&"blog.can_publish".to_string()));
     assert!(all.verdicts.iter().any(|(_, _, v)| !says(v)));
@@ -182,4 +185,18 @@ fn the_rules_keep_only_the_verdicts_they_report() {
     assert!(common::codes(&a)
         .iter()
         .any(|c| c.starts_with("DJP002") && c.contains("can_unpublish")));
+}
+
+/// Who checks which permission is built once per context, however many rules read it.
+#[test]
+fn the_checks_map_is_built_once() {
+    use djperm::rules::{perms, Context};
+    let (_dir, a) = common::project(&[(
+        "blog/views.py",
+        "def v(request):\n    return request.user.has_perm(\"blog.can_publish\")\n",
+    )]);
+    let ctx = Context::for_rules(&a.ws, &a.index, &[]);
+    let first = perms::checks(&ctx);
+    assert!(first.contains_key("blog.can_publish"));
+    assert!(std::ptr::eq(first, perms::checks(&ctx)));
 }

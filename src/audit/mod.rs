@@ -223,7 +223,7 @@ pub fn audit(analysis: &Analysis) -> Report {
     let checks = perms::checks(&ctx);
     let mut projects = Vec::new();
     for project in &analysis.index.projects {
-        projects.push(project_report(analysis, &ctx, &resolver, project, &checks));
+        projects.push(project_report(analysis, &ctx, &resolver, project, checks));
     }
     Report {
         projects,

@@ -142,6 +142,8 @@ pub struct Context<'a> {
     pub migration_fix: Option<MigrationFix>,
     /// DJP005 checks made stale by a call of a project helper that changes permissions.
     pub helper_stale: Vec<(FileId, crate::facts::StaleCheck)>,
+    /// [`perms::checks`], built once for the rules that read it.
+    checks: std::sync::OnceLock<perms::Checks>,
 }
 
 /// The migration recording the current options of `models` (code models of the app `label` of
@@ -256,6 +258,7 @@ impl<'a> Context<'a> {
             verdicts: Vec::new(),
             migration_fix: None,
             helper_stale: crate::sinks::stale_checks(ws, &resolver),
+            checks: std::sync::OnceLock::new(),
         };
         let verdicts = ctx
             .refs
