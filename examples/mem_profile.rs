@@ -234,7 +234,7 @@ fn by_kind(ws: &Workspace) {
             let a = heap(&c.attrs);
             e.2 += a;
             for (k, v) in &c.attrs {
-                *names.entry(k.clone()).or_default() += heap(v) + 128;
+                *names.entry(k.to_string()).or_default() += heap(v) + 128;
             }
         }
     }

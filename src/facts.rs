@@ -8,8 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostic::Span;
 use crate::value::{Item, Value};
 
+mod attrs;
 pub mod helpers;
 pub mod shrink;
+
+pub use attrs::Attrs;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FileFacts {
@@ -88,7 +91,7 @@ pub struct ClassFact {
     pub name: String,
     pub span: Span,
     pub bases: ThinVec<Value>,
-    pub attrs: FxHashMap<String, Item>,
+    pub attrs: Attrs,
     /// Boxed: most classes have no `Meta`.
     pub meta: Option<Box<MetaFact>>,
     pub methods: ThinVec<String>,
@@ -134,7 +137,7 @@ pub struct ModuleCall {
 pub struct MetaFact {
     pub span: Span,
     pub bases: ThinVec<Value>,
-    pub attrs: FxHashMap<String, Item>,
+    pub attrs: Attrs,
 }
 
 /// A content type as a data migration names it.

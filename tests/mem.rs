@@ -200,3 +200,20 @@ fn the_checks_map_is_built_once() {
     assert!(first.contains_key("blog.can_publish"));
     assert!(std::ptr::eq(first, perms::checks(&ctx)));
 }
+
+/// A class's attributes are a list with no spare room (not a hash table): the last assignment
+/// wins, in the place of the first.
+#[test]
+fn class_attributes_take_no_spare_room() {
+    let src = "class A:\n    x = 1\n    y = 2\n    x = 3\n\n    class Meta:\n        abstract = True\n";
+    let facts = djperm::python::extract_python(0, src, "m", false);
+    let attrs = &facts.classes[0].attrs;
+    assert_eq!(attrs.len(), 2);
+    assert_eq!(attrs.capacity(), 2);
+    assert_eq!(attrs["x"].value, Value::Int(3));
+    let names: Vec<&str> = attrs.keys().map(|k| k.as_str()).collect();
+    assert_eq!(names, ["x", "y"]);
+    let meta = &facts.classes[0].meta.as_ref().unwrap().attrs;
+    assert_eq!(meta.capacity(), 1);
+    assert_eq!(meta["abstract"].value, Value::Bool(true));
+}

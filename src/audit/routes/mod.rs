@@ -396,19 +396,20 @@ impl<'r, 'w> Routes<'r, 'w> {
         };
         let mut stack = vec![(c, 0u32)];
         while let Some((c, d)) = stack.pop() {
-            let members = c.class.methods.iter().chain(c.class.attrs.keys());
+            let members = (c.class.methods.iter().map(|m| m.as_str()))
+                .chain(c.class.attrs.keys().map(|k| k.as_str()));
             for m in members {
                 if matches!(
-                    m.as_str(),
+                    m,
                     "urls" | "get_urls" | "get_routes" | "routes" | "get_lookup_regex"
                 ) && !out.iter().any(|(_, x)| x == m)
                 {
                     // `urls` and `routes` are attributes on DRF's routers (a property, a list).
-                    let attribute = matches!(m.as_str(), "urls" | "routes");
-                    let member = if c.class.methods.contains(m) && !attribute {
+                    let attribute = matches!(m, "urls" | "routes");
+                    let member = if c.class.methods.iter().any(|x| x == m) && !attribute {
                         format!("{m}()")
                     } else {
-                        m.clone()
+                        m.to_string()
                     };
                     out.push((c.class.name.clone(), member));
                 }

@@ -273,7 +273,7 @@ impl Extractor<'_> {
                         if let Expr::Name(name) = target {
                             let value = self.fold(&assign.value, Some(&class_scope), 0);
                             let item = self.item(&assign.value, value);
-                            fact.attrs.insert(name.id.to_string(), item);
+                            fact.attrs.insert(name.id.as_str(), item);
                         }
                     }
                 }
@@ -281,7 +281,7 @@ impl Extractor<'_> {
                     if let (Expr::Name(name), Some(value)) = (&*assign.target, &assign.value) {
                         let folded = self.fold(value, None, 0);
                         let item = self.item(value, folded);
-                        fact.attrs.insert(name.id.to_string(), item);
+                        fact.attrs.insert(name.id.as_str(), item);
                     }
                 }
                 Stmt::ClassDef(inner) if inner.name.id.as_str() == "Meta" => {
@@ -292,7 +292,7 @@ impl Extractor<'_> {
                             .as_ref()
                             .map(|a| a.args.iter().map(|b| self.fold(b, None, 0)).collect())
                             .unwrap_or_default(),
-                        attrs: FxHashMap::default(),
+                        attrs: Default::default(),
                     };
                     for s in &inner.body {
                         if let Stmt::Assign(assign) = s {
@@ -300,7 +300,7 @@ impl Extractor<'_> {
                                 if let Expr::Name(name) = target {
                                     let value = self.fold(&assign.value, None, 0);
                                     let item = self.item(&assign.value, value);
-                                    meta.attrs.insert(name.id.to_string(), item);
+                                    meta.attrs.insert(name.id.as_str(), item);
                                 }
                             }
                         } else if let Stmt::AnnAssign(assign) = s {
@@ -309,7 +309,7 @@ impl Extractor<'_> {
                             {
                                 let folded = self.fold(value, None, 0);
                                 let item = self.item(value, folded);
-                                meta.attrs.insert(name.id.to_string(), item);
+                                meta.attrs.insert(name.id.as_str(), item);
                             }
                         }
                     }
