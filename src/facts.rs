@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
-use crate::value::{Item, Value};
+use crate::value::{CompactString, Item, Value};
 
 mod attrs;
 pub mod helpers;
@@ -23,9 +23,9 @@ pub struct FileFacts {
     pub constants: FxHashMap<String, Value>,
     pub star_imports: ThinVec<String>,
     /// Names bound by imports: local name → (module, attribute path).
-    pub imports: FxHashMap<String, (String, Vec<String>)>,
+    pub imports: FxHashMap<CompactString, (CompactString, ThinVec<CompactString>)>,
     /// Every module this file imports (`from a import b` gives `a` and `a.b`).
-    pub imported_modules: ThinVec<String>,
+    pub imported_modules: ThinVec<CompactString>,
     pub classes: ThinVec<ClassFact>,
     /// `Permission.objects.create/get_or_create/update_or_create(...)` and `Permission(...)`.
     pub perm_rows: ThinVec<PermRow>,

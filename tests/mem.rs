@@ -83,6 +83,13 @@ fn short_strings_in_the_facts_are_inline() {
     for item in post.meta.as_ref().unwrap().attrs.values() {
         strings(&item.value, &mut all);
     }
+    // The names the file imports, and from where.
+    for (local, (module, path)) in &facts.imports {
+        all.push(local);
+        all.push(module);
+        all.extend(path.iter());
+    }
+    all.extend(facts.imported_modules.iter());
     // Names, module paths, kwargs, labels: all there, none of them allocated on its own.
     for expected in [
         "CharField",
@@ -91,6 +98,8 @@ fn short_strings_in_the_facts_are_inline() {
         "models",
         "accounts.User",
         "publish_post",
+        "Permission",
+        "django.contrib.auth.models",
     ] {
         assert!(
             all.iter().any(|s| s.as_str() == expected),
@@ -205,7 +214,8 @@ fn the_checks_map_is_built_once() {
 /// wins, in the place of the first.
 #[test]
 fn class_attributes_take_no_spare_room() {
-    let src = "class A:\n    x = 1\n    y = 2\n    x = 3\n\n    class Meta:\n        abstract = True\n";
+    let src =
+        "class A:\n    x = 1\n    y = 2\n    x = 3\n\n    class Meta:\n        abstract = True\n";
     let facts = djperm::python::extract_python(0, src, "m", false);
     let attrs = &facts.classes[0].attrs;
     assert_eq!(attrs.len(), 2);

@@ -138,7 +138,7 @@ impl<'a> Closure<'a> {
                             let inside = imported
                                 .strip_prefix(prefix.as_str())
                                 .is_some_and(|rest| rest.starts_with('.'));
-                            match (inside, self.modules.get(imported)) {
+                            match (inside, self.modules.get(imported.as_str())) {
                                 (true, Some(&id)) => self.work.push(Work::App(id, prefix.clone())),
                                 // A module of no app may define models with `Meta.app_label`.
                                 (false, Some(&id)) => self.work.push(Work::Full(id)),

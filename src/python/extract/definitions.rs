@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 use super::fold::{add_values, collect_locals};
 use super::{Extractor, Scope};
 use crate::facts::{ClassFact, FunctionFact, MetaFact, ModuleCall};
-use crate::value::{Item, Value};
+use crate::value::{Item, ThinVec, Value};
 
 impl Extractor<'_> {
     /// First pass: imports, module constants (in order) and class facts.
@@ -62,16 +62,16 @@ impl Extractor<'_> {
             Stmt::Import(imp) => {
                 for alias in &imp.names {
                     let name = alias.name.id.as_str();
-                    self.facts.imported_modules.push(name.to_string());
+                    self.facts.imported_modules.push(name.into());
                     match &alias.asname {
                         Some(asname) => {
                             self.imports
-                                .insert(asname.id.to_string(), (name.to_string(), Vec::new()));
+                                .insert(asname.id.as_str().into(), (name.into(), ThinVec::new()));
                         }
                         None => {
                             let root = name.split('.').next().unwrap_or(name);
                             self.imports
-                                .insert(root.to_string(), (root.to_string(), Vec::new()));
+                                .insert(root.into(), (root.into(), ThinVec::new()));
                         }
                     }
                 }
@@ -79,11 +79,13 @@ impl Extractor<'_> {
             Stmt::ImportFrom(imp) => {
                 let module =
                     self.absolute_module(imp.level, imp.module.as_ref().map(|m| m.id.as_str()));
-                self.facts.imported_modules.push(module.clone());
+                self.facts.imported_modules.push(module.as_str().into());
                 for alias in &imp.names {
                     let name = alias.name.id.as_str();
                     if name != "*" {
-                        self.facts.imported_modules.push(format!("{module}.{name}"));
+                        self.facts
+                            .imported_modules
+                            .push(compact_str::format_compact!("{module}.{name}"));
                     }
                     if name == "*" {
                         self.facts.star_imports.push(module.clone());
@@ -91,8 +93,10 @@ impl Extractor<'_> {
                     }
                     let local = alias.asname.as_ref().unwrap_or(&alias.name).id.to_string();
                     self.facts.constants.remove(&local);
-                    self.imports
-                        .insert(local, (module.clone(), vec![name.to_string()]));
+                    self.imports.insert(
+                        local.into(),
+                        (module.as_str().into(), thin_vec::thin_vec![name.into()]),
+                    );
                 }
             }
             Stmt::Assign(assign) => {

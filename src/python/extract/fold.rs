@@ -46,8 +46,8 @@ impl Extractor<'_> {
         }
         if let Some((module, path)) = self.imports.get(name) {
             return Value::Ref {
-                module: module.as_str().into(),
-                path: path.iter().map(|p| p.as_str().into()).collect(),
+                module: module.clone(),
+                path: path.clone(),
             };
         }
         if self.local_classes.contains(name) {
