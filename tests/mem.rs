@@ -70,6 +70,17 @@ fn empty_facts_stay_small() {
         "{}",
         std::mem::size_of::<ClassFact>()
     );
+    // Every file of the tree has a template slot; few files are templates.
+    let (_dir, a) = common::project(&[]);
+    let slot = |path: &str| {
+        let id = (0..a.ws.templates.len())
+            .find(|&id| a.ws.path(id) == path)
+            .unwrap();
+        &a.ws.templates[id]
+    };
+    assert!(slot("blog/templates/blog/base.html").is_some());
+    assert!(slot("blog/models.py").is_none());
+    assert_eq!(std::mem::size_of_val(slot("blog/models.py")), 8);
 }
 
 #[test]

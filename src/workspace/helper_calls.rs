@@ -73,7 +73,7 @@ pub fn files_using(
     root: &std::path::Path,
     files: &[SourceFile],
     python: &[Option<Box<FileFacts>>],
-    templates: &[Option<TemplateFacts>],
+    templates: &[Option<Box<TemplateFacts>>],
     names: &FxHashSet<String>,
     hooks: &FxHashSet<String>,
 ) -> (Vec<FileId>, Vec<FileId>) {
