@@ -238,3 +238,29 @@ fn class_attributes_take_no_spare_room() {
     assert_eq!(meta.capacity(), 1);
     assert_eq!(meta["abstract"].value, Value::Bool(true));
 }
+
+/// The rules' context borrows a reference's value from the facts when resolving it changes
+/// nothing, and resolves (owns) the others.
+#[test]
+fn settled_values_are_borrowed_by_the_context() {
+    use djperm::rules::Context;
+    use std::borrow::Cow;
+    let (_dir, a) = common::project(&[
+        ("blog/perms.py", "PERM = \"blog.can_publish\"\n"),
+        (
+            "blog/views.py",
+            "from blog.perms import PERM\n\ndef v(request):\n    request.user.has_perm(\"blog.can_publish\")\n    return request.user.has_perm(PERM)\n",
+        ),
+    ]);
+    let ctx = Context::for_rules(&a.ws, &a.index, &[]);
+    let of_views: Vec<_> = ctx
+        .refs
+        .iter()
+        .filter(|r| a.ws.path(r.file) == "blog/views.py")
+        .collect();
+    assert_eq!(of_views.len(), 2);
+    assert!(matches!(of_views[0].value, Cow::Borrowed(_)));
+    assert!(
+        matches!(&of_views[1].value, Cow::Owned(i) if i.value.as_str() == Some("blog.can_publish"))
+    );
+}

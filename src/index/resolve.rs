@@ -292,6 +292,15 @@ impl<'w> Resolver<'w> {
         }
     }
 
+    /// [`Self::resolve_item`], borrowing `item` when resolving would give it back unchanged.
+    pub fn resolve_cow<'i>(&self, item: &'i Item) -> std::borrow::Cow<'i, Item> {
+        if settled(&item.value, 0) {
+            std::borrow::Cow::Borrowed(item)
+        } else {
+            std::borrow::Cow::Owned(self.resolve_item(item))
+        }
+    }
+
     pub fn resolve_item(&self, item: &Item) -> Item {
         Item {
             value: self.resolve(&item.value, 0),
@@ -306,5 +315,21 @@ impl<'w> Resolver<'w> {
             Target::Value(v) => v,
             _ => Value::Unknown,
         }
+    }
+}
+
+/// Whether [`Resolver::resolve`] gives `value` back unchanged: nothing in it to look up (no
+/// reference or deferred sum in its lists and dicts) and not nested beyond the depth limit.
+fn settled(value: &Value, depth: u32) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    match value {
+        Value::Ref { .. } | Value::StarRef { .. } | Value::Concat(_) => false,
+        Value::Seq(items) => items.iter().all(|i| settled(&i.value, depth + 1)),
+        Value::Dict(items) => items
+            .iter()
+            .all(|(k, v)| settled(k, depth + 1) && settled(&v.value, depth + 1)),
+        _ => true,
     }
 }

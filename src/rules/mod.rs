@@ -104,7 +104,9 @@ pub struct Resolved<'a> {
     pub file: FileId,
     /// Borrowed from the facts, or owned when a project helper brought it into view.
     pub reference: Held<'a>,
-    pub value: Item,
+    /// The reference's value resolved across files: borrowed from the facts when resolving
+    /// changes nothing (a literal, a list of literals: most of them).
+    pub value: std::borrow::Cow<'a, Item>,
     /// For a helper's call site, template use or attribute: how it reaches a permission API.
     pub chain: Option<String>,
 }
@@ -218,7 +220,7 @@ impl<'a> Context<'a> {
                     .map(move |r| Resolved {
                         file,
                         reference: Held::Borrowed(r),
-                        value: resolver.resolve_item(&r.value),
+                        value: resolver.resolve_cow(&r.value),
                         chain: None,
                     })
                     .collect::<Vec<_>>()
@@ -235,7 +237,7 @@ impl<'a> Context<'a> {
                     refs.push(Resolved {
                         file,
                         reference: Held::Borrowed(r),
-                        value: r.value.clone(),
+                        value: std::borrow::Cow::Borrowed(&r.value),
                         chain: None,
                     });
                 }
