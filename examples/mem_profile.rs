@@ -24,6 +24,10 @@ struct Counting;
 static LIVE: AtomicIsize = AtomicIsize::new(0);
 static PEAK: AtomicIsize = AtomicIsize::new(0);
 static COUNT: AtomicUsize = AtomicUsize::new(0);
+static HIST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+#[allow(clippy::declare_interior_mutable_const)]
+const ZERO: AtomicUsize = AtomicUsize::new(0);
+static BUCKETS: [AtomicUsize; 40] = [ZERO; 40];
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -31,6 +35,9 @@ unsafe impl GlobalAlloc for Counting {
             LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed) + layout.size() as isize;
         PEAK.fetch_max(now, Ordering::Relaxed);
         COUNT.fetch_add(1, Ordering::Relaxed);
+        if HIST.load(Ordering::Relaxed) {
+            BUCKETS[((layout.size().max(1) - 1) / 8).min(39)].fetch_add(1, Ordering::Relaxed);
+        }
         unsafe { mimalloc::MiMalloc.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -201,6 +208,25 @@ fn by_kind(ws: &Workspace) {
         } else {
             path.rsplit('/').next().unwrap_or("").to_string()
         };
+        if std::env::var_os("KIND_FIELDS").is_some() {
+            let parts: [(&str, isize); 9] = [
+                ("imports", heap(&f.imports)),
+                ("imported_modules", heap(&f.imported_modules)),
+                ("references", heap(&f.references)),
+                ("helpers.calls", heap(&f.helpers.calls)),
+                ("helpers.rest", heap(&f.helpers) - heap(&f.helpers.calls)),
+                ("functions", heap(&f.functions)),
+                ("class.meta", f.classes.iter().map(|c| heap(&c.meta)).sum()),
+                (
+                    "class.bases",
+                    f.classes.iter().map(|c| heap(&c.bases)).sum(),
+                ),
+                ("classes(all)", heap(&f.classes)),
+            ];
+            for (field, b) in parts {
+                *names.entry(format!("{kind}:{field}")).or_default() += b;
+            }
+        }
         let e = kinds.entry(kind).or_default();
         e.0 += 1;
         e.1 += heap(&**f);
@@ -208,7 +234,7 @@ fn by_kind(ws: &Workspace) {
             let a = heap(&c.attrs);
             e.2 += a;
             for (k, v) in &c.attrs {
-                *names.entry(k.clone()).or_default() += heap(v) + 128;
+                *names.entry(k.to_string()).or_default() += heap(v) + 128;
             }
         }
     }
@@ -223,7 +249,7 @@ fn by_kind(ws: &Workspace) {
     }
     let mut names: Vec<_> = names.into_iter().collect();
     names.sort_by_key(|(_, b)| -b);
-    for (k, b) in names.iter().take(12) {
+    for (k, b) in names.iter().take(40) {
         eprintln!("  attr {k:<20} {:>7.1} MB", mb(*b));
     }
 }
@@ -311,6 +337,28 @@ fn fields(ws: &Workspace) {
         add("noqa", heap(noqa));
         add("helpers", heap(helpers));
     }
+    if std::env::var_os("ALLOCS").is_some() {
+        let which = std::env::var("ALLOCS").unwrap_or_default();
+        HIST.store(true, Ordering::Relaxed);
+        for f in ws.python.iter().flatten() {
+            match which.as_str() {
+                "attrs" => f.classes.iter().for_each(|c| drop(c.attrs.clone())),
+                "meta" => f.classes.iter().for_each(|c| drop(c.meta.clone())),
+                "imports" => drop(f.imports.clone()),
+                "references" => drop(f.references.clone()),
+                "helpers" => drop(f.helpers.clone()),
+                "functions" => drop(f.functions.clone()),
+                _ => drop((**f).clone()),
+            }
+        }
+        HIST.store(false, Ordering::Relaxed);
+        for (i, b) in BUCKETS.iter().enumerate() {
+            let n = b.load(Ordering::Relaxed);
+            if n > 0 {
+                eprintln!("  allocs of {:>5}..{:<5} B: {n:>9}", i * 8 + 1, i * 8 + 8);
+            }
+        }
+    }
     let inline = (files * std::mem::size_of::<FileFacts>()) as isize;
     let slots = (ws.python.len() * std::mem::size_of::<Option<Box<FileFacts>>>()) as isize;
     eprintln!(
@@ -318,7 +366,15 @@ fn fields(ws: &Workspace) {
         mb(slots),
         std::mem::size_of::<Option<Box<FileFacts>>>()
     );
-    let _ = inline;
+    eprintln!(
+        "FileFacts {} B inline ({:.1} MB), ClassFact {} B, Reference {} B, HelperCall {} B, FunctionFact {} B",
+        std::mem::size_of::<FileFacts>(),
+        mb(inline),
+        std::mem::size_of::<djperm::facts::ClassFact>(),
+        std::mem::size_of::<djperm::facts::Reference>(),
+        std::mem::size_of::<djperm::facts::helpers::HelperCall>(),
+        std::mem::size_of::<djperm::facts::FunctionFact>(),
+    );
     sizes.sort_by_key(|(_, b)| -b);
     let total: isize = sizes
         .iter()
@@ -378,6 +434,7 @@ fn main() {
             }
             phase("tight");
         }
+        djperm::sinks::drop_unread_calls(&mut ws, &config.permission_sinks);
         let index = djperm::index::Index::build(&ws, &config);
         phase("index");
         if std::env::var_os("FIELDS").is_some() {
@@ -395,7 +452,7 @@ fn main() {
                 );
             }
         }
-        let ctx = djperm::rules::Context::with_sinks(&ws, &index, &config.permission_sinks);
+        let ctx = djperm::rules::Context::for_rules(&ws, &index, &config.permission_sinks);
         phase("context");
         eprintln!(
             "refs {} (cap {}) x {} B, verdicts {} x {} B, routed {}, helper_stale {}; Reference {} B, Item {} B, Value {} B",

@@ -1,14 +1,18 @@
 //! Per-file facts: what one file defines and references. Pure data, independent of other files,
 //! so the server can recompute one file's facts after an edit and re-merge.
 
+use crate::value::ThinVec;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
-use crate::value::{Item, Value};
+use crate::value::{CompactString, Item, Value};
 
+mod attrs;
 pub mod helpers;
 pub mod shrink;
+
+pub use attrs::Attrs;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FileFacts {
@@ -17,50 +21,50 @@ pub struct FileFacts {
     pub syntax_error: Option<(Span, String)>,
     /// Module-level names after the whole module ran (last assignment wins; `+=` folds).
     pub constants: FxHashMap<String, Value>,
-    pub star_imports: Vec<String>,
+    pub star_imports: ThinVec<String>,
     /// Names bound by imports: local name → (module, attribute path).
-    pub imports: FxHashMap<String, (String, Vec<String>)>,
+    pub imports: FxHashMap<CompactString, (CompactString, ThinVec<CompactString>)>,
     /// Every module this file imports (`from a import b` gives `a` and `a.b`).
-    pub imported_modules: Vec<String>,
-    pub classes: Vec<ClassFact>,
+    pub imported_modules: ThinVec<CompactString>,
+    pub classes: ThinVec<ClassFact>,
     /// `Permission.objects.create/get_or_create/update_or_create(...)` and `Permission(...)`.
-    pub perm_rows: Vec<PermRow>,
+    pub perm_rows: ThinVec<PermRow>,
     /// `rules.add_perm("name", ...)` / `set_perm`.
-    pub rules_perms: Vec<Item>,
-    pub references: Vec<Reference>,
+    pub rules_perms: ThinVec<Item>,
+    pub references: ThinVec<Reference>,
     /// DJP005 findings: the span of the stale check and the receiver text.
-    pub stale_checks: Vec<StaleCheck>,
+    pub stale_checks: ThinVec<StaleCheck>,
     pub has_run_python: bool,
     /// The file calls `create_permissions(...)` (a data migration that needs the default permissions before `migrate` creates them).
     pub calls_create_permissions: bool,
     /// For each `create_permissions(...)` call, the app whose permissions it creates when written
     /// `apps.get_app_config("label")` (directly or through a local); `None`: any app.
-    pub create_permissions_labels: Vec<Option<String>>,
+    pub create_permissions_labels: ThinVec<Option<String>>,
     /// `RunPython(code, reverse_code)`: the names of the two functions, when written as names.
-    pub run_python: Vec<(Option<String>, Option<String>)>,
+    pub run_python: ThinVec<(Option<String>, Option<String>)>,
     /// Spans of the `Permission.objects.filter(...)` calls whose result is granted:
     /// `x.permissions.add(*<it>)`, `x.user_permissions.set(<it>)`, also through a local.
-    pub granted_queries: Vec<Span>,
+    pub granted_queries: ThinVec<Span>,
     /// Functions defined inside another function (whole `def`): code that runs when something
     /// calls it, maybe later (a `post_migrate` receiver a data migration connects).
-    pub nested_functions: Vec<Span>,
+    pub nested_functions: ThinVec<Span>,
     /// Class names routed with `X.as_view(...)` in this file.
-    pub as_view_classes: Vec<(Value, Span)>,
+    pub as_view_classes: ThinVec<(Value, Span)>,
     /// Module-level functions (also inside module-level `if`/`try`), for the audit's view guards.
-    pub functions: Vec<FunctionFact>,
+    pub functions: ThinVec<FunctionFact>,
     /// Module-level `X.register(...)` / `X.unregister(...)` calls, and any method call on a
     /// module-level object built here (`router.register`, `admin.site.register`, …).
-    pub module_calls: Vec<ModuleCall>,
+    pub module_calls: ThinVec<ModuleCall>,
     /// Module-level `if` statements (whole statement, every branch): what they bind holds only
     /// in some configurations.
-    pub conditional: Vec<Span>,
+    pub conditional: ThinVec<Span>,
     /// Bodies of module-level `if TYPE_CHECKING:` blocks, which never run.
-    pub type_checking: Vec<Span>,
+    pub type_checking: ThinVec<Span>,
     /// Code that runs when `migrate` runs: `AppConfig.ready()` bodies and functions decorated
     /// `@receiver(post_migrate)`.
-    pub migrate_time: Vec<Span>,
+    pub migrate_time: ThinVec<Span>,
     /// `post_migrate.connect(f)`: (module, function name) of each `f` connected here.
-    pub migrate_hooks: Vec<(String, String)>,
+    pub migrate_hooks: ThinVec<(String, String)>,
     pub noqa: Noqa,
     /// The file's own permission helpers and the calls that may reach them (`crate::sinks`).
     pub helpers: helpers::HelperFacts,
@@ -86,23 +90,24 @@ impl FileFacts {
 pub struct ClassFact {
     pub name: String,
     pub span: Span,
-    pub bases: Vec<Value>,
-    pub attrs: FxHashMap<String, Item>,
-    pub meta: Option<MetaFact>,
-    pub methods: Vec<String>,
+    pub bases: ThinVec<Value>,
+    pub attrs: Attrs,
+    /// Boxed: most classes have no `Meta`.
+    pub meta: Option<Box<MetaFact>>,
+    pub methods: ThinVec<String>,
     /// Attributes assigned as `self.<name> = …` in any method.
-    pub self_attrs: Vec<String>,
+    pub self_attrs: ThinVec<String>,
     /// `self.<name> = value` in `__init__`, `setup` or `dispatch` (what the instance carries
     /// before a handler runs): (name, folded value), in source order.
-    pub self_values: Vec<(String, Item)>,
+    pub self_values: ThinVec<(String, Item)>,
     /// Class decorators, folded (`@admin.register(Post)`, `@method_decorator(...)`).
-    pub decorators: Vec<Value>,
+    pub decorators: ThinVec<Value>,
     /// The whole `class` statement.
     pub body: Span,
     /// Decorators of each method, folded: (method name, decorators).
-    pub method_decorators: Vec<(String, Vec<Value>)>,
+    pub method_decorators: ThinVec<(String, Vec<Value>)>,
     /// Methods that call the parent's method of the same name (`super().has_perm(...)`).
-    pub super_calls: Vec<String>,
+    pub super_calls: ThinVec<String>,
 }
 
 /// A module-level function: its name, where, and its decorators (folded).
@@ -124,15 +129,15 @@ pub struct ModuleCall {
     pub receiver: Value,
     pub method: String,
     pub args: Vec<Item>,
-    pub kwargs: Vec<(String, Item)>,
+    pub kwargs: Vec<(crate::value::CompactString, Item)>,
     pub span: Span,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MetaFact {
     pub span: Span,
-    pub bases: Vec<Value>,
-    pub attrs: FxHashMap<String, Item>,
+    pub bases: ThinVec<Value>,
+    pub attrs: Attrs,
 }
 
 /// A content type as a data migration names it.

@@ -166,7 +166,10 @@ fn analyze_by(
 
 /// [`analyze`] from a workspace whose per-file facts are already computed (the language server
 /// reuses the facts of unchanged files).
-pub fn analyze_workspace(ws: Workspace, config: &Config, selection: &Selection) -> Analysis {
+pub fn analyze_workspace(mut ws: Workspace, config: &Config, selection: &Selection) -> Analysis {
+    let timer = Timer::start();
+    let dropped = sinks::drop_unread_calls(&mut ws, &config.permission_sinks);
+    timer.report("unread calls", format_args!("{dropped} dropped"));
     let timer = Timer::start();
     let index = Index::build(&ws, config);
     timer.report("index", format_args!("{} projects", index.projects.len()));
@@ -183,7 +186,7 @@ pub fn analyze_with_index(
 ) -> Analysis {
     let timer = Timer::start();
     let diagnostics = {
-        let mut ctx = rules::Context::with_sinks(&ws, &index, &config.permission_sinks);
+        let mut ctx = rules::Context::for_rules(&ws, &index, &config.permission_sinks);
         timer.report("context", format_args!("{} references", ctx.refs.len()));
         ctx.migration_fix = Some(fix::migration::fix);
         let all = rules::run_selected(&ctx, |code| selection.enabled(code));

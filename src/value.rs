@@ -2,6 +2,10 @@
 //! migration operations and settings lists without importing anything.
 
 use crate::diagnostic::Span;
+/// A string held inline up to 24 bytes (no allocation): most strings in the facts are names
+/// and module paths that short (crate: `compact_str`, maintained, serde-compatible; ruff's
+/// parser already depends on it).
+pub use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 /// A vector one pointer wide (its length and capacity sit in its allocation): the paths of
 /// references, in every value the facts hold.
@@ -10,7 +14,7 @@ pub use thin_vec::ThinVec;
 /// A folded Python value. `Ref`/`StarRef`/`Concat` are resolved later, across files, by the index.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Value {
-    Str(String),
+    Str(CompactString),
     /// A list or a tuple, each item with where it was written.
     Seq(Vec<Item>),
     Dict(Vec<(Value, Item)>),
@@ -19,13 +23,13 @@ pub enum Value {
     None,
     /// `module.path[0].path[1]…`, e.g. a name imported from another module or a local class.
     Ref {
-        module: String,
-        path: ThinVec<String>,
+        module: CompactString,
+        path: ThinVec<CompactString>,
     },
     /// A name that may come from one of these star-imported modules (searched last to first).
     StarRef {
-        modules: ThinVec<String>,
-        path: ThinVec<String>,
+        modules: ThinVec<CompactString>,
+        path: ThinVec<CompactString>,
     },
     /// `a + b + …` where some part is not known yet.
     Concat(Vec<Value>),
@@ -41,11 +45,11 @@ pub static UNKNOWN: Value = Value::Unknown;
 /// A call: callee's last name, positional and keyword args.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Call {
-    pub func: String,
+    pub func: CompactString,
     /// What the method is called on (`Post.objects` for `Post.objects.all()`).
     pub on: Option<Box<Value>>,
     pub args: Vec<Item>,
-    pub kwargs: Vec<(String, Item)>,
+    pub kwargs: Vec<(CompactString, Item)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -88,7 +92,7 @@ impl Value {
         )
     }
 
-    pub fn kwarg<'a>(kwargs: &'a [(String, Item)], name: &str) -> Option<&'a Item> {
+    pub fn kwarg<'a>(kwargs: &'a [(CompactString, Item)], name: &str) -> Option<&'a Item> {
         kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 

@@ -202,7 +202,7 @@ pub struct Workspace {
     pub snapshot: Snapshot,
     /// Facts per file, shared: the language server's next build reuses unchanged ones.
     pub python: Vec<Option<std::sync::Arc<FileFacts>>>,
-    pub templates: Vec<Option<TemplateFacts>>,
+    pub templates: Vec<Option<Box<TemplateFacts>>>,
     /// Dotted module name → file (`blog.models` → `blog/models.py`). A file can have several
     /// names when import roots nest (repo root and `src/`).
     pub modules: FxHashMap<String, FileId>,
@@ -358,6 +358,8 @@ impl Workspace {
                     && (filter.is_none() || prefilter::template_needed(f.text.as_bytes())))
                 .then(|| extract_template(id, &f.text)),
             })
+            // Boxed: a slot per file of the tree, most of them not templates.
+            .map(|t| t.map(Box::new))
             .collect();
         if ws.snapshot.lean {
             for f in &mut ws.snapshot.files {
@@ -454,7 +456,7 @@ impl Workspace {
                 );
                 for id in tpl {
                     let text = ws.snapshot.files[id].text_or_read(&ws.snapshot.root);
-                    ws.templates[id] = Some(extract_template(id, &text));
+                    ws.templates[id] = Some(Box::new(extract_template(id, &text)));
                 }
                 for id in py {
                     closure.refs(id);

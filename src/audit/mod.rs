@@ -223,7 +223,7 @@ pub fn audit(analysis: &Analysis) -> Report {
     let checks = perms::checks(&ctx);
     let mut projects = Vec::new();
     for project in &analysis.index.projects {
-        projects.push(project_report(analysis, &ctx, &resolver, project, &checks));
+        projects.push(project_report(analysis, &ctx, &resolver, project, checks));
     }
     Report {
         projects,
@@ -233,7 +233,7 @@ pub fn audit(analysis: &Analysis) -> Report {
 
 fn strings_of(v: &Value) -> Vec<String> {
     match v {
-        Value::Str(s) => vec![s.clone()],
+        Value::Str(s) => vec![s.to_string()],
         Value::Seq(items) => items
             .iter()
             .filter_map(|i| i.value.as_str().map(str::to_string))
@@ -299,7 +299,7 @@ fn project_report(
     };
     let contrib_user = |name: &str| Value::Ref {
         module: "django.contrib.auth.models".into(),
-        path: thin_vec::thin_vec![name.to_string()],
+        path: thin_vec::thin_vec![name.into()],
     };
     let default_user = project
         .settings

@@ -11,14 +11,14 @@ use crate::value::{Item, Value};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct HelperFacts {
-    pub functions: Vec<HelperFn>,
+    pub functions: crate::value::ThinVec<HelperFn>,
     /// `self.<attr>` / `getattr(self, "<attr>")` read by a method and handed on: (class, attr, target).
-    pub attrs: Vec<AttrFlow>,
+    pub attrs: crate::value::ThinVec<AttrFlow>,
     /// Calls that pass a value that may name a permission (a string, a sequence, a constant).
-    pub calls: Vec<HelperCall>,
+    pub calls: crate::value::ThinVec<HelperCall>,
     /// check → call passing the checked object → check: stale if the callee changes the
     /// permissions or groups of that parameter (DJP005 across helpers).
-    pub stale_via: Vec<StaleVia>,
+    pub stale_via: crate::value::ThinVec<StaleVia>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -111,7 +111,7 @@ pub struct HelperCall {
     pub callee: Value,
     pub bound: bool,
     pub args: Vec<Item>,
-    pub kwargs: Vec<(String, Item)>,
+    pub kwargs: Vec<(crate::value::CompactString, Item)>,
     pub span: Span,
 }
 
@@ -142,7 +142,7 @@ pub struct TemplateUse {
     pub filter: bool,
     pub name: String,
     pub args: Vec<Item>,
-    pub kwargs: Vec<(String, Item)>,
+    pub kwargs: Vec<(crate::value::CompactString, Item)>,
     pub span: Span,
 }
 

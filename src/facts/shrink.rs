@@ -18,6 +18,12 @@ impl Shrink for String {
     }
 }
 
+impl Shrink for crate::value::CompactString {
+    fn shrink(&mut self) {
+        self.shrink_to_fit();
+    }
+}
+
 impl<T: Shrink> Shrink for Vec<T> {
     fn shrink(&mut self) {
         self.iter_mut().for_each(Shrink::shrink);
@@ -89,6 +95,12 @@ impl Shrink for Value {
 impl Shrink for Item {
     fn shrink(&mut self) {
         self.value.shrink();
+    }
+}
+
+impl Shrink for super::Attrs {
+    fn shrink(&mut self) {
+        self.entries_mut().shrink();
     }
 }
 

@@ -152,9 +152,9 @@ pub fn read_settings(resolver: &Resolver<'_>, module: &str) -> Settings {
                             .as_ref()
                             .is_some_and(|f| f.in_conditional(item.span))
                         {
-                            settings.conditional_apps.push(s.clone());
+                            settings.conditional_apps.push(s.to_string());
                         }
-                        settings.installed_apps.push(s);
+                        settings.installed_apps.push(s.into());
                     }
                     _ => settings.apps_incomplete = true,
                 }
@@ -163,10 +163,7 @@ pub fn read_settings(resolver: &Resolver<'_>, module: &str) -> Settings {
         _ => settings.apps_incomplete = true,
     }
     let defined = |name: &str| -> bool {
-        !matches!(
-            resolver.target(module, &[name.to_string()], 0),
-            Target::Unknown
-        )
+        !matches!(resolver.target(module, &[name.into()], 0), Target::Unknown)
     };
     settings.auth_user_model = if defined("AUTH_USER_MODEL") {
         resolver
@@ -198,7 +195,7 @@ pub fn read_settings(resolver: &Resolver<'_>, module: &str) -> Settings {
                         (Some(label), Value::Str(m)) => {
                             settings
                                 .migration_modules
-                                .insert(label.to_string(), Some(m.clone()));
+                                .insert(label.to_string(), Some(m.to_string()));
                         }
                         (Some(label), Value::None) => {
                             settings.migration_modules.insert(label.to_string(), None);
@@ -344,7 +341,7 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
             if let Some(c) = resolver.class(module, class) {
                 config = Some(c);
                 package = match config_attr(resolver, c, "name", 0) {
-                    Some(Value::Str(n)) => n,
+                    Some(Value::Str(n)) => n.into(),
                     _ => module
                         .rsplit_once('.')
                         .map(|(p, _)| p.to_string())
@@ -356,14 +353,14 @@ pub fn resolve_app(resolver: &Resolver<'_>, entry: &str) -> App {
         config = auto_config(resolver, entry);
         if let Some(c) = config {
             if let Some(Value::Str(n)) = config_attr(resolver, c, "name", 0) {
-                package = n;
+                package = n.into();
             }
         }
     }
     let dir = ws.packages.get(&package).cloned();
     let mut label_certain = dir.is_some();
     let label = match config.and_then(|c| config_attr(resolver, c, "label", 0)) {
-        Some(Value::Str(l)) => l,
+        Some(Value::Str(l)) => l.into(),
         Some(_) => {
             label_certain = false;
             last_component(&package).to_string()

@@ -329,8 +329,8 @@ impl Reader<'_, '_> {
             }
             Expr::Name(n) if !self.locals.iter().any(|l| l == n.id.as_str()) => {
                 let value = Value::Ref {
-                    module: self.owner.module.to_string(),
-                    path: thin_vec::thin_vec![n.id.to_string()],
+                    module: self.owner.module.into(),
+                    path: thin_vec::thin_vec![n.id.as_str().into()],
                 };
                 value_strings(&self.resolver.resolve(&value, 0))
             }
@@ -592,18 +592,18 @@ fn narrow(path: &Option<Vec<Accept>>, cond: Option<Vec<Accept>>) -> Option<Vec<A
 
 fn value_strings(value: &Value) -> Option<Vec<String>> {
     match value {
-        Value::Str(s) => Some(vec![s.clone()]),
+        Value::Str(s) => Some(vec![s.to_string()]),
         Value::Seq(items) => items
             .iter()
             .map(|i| match &i.value {
-                Value::Str(s) => Some(s.clone()),
+                Value::Str(s) => Some(s.to_string()),
                 _ => None,
             })
             .collect(),
         Value::Dict(entries) => entries
             .iter()
             .map(|(k, _)| match k {
-                Value::Str(s) => Some(s.clone()),
+                Value::Str(s) => Some(s.to_string()),
                 _ => None,
             })
             .collect(),

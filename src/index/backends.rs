@@ -80,7 +80,7 @@ fn read_class(
 /// The project class a dotted path names (`pkg.backends.TokenBackend`).
 fn class_at<'w>(resolver: &Resolver<'w>, dotted: &str) -> Option<ClassRef<'w>> {
     let (module, name) = dotted.rsplit_once('.')?;
-    match resolver.target(module, &[name.to_string()], 0) {
+    match resolver.target(module, &[name.into()], 0) {
         Target::Class(c) => Some(c),
         _ => None,
     }

@@ -27,7 +27,7 @@ pub fn read(resolver: &Resolver<'_>, module: &str, config: &Config) -> Settings 
     let mut settings = read_settings(resolver, module);
     // ModelBackend alone is assumed when nothing defines the backend list.
     let mut assumed_backends = matches!(
-        resolver.target(module, &[BACKENDS.to_string()], 0),
+        resolver.target(module, &[BACKENDS.into()], 0),
         Target::Unknown
     );
     if let Some(file) = settings.file {
@@ -213,7 +213,7 @@ fn strings(value: Value) -> (Vec<String>, bool) {
             let mut out = Vec::new();
             for (i, item) in items.into_iter().enumerate() {
                 match item.value {
-                    Value::Str(s) => out.push(s),
+                    Value::Str(s) => out.push(s.into()),
                     Value::Unknown if i == 0 => {}
                     _ => unknown = true,
                 }

@@ -427,21 +427,23 @@ fn build_project(
                 let outer = m.strip_suffix(facts.module.as_str()).unwrap_or("");
                 for imported in &facts.imported_modules {
                     let full = if imported.starts_with(&app_prefix) {
-                        imported.clone()
+                        imported.to_string()
                     } else {
                         format!("{outer}{imported}")
                     };
                     if full.starts_with(&app_prefix) && ws.modules.contains_key(&full) {
                         queue.push(full);
                     } else if let (false, Some(outside)) = (
-                        [imported, &full].iter().any(|f| app_of_module(f).is_some()),
-                        [imported, &full]
+                        [imported.as_str(), &full]
+                            .iter()
+                            .any(|f| app_of_module(f).is_some()),
+                        [imported.as_str(), &full]
                             .into_iter()
                             .find(|f| ws.modules.contains_key(*f)),
                     ) {
                         // A module of no app: its models need `Meta.app_label` (not followed on).
                         if let Some(file) = ws.module_file(outside) {
-                            model_files.push((file, outside.clone()));
+                            model_files.push((file, outside.to_string()));
                         }
                     }
                 }

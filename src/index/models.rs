@@ -192,7 +192,7 @@ pub fn parse_permissions(value: &Value) -> (Option<Vec<PermEntry>>, bool) {
                 match &item.value {
                     Value::Seq(pair) if pair.len() == 2 => match (&pair[0].value, &pair[1].value) {
                         (Value::Str(codename), name) => out.push(PermEntry {
-                            codename: codename.clone(),
+                            codename: codename.to_string(),
                             name: name.as_str().map(str::to_string),
                             span: item.span,
                             codename_span: pair[0].span,
@@ -419,7 +419,7 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
         let mut label_opaque = false;
         let label = match self.effective_attr(class, "app_label") {
             Some(item) => match resolve(self.resolver, &item) {
-                Value::Str(s) => Some(s),
+                Value::Str(s) => Some(s.into()),
                 _ => {
                     label_opaque = true;
                     None

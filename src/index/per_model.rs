@@ -156,7 +156,7 @@ impl Tables<'_> {
                 let (func, kwargs) = (&call.func, &call.kwargs);
                 if func.ends_with("ManyToManyField") && !kwargs.iter().any(|(k, _)| k == "through")
                 {
-                    out.push(name.clone());
+                    out.push(name.to_string());
                 }
             }
         }

@@ -4,7 +4,7 @@
 use crate::diagnostic::{FileId, Span};
 use crate::facts::ClassFact;
 use crate::python::extract::add_values;
-use crate::value::{Item, Value};
+use crate::value::{CompactString, Item, Value};
 use crate::workspace::Workspace;
 
 const MAX_DEPTH: u32 = 24;
@@ -47,7 +47,7 @@ impl<'w> Resolver<'w> {
     }
 
     /// Resolve `module` + attribute `path`.
-    pub fn target(&self, module: &str, path: &[String], depth: u32) -> Target<'w> {
+    pub fn target(&self, module: &str, path: &[CompactString], depth: u32) -> Target<'w> {
         if depth > MAX_DEPTH {
             return Target::Unknown;
         }
@@ -55,7 +55,7 @@ impl<'w> Resolver<'w> {
             // `import a.b` then `a.b.c`: try longer module names.
             if let Some((first, rest)) = path.split_first() {
                 let longer = if module.is_empty() {
-                    first.clone()
+                    first.to_string()
                 } else {
                     format!("{module}.{first}")
                 };
@@ -76,7 +76,12 @@ impl<'w> Resolver<'w> {
         let Some((first, rest)) = path.split_first() else {
             return Target::Unknown; // a module object
         };
-        if let Some(class) = facts.classes.iter().rev().find(|c| &c.name == first) {
+        if let Some(class) = facts
+            .classes
+            .iter()
+            .rev()
+            .find(|c| c.name == first.as_str())
+        {
             let class = ClassRef {
                 file,
                 module: &facts.module,
@@ -84,7 +89,7 @@ impl<'w> Resolver<'w> {
             };
             return self.class_path(class, rest, depth + 1);
         }
-        if let Some(value) = facts.constants.get(first) {
+        if let Some(value) = facts.constants.get(first.as_str()) {
             let value = self.resolve(value, depth + 1);
             return if rest.is_empty() {
                 Target::Value(value)
@@ -102,16 +107,16 @@ impl<'w> Resolver<'w> {
         // mixins` in a package's own __init__.py names its submodule (below).
         if let Some((module, path)) = facts
             .imports
-            .get(first)
-            .filter(|(m, p)| !(m == module && p.len() == 1 && &p[0] == first))
+            .get(first.as_str())
+            .filter(|(m, p)| !(m == module && p.len() == 1 && p[0] == first.as_str()))
         {
-            let mut full = path.clone();
+            let mut full: Vec<CompactString> = path.iter().map(|p| p.as_str().into()).collect();
             full.extend(rest.iter().cloned());
             return self.target(module, &full, depth + 1);
         }
         // A submodule (`from . import perms` then `perms.X`).
         let sub = if module.is_empty() {
-            first.clone()
+            first.to_string()
         } else {
             format!("{module}.{first}")
         };
@@ -127,7 +132,12 @@ impl<'w> Resolver<'w> {
         Target::Unknown
     }
 
-    pub fn class_path(&self, class: ClassRef<'w>, rest: &[String], depth: u32) -> Target<'w> {
+    pub fn class_path(
+        &self,
+        class: ClassRef<'w>,
+        rest: &[CompactString],
+        depth: u32,
+    ) -> Target<'w> {
         let Some((attr, tail)) = rest.split_first() else {
             return Target::Class(class);
         };
@@ -140,7 +150,7 @@ impl<'w> Resolver<'w> {
             }
             return Target::Unknown;
         }
-        if let Some(item) = class.class.attrs.get(attr) {
+        if let Some(item) = class.class.attrs.get(attr.as_str()) {
             let value = self.resolve(&item.value, depth + 1);
             // Enum members: `Perm.X.value` is the literal.
             return match tail {
@@ -282,6 +292,15 @@ impl<'w> Resolver<'w> {
         }
     }
 
+    /// [`Self::resolve_item`], borrowing `item` when resolving would give it back unchanged.
+    pub fn resolve_cow<'i>(&self, item: &'i Item) -> std::borrow::Cow<'i, Item> {
+        if settled(&item.value, 0) {
+            std::borrow::Cow::Borrowed(item)
+        } else {
+            std::borrow::Cow::Owned(self.resolve_item(item))
+        }
+    }
+
     pub fn resolve_item(&self, item: &Item) -> Item {
         Item {
             value: self.resolve(&item.value, 0),
@@ -292,9 +311,25 @@ impl<'w> Resolver<'w> {
 
     /// A module-level name of `module` (after its star imports).
     pub fn module_value(&self, module: &str, name: &str) -> Value {
-        match self.target(module, &[name.to_string()], 0) {
+        match self.target(module, &[name.into()], 0) {
             Target::Value(v) => v,
             _ => Value::Unknown,
         }
+    }
+}
+
+/// Whether [`Resolver::resolve`] gives `value` back unchanged: nothing in it to look up (no
+/// reference or deferred sum in its lists and dicts) and not nested beyond the depth limit.
+fn settled(value: &Value, depth: u32) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    match value {
+        Value::Ref { .. } | Value::StarRef { .. } | Value::Concat(_) => false,
+        Value::Seq(items) => items.iter().all(|i| settled(&i.value, depth + 1)),
+        Value::Dict(items) => items
+            .iter()
+            .all(|(k, v)| settled(k, depth + 1) && settled(&v.value, depth + 1)),
+        _ => true,
     }
 }

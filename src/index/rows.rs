@@ -149,7 +149,7 @@ pub(super) fn add_rows(
             match (label, codename) {
                 (Some(label), Value::Str(codename)) => project.add(PermissionDef {
                     label,
-                    codename,
+                    codename: codename.into(),
                     model,
                     in_database: in_plan || at_migrate(file, row.span),
                     source: if in_plan {
@@ -173,9 +173,9 @@ pub(super) fn add_rows(
                 (None, Value::Str(codename)) => {
                     project
                         .floating_at
-                        .entry(codename.clone())
+                        .entry(codename.to_string())
                         .or_insert(row.span);
-                    project.floating_codenames.insert(codename);
+                    project.floating_codenames.insert(codename.into());
                 }
                 (None, _) => {
                     project.dynamic_rows = true;
@@ -197,7 +197,7 @@ pub(super) fn add_rows(
                         span: Some(item.span),
                     }),
                     None => {
-                        project.bare_rules.insert(name);
+                        project.bare_rules.insert(name.into());
                     }
                 },
                 _ => project.rules_opaque = true,

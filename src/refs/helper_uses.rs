@@ -41,7 +41,7 @@ fn arg_item(file: FileId, at: usize, piece: &str) -> Item {
         && !piece[1..piece.len() - 1].contains(b[0] as char);
     if quoted {
         Item {
-            value: Value::Str(piece[1..piece.len() - 1].to_string()),
+            value: Value::Str(piece[1..piece.len() - 1].into()),
             span: Span::new(file, (at + 1) as u32, (at + piece.len() - 1) as u32),
             literal: true,
         }
@@ -100,7 +100,7 @@ pub fn helper_uses(file: FileId, body: &str, start: usize, tag: bool, out: &mut 
             for &(a_at, arg) in bits[1..].iter().take_while(|(_, a)| *a != "as") {
                 match split_outside_quotes(arg, a_at, |c| c == b'=')[..] {
                     [(_, key), (v_at, v)] if is_name(key) => {
-                        kwargs.push((key.to_string(), arg_item(file, v_at, v)))
+                        kwargs.push((key.into(), arg_item(file, v_at, v)))
                     }
                     _ => args.push(arg_item(file, a_at, arg)),
                 }

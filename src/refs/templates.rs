@@ -163,7 +163,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                         out.push(Reference {
                             kind: RefKind::TemplateInApp,
                             value: Item {
-                                value: Value::Str(format!("{app}.{lit}")),
+                                value: Value::Str(compact_str::format_compact!("{app}.{lit}")),
                                 span: span(j + 1, close),
                                 literal: true,
                             },
@@ -184,7 +184,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                         out.push(Reference {
                             kind: RefKind::TemplateIn,
                             value: Item {
-                                value: Value::Str(lit.to_string()),
+                                value: Value::Str(lit.into()),
                                 span: span(j + 1, close),
                                 literal: true,
                             },
@@ -218,7 +218,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                     1 => out.push(Reference {
                         kind: RefKind::TemplateModule,
                         value: Item {
-                            value: Value::Str(parts[0].to_string()),
+                            value: Value::Str(parts[0].into()),
                             span: span(j + 6, k),
                             literal: true,
                         },
@@ -232,7 +232,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                     2 => out.push(Reference {
                         kind: RefKind::TemplateAttr,
                         value: Item {
-                            value: Value::Str(path.to_string()),
+                            value: Value::Str(path.into()),
                             span: span(j + 6, k),
                             literal: true,
                         },

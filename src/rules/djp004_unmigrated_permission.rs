@@ -19,7 +19,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let defs: Vec<_> = project.lookup(label, codename).collect();
             let mut spans: Vec<Span> = defs
                 .first()
-                .map(|d| perms::checks_of(&checks, d))
+                .map(|d| perms::checks_of(checks, d))
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|(kind, span)| {

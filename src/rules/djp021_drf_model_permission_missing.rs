@@ -51,7 +51,7 @@ fn queryset_model(value: &Value) -> Option<Value> {
         Value::Ref { module, path }
             if path.len() >= 2
                 && matches!(
-                    path.last().map(String::as_str),
+                    path.last().map(|p| p.as_str()),
                     Some("objects" | "_default_manager")
                 ) =>
         {

@@ -51,7 +51,7 @@ pub fn add_references<'a>(
         }
         refs.push(Resolved {
             file,
-            value,
+            value: std::borrow::Cow::Owned(value),
             reference: super::Held::Owned(Box::new(reference)),
             chain: Some(chain.note()),
         });

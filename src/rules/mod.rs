@@ -104,7 +104,9 @@ pub struct Resolved<'a> {
     pub file: FileId,
     /// Borrowed from the facts, or owned when a project helper brought it into view.
     pub reference: Held<'a>,
-    pub value: Item,
+    /// The reference's value resolved across files: borrowed from the facts when resolving
+    /// changes nothing (a literal, a list of literals: most of them).
+    pub value: std::borrow::Cow<'a, Item>,
     /// For a helper's call site, template use or attribute: how it reaches a permission API.
     pub chain: Option<String>,
 }
@@ -114,7 +116,7 @@ impl Resolved<'_> {
     pub fn strings(&self) -> Vec<PermString> {
         let one = |item: &Item| match &item.value {
             Value::Str(s) => Some(PermString {
-                text: s.clone(),
+                text: s.to_string(),
                 span: item.span,
                 literal: item.literal,
             }),
@@ -134,13 +136,16 @@ pub struct Context<'a> {
     /// Classes routed with `.as_view()` somewhere: (file, class name).
     pub routed: rustc_hash::FxHashSet<(FileId, String)>,
     pub refs: Vec<Resolved<'a>>,
-    /// `(index into refs, string, verdict)` for every permission string of every reference.
+    /// `(index into refs, string, verdict)` for every permission string of every reference
+    /// ([`Context::for_rules`]: only the verdicts a rule reports, not `Fine` or `Silent`).
     pub verdicts: Vec<(usize, PermString, verdict::Verdict)>,
     /// Writes the migration DJP004's fix creates; the crate root passes `fix::migration`'s
     /// generator (it sits above the rules), `None` offers no such fix.
     pub migration_fix: Option<MigrationFix>,
     /// DJP005 checks made stale by a call of a project helper that changes permissions.
     pub helper_stale: Vec<(FileId, crate::facts::StaleCheck)>,
+    /// [`perms::checks`], built once for the rules that read it.
+    checks: std::sync::OnceLock<perms::Checks>,
 }
 
 /// The migration recording the current options of `models` (code models of the app `label` of
@@ -160,6 +165,21 @@ impl<'a> Context<'a> {
 
     /// [`Context::new`] with the `permission-sinks` the configuration declares.
     pub fn with_sinks(ws: &'a Workspace, index: &'a Index, declared: &[String]) -> Self {
+        Self::build(ws, index, declared, true)
+    }
+
+    /// [`Context::with_sinks`] for the rules alone: a verdict that says nothing (`Fine`,
+    /// `Silent`, most of them) is not kept, as no rule reads it (the hover reads them all).
+    pub fn for_rules(ws: &'a Workspace, index: &'a Index, declared: &[String]) -> Self {
+        Self::build(ws, index, declared, false)
+    }
+
+    fn build(
+        ws: &'a Workspace,
+        index: &'a Index,
+        declared: &[String],
+        every_verdict: bool,
+    ) -> Self {
         let resolver = crate::index::resolve::Resolver::new(ws);
         // Resolving values reads other files' facts only: files in parallel, in file order.
         let mut refs: Vec<Resolved<'a>> = ws
@@ -200,7 +220,7 @@ impl<'a> Context<'a> {
                     .map(move |r| Resolved {
                         file,
                         reference: Held::Borrowed(r),
-                        value: resolver.resolve_item(&r.value),
+                        value: resolver.resolve_cow(&r.value),
                         chain: None,
                     })
                     .collect::<Vec<_>>()
@@ -217,7 +237,7 @@ impl<'a> Context<'a> {
                     refs.push(Resolved {
                         file,
                         reference: Held::Borrowed(r),
-                        value: r.value.clone(),
+                        value: std::borrow::Cow::Borrowed(&r.value),
                         chain: None,
                     });
                 }
@@ -240,6 +260,7 @@ impl<'a> Context<'a> {
             verdicts: Vec::new(),
             migration_fix: None,
             helper_stale: crate::sinks::stale_checks(ws, &resolver),
+            checks: std::sync::OnceLock::new(),
         };
         let verdicts = ctx
             .refs
@@ -256,9 +277,10 @@ impl<'a> Context<'a> {
                     || (r.reference.kind == RefKind::GuardianObjects
                         && (strings.iter().any(|s| s.text.contains('.'))
                             || strings.len() != r.value.value.as_seq().map_or(1, |s| s.len())));
-                strings.into_iter().map(move |s| {
+                strings.into_iter().filter_map(move |s| {
                     let v = verdict::judge(project, r.reference.kind, &s.text, with_obj);
-                    (i, s, v)
+                    let says = !matches!(v, verdict::Verdict::Fine | verdict::Verdict::Silent);
+                    (every_verdict || says).then_some((i, s, v))
                 })
             })
             .collect();

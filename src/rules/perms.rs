@@ -11,9 +11,16 @@ use crate::facts::RefKind;
 use crate::index::{PermissionDef, Project, Source};
 use crate::value::{Item, Value};
 
-/// Every place a permission string (or a bare codename) is checked: `label.codename` (or
-/// `codename`) → (kind, span).
-pub fn checks(ctx: &Context<'_>) -> FxHashMap<String, Vec<(RefKind, Span)>> {
+/// `label.codename` (or `codename`) → (kind, span) of each place that checks it.
+pub type Checks = FxHashMap<String, Vec<(RefKind, Span)>>;
+
+/// Every place a permission string (or a bare codename) is checked, built once per context
+/// (rules running side by side share it).
+pub fn checks<'c>(ctx: &'c Context<'_>) -> &'c Checks {
+    ctx.checks.get_or_init(|| build_checks(ctx))
+}
+
+fn build_checks(ctx: &Context<'_>) -> Checks {
     let mut out: FxHashMap<String, Vec<(RefKind, Span)>> = FxHashMap::default();
     for r in &ctx.refs {
         let mut texts: Vec<(String, Span)> =
@@ -21,7 +28,7 @@ pub fn checks(ctx: &Context<'_>) -> FxHashMap<String, Vec<(RefKind, Span)>> {
         if let Some(lookup) = &r.reference.lookup {
             for item in lookup.codename.iter().chain(&lookup.codename_in) {
                 match &item.value {
-                    Value::Str(s) => texts.push((s.clone(), item.span)),
+                    Value::Str(s) => texts.push((s.to_string(), item.span)),
                     Value::Seq(items) => texts.extend(
                         items
                             .iter()
@@ -44,10 +51,7 @@ pub fn checks(ctx: &Context<'_>) -> FxHashMap<String, Vec<(RefKind, Span)>> {
 
 /// Checks of one permission: by its full name, and by its bare codename where a bare codename
 /// means something (guardian, lookups, `perms.app` templates).
-pub fn checks_of<'m>(
-    checks: &'m FxHashMap<String, Vec<(RefKind, Span)>>,
-    p: &PermissionDef,
-) -> Vec<&'m (RefKind, Span)> {
+pub fn checks_of<'m>(checks: &'m Checks, p: &PermissionDef) -> Vec<&'m (RefKind, Span)> {
     let mut out: Vec<&(RefKind, Span)> = checks.get(&p.perm()).into_iter().flatten().collect();
     if let Some(bare) = checks.get(&p.codename) {
         out.extend(bare.iter().filter(|(k, _)| {
@@ -127,7 +131,7 @@ pub fn unused_custom<'p>(ctx: &Context<'_>, project: &'p Project) -> Vec<&'p Per
         if built.is_match(p.perm()) {
             continue;
         }
-        let named = checks_of(&checks, p)
+        let named = checks_of(checks, p)
             .iter()
             .any(|(_, s)| !inside(s.file, s.start as usize, s.end as usize));
         if !named {

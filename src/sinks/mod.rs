@@ -5,6 +5,7 @@
 //! own. Declared sinks (`permission-sinks`) add what inference cannot see. Reads the per-file
 //! facts of `python/extract/helpers.rs` and `refs/helper_uses.rs`; joined here, across modules.
 
+mod prune;
 mod resolve;
 mod uses;
 
@@ -16,6 +17,7 @@ use crate::facts::{RefKind, Reference};
 use crate::index::resolve::Resolver;
 use crate::workspace::Workspace;
 
+pub use prune::drop_unread_calls;
 pub use resolve::{Callee, FnId, Functions};
 
 /// How many calls deep a permission is followed.
@@ -228,7 +230,7 @@ impl Named<'_, '_> {
             }
             _ => return None,
         };
-        if !self.names.contains(last) {
+        if !self.names.contains(last.as_str()) {
             return None;
         }
         self.fns.callee(value)

@@ -42,7 +42,12 @@ impl<'w> Functions<'w> {
         }
     }
 
-    fn find(&self, module: &str, path: &[String], depth: u32) -> Option<Callee> {
+    fn find(
+        &self,
+        module: &str,
+        path: &[crate::value::CompactString],
+        depth: u32,
+    ) -> Option<Callee> {
         if depth > MAX_DEPTH || path.is_empty() {
             return None;
         }
@@ -51,7 +56,7 @@ impl<'w> Functions<'w> {
         let Some(file) = ws.module_file(module) else {
             if let Some((first, rest)) = path.split_first() {
                 let longer = if module.is_empty() {
-                    first.clone()
+                    first.to_string()
                 } else {
                     format!("{module}.{first}")
                 };
@@ -63,7 +68,7 @@ impl<'w> Functions<'w> {
         };
         let first = &path[0];
         let sub = if module.is_empty() {
-            first.clone()
+            first.to_string()
         } else {
             format!("{module}.{first}")
         };
@@ -79,18 +84,26 @@ impl<'w> Functions<'w> {
         if let Some(i) = facts.helpers.functions.iter().position(|f| f.name == name) {
             return Some(Callee::Project((file, i)));
         }
-        if facts.functions.iter().any(|f| &f.name == first) && path.len() == 1 {
+        if facts.functions.iter().any(|f| f.name == first.as_str()) && path.len() == 1 {
             return Some(dotted());
         }
-        if let Some(class) = facts.classes.iter().rev().find(|c| &c.name == first) {
+        if let Some(class) = facts
+            .classes
+            .iter()
+            .rev()
+            .find(|c| c.name == first.as_str())
+        {
             let [_, method] = path else { return None };
             if class.methods.iter().any(|m| m == method) {
                 return Some(dotted());
             }
             for base in &class.bases {
                 if let Target::Class(c) = self.resolver.base_target(base, 0) {
-                    let found =
-                        self.find(c.module, &[c.class.name.clone(), method.clone()], depth + 1);
+                    let found = self.find(
+                        c.module,
+                        &[c.class.name.as_str().into(), method.clone()],
+                        depth + 1,
+                    );
                     if found.is_some() {
                         return found;
                     }
@@ -98,10 +111,11 @@ impl<'w> Functions<'w> {
             }
             return None;
         }
-        if let Some((m, p)) = facts.imports.get(first) {
-            let mut full = p.clone();
+        if let Some((m, p)) = facts.imports.get(first.as_str()) {
+            let mut full: Vec<crate::value::CompactString> =
+                p.iter().map(|x| x.as_str().into()).collect();
             full.extend(path[1..].iter().cloned());
-            if !(m == module && full == path) {
+            if !(m == module && full.as_slice() == path) {
                 return self.find(m, &full, depth + 1);
             }
         }

@@ -49,12 +49,16 @@ fn arg_chain<'s>(
 
 fn args_of<'i>(
     args: &'i [Item],
-    kwargs: &'i [(String, Item)],
+    kwargs: &'i [(crate::value::CompactString, Item)],
 ) -> impl Iterator<Item = (ArgPos, &'i Item)> {
     args.iter()
         .enumerate()
         .map(|(i, a)| (ArgPos::Index(i), a))
-        .chain(kwargs.iter().map(|(k, a)| (ArgPos::Keyword(k.clone()), a)))
+        .chain(
+            kwargs
+                .iter()
+                .map(|(k, a)| (ArgPos::Keyword(k.to_string()), a)),
+        )
 }
 
 pub fn call_sites(ws: &Workspace, fns: &Functions<'_>, sinks: &Sinks) -> Vec<Found> {

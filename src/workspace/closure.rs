@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::FileId;
 use crate::facts::FileFacts;
-use crate::value::{Item, Value};
+use crate::value::{CompactString, Item, Value};
 
 /// What the closure still has to look at.
 enum Work {
@@ -22,7 +22,7 @@ enum Work {
     Refs(FileId),
     /// `module.path…` as the resolver looks it up; `true` when it is (part of) INSTALLED_APPS
     /// or AUTHENTICATION_BACKENDS, whose strings may name classes (app configs, backends).
-    Demand(String, Vec<String>, bool),
+    Demand(String, Vec<CompactString>, bool),
     /// The file is `<prefix>.models` or imported from it inside the app `prefix`: the index
     /// scans its classes for models and follows its imports inside the app.
     App(FileId, String),
@@ -138,7 +138,7 @@ impl<'a> Closure<'a> {
                             let inside = imported
                                 .strip_prefix(prefix.as_str())
                                 .is_some_and(|rest| rest.starts_with('.'));
-                            match (inside, self.modules.get(imported)) {
+                            match (inside, self.modules.get(imported.as_str())) {
                                 (true, Some(&id)) => self.work.push(Work::App(id, prefix.clone())),
                                 // A module of no app may define models with `Meta.app_label`.
                                 (false, Some(&id)) => self.work.push(Work::Full(id)),
@@ -154,7 +154,7 @@ impl<'a> Closure<'a> {
     }
 
     /// Look up `module.path…` (once per distinct demand).
-    fn push_demand(&mut self, module: &str, path: &[String], apps: bool) {
+    fn push_demand(&mut self, module: &str, path: &[CompactString], apps: bool) {
         let mut key = String::with_capacity(module.len() + 16);
         key.push_str(if apps { "+" } else { "-" });
         key.push_str(module);
@@ -171,7 +171,7 @@ impl<'a> Closure<'a> {
     fn demand(
         &mut self,
         module: &str,
-        path: &[String],
+        path: &[CompactString],
         apps: bool,
         facts: Option<(FileId, &FileFacts)>,
     ) {
@@ -179,7 +179,7 @@ impl<'a> Closure<'a> {
             return; // a module object
         };
         let sub = if module.is_empty() {
-            first.clone()
+            first.to_string()
         } else {
             format!("{module}.{first}")
         };
@@ -190,12 +190,12 @@ impl<'a> Closure<'a> {
             }
             return;
         };
-        if let Some(i) = facts.classes.iter().rposition(|c| &c.name == first) {
+        if let Some(i) = facts.classes.iter().rposition(|c| c.name == first.as_str()) {
             self.walk_class(file, i, facts);
             return;
         }
-        if let Some(value) = facts.constants.get(first) {
-            if self.constants.insert((file, first.clone(), apps)) {
+        if let Some(value) = facts.constants.get(first.as_str()) {
+            if self.constants.insert((file, first.to_string(), apps)) {
                 self.value(value, apps);
             }
             return;
@@ -384,7 +384,7 @@ impl<'a> Closure<'a> {
             return;
         }
         if let Some((module, class)) = s.rsplit_once('.') {
-            self.push_demand(module, &[class.to_string()], false);
+            self.push_demand(module, &[class.into()], false);
         }
     }
 }

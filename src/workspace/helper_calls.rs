@@ -26,7 +26,7 @@ pub fn helper_names(python: &[Option<Box<FileFacts>>]) -> (FxHashSet<String>, Fx
         _ => f.name.rsplit('.').next().unwrap_or_default().to_string(),
     };
     let callee_name = |v: &Value| match v {
-        Value::Ref { path, .. } | Value::StarRef { path, .. } => path.last().cloned(),
+        Value::Ref { path, .. } | Value::StarRef { path, .. } => path.last().map(|p| p.to_string()),
         _ => None,
     };
     let functions: Vec<&HelperFn> = python
@@ -113,7 +113,7 @@ pub fn files_using(
     root: &std::path::Path,
     files: &[SourceFile],
     python: &[Option<Box<FileFacts>>],
-    templates: &[Option<TemplateFacts>],
+    templates: &[Option<Box<TemplateFacts>>],
     names: &FxHashSet<String>,
     hooks: &FxHashSet<String>,
     called: &[std::sync::OnceLock<Box<[u32]>>],
@@ -196,7 +196,7 @@ pub fn stale_callees(
     for via in python.iter().flatten().flat_map(|f| &f.helpers.stale_via) {
         if let Value::Ref { module, path } = &via.callee {
             let sub = path.first().map(|p| format!("{module}.{p}"));
-            for m in std::iter::once(module).chain(sub.as_ref()) {
+            for m in std::iter::once(module.as_str()).chain(sub.as_deref()) {
                 if let Some(&id) = modules.get(m) {
                     if python[id].is_none() {
                         out.push(id);

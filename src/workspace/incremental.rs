@@ -22,7 +22,7 @@ use super::{import_roots, split_dir, FileKind, Workspace};
 use crate::diagnostic::FileId;
 use crate::facts::FileFacts;
 use crate::python::extract_python;
-use crate::value::Value;
+use crate::value::{CompactString, Value};
 
 /// At most this many changed files go the edit path (each is checked on its own).
 const MAX_EDITED: usize = 8;
@@ -181,7 +181,7 @@ pub fn outside_view(facts: &FileFacts) -> Option<Vec<u8>> {
         noqa: _,
         helpers,
     } = facts;
-    let mut demands: Vec<(&[String], &[String])> = Vec::new();
+    let mut demands: Vec<(&[CompactString], &[CompactString])> = Vec::new();
     for r in references {
         let mut values: Vec<&Value> = vec![&r.value.value];
         values.extend(r.class_bases.iter().chain(r.callee.as_deref()));
@@ -216,7 +216,7 @@ pub fn outside_view(facts: &FileFacts) -> Option<Vec<u8>> {
 }
 
 /// Every `Ref`/`StarRef` inside a value: (modules, path).
-fn named_modules<'a>(value: &'a Value, out: &mut Vec<(&'a [String], &'a [String])>) {
+fn named_modules<'a>(value: &'a Value, out: &mut Vec<(&'a [CompactString], &'a [CompactString])>) {
     match value {
         Value::Ref { module, path } => out.push((std::slice::from_ref(module), path)),
         Value::StarRef { modules, path } => out.push((modules, path)),

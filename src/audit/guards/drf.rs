@@ -175,7 +175,7 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
         let Some(base) = model else {
             return v.guard("drf", format!("DRF {}", pc.class.name), Vec::new(), span);
         };
-        let perms_map = match self.resolver.class_path(pc, &["perms_map".to_string()], 0) {
+        let perms_map = match self.resolver.class_path(pc, &["perms_map".into()], 0) {
             Target::Value(Value::Dict(d)) => Some(Value::Dict(d)),
             _ => {
                 if chain

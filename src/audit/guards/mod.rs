@@ -7,7 +7,7 @@ use crate::facts::RefKind;
 use crate::index::resolve::{ClassRef, Resolver, Target};
 use crate::index::Project;
 use crate::rules::Context;
-use crate::value::{Item, Value};
+use crate::value::{CompactString, Item, Value};
 
 use super::routes::{queryset_model, ViewTarget};
 
@@ -151,7 +151,7 @@ pub struct Guards<'c, 'a, 'w> {
 
 fn func_name(v: &Value) -> Option<&str> {
     match v {
-        Value::Ref { path, .. } | Value::StarRef { path, .. } => path.last().map(String::as_str),
+        Value::Ref { path, .. } | Value::StarRef { path, .. } => path.last().map(|p| p.as_str()),
         Value::Call(c) if c.func == "__call__" => c.on.as_deref().and_then(func_name),
         Value::Call(c) => Some(&c.func),
         _ => None,
@@ -160,7 +160,7 @@ fn func_name(v: &Value) -> Option<&str> {
 
 fn strings(v: &Value) -> Vec<String> {
     match v {
-        Value::Str(s) => vec![s.clone()],
+        Value::Str(s) => vec![s.to_string()],
         Value::Seq(items) => items
             .iter()
             .filter_map(|i| i.value.as_str().map(str::to_string))
@@ -399,11 +399,16 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
 
     /// A class attribute (or `as_view` kwarg) as resolved constants; references to classes
     /// outside the tree resolve to `Unknown`, so see [`Self::raw_attr`] for those.
-    fn attr(&self, class: ClassRef<'w>, kwargs: &[(String, Item)], name: &str) -> Option<Value> {
+    fn attr(
+        &self,
+        class: ClassRef<'w>,
+        kwargs: &[(CompactString, Item)],
+        name: &str,
+    ) -> Option<Value> {
         if let Some(i) = Value::kwarg(kwargs, name) {
             return Some(self.resolver.resolve(&i.value, 0));
         }
-        match self.resolver.class_path(class, &[name.to_string()], 0) {
+        match self.resolver.class_path(class, &[name.into()], 0) {
             Target::Value(v) => Some(v),
             _ => None,
         }
@@ -413,7 +418,7 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
     fn raw_attr(
         &self,
         class: ClassRef<'w>,
-        kwargs: &[(String, Item)],
+        kwargs: &[(CompactString, Item)],
         name: &str,
     ) -> Option<Value> {
         if let Some(i) = Value::kwarg(kwargs, name) {
@@ -427,7 +432,7 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
     fn class(
         &self,
         class: ClassRef<'w>,
-        kwargs: &[(String, Item)],
+        kwargs: &[(CompactString, Item)],
         action: Option<&str>,
         methods: Option<&[String]>,
         v: &mut Verdict,
@@ -603,7 +608,11 @@ impl<'c, 'a, 'w> Guards<'c, 'a, 'w> {
         }
     }
 
-    fn view_model(&self, class: ClassRef<'w>, kwargs: &[(String, Item)]) -> Option<ClassRef<'w>> {
+    fn view_model(
+        &self,
+        class: ClassRef<'w>,
+        kwargs: &[(CompactString, Item)],
+    ) -> Option<ClassRef<'w>> {
         let qs = self.raw_attr(class, kwargs, "queryset");
         let model_ref = qs
             .as_ref()

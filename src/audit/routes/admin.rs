@@ -92,8 +92,8 @@ impl<'w> Routes<'_, 'w> {
                         continue;
                     }
                     let admin = Value::Ref {
-                        module: facts.module.clone(),
-                        path: thin_vec::thin_vec![class.name.clone()],
+                        module: facts.module.as_str().into(),
+                        path: thin_vec::thin_vec![class.name.as_str().into()],
                     };
                     for a in args {
                         registered.push((a.value.clone(), Some(admin.clone()), class.span));

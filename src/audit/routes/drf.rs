@@ -184,21 +184,18 @@ impl<'w> Routes<'_, 'w> {
     }
 
     pub(super) fn class_attr_str(&self, class: ClassRef<'w>, name: &str) -> Option<String> {
-        match self.resolver.class_path(class, &[name.to_string()], 0) {
-            Target::Value(Value::Str(s)) => Some(s),
+        match self.resolver.class_path(class, &[name.into()], 0) {
+            Target::Value(Value::Str(s)) => Some(s.into()),
             _ => None,
         }
     }
 
     /// DRF's default basename: the queryset model's lowercased name.
     pub(super) fn basename(&self, class: ClassRef<'w>) -> String {
-        if let Target::Value(v) = self
-            .resolver
-            .class_path(class, &["queryset".to_string()], 0)
-        {
+        if let Target::Value(v) = self.resolver.class_path(class, &["queryset".into()], 0) {
             if let Some(Value::Ref { path, .. }) = queryset_model(&v) {
                 if let Some(last) = path.last() {
-                    return last.to_lowercase();
+                    return last.as_str().to_lowercase();
                 }
             }
         }

@@ -8,7 +8,7 @@ use rustc_hash::FxHashSet;
 use crate::diagnostic::{FileId, Span};
 use crate::facts::{FileFacts, FunctionFact, ModuleCall};
 use crate::index::resolve::{ClassRef, Resolver, Target};
-use crate::value::{Item, Value};
+use crate::value::{CompactString, Item, Value};
 use crate::workspace::Workspace;
 
 mod admin;
@@ -31,7 +31,7 @@ pub enum ViewTarget<'w> {
     /// `View.as_view(**kwargs)` (or a class routed directly).
     Class {
         class: ClassRef<'w>,
-        kwargs: Vec<(String, Item)>,
+        kwargs: Vec<(crate::value::CompactString, Item)>,
     },
     /// A DRF viewset registered with a router (or `as_view({...})`): the route's action, and
     /// an `@action` method's name when the route comes from one.
@@ -65,7 +65,7 @@ pub struct RawRoute<'w> {
     pub view: ViewTarget<'w>,
     /// Calls wrapped around the view in the urlconf (`login_required(view)`), outermost first.
     pub wrappers: Vec<Value>,
-    pub class_kwargs: Vec<(String, Item)>,
+    pub class_kwargs: Vec<(crate::value::CompactString, Item)>,
     /// The same route with a format suffix (`format_suffix_patterns`, a `DefaultRouter`).
     pub format_suffix: Option<String>,
 }
@@ -165,7 +165,7 @@ impl<'r, 'w> Routes<'r, 'w> {
 
     /// Find `module.path` as written: a raw constant (so `+=` parts and `router.urls` stay
     /// visible), a function, a class, or something outside the tree.
-    fn locate(&self, module: &str, path: &[String], depth: u32) -> Located<'w> {
+    fn locate(&self, module: &str, path: &[CompactString], depth: u32) -> Located<'w> {
         if depth > MAX_DEPTH {
             return Located::Unknown;
         }
@@ -180,15 +180,20 @@ impl<'r, 'w> Routes<'r, 'w> {
             return Located::Unknown;
         };
         if rest.is_empty() {
-            if let Some(v) = facts.constants.get(first) {
+            if let Some(v) = facts.constants.get(first.as_str()) {
                 return Located::Value(facts.module.clone(), v);
             }
-            if let Some(f) = facts.functions.iter().rev().find(|f| &f.name == first) {
+            if let Some(f) = facts
+                .functions
+                .iter()
+                .rev()
+                .find(|f| f.name == first.as_str())
+            {
                 let file = self.ws.module_file(module).unwrap_or_default();
                 return Located::Function(file, facts.module.clone(), f);
             }
         }
-        if facts.classes.iter().any(|c| &c.name == first) {
+        if facts.classes.iter().any(|c| c.name == first.as_str()) {
             return match self.resolver.target(module, path, depth) {
                 Target::Class(c) => Located::Class(c),
                 _ => Located::Unknown,
@@ -196,10 +201,10 @@ impl<'r, 'w> Routes<'r, 'w> {
         }
         if let Some((m, p)) = facts
             .imports
-            .get(first)
-            .filter(|(m, p)| !(m == module && p.len() == 1 && &p[0] == first))
+            .get(first.as_str())
+            .filter(|(m, p)| !(m == module && p.len() == 1 && p[0] == first.as_str()))
         {
-            let mut full = p.clone();
+            let mut full: Vec<CompactString> = p.iter().map(|x| x.as_str().into()).collect();
             full.extend(rest.iter().cloned());
             return self.locate(m, &full, depth + 1);
         }
@@ -243,7 +248,7 @@ impl<'r, 'w> Routes<'r, 'w> {
         }
     }
 
-    fn key_of(&self, module: &str, path: &[String], depth: u32) -> Option<String> {
+    fn key_of(&self, module: &str, path: &[CompactString], depth: u32) -> Option<String> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -265,15 +270,15 @@ impl<'r, 'w> Routes<'r, 'w> {
             return Some(dotted());
         };
         let (first, rest) = path.split_first()?;
-        if rest.is_empty() && facts.constants.contains_key(first) {
+        if rest.is_empty() && facts.constants.contains_key(first.as_str()) {
             return Some(format!("{}:{first}", facts.module));
         }
         if let Some((m, p)) = facts
             .imports
-            .get(first)
-            .filter(|(m, p)| !(m == module && p.len() == 1 && &p[0] == first))
+            .get(first.as_str())
+            .filter(|(m, p)| !(m == module && p.len() == 1 && p[0] == first.as_str()))
         {
-            let mut full = p.clone();
+            let mut full: Vec<CompactString> = p.iter().map(|x| x.as_str().into()).collect();
             full.extend(rest.iter().cloned());
             return self.key_of(m, &full, depth + 1);
         }
@@ -361,7 +366,7 @@ impl<'r, 'w> Routes<'r, 'w> {
     /// Names of the class `func` constructs and of its bases (project and external).
     fn class_names(&self, module: &str, func: &str) -> Vec<String> {
         let mut out = vec![func.to_string()];
-        if let Located::Class(c) = self.locate(module, &[func.to_string()], 0) {
+        if let Located::Class(c) = self.locate(module, &[func.into()], 0) {
             let mut stack = vec![(c, 0u32)];
             while let Some((c, d)) = stack.pop() {
                 out.push(c.class.name.clone());
@@ -386,24 +391,25 @@ impl<'r, 'w> Routes<'r, 'w> {
     /// that change which routes a router makes: (class, member).
     fn router_overrides(&self, module: &str, func: &str) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        let Located::Class(c) = self.locate(module, &[func.to_string()], 0) else {
+        let Located::Class(c) = self.locate(module, &[func.into()], 0) else {
             return out;
         };
         let mut stack = vec![(c, 0u32)];
         while let Some((c, d)) = stack.pop() {
-            let members = c.class.methods.iter().chain(c.class.attrs.keys());
+            let members = (c.class.methods.iter().map(|m| m.as_str()))
+                .chain(c.class.attrs.keys().map(|k| k.as_str()));
             for m in members {
                 if matches!(
-                    m.as_str(),
+                    m,
                     "urls" | "get_urls" | "get_routes" | "routes" | "get_lookup_regex"
                 ) && !out.iter().any(|(_, x)| x == m)
                 {
                     // `urls` and `routes` are attributes on DRF's routers (a property, a list).
-                    let attribute = matches!(m.as_str(), "urls" | "routes");
-                    let member = if c.class.methods.contains(m) && !attribute {
+                    let attribute = matches!(m, "urls" | "routes");
+                    let member = if c.class.methods.iter().any(|x| x == m) && !attribute {
                         format!("{m}()")
                     } else {
-                        m.clone()
+                        m.to_string()
                     };
                     out.push((c.class.name.clone(), member));
                 }

@@ -58,7 +58,7 @@ impl<'w> Routes<'_, 'w> {
             }
             None => {
                 // `from .base import *` urlconfs.
-                match self.locate(module, &["urlpatterns".to_string()], 0) {
+                match self.locate(module, &["urlpatterns".into()], 0) {
                     Located::Value(m, v) => self.patterns(&m, v, frame, at, depth + 1),
                     _ => self.unresolved(
                         frame,
@@ -208,7 +208,7 @@ impl<'w> Routes<'_, 'w> {
             .or_else(|| Value::kwarg(kwargs, "route"))
             .map(|i| &i.value)
         {
-            Some(Value::Str(s)) => s.clone(),
+            Some(Value::Str(s)) => s.to_string(),
             _ => "?".to_string(),
         };
         let name = Value::kwarg(kwargs, "name").and_then(|i| i.value.as_str().map(str::to_string));
@@ -308,7 +308,11 @@ impl<'w> Routes<'_, 'w> {
         &self,
         value: &Value,
         depth: u32,
-    ) -> (ViewTarget<'w>, Vec<Value>, Vec<(String, Item)>) {
+    ) -> (
+        ViewTarget<'w>,
+        Vec<Value>,
+        Vec<(crate::value::CompactString, Item)>,
+    ) {
         if depth > MAX_DEPTH {
             return (
                 ViewTarget::Unresolved("too deep".into()),
@@ -432,7 +436,7 @@ pub fn queryset_model(value: &Value) -> Option<Value> {
         Value::Ref { module, path }
             if path.len() >= 2
                 && matches!(
-                    path.last().map(String::as_str),
+                    path.last().map(|p| p.as_str()),
                     Some("objects" | "_default_manager")
                 ) =>
         {
@@ -444,7 +448,7 @@ pub fn queryset_model(value: &Value) -> Option<Value> {
         Value::StarRef { modules, path }
             if path.len() >= 2
                 && matches!(
-                    path.last().map(String::as_str),
+                    path.last().map(|p| p.as_str()),
                     Some("objects" | "_default_manager")
                 ) =>
         {

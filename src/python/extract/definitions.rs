@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 use super::fold::{add_values, collect_locals};
 use super::{Extractor, Scope};
 use crate::facts::{ClassFact, FunctionFact, MetaFact, ModuleCall};
-use crate::value::{Item, Value};
+use crate::value::{Item, ThinVec, Value};
 
 impl Extractor<'_> {
     /// First pass: imports, module constants (in order) and class facts.
@@ -62,16 +62,16 @@ impl Extractor<'_> {
             Stmt::Import(imp) => {
                 for alias in &imp.names {
                     let name = alias.name.id.as_str();
-                    self.facts.imported_modules.push(name.to_string());
+                    self.facts.imported_modules.push(name.into());
                     match &alias.asname {
                         Some(asname) => {
                             self.imports
-                                .insert(asname.id.to_string(), (name.to_string(), Vec::new()));
+                                .insert(asname.id.as_str().into(), (name.into(), ThinVec::new()));
                         }
                         None => {
                             let root = name.split('.').next().unwrap_or(name);
                             self.imports
-                                .insert(root.to_string(), (root.to_string(), Vec::new()));
+                                .insert(root.into(), (root.into(), ThinVec::new()));
                         }
                     }
                 }
@@ -79,11 +79,13 @@ impl Extractor<'_> {
             Stmt::ImportFrom(imp) => {
                 let module =
                     self.absolute_module(imp.level, imp.module.as_ref().map(|m| m.id.as_str()));
-                self.facts.imported_modules.push(module.clone());
+                self.facts.imported_modules.push(module.as_str().into());
                 for alias in &imp.names {
                     let name = alias.name.id.as_str();
                     if name != "*" {
-                        self.facts.imported_modules.push(format!("{module}.{name}"));
+                        self.facts
+                            .imported_modules
+                            .push(compact_str::format_compact!("{module}.{name}"));
                     }
                     if name == "*" {
                         self.facts.star_imports.push(module.clone());
@@ -91,8 +93,10 @@ impl Extractor<'_> {
                     }
                     let local = alias.asname.as_ref().unwrap_or(&alias.name).id.to_string();
                     self.facts.constants.remove(&local);
-                    self.imports
-                        .insert(local, (module.clone(), vec![name.to_string()]));
+                    self.imports.insert(
+                        local.into(),
+                        (module.as_str().into(), thin_vec::thin_vec![name.into()]),
+                    );
                 }
             }
             Stmt::Assign(assign) => {
@@ -254,7 +258,7 @@ impl Extractor<'_> {
             name: class.name.id.to_string(),
             span: self.span(class.name.range),
             bases,
-            decorators: self.decorators(&class.decorator_list),
+            decorators: self.decorators(&class.decorator_list).into(),
             body: self.span(TextRange::new(class.name.range.start(), class.range.end())),
             ..ClassFact::default()
         };
@@ -273,7 +277,7 @@ impl Extractor<'_> {
                         if let Expr::Name(name) = target {
                             let value = self.fold(&assign.value, Some(&class_scope), 0);
                             let item = self.item(&assign.value, value);
-                            fact.attrs.insert(name.id.to_string(), item);
+                            fact.attrs.insert(name.id.as_str(), item);
                         }
                     }
                 }
@@ -281,7 +285,7 @@ impl Extractor<'_> {
                     if let (Expr::Name(name), Some(value)) = (&*assign.target, &assign.value) {
                         let folded = self.fold(value, None, 0);
                         let item = self.item(value, folded);
-                        fact.attrs.insert(name.id.to_string(), item);
+                        fact.attrs.insert(name.id.as_str(), item);
                     }
                 }
                 Stmt::ClassDef(inner) if inner.name.id.as_str() == "Meta" => {
@@ -292,7 +296,7 @@ impl Extractor<'_> {
                             .as_ref()
                             .map(|a| a.args.iter().map(|b| self.fold(b, None, 0)).collect())
                             .unwrap_or_default(),
-                        attrs: FxHashMap::default(),
+                        attrs: Default::default(),
                     };
                     for s in &inner.body {
                         if let Stmt::Assign(assign) = s {
@@ -300,7 +304,7 @@ impl Extractor<'_> {
                                 if let Expr::Name(name) = target {
                                     let value = self.fold(&assign.value, None, 0);
                                     let item = self.item(&assign.value, value);
-                                    meta.attrs.insert(name.id.to_string(), item);
+                                    meta.attrs.insert(name.id.as_str(), item);
                                 }
                             }
                         } else if let Stmt::AnnAssign(assign) = s {
@@ -309,11 +313,11 @@ impl Extractor<'_> {
                             {
                                 let folded = self.fold(value, None, 0);
                                 let item = self.item(value, folded);
-                                meta.attrs.insert(name.id.to_string(), item);
+                                meta.attrs.insert(name.id.as_str(), item);
                             }
                         }
                     }
-                    fact.meta = Some(meta);
+                    fact.meta = Some(Box::new(meta));
                 }
                 Stmt::FunctionDef(func) => {
                     fact.methods.push(func.name.id.to_string());
@@ -338,7 +342,7 @@ impl Extractor<'_> {
     }
 
     /// `self.<name> = value` statements of a method body (also inside `if`/`with`/`try`).
-    fn self_values(&self, body: &[Stmt], out: &mut Vec<(String, Item)>) {
+    fn self_values(&self, body: &[Stmt], out: &mut crate::value::ThinVec<(String, Item)>) {
         for stmt in body {
             match stmt {
                 Stmt::Assign(a) if a.targets.len() == 1 => {
@@ -391,8 +395,8 @@ impl Extractor<'_> {
         let method = attr.attr.id.to_string();
         let receiver = match self.module_object(&attr.value, None) {
             Some(name) => Value::Ref {
-                module: self.module.clone(),
-                path: thin_vec::thin_vec![name],
+                module: self.module.as_str().into(),
+                path: thin_vec::thin_vec![name.into()],
             },
             None if method == "register" || method == "unregister" => {
                 self.fold(&attr.value, None, 0)
@@ -414,8 +418,8 @@ impl Extractor<'_> {
 }
 
 /// `self.<name> = …` targets anywhere in a method body.
-fn collect_self_assigns(body: &[Stmt], out: &mut Vec<String>) {
-    fn push(target: &Expr, out: &mut Vec<String>) {
+fn collect_self_assigns(body: &[Stmt], out: &mut crate::value::ThinVec<String>) {
+    fn push(target: &Expr, out: &mut crate::value::ThinVec<String>) {
         if let Expr::Attribute(a) = target {
             if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "self") {
                 out.push(a.attr.id.to_string());

@@ -47,19 +47,24 @@ impl Extractor<'_> {
         if let Some((module, path)) = self.imports.get(name) {
             return Value::Ref {
                 module: module.clone(),
-                path: path.as_slice().into(),
+                path: path.clone(),
             };
         }
         if self.local_classes.contains(name) {
             return Value::Ref {
-                module: self.module.clone(),
-                path: thin_vec::thin_vec![name.to_string()],
+                module: self.module.as_str().into(),
+                path: thin_vec::thin_vec![name.into()],
             };
         }
         if !self.facts.star_imports.is_empty() {
             return Value::StarRef {
-                modules: self.facts.star_imports.as_slice().into(),
-                path: thin_vec::thin_vec![name.to_string()],
+                modules: self
+                    .facts
+                    .star_imports
+                    .iter()
+                    .map(|m| m.as_str().into())
+                    .collect(),
+                path: thin_vec::thin_vec![name.into()],
             };
         }
         Value::Unknown
@@ -70,7 +75,7 @@ impl Extractor<'_> {
             return Value::Unknown;
         }
         match expr {
-            Expr::StringLiteral(s) => Value::Str(s.value.to_str().to_string()),
+            Expr::StringLiteral(s) => Value::Str(s.value.to_str().into()),
             Expr::BooleanLiteral(b) => Value::Bool(b.value),
             Expr::NoneLiteral(_) => Value::None,
             Expr::NumberLiteral(n) => match &n.value {
@@ -80,18 +85,18 @@ impl Extractor<'_> {
             Expr::Name(name) => self.lookup_name(name.id.as_str(), scope, depth),
             Expr::Attribute(attr) => match self.fold(&attr.value, scope, depth + 1) {
                 Value::Ref { module, mut path } => {
-                    path.push(attr.attr.id.to_string());
+                    path.push(attr.attr.id.as_str().into());
                     Value::Ref { module, path }
                 }
                 Value::StarRef { modules, mut path } => {
-                    path.push(attr.attr.id.to_string());
+                    path.push(attr.attr.id.as_str().into());
                     Value::StarRef { modules, path }
                 }
                 // `router.urls` for a module-level object built here: keep what it names.
                 Value::Call { .. } => match self.module_object(&attr.value, scope) {
                     Some(name) => Value::Ref {
-                        module: self.module.clone(),
-                        path: thin_vec::thin_vec![name, attr.attr.id.to_string()],
+                        module: self.module.as_str().into(),
+                        path: thin_vec::thin_vec![name.into(), attr.attr.id.as_str().into()],
                     },
                     None => Value::Unknown,
                 },
@@ -169,7 +174,7 @@ impl Extractor<'_> {
                     _ => None,
                 };
                 Value::Call(Box::new(crate::value::Call {
-                    func: last.to_string(),
+                    func: last.into(),
                     on,
                     args: call
                         .arguments
@@ -189,7 +194,7 @@ impl Extractor<'_> {
                         .keywords
                         .iter()
                         .filter_map(|k| {
-                            let name = k.arg.as_ref()?.id.to_string();
+                            let name = k.arg.as_ref()?.id.as_str().into();
                             Some((
                                 name,
                                 self.item(&k.value, self.fold(&k.value, scope, depth + 1)),

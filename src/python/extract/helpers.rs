@@ -331,8 +331,8 @@ impl<'a> Walker<'_, '_, 'a> {
                 if self.module_functions.contains(name) {
                     return Some((
                         Value::Ref {
-                            module: self.ex.module.clone(),
-                            path: thin_vec::thin_vec![name.to_string()],
+                            module: self.ex.module.as_str().into(),
+                            path: thin_vec::thin_vec![name.into()],
                         },
                         false,
                     ));
@@ -342,8 +342,11 @@ impl<'a> Walker<'_, '_, 'a> {
                 let class = self.classes.last()?;
                 return Some((
                     Value::Ref {
-                        module: self.ex.module.clone(),
-                        path: thin_vec::thin_vec![class.name.clone(), a.attr.id.to_string()],
+                        module: self.ex.module.as_str().into(),
+                        path: thin_vec::thin_vec![
+                            class.name.as_str().into(),
+                            a.attr.id.as_str().into()
+                        ],
                     },
                     true,
                 ));
@@ -452,7 +455,7 @@ impl<'a> Walker<'_, '_, 'a> {
         for ((pos, _), item) in named.into_iter().zip(items) {
             match pos {
                 Ok(_) => call.args.push(item),
-                Err(k) => call.kwargs.push((k.to_string(), item)),
+                Err(k) => call.kwargs.push((k.into(), item)),
             }
         }
         if any {

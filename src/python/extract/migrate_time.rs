@@ -67,7 +67,8 @@ impl<'a> Walker<'_, '_, 'a> {
         };
         let hook = match self.ex.imports.get(n.id.as_str()) {
             Some((module, path)) if !path.is_empty() => {
-                (module.clone(), path.last().cloned().unwrap_or_default())
+                let last = path.last().map(|p| p.to_string()).unwrap_or_default();
+                (module.to_string(), last)
             }
             _ => (self.ex.facts.module.clone(), n.id.to_string()),
         };

@@ -17,7 +17,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::{FileId, Span};
 use crate::facts::{python_noqa, FileFacts, RefKind, Reference, HAS_PERM_METHODS};
-use crate::value::{Item, Value};
+use crate::value::{CompactString, Item, ThinVec, Value};
 
 mod definitions;
 mod flow;
@@ -119,7 +119,7 @@ struct Extractor<'s> {
     module: String,
     package: String,
     /// Local name → (module, attribute path).
-    imports: FxHashMap<String, (String, Vec<String>)>,
+    imports: FxHashMap<CompactString, (CompactString, ThinVec<CompactString>)>,
     local_classes: FxHashSet<String>,
     facts: FileFacts,
 }
@@ -482,7 +482,7 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                     self.access_policy(expr, text);
                 }
                 if shaped_like_permission(text) {
-                    let item = self.ex.item(expr, Value::Str(text.to_string()));
+                    let item = self.ex.item(expr, Value::Str(text.into()));
                     self.shapes.push(item);
                 }
             }

@@ -283,7 +283,7 @@ impl<'a> Walker<'_, '_, 'a> {
                     None => self.ex.span(expr.range()),
                 };
                 let item = Item {
-                    value: Value::Str(perm),
+                    value: Value::Str(perm.into()),
                     span,
                     literal: false,
                 };
@@ -477,7 +477,7 @@ pub(super) fn shape_references(
     for r in facts.references.iter().filter(|r| r.callee.is_none()) {
         match &r.value.value {
             Value::Str(s) => {
-                used.insert(s.clone());
+                used.insert(s.to_string());
             }
             Value::Seq(items) => used.extend(
                 items

@@ -210,7 +210,7 @@ impl<'a> Walker<'_, '_, 'a> {
                     Number::Int(i) => Value::Int(i.as_i64()?),
                     _ => return None,
                 },
-                Expr::StringLiteral(s) => Value::Str(s.value.to_str().to_string()),
+                Expr::StringLiteral(s) => Value::Str(s.value.to_str().into()),
                 _ => return None,
             };
             if keys.len() >= 8 {
@@ -369,11 +369,11 @@ impl<'a> Walker<'_, '_, 'a> {
                 let args: Vec<Value> = call.arguments.args.iter().map(|a| self.fold(a)).collect();
                 match args.as_slice() {
                     [Value::Str(label), Value::Str(model)] => {
-                        CtRef::Known(Some(label.clone()), Some(model.to_lowercase()))
+                        CtRef::Known(Some(label.to_string()), Some(str::to_lowercase(model)))
                     }
                     [Value::Str(dotted)] => match dotted.split_once('.') {
                         Some((label, model)) => {
-                            CtRef::Known(Some(label.to_string()), Some(model.to_lowercase()))
+                            CtRef::Known(Some(label.to_string()), Some(str::to_lowercase(model)))
                         }
                         None => CtRef::Unknown,
                     },
