@@ -409,6 +409,33 @@ fn a_buffer_on_standard_input_is_judged_by_its_own_text_not_the_file_on_disk() {
 }
 
 #[test]
+fn a_buffer_on_standard_input_replaces_the_facts_read_with_the_file() {
+    // On disk the file checks a wrong permission, and is parsed as it is read (no cache); the
+    // buffer has it right.
+    let (dir, _) = project(&[("blog/views.py", VIEWS)]);
+    let fixed = VIEWS.replace("can_publsh", "can_publish");
+    for cache in [&["--no-cache"][..], &[]] {
+        let out = assert_cmd::Command::cargo_bin("djperm")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["check", "--output-format", "concise"])
+            .args(cache)
+            .args(["--stdin-filename", "blog/views.py"])
+            .write_stdin(fixed.as_str())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{cache:?} {stdout}");
+    }
+    let run = run_djperm(
+        dir.path(),
+        &["check", "--output-format", "concise", "--no-cache"],
+        LIMIT,
+    );
+    assert_eq!(run.code, Some(1), "{run:#?}");
+}
+
+#[test]
 fn the_servers_first_build_starts_from_the_check_cache_and_keeps_those_facts() {
     let (dir, _) = project(&[("blog/views.py", VIEWS)]);
     let cache = dir.path().join(".djperm_cache");

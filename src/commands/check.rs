@@ -468,6 +468,7 @@ fn read(plan: &Plan) -> Result<Input, String> {
                     f.on_disk = false;
                     f.need = None; // the pre-filter's answer was for the file on disk
                     f.words = None; // and so were its words
+                    f.parsed = None; // and the facts read with it
                 }
                 None => {
                     snapshot.add(rel.clone(), text);
