@@ -11,7 +11,7 @@ mod ignored;
 pub mod version;
 
 pub use env::{add_environment, add_packages};
-pub use fused::load_parsed;
+pub use fused::{load_parsed, load_parsed_cached};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
@@ -117,7 +117,7 @@ fn candidate(
 /// could not be read (not UTF-8, permission denied…). Walking and reading run together on the
 /// walker's threads (each file is read once); the snapshot is sorted by path.
 pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
-    load_with(root, exclude, None, None, 0)
+    load_with(root, exclude, None, 0)
 }
 
 /// [`load`], keeping only the texts the analysis for `scope` starts from (a lean snapshot,
@@ -125,7 +125,7 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
 /// pre-filter skips is dropped at once (the analysis reads it again if an import leads to it,
 /// and so does the report for a file with a finding).
 pub fn load_lean(root: &Path, exclude: &[String], scope: Scope) -> (Snapshot, Vec<Unreadable>) {
-    load_with(root, exclude, Some(scope), None, 0)
+    load_with(root, exclude, Some(scope), 0)
 }
 
 /// [`load_lean`], except that texts are held while the bytes read stay under `budget` (a
@@ -137,7 +137,7 @@ pub fn load_lean_held(
     scope: Scope,
     budget: usize,
 ) -> (Snapshot, Vec<Unreadable>) {
-    load_with(root, exclude, Some(scope), None, budget)
+    load_with(root, exclude, Some(scope), budget)
 }
 
 /// How many bytes a lean reading holds before it starts dropping texts:
@@ -148,20 +148,6 @@ pub fn held_budget() -> usize {
         .ok()
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(16 << 20)
-}
-
-/// [`load_lean`] through the stat pre-check of the on-disk cache `disk`
-/// ([`DiskCache::unchanged`]): a Python file or a template the pre-filter skips whose size and
-/// modification time match its entry is not read at all (its answer comes from the entry), nor
-/// is a Python file the analysis needs (its facts come from the cache). Start-up files
-/// ([`keeps_text`]) and fixtures are always read.
-pub fn load_lean_cached(
-    root: &Path,
-    exclude: &[String],
-    scope: Scope,
-    disk: &DiskCache,
-) -> (Snapshot, Vec<Unreadable>) {
-    load_with(root, exclude, Some(scope), Some(disk), 0)
 }
 
 /// A pre-filter answer for `scope` as the cache stores it (templates: 1 when needed).
@@ -261,7 +247,6 @@ fn load_with(
     root: &Path,
     exclude: &[String],
     lean: Option<Scope>,
-    disk: Option<&DiskCache>,
     held_budget: usize,
 ) -> (Snapshot, Vec<Unreadable>) {
     let read_before = crate::workspace::files_read();
@@ -287,37 +272,17 @@ fn load_with(
                     // Python cannot import it, and paths in reports must be text: say so.
                     (lossy, Err("file name is not valid UTF-8".to_string()))
                 } else {
-                    // Size and time before the bytes: an entry never pairs a newer time with
-                    // older bytes.
-                    let stat = disk
-                        .and_then(|_| entry.metadata().ok())
-                        .as_ref()
-                        .and_then(Stat::of);
-                    let unchanged = (disk.zip(stat).zip(lean))
-                        .and_then(|((d, s), scope)| unchanged(d, &lossy, s, scope));
-                    if let Some((need, words)) = unchanged {
-                        let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
-                        found.push((lossy, Ok((None, need, Some(words)))));
-                        return WalkState::Continue;
-                    }
                     let text = crate::workspace::read_bytes(path)
                         .map_err(|e| e.to_string())
                         .and_then(decode)
                         .map(|text| match lean {
                             Some(scope) => {
-                                let (keep, need, code) = keep_text(&lossy, &text, scope);
+                                let (keep, need, _) = keep_text(&lossy, &text, scope);
                                 let so_far = read_bytes.fetch_add(text.len(), Ordering::Relaxed);
-                                let keep =
-                                    keep || (disk.is_none() && so_far + text.len() <= held_budget);
-                                // Words stand in for a text not held, and go to the disk
-                                // cache; a held text gets its words when it is dropped.
-                                let words = (!keep || disk.is_some())
-                                    .then(|| words_of(&lossy, &text))
-                                    .flatten();
-                                if let Some((disk, stat)) = disk.zip(stat) {
-                                    let code = seen_code(&lossy, &text, code);
-                                    disk.seen(&lossy, stat, &text, code, words.clone());
-                                }
+                                let keep = keep || so_far + text.len() <= held_budget;
+                                // Words stand in for a text not held; a held text gets its
+                                // words when it is dropped.
+                                let words = (!keep).then(|| words_of(&lossy, &text)).flatten();
                                 (keep.then_some(text), need, words)
                             }
                             None => (Some(text), None, None),
@@ -329,9 +294,9 @@ fn load_with(
             })
         });
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    let all_held = disk.is_none() && read_bytes.into_inner() <= held_budget;
+    let all_held = read_bytes.into_inner() <= held_budget;
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    // Every file walked is an input, read or found unchanged by its stat (one lock for all).
+    // Every file walked is an input (one lock for all).
     crate::inputs::note_all(found.iter().map(|(rel, _)| root.join(rel)));
     let mut snapshot = Snapshot::new(root);
     // A small tree is held whole: no text is dropped, so none needs its words.

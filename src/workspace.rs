@@ -504,9 +504,9 @@ impl Workspace {
                     };
                     let (module, is_package) = map.primary[id].clone().unwrap_or_default();
                     // Extracted while reading, under the same id and module name.
+                    // (Through the disk cache they were looked up and recorded there.)
                     if let Some(pre) = pre.filter(|p| {
                         cache.is_none()
-                            && disk.is_none()
                             && p.id == id
                             && p.module == module
                             && p.is_package == is_package

@@ -47,10 +47,12 @@ fn fresh(root: &Path) -> Vec<String> {
     ))
 }
 
-/// One cached run: (its report, hits, misses), the cache saved afterwards.
+/// One cached run as the command line reads: (its report, hits, misses), the cache saved
+/// afterwards. The facts of the files the pre-filter keeps come from the cache or are extracted
+/// as they are read.
 fn cached(root: &Path, dir: &Path, build: &str) -> (Vec<String>, usize, usize) {
-    let (snapshot, _) = discover::load_lean(root, &[], Scope::Stable);
     let disk = DiskCache::open(dir, build);
+    let (snapshot, _) = discover::load_parsed_cached(root, &[], Scope::Stable, &disk);
     let a = analyze_disk_cached(snapshot, &Config::default(), &Selection::default(), &disk);
     let (hits, misses) = (disk.hits(), disk.misses());
     let parsed: Vec<&str> = (0..a.ws.python.len())

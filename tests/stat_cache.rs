@@ -43,7 +43,7 @@ fn fresh(root: &Path) -> Vec<String> {
 /// then the save): its report and its cache hits.
 fn run(root: &Path) -> (Vec<String>, usize) {
     let disk = DiskCache::open(&root.join(".djperm_cache"), "test");
-    let (snapshot, _) = discover::load_lean_cached(root, &[], Scope::Stable, &disk);
+    let (snapshot, _) = discover::load_parsed_cached(root, &[], Scope::Stable, &disk);
     let a = analyze_disk_cached(snapshot, &Config::default(), &Selection::default(), &disk);
     let hits = disk.hits();
     let parsed: Vec<&str> = (0..a.ws.python.len())

@@ -424,7 +424,7 @@ fn read(plan: &Plan) -> Result<Input, String> {
         if plan.mode == FixMode::Check && plan.selection.scope() == Scope::Stable {
             match &disk {
                 Some(disk) => {
-                    discover::load_lean_cached(root, &plan.config.exclude, Scope::Stable, disk)
+                    discover::load_parsed_cached(root, &plan.config.exclude, Scope::Stable, disk)
                 }
                 None => discover::load_parsed(
                     root,

@@ -12,13 +12,21 @@ use ignore::WalkState;
 use rayon::prelude::*;
 
 use super::{candidate, excludes, ignored, keep_text, walker, words_of, Unreadable};
+use crate::facts::FileFacts;
 use crate::python::extract_python;
+use crate::workspace::disk_cache::{DiskCache, Stat};
 use crate::workspace::prefilter::{Need, Scope};
 use crate::workspace::{keeps_text, primary_modules, Preparsed, Snapshot, Timer, Words};
 
 /// What one file gave: its text (unless dropped), the pre-filter's answer, its words (for a
-/// dropped text) and its facts (for a file the pre-filter keeps).
-type Read = (Option<String>, Need, Option<Words>, Option<Box<Preparsed>>);
+/// dropped text) and its facts (for a file the pre-filter keeps). The answer is `None` for a
+/// template read now (its facts are extracted by the build).
+type Read = (
+    Option<String>,
+    Option<Need>,
+    Option<Words>,
+    Option<Box<Preparsed>>,
+);
 
 /// [`super::load_lean_held`] with the facts of the files the pre-filter keeps extracted as they
 /// are read ([`crate::workspace::SourceFile::parsed`]).
@@ -28,32 +36,63 @@ pub fn load_parsed(
     scope: Scope,
     held_budget: usize,
 ) -> (Snapshot, Vec<Unreadable>) {
+    load_parsed_with(root, exclude, scope, held_budget, None)
+}
+
+/// [`load_parsed`] through the on-disk cache `disk`: a Python file or a template whose size
+/// and modification time match its entry is not read at all ([`DiskCache::unchanged`]: its
+/// pre-filter answer and words come from the entry, and so do its facts when the pre-filter
+/// keeps it); a file read is recorded in the cache ([`DiskCache::seen`], [`DiskCache::facts`]).
+/// Start-up files and fixtures are always read; no text is held beyond what a lean reading
+/// keeps.
+pub fn load_parsed_cached(
+    root: &Path,
+    exclude: &[String],
+    scope: Scope,
+    disk: &DiskCache,
+) -> (Snapshot, Vec<Unreadable>) {
+    load_parsed_with(root, exclude, scope, 0, Some(disk))
+}
+
+fn load_parsed_with(
+    root: &Path,
+    exclude: &[String],
+    scope: Scope,
+    held_budget: usize,
+    disk: Option<&DiskCache>,
+) -> (Snapshot, Vec<Unreadable>) {
     let read_before = crate::workspace::files_read();
     let timer = Timer::start();
     let user_excludes = excludes(exclude);
-    let found: Mutex<Vec<(String, bool)>> = Mutex::new(Vec::new());
+    let found: Mutex<Vec<(String, bool, Option<Stat>)>> = Mutex::new(Vec::new());
     walker(root)
         .require_git(false)
         .hidden(false)
         .build_parallel()
         .run(|| {
             Box::new(|entry| {
-                let Some((_, lossy, text_name)) = candidate(entry, root, &user_excludes) else {
+                let Some((entry, lossy, text_name)) = candidate(entry, root, &user_excludes) else {
                     return WalkState::Continue;
                 };
+                // Size and time before the bytes: an entry never pairs a newer time with
+                // older bytes.
+                let stat = disk
+                    .and_then(|_| entry.metadata().ok())
+                    .as_ref()
+                    .and_then(Stat::of);
                 found
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push((lossy, text_name));
+                    .push((lossy, text_name, stat));
                 WalkState::Continue
             })
         });
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    found.sort_unstable();
-    crate::inputs::note_all(found.iter().map(|(rel, _)| root.join(rel)));
+    found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    crate::inputs::note_all(found.iter().map(|(rel, _, _)| root.join(rel)));
     let mut unreadable = Vec::new();
     // Python cannot import a file whose name is not text, and paths in reports must be text.
-    found.retain(|(rel, text_name)| {
+    found.retain(|(rel, text_name, _)| {
         if !text_name {
             unreadable.push(Unreadable {
                 path: rel.clone(),
@@ -66,7 +105,7 @@ pub fn load_parsed(
     // The start-up files first: with the paths, they decide every file's module name.
     let mut paths = Snapshot::new(root);
     let mut startup: Vec<Option<Result<String, String>>> = Vec::with_capacity(found.len());
-    for (rel, _) in &found {
+    for (rel, _, _) in &found {
         let text = keeps_text(rel).then(|| {
             crate::workspace::read_bytes(&root.join(rel))
                 .map_err(|e| e.to_string())
@@ -89,27 +128,49 @@ pub fn load_parsed(
             .par_iter()
             .zip(startup.into_par_iter())
             .enumerate()
-            .map(|(id, ((rel, _), held))| {
-                let text = match held {
-                    Some(text) => text?,
-                    None => crate::workspace::read_bytes(&root.join(rel))
-                        .map_err(|e| e.to_string())
-                        .and_then(super::decode)?,
-                };
-                let (keep, need, _) = keep_text(rel, &text, scope);
-                let need = need.unwrap_or(if keep { Need::References } else { Need::Skip });
+            .map(|(id, ((rel, _, stat), held))| {
                 let python = rel.ends_with(".py");
                 // The build parses a file without a module name under the empty one.
-                let pre = (python && need != Need::Skip).then(|| {
+                let module = || modules[id].clone().unwrap_or_default();
+                let preparsed = |facts: FileFacts, (module, is_package): (String, bool)| {
                     parsed.fetch_add(1, Ordering::Relaxed);
-                    let (module, is_package) = modules[id].clone().unwrap_or_default();
-                    let facts = extract_python(id, &text, &module, is_package);
                     Box::new(Preparsed {
                         id,
                         module,
                         is_package,
                         facts,
                     })
+                };
+                // Unchanged by its stat: not read; its facts, when the analysis reads them,
+                // come from the cache.
+                let unchanged = disk
+                    .zip(*stat)
+                    .and_then(|(d, stat)| super::unchanged(d, rel, stat, scope));
+                if let (Some((need, words)), Some(disk)) = (unchanged, disk) {
+                    let pre = (python && need.is_some_and(|n| n != Need::Skip))
+                        .then(|| {
+                            let (m, p) = module();
+                            let facts = disk.known_facts(id, rel, &m, p)?;
+                            Some(preparsed(facts, (m, p)))
+                        })
+                        .flatten();
+                    return Ok((None, need, Some(words), pre));
+                }
+                let text = match held {
+                    Some(text) => text?,
+                    None => crate::workspace::read_bytes(&root.join(rel))
+                        .map_err(|e| e.to_string())
+                        .and_then(super::decode)?,
+                };
+                let (keep, need, code) = keep_text(rel, &text, scope);
+                let pre = need.filter(|n| *n != Need::Skip).map(|_| {
+                    let (m, p) = module();
+                    let extract = || extract_python(id, &text, &m, p);
+                    let facts = match disk {
+                        Some(disk) => disk.facts(id, rel, &m, p, &text, extract),
+                        None => extract(),
+                    };
+                    preparsed(facts, (m, p))
                 });
                 // A parsed text is needed again only for a report or a scan: held within the
                 // budget (and the short and start-up ones always), else dropped with its words.
@@ -120,18 +181,26 @@ pub fn load_parsed(
                     || text.len() <= super::SMALL
                     || (!python && keep)
                     || super::names_lists(rel, &text);
-                let words = (!keep).then(|| words_of(rel, &text)).flatten();
+                // The cache records every file's words; without it, only a dropped text's.
+                let words = (!keep || disk.is_some())
+                    .then(|| words_of(rel, &text))
+                    .flatten();
+                if let Some((disk, stat)) = disk.zip(*stat) {
+                    let code = super::seen_code(rel, &text, code);
+                    disk.seen(rel, stat, &text, code, words.clone());
+                }
                 Ok((keep.then_some(text), need, words, pre))
             })
             .collect()
     });
-    let all_held = read_bytes.into_inner() <= held_budget;
+    // A file left unread is not held: with the cache the snapshot is always lean.
+    let all_held = disk.is_none() && read_bytes.into_inner() <= held_budget;
 
     let mut snapshot = Snapshot::new(root);
     snapshot.lean = !all_held;
     snapshot.files.reserve(found.len());
     let mut bytes = 0;
-    for ((rel, _), result) in found.into_iter().zip(results) {
+    for ((rel, _, _), result) in found.into_iter().zip(results) {
         match result {
             Ok((text, need, words, pre)) => {
                 let id = match text {
@@ -142,9 +211,7 @@ pub fn load_parsed(
                     None => snapshot.add_on_disk(rel),
                 };
                 let f = &mut snapshot.files[id];
-                if f.kind == crate::workspace::FileKind::Python {
-                    f.need = Some((scope, need));
-                }
+                f.need = need.map(|n| (scope, n));
                 f.words = words;
                 f.parsed = pre;
             }
