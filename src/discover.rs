@@ -2,7 +2,6 @@
 //! files djperm reads (Python and templates).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 mod env;
@@ -117,27 +116,7 @@ fn candidate(
 /// could not be read (not UTF-8, permission denied…). Walking and reading run together on the
 /// walker's threads (each file is read once); the snapshot is sorted by path.
 pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
-    load_with(root, exclude, None, 0)
-}
-
-/// [`load`], keeping only the texts the analysis for `scope` starts from (a lean snapshot,
-/// [`Snapshot::lean`]): every file is read and checked, but the text of a file the
-/// pre-filter skips is dropped at once (the analysis reads it again if an import leads to it,
-/// and so does the report for a file with a finding).
-pub fn load_lean(root: &Path, exclude: &[String], scope: Scope) -> (Snapshot, Vec<Unreadable>) {
-    load_with(root, exclude, Some(scope), 0)
-}
-
-/// [`load_lean`], except that texts are held while the bytes read stay under `budget` (a
-/// small tree is held whole: the report-only check without the disk cache, see
-/// [`held_budget`]).
-pub fn load_lean_held(
-    root: &Path,
-    exclude: &[String],
-    scope: Scope,
-    budget: usize,
-) -> (Snapshot, Vec<Unreadable>) {
-    load_with(root, exclude, Some(scope), budget)
+    load_with(root, exclude)
 }
 
 /// How many bytes a lean reading holds before it starts dropping texts:
@@ -243,20 +222,12 @@ fn keep_text(rel: &str, text: &str, scope: Scope) -> (bool, Option<Need>, u8) {
     }
 }
 
-fn load_with(
-    root: &Path,
-    exclude: &[String],
-    lean: Option<Scope>,
-    held_budget: usize,
-) -> (Snapshot, Vec<Unreadable>) {
+fn load_with(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
     let read_before = crate::workspace::files_read();
     let timer = Timer::start();
     let root: PathBuf = root.to_path_buf();
     let user_excludes = excludes(exclude);
-    type Read = Result<(Option<String>, Option<Need>, Option<Words>), String>;
-    let found: Mutex<Vec<(String, Read)>> = Mutex::new(Vec::new());
-    // Bytes read so far: a lean reading holds every text while the tree stays small.
-    let read_bytes = AtomicUsize::new(0);
+    let found: Mutex<Vec<(String, Result<String, String>)>> = Mutex::new(Vec::new());
     walker(&root)
         .require_git(false)
         .hidden(false)
@@ -274,19 +245,7 @@ fn load_with(
                 } else {
                     let text = crate::workspace::read_bytes(path)
                         .map_err(|e| e.to_string())
-                        .and_then(decode)
-                        .map(|text| match lean {
-                            Some(scope) => {
-                                let (keep, need, _) = keep_text(&lossy, &text, scope);
-                                let so_far = read_bytes.fetch_add(text.len(), Ordering::Relaxed);
-                                let keep = keep || so_far + text.len() <= held_budget;
-                                // Words stand in for a text not held; a held text gets its
-                                // words when it is dropped.
-                                let words = (!keep).then(|| words_of(&lossy, &text)).flatten();
-                                (keep.then_some(text), need, words)
-                            }
-                            None => (Some(text), None, None),
-                        });
+                        .and_then(decode);
                     (lossy, text)
                 };
                 found.lock().unwrap_or_else(|e| e.into_inner()).push(item);
@@ -294,28 +253,18 @@ fn load_with(
             })
         });
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    let all_held = read_bytes.into_inner() <= held_budget;
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     // Every file walked is an input (one lock for all).
     crate::inputs::note_all(found.iter().map(|(rel, _)| root.join(rel)));
     let mut snapshot = Snapshot::new(root);
-    // A small tree is held whole: no text is dropped, so none needs its words.
-    snapshot.lean = lean.is_some() && !all_held;
     let mut unreadable = Vec::new();
     snapshot.files.reserve(found.len());
     let mut bytes = 0;
     for (rel, text) in found {
         match text {
-            Ok((text, need, words)) => {
-                let id = match text {
-                    Some(text) => {
-                        bytes += text.len();
-                        snapshot.add(rel, text)
-                    }
-                    None => snapshot.add_on_disk(rel),
-                };
-                snapshot.files[id].need = lean.zip(need);
-                snapshot.files[id].words = words;
+            Ok(text) => {
+                bytes += text.len();
+                snapshot.add(rel, text);
             }
             Err(reason) => unreadable.push(Unreadable { path: rel, reason }),
         }

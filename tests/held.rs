@@ -1,7 +1,7 @@
 //! A report-only reading without the disk cache holds a small tree whole (no text is dropped,
 //! so none is summarised in word sets), and drops texts past its budget: either way the report
-//! is the one a full reading gives, the helper-call and unused-codename scans included. The
-//! same holds when the first parse is fused into the reading.
+//! is the one a full reading gives, the helper-call and unused-codename scans included, with
+//! the first parse fused into the reading.
 
 mod common;
 
@@ -55,18 +55,10 @@ fn tree() -> (tempfile::TempDir, usize) {
     (dir, bytes)
 }
 
-/// The two report-only readings: texts held within `budget`, parsed after the reading
-/// (`fused == false`) or as each file is read.
-fn lean(
-    dir: &std::path::Path,
-    budget: usize,
-    fused: bool,
-) -> (djperm::workspace::Snapshot, Vec<String>) {
-    let (snapshot, _) = if fused {
-        discover::load_parsed(dir, &[], Scope::Stable, budget)
-    } else {
-        discover::load_lean_held(dir, &[], Scope::Stable, budget)
-    };
+/// The report-only check's reading: texts held within `budget`, each file the pre-filter keeps
+/// parsed as it is read.
+fn lean(dir: &std::path::Path, budget: usize) -> (djperm::workspace::Snapshot, Vec<String>) {
+    let (snapshot, _) = discover::load_parsed(dir, &[], Scope::Stable, budget);
     let kept = snapshot.clone();
     (
         kept,
@@ -94,23 +86,21 @@ fn a_small_tree_is_held_whole_and_reports_as_a_full_reading() {
         "{expected:?}"
     );
 
-    for fused in [false, true] {
-        let (snapshot, held) = lean(dir.path(), 1 << 20, fused);
-        assert!(!snapshot.lean);
-        assert!(snapshot
-            .files
-            .iter()
-            .all(|f| !f.on_disk && f.words.is_none()));
-        assert_eq!(held, expected, "{fused}");
+    let (snapshot, held) = lean(dir.path(), 1 << 20);
+    assert!(!snapshot.lean);
+    assert!(snapshot
+        .files
+        .iter()
+        .all(|f| !f.on_disk && f.words.is_none()));
+    assert_eq!(held, expected);
 
-        // No budget: every skipped text is dropped with its words, and the report is the same.
-        let (snapshot, dropped) = lean(dir.path(), 0, fused);
-        assert!(snapshot.lean);
-        let on_disk: Vec<_> = snapshot.files.iter().filter(|f| f.on_disk).collect();
-        assert!(on_disk.len() >= 10, "{}", on_disk.len());
-        assert!(on_disk.iter().all(|f| f.words.is_some()));
-        assert_eq!(dropped, expected, "{fused}");
-    }
+    // No budget: every skipped text is dropped with its words, and the report is the same.
+    let (snapshot, dropped) = lean(dir.path(), 0);
+    assert!(snapshot.lean);
+    let on_disk: Vec<_> = snapshot.files.iter().filter(|f| f.on_disk).collect();
+    assert!(on_disk.len() >= 10, "{}", on_disk.len());
+    assert!(on_disk.iter().all(|f| f.words.is_some()));
+    assert_eq!(dropped, expected);
 }
 
 #[test]
@@ -118,11 +108,8 @@ fn a_tree_past_the_budget_holds_part_of_it_and_reports_as_a_full_reading() {
     let (dir, bytes) = tree();
     let (full, _) = discover::load(dir.path(), &[]);
     let expected = report(&analyze(full, &Config::default(), &Selection::default()));
-    for (budget, fused) in [bytes / 4, bytes / 2, bytes - 1]
-        .into_iter()
-        .flat_map(|b| [(b, false), (b, true)])
-    {
-        let (snapshot, partial) = lean(dir.path(), budget, fused);
+    for budget in [bytes / 4, bytes / 2, bytes - 1] {
+        let (snapshot, partial) = lean(dir.path(), budget);
         assert!(snapshot.lean, "{budget}");
         // Each text is held or has its words.
         assert!(snapshot
@@ -134,7 +121,7 @@ fn a_tree_past_the_budget_holds_part_of_it_and_reports_as_a_full_reading() {
             .files
             .iter()
             .any(|f| !f.on_disk && f.text.len() > 1024));
-        assert_eq!(partial, expected, "{budget} {fused}");
+        assert_eq!(partial, expected, "{budget}");
     }
 }
 
@@ -204,8 +191,6 @@ fn settings_assigned_at_run_time_count_when_the_text_is_not_held() {
     let (dir, full, _) = common::project_padded(&files, 0);
     // The full reading counts the backend: `site` is its label, not an unknown one.
     assert_eq!(report(&full), Vec::<String>::new());
-    for fused in [false, true] {
-        let (_, got) = lean(dir.path(), 0, fused);
-        assert_eq!(got, Vec::<String>::new(), "{fused}");
-    }
+    let (_, got) = lean(dir.path(), 0);
+    assert_eq!(got, Vec::<String>::new());
 }

@@ -152,7 +152,7 @@ fn a_lean_check_drops_the_calls_no_sink_names() {
             "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Note(models.Model):\n    post = models.ForeignKey(\"blog.Post\", on_delete=models.CASCADE)\n",
         ),
     ]);
-    let (snapshot, _) = discover::load_lean(dir.path(), &[], Scope::Everything);
+    let (snapshot, _) = discover::load_parsed(dir.path(), &[], Scope::Everything, 0);
     assert!(snapshot.lean);
     let lean = analyze(snapshot, &Config::default(), &Selection::default());
     let calls = |a: &djperm::Analysis, path: &str| {

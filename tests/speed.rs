@@ -217,7 +217,7 @@ fn a_lean_snapshot_reports_what_the_full_texts_report() {
             "from blog.helpers import PERM\n\ndef f(user):\n    return user.has_perm(PERM)\n",
         ),
     ]);
-    let (snapshot, _) = discover::load_lean(dir.path(), &[], Scope::Stable);
+    let (snapshot, _) = discover::load_parsed(dir.path(), &[], Scope::Stable, 0);
     assert!(snapshot
         .files
         .iter()

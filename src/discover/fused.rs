@@ -28,8 +28,11 @@ type Read = (
     Option<Box<Preparsed>>,
 );
 
-/// [`super::load_lean_held`] with the facts of the files the pre-filter keeps extracted as they
-/// are read ([`crate::workspace::SourceFile::parsed`]).
+/// The report-only check's reading without the cache: a lean snapshot for `scope`
+/// ([`Snapshot::lean`]) whose texts are held while the bytes read stay within `held_budget`
+/// ([`super::held_budget`]; a tree that fits is held whole, and a text dropped leaves its
+/// [`Words`]), with the facts of the files the pre-filter keeps extracted as they are read
+/// ([`crate::workspace::SourceFile::parsed`]).
 pub fn load_parsed(
     root: &Path,
     exclude: &[String],
