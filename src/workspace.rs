@@ -115,6 +115,17 @@ impl SourceFile {
         !self.ignored && !self.in_environment()
     }
 
+    /// Give the file a new text (an edit, a fix, a buffer on standard input): everything
+    /// derived from the old one goes with it (the pre-filter's answer, the words, the facts
+    /// read with it).
+    pub fn replace_text(&mut self, text: String) {
+        self.text = text;
+        self.on_disk = false;
+        self.need = None;
+        self.words = None;
+        self.parsed = None;
+    }
+
     /// Whether the file may hold one of `words` as a whole word: `false` only when its text is
     /// not held and its [`Words`] say so (whatever replaces a text also drops its words).
     pub fn may_hold_any<'w>(&self, mut words: impl Iterator<Item = &'w str>) -> bool {

@@ -463,13 +463,7 @@ fn read(plan: &Plan) -> Result<Input, String> {
                 .read_to_string(&mut text)
                 .map_err(|e| format!("standard input: {e}"))?;
             match snapshot.files.iter_mut().find(|f| f.path == rel) {
-                Some(f) => {
-                    f.text = text;
-                    f.on_disk = false;
-                    f.need = None; // the pre-filter's answer was for the file on disk
-                    f.words = None; // and so were its words
-                    f.parsed = None; // and the facts read with it
-                }
+                Some(f) => f.replace_text(text),
                 None => {
                     snapshot.add(rel.clone(), text);
                 }

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use ignore::WalkState;
 use rayon::prelude::*;
 
-use super::{candidate, excludes, ignored, keep_text, walker, words_of, Unreadable};
+use super::{candidate, excludes, keep_text, walker, words_of, Unreadable};
 use crate::facts::FileFacts;
 use crate::python::extract_python;
 use crate::workspace::disk_cache::{DiskCache, Stat};
@@ -222,17 +222,15 @@ fn load_parsed_with(
         }
     }
     unreadable.sort_by(|a, b| a.path.cmp(&b.path));
-    let walked = timer.cpu_so_far();
-    ignored::add_ignored(&mut snapshot, exclude);
+    let ignored_cpu = super::add_ignored_timed(&mut snapshot, exclude, &timer);
     timer.report(
         "walk+read",
         format_args!(
-            "{} files, {} read, {} parsed while reading, {:.1} MB held, the ignored files' walk cpu {:.1} ms",
+            "{} files, {} read, {} parsed while reading, {:.1} MB held, the ignored files' walk cpu {ignored_cpu:.1} ms",
             snapshot.files.len(),
             crate::workspace::files_read() - read_before,
             parsed.into_inner(),
             bytes as f64 / 1e6,
-            timer.cpu_so_far() - walked
         ),
     );
     (snapshot, unreadable)

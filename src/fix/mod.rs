@@ -341,16 +341,14 @@ pub fn fix_with(
                     path: file.path.clone(),
                     error,
                 });
-                file.text = original[*id].clone();
-                file.words = None;
+                file.replace_text(original[*id].clone());
                 blocked.insert(*id);
                 fixed.remove(&file.path);
                 let path = file.path.clone();
                 round.retain(|(p, _, _)| *p != path);
                 continue;
             }
-            file.text = new;
-            file.words = None;
+            file.replace_text(new);
         }
         for (path, content) in plan.creates {
             if path.ends_with(".py") && !python_parses(&content) {

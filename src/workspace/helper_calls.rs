@@ -94,13 +94,8 @@ impl<'a> CallNames<'a> {
 
     /// Whether `text` holds `name(` for one of the names, `name` a whole word.
     fn called_in(&self, text: &[u8]) -> bool {
-        memchr::memchr_iter(b'(', text).any(|end| {
-            let start = text[..end]
-                .iter()
-                .rposition(|b| !is_ident(*b))
-                .map_or(0, |i| i + 1);
-            start < end
-                && self.first[usize::from(text[start])]
+        super::words::called_words(text).any(|(start, end)| {
+            self.first[usize::from(text[start])]
                 && self.lengths & (1u64 << (end - start).min(63)) != 0
                 && std::str::from_utf8(&text[start..end]).is_ok_and(|n| self.names.contains(n))
         })

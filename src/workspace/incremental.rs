@@ -65,9 +65,7 @@ impl Workspace {
                 moved.push(id);
             }
             let file = &mut ws.snapshot.files[id];
-            file.text = files[id].1.to_string();
-            file.need = None;
-            file.words = None;
+            file.replace_text(files[id].1.to_string());
             ws.python[id] = Some(Arc::new(facts));
             ws.scans.forget(id);
         }

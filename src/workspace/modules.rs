@@ -13,7 +13,27 @@ use crate::diagnostic::FileId;
 /// analysis will name it: the snapshot's texts are needed only for the start-up files
 /// ([`super::keeps_text`]).
 pub fn primary_modules(snapshot: &Snapshot) -> Vec<Option<(String, bool)>> {
-    ModuleMap::build(snapshot, &import_roots(snapshot)).primary
+    let roots = import_roots(snapshot);
+    snapshot
+        .files
+        .iter()
+        .map(|f| {
+            (f.kind == FileKind::Python)
+                .then(|| primary(&roots, &f.path))
+                .flatten()
+        })
+        .collect()
+}
+
+/// The primary module name of `path`: the shortest under any root (the first such root).
+fn primary(roots: &[String], path: &str) -> Option<(String, bool)> {
+    roots
+        .iter()
+        .filter_map(|root| module_name(root, path))
+        .fold(None, |best, m| match best {
+            Some(b) if b.0.len() <= m.0.len() => Some(b),
+            _ => Some(m),
+        })
 }
 
 /// Directories from which Python imports resolve: the snapshot root, every directory holding a
@@ -174,11 +194,11 @@ impl ModuleMap {
                     models_modules.push((id, app.to_string()));
                 }
                 modules.entry(module.clone()).or_insert(id);
-                let better = match &primary[id] {
-                    None => true,
-                    Some((m, _)) => module.len() < m.len(),
-                };
-                if better {
+                // The shortest name under any root (the first such root), as [`primary`].
+                if primary[id]
+                    .as_ref()
+                    .is_none_or(|(m, _)| module.len() < m.len())
+                {
                     primary[id] = Some((module, is_package));
                 }
             }

@@ -219,18 +219,24 @@ impl Words {
 /// The hashes of the words a text calls (`name(`), sorted and distinct: [`Words`]'s second
 /// set alone, for a held text searched for calls again and again.
 pub fn called_of(text: &[u8]) -> Box<[u32]> {
-    let mut called: Vec<u32> = memchr::memchr_iter(b'(', text)
-        .filter_map(|end| {
-            let start = text[..end]
-                .iter()
-                .rposition(|b| !WORD[usize::from(*b)])
-                .map_or(0, |i| i + 1);
-            (start < end).then(|| called_hash(hash_at(text, start, end)))
-        })
+    let mut called: Vec<u32> = called_words(text)
+        .map(|(start, end)| called_hash(hash_at(text, start, end)))
         .collect();
     called.sort_unstable();
     called.dedup();
     called.into_boxed_slice()
+}
+
+/// The words a text calls (`name(`, `name` a whole word), as `(start, end)` offsets: found from
+/// each `(` back to the word before it.
+pub fn called_words(text: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    memchr::memchr_iter(b'(', text).filter_map(|end| {
+        let start = text[..end]
+            .iter()
+            .rposition(|b| !WORD[usize::from(*b)])
+            .map_or(0, |i| i + 1);
+        (start < end).then_some((start, end))
+    })
 }
 
 /// Whether `called` ([`called_of`]) may hold `name`: `false` is certain.
