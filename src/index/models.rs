@@ -3,6 +3,9 @@
 //! class's own `Meta`, else the nearest ancestor's that Django keeps (abstract models and plain
 //! mixins, never concrete models); `abstract` itself is not inherited.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::{FileId, Span};
@@ -248,7 +251,9 @@ pub struct CodeModel {
 
 pub struct ModelFinder<'r, 'w> {
     pub resolver: &'r Resolver<'w>,
-    memo: FxHashMap<(FileId, String), u8>,
+    memo: FxHashMap<(FileId, &'w str), u8>,
+    /// [`Self::linearize`]'s orders, by class.
+    linear: RefCell<FxHashMap<(FileId, &'w str), Rc<[ClassRef<'w>]>>>,
     /// Top-level packages of INSTALLED_APPS entries and of the project (see
     /// `external_model_level`).
     app_roots: FxHashSet<String>,
@@ -259,6 +264,7 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
         ModelFinder {
             resolver,
             memo: FxHashMap::default(),
+            linear: RefCell::default(),
             app_roots: FxHashSet::default(),
         }
     }
@@ -280,14 +286,14 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
     /// 0: not a model; 1: probably (a base imported from some package's `models` module);
     /// 2: certainly (reaches `Model` or a known model base).
     pub fn model_certainty(&mut self, class: ClassRef<'w>, depth: u32) -> u8 {
-        let key = (class.file, class.class.name.clone());
+        let key = (class.file, class.class.name.as_str());
         if let Some(&known) = self.memo.get(&key) {
             return known;
         }
         if depth > 32 {
             return 0;
         }
-        self.memo.insert(key.clone(), 0);
+        self.memo.insert(key, 0);
         // A class under `if TYPE_CHECKING:` never runs, so Django never registers it.
         let facts = self.resolver.ws.python[class.file].as_ref();
         if facts.is_some_and(|f| f.in_type_checking(class.class.body)) {
@@ -310,47 +316,58 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
     }
 
     /// The MRO after the class itself, approximated depth-first with later duplicates kept last
-    /// (C3 for the diamond shapes models use).
+    /// (C3 for the diamond shapes models use). Each class's order is computed once per finder.
     fn ancestors(&self, class: ClassRef<'w>) -> Vec<ClassRef<'w>> {
-        fn linearize<'w>(r: &Resolver<'w>, class: ClassRef<'w>, depth: u32) -> Vec<ClassRef<'w>> {
-            let mut out = vec![class];
-            if depth > 32 {
-                return out;
-            }
-            let parents: Vec<Vec<ClassRef<'w>>> = class
-                .class
-                .bases
-                .iter()
-                .filter_map(|b| r.base_class("", b, 0))
-                .map(|c| linearize(r, c, depth + 1))
-                .collect();
-            // C3 merge.
-            let mut seqs: Vec<Vec<ClassRef<'w>>> = parents;
-            let same = |a: &ClassRef<'_>, b: &ClassRef<'_>| {
-                a.file == b.file && a.class.name == b.class.name
-            };
-            loop {
-                seqs.retain(|s| !s.is_empty());
-                if seqs.is_empty() {
-                    break;
-                }
-                let candidate = seqs
-                    .iter()
-                    .map(|s| s[0])
-                    .find(|c| !seqs.iter().any(|s| s[1..].iter().any(|x| same(x, c))));
-                let Some(next) = candidate.or_else(|| seqs.first().map(|s| s[0])) else {
-                    break;
-                };
-                out.push(next);
-                for s in seqs.iter_mut() {
-                    s.retain(|x| !same(x, &next));
-                }
-            }
-            out
-        }
-        let mut all = linearize(self.resolver, class, 0);
+        let mut all = self.linearize(class, 0).0.to_vec();
         all.remove(0);
         all
+    }
+
+    /// The class followed by its MRO, and whether the depth limit cut it short (such an order
+    /// is not kept: computed from nearer the root it can be longer).
+    fn linearize(&self, class: ClassRef<'w>, depth: u32) -> (Rc<[ClassRef<'w>]>, bool) {
+        let key = (class.file, class.class.name.as_str());
+        if let Some(known) = self.linear.borrow().get(&key) {
+            return (known.clone(), false);
+        }
+        if depth > 32 {
+            return (Rc::from([class]), true);
+        }
+        let mut cut = false;
+        let mut seqs: Vec<Vec<ClassRef<'w>>> = Vec::new();
+        for base in &class.class.bases {
+            if let Some(c) = self.resolver.base_class("", base, 0) {
+                let (order, parent_cut) = self.linearize(c, depth + 1);
+                cut |= parent_cut;
+                seqs.push(order.to_vec());
+            }
+        }
+        let mut out = vec![class];
+        // C3 merge.
+        let same =
+            |a: &ClassRef<'_>, b: &ClassRef<'_>| a.file == b.file && a.class.name == b.class.name;
+        loop {
+            seqs.retain(|s| !s.is_empty());
+            if seqs.is_empty() {
+                break;
+            }
+            let candidate = seqs
+                .iter()
+                .map(|s| s[0])
+                .find(|c| !seqs.iter().any(|s| s[1..].iter().any(|x| same(x, c))));
+            let Some(next) = candidate.or_else(|| seqs.first().map(|s| s[0])) else {
+                break;
+            };
+            out.push(next);
+            for s in seqs.iter_mut() {
+                s.retain(|x| !same(x, &next));
+            }
+        }
+        let out: Rc<[ClassRef<'w>]> = out.into();
+        if !cut {
+            self.linear.borrow_mut().insert(key, out.clone());
+        }
+        (out, cut)
     }
 
     fn own_abstract(&self, class: ClassRef<'w>) -> bool {
