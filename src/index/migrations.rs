@@ -170,42 +170,7 @@ pub fn replay(
         .map(|n| (n.name.clone(), n.file))
         .collect();
     out.leaves.sort();
-    // Kahn's algorithm, ties by name; a cycle is broken by name order.
-    let mut done: FxHashSet<String> = FxHashSet::default();
-    let mut order: Vec<usize> = Vec::new();
-    while order.len() < nodes.len() {
-        let ready: BTreeSet<(&str, usize)> = nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| !done.contains(&n.name) && n.deps.iter().all(|d| done.contains(d)))
-            .map(|(i, n)| (n.name.as_str(), i))
-            .collect();
-        let next = match ready.iter().next() {
-            Some(&(_, i)) => i,
-            None => {
-                out.opaque = true;
-                if out.cycle.is_empty() {
-                    out.cycle = nodes
-                        .iter()
-                        .filter(|n| !done.contains(&n.name))
-                        .map(|n| n.name.clone())
-                        .collect();
-                    out.cycle.sort();
-                }
-                match nodes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| !done.contains(&n.name))
-                    .min_by(|a, b| a.1.name.cmp(&b.1.name))
-                {
-                    Some((i, _)) => i,
-                    None => break,
-                }
-            }
-        };
-        done.insert(nodes[next].name.clone());
-        order.push(next);
-    }
+    let order = apply_order(&nodes, &mut out);
     for i in order {
         let node = &nodes[i];
         out.plan.push(node.file);
@@ -219,6 +184,71 @@ pub fn replay(
         }
     }
     out
+}
+
+/// The order a fresh `migrate` applies the nodes in: Kahn's algorithm, ties by name; a cycle is
+/// broken by name order (the replay is then opaque and `out.cycle` names what was left).
+fn apply_order(nodes: &[Node], out: &mut Replay) -> Vec<usize> {
+    // Distinct dependencies still to apply, per node; nodes waiting on each name.
+    let mut waiting: Vec<usize> = Vec::with_capacity(nodes.len());
+    let mut dependents: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    let mut by_name: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    for (i, n) in nodes.iter().enumerate() {
+        let mut deps: Vec<&str> = n.deps.iter().map(String::as_str).collect();
+        deps.sort_unstable();
+        deps.dedup();
+        waiting.push(deps.len());
+        for d in deps {
+            dependents.entry(d).or_default().push(i);
+        }
+        by_name.entry(n.name.as_str()).or_default().push(i);
+    }
+    let mut pending: BTreeSet<(&str, usize)> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.as_str(), i))
+        .collect();
+    let mut ready: BTreeSet<(&str, usize)> = pending
+        .iter()
+        .filter(|&&(_, i)| waiting[i] == 0)
+        .copied()
+        .collect();
+    let mut done: FxHashSet<&str> = FxHashSet::default();
+    let mut order: Vec<usize> = Vec::new();
+    while order.len() < nodes.len() {
+        let next = match ready.first() {
+            Some(&(_, i)) => i,
+            None => {
+                out.opaque = true;
+                if out.cycle.is_empty() {
+                    out.cycle = pending.iter().map(|(n, _)| n.to_string()).collect();
+                    out.cycle.sort();
+                }
+                match pending.first() {
+                    Some(&(_, i)) => i,
+                    None => break,
+                }
+            }
+        };
+        let name = nodes[next].name.as_str();
+        order.push(next);
+        if !done.insert(name) {
+            continue;
+        }
+        // Every node of that name is done now (a second one is never applied).
+        for &i in &by_name[name] {
+            pending.remove(&(name, i));
+            ready.remove(&(name, i));
+        }
+        for &j in dependents.get(name).map(Vec::as_slice).unwrap_or_default() {
+            waiting[j] -= 1;
+            let other = nodes[j].name.as_str();
+            if waiting[j] == 0 && !done.contains(other) {
+                ready.insert((other, j));
+            }
+        }
+    }
+    order
 }
 
 fn options_of(value: Option<&Item>) -> (FxHashMap<String, Item>, bool) {
@@ -324,5 +354,94 @@ fn apply(out: &mut Replay, op: &Value, span: Span) {
             Some(_) => out.opaque = true,
         },
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nodes(spec: &[(&str, &[&str])]) -> Vec<Node> {
+        spec.iter()
+            .enumerate()
+            .map(|(file, (name, deps))| Node {
+                name: name.to_string(),
+                file,
+                deps: deps.iter().map(|d| d.to_string()).collect(),
+                replaces: Vec::new(),
+                operations: Some(Vec::new()),
+            })
+            .collect()
+    }
+
+    fn names(nodes: &[Node], order: &[usize]) -> Vec<String> {
+        order.iter().map(|&i| nodes[i].name.clone()).collect()
+    }
+
+    #[test]
+    fn dependencies_first_then_names() {
+        let n = nodes(&[
+            ("0003_c", &["0002_b"]),
+            ("0002_b", &["0001_a", "0001_a"]),
+            ("0002_a", &["0001_a"]),
+            ("0001_a", &[]),
+        ]);
+        let mut out = Replay::default();
+        let order = apply_order(&n, &mut out);
+        assert_eq!(names(&n, &order), ["0001_a", "0002_a", "0002_b", "0003_c"]);
+        assert!(!out.opaque && out.cycle.is_empty());
+    }
+
+    #[test]
+    fn a_long_chain_in_reverse_order() {
+        let spec: Vec<(String, Vec<String>)> = (0..2000)
+            .rev()
+            .map(|i| {
+                let deps = if i == 0 {
+                    vec![]
+                } else {
+                    vec![format!("{:04}", i - 1)]
+                };
+                (format!("{i:04}"), deps)
+            })
+            .collect();
+        let refs: Vec<Vec<&str>> = spec
+            .iter()
+            .map(|(_, d)| d.iter().map(String::as_str).collect())
+            .collect();
+        let spec: Vec<(&str, &[&str])> = spec
+            .iter()
+            .zip(&refs)
+            .map(|((n, _), d)| (n.as_str(), d.as_slice()))
+            .collect();
+        let n = nodes(&spec);
+        let order = apply_order(&n, &mut Replay::default());
+        let got = names(&n, &order);
+        let mut want = got.clone();
+        want.sort();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_cycle_is_broken_by_name_and_named() {
+        let n = nodes(&[
+            ("0003_c", &["0002_b"]),
+            ("0002_b", &["0003_c"]),
+            ("0001_a", &[]),
+        ]);
+        let mut out = Replay::default();
+        let order = apply_order(&n, &mut out);
+        assert_eq!(names(&n, &order), ["0001_a", "0002_b", "0003_c"]);
+        assert!(out.opaque);
+        assert_eq!(out.cycle, ["0002_b", "0003_c"]);
+    }
+
+    #[test]
+    fn a_second_node_of_the_same_name_is_not_applied() {
+        let n = nodes(&[("0001_a", &[]), ("0001_a", &[]), ("0002_b", &["0001_a"])]);
+        let mut out = Replay::default();
+        let order = apply_order(&n, &mut out);
+        assert_eq!(order, [0, 2]);
+        assert!(out.opaque && out.cycle.is_empty());
     }
 }
