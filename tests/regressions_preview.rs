@@ -68,6 +68,14 @@ fn a_list_filled_before_the_check_is_not_empty() {
     assert_eq!(lines(&a, "DJP012"), vec![15], "{:?}", codes(&a));
 }
 
+#[test]
+fn a_container_filled_by_index_or_by_a_call_is_not_empty() {
+    let code = "def sliced(user, extra):\n    perms = []\n    perms[0:0] = extra\n    return user.has_perms(perms)\n\ndef handed(user, fill):\n    perms = list()\n    fill(perms)\n    return user.has_perms(perms)\n\ndef other_name_handed(user, fill, other):\n    perms = []\n    fill(other)\n    return user.has_perms(perms)\n";
+    let (_d, a) = project(&[PREVIEW, ("blog/views.py", code)]);
+    // only the set that nothing fills
+    assert_eq!(lines(&a, "DJP012"), vec![14], "{:?}", codes(&a));
+}
+
 const VIEWS_BASE: &str = "from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin\nfrom django.views.generic import DetailView\nfrom .models import Post\n\nclass PostDetailView(PermissionRequiredMixin, DetailView):\n    model = Post\n    permission_required = 'blog.can_publish'\n\n";
 
 #[test]

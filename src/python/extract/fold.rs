@@ -276,23 +276,32 @@ impl<'a> Walker<'_, '_, 'a> {
             }
         }
         // `perms = []` then `perms.append(...)`: the list no longer holds what it was bound to.
-        let mut mutated = Mutated::default();
-        for stmt in &func.body {
-            mutated.visit_stmt(stmt);
-        }
-        for name in mutated.names {
-            let container = match scope.locals.get(&name) {
-                Some(Some((expr, None))) => match expr {
+        // Only a body with such a container is searched.
+        let containers: Vec<String> = scope
+            .locals
+            .iter()
+            .filter(|(_, bound)| {
+                matches!(bound, Some((expr, None)) if match expr {
                     Expr::List(_) | Expr::Dict(_) | Expr::Set(_) | Expr::ListComp(_) => true,
                     Expr::Call(c) => {
                         matches!(&*c.func, Expr::Name(n) if matches!(n.id.as_str(), "list" | "dict" | "set"))
                     }
                     _ => false,
-                },
-                _ => false,
+                })
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        if !containers.is_empty() {
+            let mut mutated = Mutated {
+                containers: &containers,
+                names: Vec::new(),
+                depth: 0,
             };
-            if container {
-                scope.locals.insert(name, None);
+            for stmt in &func.body {
+                mutated.visit_stmt(stmt);
+            }
+            for name in mutated.names {
+                scope.locals.insert(name.to_string(), None);
             }
         }
         scope
@@ -300,14 +309,22 @@ impl<'a> Walker<'_, '_, 'a> {
 }
 
 /// Names a function body changes in place: `x.append(...)` (and the other mutating methods),
-/// `x[i] = ...`, or `x` handed to a call that may fill it.
-#[derive(Default)]
-struct Mutated {
-    names: Vec<String>,
+/// `x[i] = ...`, or `x` handed to a call that may fill it; of the names in `containers`.
+struct Mutated<'c, 'a> {
+    containers: &'c [String],
+    names: Vec<&'a str>,
     depth: u32,
 }
 
-impl<'a> Visitor<'a> for Mutated {
+impl<'a> Mutated<'_, 'a> {
+    fn note(&mut self, name: &'a str) {
+        if self.containers.iter().any(|c| c == name) {
+            self.names.push(name);
+        }
+    }
+}
+
+impl<'a> Visitor<'a> for Mutated<'_, 'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         let targets: &[Expr] = match stmt {
             Stmt::Assign(a) => &a.targets,
@@ -317,7 +334,7 @@ impl<'a> Visitor<'a> for Mutated {
         for t in targets {
             if let Expr::Subscript(sub) = t {
                 if let Expr::Name(n) = &*sub.value {
-                    self.names.push(n.id.to_string());
+                    self.note(n.id.as_str());
                 }
             }
         }
@@ -337,7 +354,7 @@ impl<'a> Visitor<'a> for Mutated {
                     ) =>
                 {
                     if let Expr::Name(n) = &*a.value {
-                        self.names.push(n.id.to_string());
+                        self.note(n.id.as_str());
                     }
                 }
                 func => {
@@ -355,7 +372,7 @@ impl<'a> Visitor<'a> for Mutated {
                         let kwargs = call.arguments.keywords.iter().map(|k| &k.value);
                         for arg in args.chain(kwargs) {
                             if let Expr::Name(n) = arg {
-                                self.names.push(n.id.to_string());
+                                self.note(n.id.as_str());
                             }
                         }
                     }
