@@ -17,9 +17,14 @@ fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// The names of the helpers found so far: functions whose parameters reach a permission API
-/// (or change permissions), directly or through a call of such a function by name, and the
-/// template filters and tags among them. Methods count by their name.
+/// The names of the helpers found so far: functions whose parameters reach a permission API,
+/// directly or through a call of such a function by name, and the template filters and tags
+/// among them. Methods count by their name.
+///
+/// A function that only changes the permissions of what it is given (`user.groups.add(g)`) is
+/// not searched for: its call matters only between two checks of the same user (DJP005), and a
+/// file holding such a check holds a permission API call the pre-filter keeps; the callee is
+/// then followed from the call (`stale_callees`).
 pub fn helper_names(python: &[Option<Box<FileFacts>>]) -> (FxHashSet<String>, FxHashSet<String>) {
     let short = |f: &HelperFn| match f.kind {
         FnKind::Function => f.name.clone(),
@@ -42,13 +47,12 @@ pub fn helper_names(python: &[Option<Box<FileFacts>>]) -> (FxHashSet<String>, Fx
             if sinks[i] {
                 continue;
             }
-            let reaches = !f.mutates.is_empty()
-                || f.flows.iter().any(|flow| match &flow.target {
-                    FlowTarget::Api { .. } => true,
-                    FlowTarget::Call { callee, .. } => {
-                        callee_name(callee).is_some_and(|n| calls.contains(&n))
-                    }
-                });
+            let reaches = f.flows.iter().any(|flow| match &flow.target {
+                FlowTarget::Api { .. } => true,
+                FlowTarget::Call { callee, .. } => {
+                    callee_name(callee).is_some_and(|n| calls.contains(&n))
+                }
+            });
             if reaches {
                 sinks[i] = true;
                 added |= calls.insert(short(f));

@@ -11,7 +11,7 @@ use crate::diagnostic::Span;
 use crate::facts::helpers::{ArgPos, StaleVia};
 use crate::facts::StaleCheck;
 
-const CHECK_METHODS: &[&str] = &[
+pub(super) const CHECK_METHODS: &[&str] = &[
     "has_perm",
     "has_perms",
     "ahas_perm",
