@@ -11,7 +11,7 @@ use crate::diagnostic::Span;
 use crate::facts::helpers::{ArgPos, StaleVia};
 use crate::facts::StaleCheck;
 
-pub(super) const CHECK_METHODS: &[&str] = &[
+const CHECK_METHODS: &[&str] = &[
     "has_perm",
     "has_perms",
     "ahas_perm",
@@ -129,6 +129,8 @@ impl<'a> Walker<'_, '_, 'a> {
         // (ModelBackend answers nothing for an object; guardian reads the database each time).
         let obj = match c.name.as_str() {
             "has_perm" | "has_perms" | "ahas_perm" | "ahas_perms" => c.args().get(1),
+            // Its argument is an app label: it always reads the user's cache.
+            "has_module_perms" | "ahas_module_perms" => None,
             _ => c.args().first(),
         }
         .or_else(|| c.kw("obj"))

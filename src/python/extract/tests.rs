@@ -102,16 +102,3 @@ fn deep_nesting_does_not_overflow() {
     assert_eq!(*v, Value::Unknown);
     assert!(depth < 150 && depth > 10, "{depth}");
 }
-
-/// The helper search leaves functions that only change permissions to the files that check
-/// (`workspace::helper_calls::helper_names`): every check DJP005 follows must keep its file.
-#[test]
-fn every_check_method_keeps_its_file() {
-    use crate::workspace::prefilter::{bytes_needed, Scope};
-    for method in super::flow::CHECK_METHODS {
-        for call in [format!("request.user.{method}()"), format!("u.{method}(x)")] {
-            let text = format!("def f(request, u, x):\n    return {call}\n");
-            assert!(bytes_needed(text.as_bytes(), Scope::Stable), "{call}");
-        }
-    }
-}
