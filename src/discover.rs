@@ -101,6 +101,14 @@ fn candidate(
     if !entry.file_type().is_some_and(|t| t.is_file()) {
         return None;
     }
+    // Most entries of a tree are none of these: no path is built for them.
+    let name = entry.file_name().as_encoded_bytes();
+    if ![".py", ".html", ".txt", ".htm", ".json", ".yaml"]
+        .iter()
+        .any(|ext| name.ends_with(ext.as_bytes()))
+    {
+        return None;
+    }
     let rel = entry.path().strip_prefix(root).ok()?;
     let lossy = rel.to_string_lossy().replace('\\', "/");
     if !(lossy.ends_with(".py") || is_template(&lossy) || is_fixture(&lossy))

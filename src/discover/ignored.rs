@@ -34,7 +34,9 @@ pub fn add_ignored(snapshot: &mut Snapshot, exclude: &[String]) {
                 {
                     crate::inputs::note(entry.path());
                 }
-                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                if !entry.file_type().is_some_and(|t| t.is_file())
+                    || !name.as_encoded_bytes().ends_with(b".py")
+                {
                     return WalkState::Continue;
                 }
                 let Some(rel) = relative(&root, entry.path()) else {
