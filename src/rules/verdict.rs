@@ -300,11 +300,15 @@ pub fn suggestions(project: &Project, label: &str, codename: &str) -> Vec<String
         exact_case.sort();
         return exact_case;
     }
-    let limit = (codename.chars().count() / 4).clamp(1, 3);
+    let length = codename.chars().count();
+    let limit = (length / 4).clamp(1, 3);
+    // The distance is at least the difference in length: most codenames are not measured.
     let mut scored: Vec<(usize, String)> = codenames
         .keys()
-        .map(|c| (strsim::levenshtein(codename, c), c.clone()))
+        .filter(|c| c.chars().count().abs_diff(length) <= limit)
+        .map(|c| (strsim::levenshtein(codename, c), c))
         .filter(|(d, _)| *d <= limit)
+        .map(|(d, c)| (d, c.clone()))
         .collect();
     scored.sort();
     let Some(best) = scored.first().map(|(d, _)| *d) else {
