@@ -149,9 +149,44 @@ pub struct TemplateUse {
 /// A string that may be a permission name: `app.codename` or a bare `codename` (an identifier
 /// with a `_` or a `.`), not prose, paths, URLs or numbers.
 pub fn name_like(s: &str) -> bool {
-    s.len() <= 150
-        && s.starts_with(|c: char| c.is_ascii_alphabetic())
-        && s.contains(['_', '.'])
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    let bytes = s.as_bytes();
+    if bytes.len() > 150 || !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    // One pass: every byte a letter, digit, `_` or `.`, and at least one `_` or `.`.
+    let mut separated = false;
+    for &b in bytes {
+        if b == b'_' || b == b'.' {
+            separated = true;
+        } else if !b.is_ascii_alphanumeric() {
+            return false;
+        }
+    }
+    separated
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_like;
+
+    #[test]
+    fn what_may_be_a_permission_name() {
+        for s in ["blog.add_post", "add_post", "a.b", "x9_y"] {
+            assert!(name_like(s), "{s}");
+        }
+        let long = format!("a_{}", "b".repeat(149));
+        for s in [
+            "",
+            "addpost",
+            "_add",
+            "1a_b",
+            "a b_c",
+            "blog/add_post",
+            "é_x",
+            &long,
+        ] {
+            assert!(!name_like(s), "{s}");
+        }
+        assert!(name_like(&long[..150]));
+    }
 }
