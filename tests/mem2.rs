@@ -38,3 +38,78 @@ fn the_checks_map_holds_only_defined_names() {
     );
     assert!(!codes.iter().any(|c| c.starts_with("DJP030")), "{codes:#?}");
 }
+
+const TEAM_MODELS: &str = "from django.contrib.auth.models import Permission\nfrom django.db import models\n\n\nclass Post(models.Model):\n    tags = models.ManyToManyField('Tag', blank=True)\n    labels = models.ManyToManyField('Tag', through='Labelled', blank=True, related_name='+')\n\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\n\nclass Tag(models.Model):\n    name = models.CharField(max_length=20, null=True, unique=True)\n\n\nclass Labelled(models.Model):\n    post = models.ForeignKey(Post, on_delete=models.CASCADE, db_index=False)\n    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)\n\n\nclass Team(models.Model):\n    permissions = models.ManyToManyField(Permission, blank=True, related_name='teams')\n    size = models.DecimalField(max_digits=12, decimal_places=2, default=0)\n";
+
+const GRANT: &str = "def grant(team):\n    team.permissions.add('blog.can_publish')\n";
+
+/// The keyword arguments of a field declaration whose value is a number, a boolean or `None`
+/// are dropped at extraction; what is read of a field stays (`to`, `through`, `related_name`,
+/// the reference `on_delete` names), and so do a class's other attributes and its `Meta`.
+#[test]
+fn field_declarations_keep_no_scalar_keyword_arguments() {
+    use djperm::value::Value;
+    let facts = djperm::python::extract_python(0, TEAM_MODELS, "blog.models", false);
+    let kwargs = |class: &str, attr: &str| -> Vec<String> {
+        let c = facts.classes.iter().find(|c| c.name == class).unwrap();
+        match &c.attrs.get(attr).unwrap().value {
+            Value::Call(call) => call.kwargs.iter().map(|(k, _)| k.to_string()).collect(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(kwargs("Post", "tags"), Vec::<String>::new());
+    assert_eq!(kwargs("Post", "labels"), ["through", "related_name"]);
+    assert_eq!(kwargs("Tag", "name"), Vec::<String>::new());
+    assert_eq!(kwargs("Labelled", "post"), ["on_delete"]);
+    assert_eq!(kwargs("Team", "permissions"), ["related_name"]);
+    assert_eq!(kwargs("Team", "size"), Vec::<String>::new());
+    // Not a field: kept whole.
+    let other = djperm::python::extract_python(
+        0,
+        "class Urls:\n    router = DefaultRouter(trailing_slash=False)\n\n    class Meta:\n        managed = False\n",
+        "blog.urls",
+        false,
+    );
+    let c = &other.classes[0];
+    match &c.attrs.get("router").unwrap().value {
+        Value::Call(call) => assert_eq!(call.kwargs.len(), 1),
+        v => panic!("{v:?}"),
+    }
+    assert!(c.meta.as_ref().unwrap().attrs.get("managed").is_some());
+}
+
+/// The rules reading fields see the same: DJP016 judges a relation to `Permission` (and stays
+/// silent on one to another model), and the tables of many-to-many fields without `through`
+/// get the rows code run by `migrate` creates for each auto-created model.
+#[test]
+fn what_is_read_of_fields_survives_the_pruning() {
+    let migration = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish')]}),\n        migrations.CreateModel(name='Tag', fields=[]),\n        migrations.CreateModel(name='Labelled', fields=[]),\n        migrations.CreateModel(name='Team', fields=[]),\n    ]\n";
+    let apps = "from django.apps import AppConfig\nfrom django.db.models.signals import post_migrate\n\n\ndef through_perms(sender, **kwargs):\n    from django.apps import apps\n    from django.contrib.auth.models import Permission\n    from django.contrib.contenttypes.models import ContentType\n\n    for model in apps.get_models(include_auto_created=True):\n        if not model._meta.auto_created:\n            continue\n        ct = ContentType.objects.get_for_model(model)\n        Permission.objects.get_or_create(codename=f'audit_{model._meta.model_name}', content_type=ct)\n\n\nclass BlogConfig(AppConfig):\n    name = 'blog'\n\n    def ready(self):\n        post_migrate.connect(through_perms, sender=self)\n";
+    let (_dir, a) = common::project(&[
+        ("blog/models.py", TEAM_MODELS),
+        ("blog/migrations/0001_initial.py", migration),
+        ("blog/apps.py", apps),
+        ("blog/services.py", GRANT),
+        ("djperm.toml", "preview = true\n"),
+    ]);
+    let codes = common::codes(&a);
+    assert!(
+        codes
+            .iter()
+            .any(|c| c.starts_with("DJP016") && c.contains("blog.can_publish")),
+        "{codes:#?}"
+    );
+    let p = &a.index.projects[0];
+    assert!(p.lookup("blog", "audit_post_tags").next().is_some());
+    assert!(p.lookup("blog", "audit_post_labels").next().is_none());
+    let (_dir, a) = common::project(&[
+        (
+            "blog/models.py",
+            &TEAM_MODELS.replace("ManyToManyField(Permission", "ManyToManyField(Tag"),
+        ),
+        ("blog/services.py", GRANT),
+        ("djperm.toml", "preview = true\n"),
+    ]);
+    let codes = common::codes(&a);
+    assert!(!codes.iter().any(|c| c.starts_with("DJP016")), "{codes:#?}");
+}

@@ -20,6 +20,7 @@ use crate::facts::{python_noqa, FileFacts, RefKind, Reference, HAS_PERM_METHODS}
 use crate::value::{CompactString, Item, ThinVec, Value};
 
 mod definitions;
+mod fields;
 mod flow;
 mod fold;
 mod helpers;
@@ -108,6 +109,7 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
         .functions
         .retain(|f| !f.flows.is_empty() || !f.mutates.is_empty());
     operations::prune(&mut ex.facts);
+    fields::prune(&mut ex.facts);
     // The facts outlive the parse by the whole run: no spare capacity.
     crate::facts::shrink::Shrink::shrink(&mut ex.facts);
     ex.facts
