@@ -195,6 +195,10 @@ pub const REPLAYED_OPERATIONS: &[&str] = &[
     "SeparateDatabaseAndState",
 ];
 
+/// The model options the replay reads (`index/migrations.rs`); the facts of `CreateModel` and
+/// `AlterModelOptions` keep no other key of their `options` (`ordering`, `verbose_name`…).
+pub const REPLAYED_OPTIONS: &[&str] = &["permissions", "default_permissions", "swappable", "proxy"];
+
 /// The user methods that check permissions by name (`User.has_perm` and its kin).
 pub const HAS_PERM_METHODS: &[&str] = &["has_perm", "has_perms", "ahas_perm", "ahas_perms"];
 

@@ -113,3 +113,43 @@ fn what_is_read_of_fields_survives_the_pruning() {
     let codes = common::codes(&a);
     assert!(!codes.iter().any(|c| c.starts_with("DJP016")), "{codes:#?}");
 }
+
+const INITIAL: &str = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.CreateModel(\n            name='Post',\n            fields=[('id', models.AutoField(primary_key=True))],\n            options={'ordering': ['-id'], 'verbose_name': 'post', 'permissions': [('can_publish', 'Can publish')], 'proxy': False},\n        ),\n    ]\n";
+
+/// A migration's `CreateModel` and `AlterModelOptions` keep only the options the replay reads
+/// (`permissions`, `default_permissions`, `swappable`, `proxy`); the replay gives the same
+/// state: an `AlterModelOptions` without `permissions` still drops them.
+#[test]
+fn migration_options_keep_only_what_the_replay_reads() {
+    use djperm::value::Value;
+    let facts = djperm::python::extract_python(0, INITIAL, "blog.migrations.0001_initial", false);
+    let ops = facts.classes[0].attrs.get("operations").unwrap();
+    let Value::Seq(ops) = &ops.value else {
+        panic!("{ops:?}")
+    };
+    let keys: Vec<&str> = match ops[0].value.arg(2, "options").map(|i| &i.value) {
+        Some(Value::Dict(items)) => items.iter().filter_map(|(k, _)| k.as_str()).collect(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(keys, ["permissions", "proxy"]);
+
+    let in_database = |a: &djperm::Analysis| {
+        a.index.projects[0]
+            .lookup("blog", "can_publish")
+            .any(|d| d.in_database)
+    };
+    let (_dir, a) = common::project(&[("blog/migrations/0001_initial.py", INITIAL)]);
+    assert!(in_database(&a));
+    let state = &a.index.projects[0].state["blog"].models["post"];
+    let mut keys: Vec<&str> = state.options.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["permissions", "proxy"]);
+    let alter = "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [('blog', '0001_initial')]\n    operations = [migrations.AlterModelOptions(name='post', options={'ordering': ['id']})]\n";
+    let (_dir, a) = common::project(&[
+        ("blog/migrations/0001_initial.py", INITIAL),
+        ("blog/migrations/0002_alter.py", alter),
+    ]);
+    assert!(!in_database(&a));
+    let codes = common::codes(&a);
+    assert!(codes.iter().any(|c| c.starts_with("DJP004")), "{codes:#?}");
+}
