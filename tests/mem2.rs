@@ -153,3 +153,41 @@ fn migration_options_keep_only_what_the_replay_reads() {
     let codes = common::codes(&a);
     assert!(codes.iter().any(|c| c.starts_with("DJP004")), "{codes:#?}");
 }
+
+/// A report-only check drops, once its workspace is built, the words called in each file it
+/// does not hold (only the helper-call scan of the build reads them); the word sets the rules'
+/// scans read stay, and the file the scan found through the helper's call is still reported.
+#[test]
+fn a_lean_check_forgets_the_words_called_after_its_build() {
+    use djperm::config::Config;
+    use djperm::workspace::prefilter::Scope;
+    let (dir, fresh) = common::project(&[
+        (
+            "blog/perms.py",
+            "def can(user, perm):\n    return user.has_perm(perm)\n",
+        ),
+        (
+            "blog/other.py",
+            "from blog.perms import can\n\nAPP = 'blog'\n\ndef v(request):\n    return can(request.user, APP + '.can_unpublish')\n",
+        ),
+    ]);
+    let (snapshot, _) = djperm::discover::load_parsed(dir.path(), &[], Scope::Stable, 0);
+    assert!(snapshot.lean);
+    let config = Config::default();
+    let lean = djperm::analyze(snapshot, &config, &djperm::Selection::from_config(&config));
+    let id = (0..lean.ws.python.len())
+        .find(|&id| lean.ws.path(id) == "blog/other.py")
+        .unwrap();
+    let file = &lean.ws.snapshot.files[id];
+    assert!(file.words.is_some());
+    assert!(file.may_hold_any(["can"].into_iter()));
+    assert!(!file.may_call_any(["can"].into_iter()), "forgotten");
+    let reported = |a: &djperm::Analysis| {
+        a.diagnostics
+            .iter()
+            .filter(|d| d.code == "DJP002" && a.ws.path(d.span.file) == "blog/other.py")
+            .count()
+    };
+    assert_eq!(reported(&fresh), 1, "{:#?}", common::codes(&fresh));
+    assert_eq!(reported(&lean), 1, "{:#?}", common::codes(&lean));
+}
