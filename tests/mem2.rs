@@ -191,3 +191,14 @@ fn a_lean_check_forgets_the_words_called_after_its_build() {
     assert_eq!(reported(&fresh), 1, "{:#?}", common::codes(&fresh));
     assert_eq!(reported(&lean), 1, "{:#?}", common::codes(&lean));
 }
+
+/// The context holds one resolved reference for each reference of the tree until the rules
+/// end: its value, like the reference, is one pointer wide (borrowed, or boxed when owned).
+#[test]
+fn a_resolved_reference_stays_small() {
+    assert!(
+        std::mem::size_of::<djperm::rules::Resolved>() <= 64,
+        "{}",
+        std::mem::size_of::<djperm::rules::Resolved>()
+    );
+}
