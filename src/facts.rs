@@ -10,9 +10,11 @@ use crate::value::{CompactString, Item, Value};
 
 mod attrs;
 pub mod helpers;
+mod imports;
 pub mod shrink;
 
 pub use attrs::Attrs;
+pub use imports::{Import, Imports};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FileFacts {
@@ -23,7 +25,7 @@ pub struct FileFacts {
     pub constants: FxHashMap<String, Value>,
     pub star_imports: ThinVec<String>,
     /// Names bound by imports: local name → (module, attribute path).
-    pub imports: FxHashMap<CompactString, (CompactString, ThinVec<CompactString>)>,
+    pub imports: Imports,
     /// Every module this file imports (`from a import b` gives `a` and `a.b`).
     pub imported_modules: ThinVec<CompactString>,
     pub classes: ThinVec<ClassFact>,

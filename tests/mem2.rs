@@ -202,3 +202,45 @@ fn a_resolved_reference_stays_small() {
         std::mem::size_of::<djperm::rules::Resolved>()
     );
 }
+
+/// A file's imports are a list sorted by name with no spare room (not a hash table): the last
+/// import of a name wins, every name is found, and the resolver follows them as before.
+#[test]
+fn imports_are_a_sorted_list() {
+    let src = "import os\nfrom b import zeta, alpha as a\nfrom c.d import mid\nfrom e import alpha as a\n";
+    let facts = djperm::python::extract_python(0, src, "m", false);
+    let names: Vec<&str> = facts.imports.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["a", "mid", "os", "zeta"]);
+    let (module, path) = facts.imports.get("a").unwrap();
+    assert_eq!((module.as_str(), path.len()), ("e", 1));
+    assert_eq!(path[0], "alpha", "the last import of a name wins");
+    assert_eq!(facts.imports.get("mid").unwrap().0, "c.d");
+    assert!(facts.imports.get("b").is_none());
+    let (_dir, a) = common::project(&[
+        ("blog/perms.py", "PUBLISH = \"blog.can_unpublish\"\n"),
+        (
+            "blog/views.py",
+            "from blog.perms import PUBLISH as P\n\ndef v(request):\n    return request.user.has_perm(P)\n",
+        ),
+    ]);
+    let codes = common::codes(&a);
+    assert!(
+        codes
+            .iter()
+            .any(|c| c.starts_with("DJP002") && c.contains("can_unpublish")),
+        "{codes:#?}"
+    );
+}
+
+/// A project's index keeps no spare room in its lists once built.
+#[test]
+fn the_index_lists_take_no_spare_room() {
+    let (_dir, a) = common::project(&[]);
+    let p = &a.index.projects[0];
+    assert!(p.perms.len() > 4);
+    assert_eq!(p.perms.capacity(), p.perms.len());
+    for at in p.by_label.values().flat_map(|m| m.values()) {
+        assert_eq!(at.capacity(), at.len());
+    }
+    assert_eq!(p.code_models.capacity(), p.code_models.len());
+}

@@ -102,7 +102,7 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
     let shapes = std::mem::take(&mut walker.shapes);
     let sink_literals = std::mem::take(&mut walker.sink_literals);
     ex.facts.stale_checks.extend(stale);
-    ex.facts.imports = std::mem::take(&mut ex.imports);
+    ex.facts.imports = std::mem::take(&mut ex.imports).into();
     shape_references(&mut ex.facts, shapes, &sink_literals);
     ex.facts
         .helpers
