@@ -244,3 +244,14 @@ fn the_index_lists_take_no_spare_room() {
     }
     assert_eq!(p.code_models.capacity(), p.code_models.len());
 }
+
+/// A template's facts, held for the whole run as a Python file's are, keep no spare room.
+#[test]
+fn template_facts_take_no_spare_room() {
+    let facts = djperm::refs::templates::extract_template(
+        0,
+        "{% if perms.blog.can_publish %}x{% endif %}{% if perms.blog.can_archive %}y{% endif %}\n",
+    );
+    assert_eq!(facts.references.len(), 2);
+    assert_eq!(facts.references.capacity(), 2);
+}

@@ -104,6 +104,9 @@ pub fn extract_template(file: FileId, text: &str) -> TemplateFacts {
     if let Some((s, codes)) = off_start {
         facts.noqa.off_ranges.push((s, text.len() as u32, codes));
     }
+    // Held for the whole run, as a Python file's facts: no spare room.
+    crate::facts::shrink::Shrink::shrink(&mut facts.references);
+    facts.helper_uses.shrink_to_fit();
     facts
 }
 
