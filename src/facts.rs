@@ -285,7 +285,7 @@ pub struct Reference {
     /// `PermissionRequiredMixin` view. For `self.has_perm(…)`/`cls.has_perm(…)`: the bases of
     /// the enclosing class, to confirm it is a user model (or a backend). For `M2mString`: the
     /// model of the instance the relation hangs on, when the code says it.
-    pub class_bases: Vec<Value>,
+    pub class_bases: ThinVec<Value>,
     /// For class attributes and for `self.has_perm(…)`: the class name. For `M2mString`: the
     /// relation's attribute (`permissions`, `user_permissions`).
     pub owner: Option<String>,

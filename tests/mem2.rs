@@ -193,9 +193,15 @@ fn a_lean_check_forgets_the_words_called_after_its_build() {
 }
 
 /// The context holds one resolved reference for each reference of the tree until the rules
-/// end: its value, like the reference, is one pointer wide (borrowed, or boxed when owned).
+/// end: its value, like the reference, is one pointer wide (borrowed, or boxed when owned). A
+/// reference's class bases (most have none) are a list one pointer wide.
 #[test]
 fn a_resolved_reference_stays_small() {
+    assert!(
+        std::mem::size_of::<djperm::facts::Reference>() <= 128,
+        "{}",
+        std::mem::size_of::<djperm::facts::Reference>()
+    );
     assert!(
         std::mem::size_of::<djperm::rules::Resolved>() <= 64,
         "{}",

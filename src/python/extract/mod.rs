@@ -303,7 +303,7 @@ impl<'a> Walker<'_, '_, 'a> {
             with_obj,
             call_span,
             lookup: None,
-            class_bases: Vec::new(),
+            class_bases: Default::default(),
             callee: None,
             owner: None,
         });
