@@ -261,3 +261,40 @@ fn template_facts_take_no_spare_room() {
     assert_eq!(facts.references.len(), 2);
     assert_eq!(facts.references.capacity(), 2);
 }
+
+/// `CreateModel` keeps no `fields` keyword (a positional one stays as an unknown value, so
+/// `options` keeps its place), and an operation the replay ignores keeps no argument; the
+/// replay reads the options either way.
+#[test]
+fn migration_operations_keep_no_argument_the_replay_ignores() {
+    use djperm::value::Value;
+    let src = "from django.db import migrations, models\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.CreateModel(name='Post', fields=[('id', models.AutoField(primary_key=True))], options={'permissions': [('can_publish', 'Can publish')]}),\n        migrations.CreateModel('Note', [('id', models.AutoField(primary_key=True))], {'permissions': [('can_note', 'Can note')]}),\n        migrations.AddField(model_name='post', name='notes', field=models.TextField(blank=True)),\n    ]\n";
+    let facts = djperm::python::extract_python(0, src, "blog.migrations.0001_initial", false);
+    let Value::Seq(ops) = &facts.classes[0].attrs.get("operations").unwrap().value else {
+        panic!()
+    };
+    let call = |i: usize| match &ops[i].value {
+        Value::Call(c) => c.clone(),
+        v => panic!("{v:?}"),
+    };
+    let names: Vec<String> = call(0).kwargs.iter().map(|(k, _)| k.to_string()).collect();
+    assert_eq!(names, ["name", "options"]);
+    assert_eq!(call(1).args.len(), 3);
+    assert!(matches!(call(1).args[1].value, Value::Unknown));
+    assert!(call(2).args.is_empty() && call(2).kwargs.is_empty());
+    assert_eq!(call(2).func, "AddField");
+    let (_dir, a) = common::project(&[
+        ("blog/migrations/0001_initial.py", src),
+        (
+            "blog/models.py",
+            "from django.db import models\n\nclass Post(models.Model):\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\nclass Note(models.Model):\n    class Meta:\n        permissions = [('can_note', 'Can note')]\n",
+        ),
+    ]);
+    let p = &a.index.projects[0];
+    for codename in ["can_publish", "can_note"] {
+        assert!(
+            p.lookup("blog", codename).any(|d| d.in_database),
+            "{codename}"
+        );
+    }
+}

@@ -6,7 +6,7 @@ use crate::facts::{FileFacts, REPLAYED_OPERATIONS, REPLAYED_OPTIONS};
 use crate::value::{CompactString, Item, Value};
 
 /// Drop, in `operations` of each `Migration` class, the arguments of operations the replay
-/// ignores and the fields of `CreateModel` (each dropped argument becomes `Unknown`, so the
+/// ignores and the fields of `CreateModel` (given by position, they become `Unknown`, so the
 /// positions of the others stay), and the options it does not read.
 pub(super) fn prune(facts: &mut FileFacts) {
     for class in facts.classes.iter_mut().filter(|c| c.name == "Migration") {
@@ -37,11 +37,7 @@ fn prune_op(op: &mut Value) {
             if let Some(fields) = args.get_mut(1) {
                 unknown(fields);
             }
-            for (name, item) in kwargs.iter_mut() {
-                if name == "fields" {
-                    unknown(item);
-                }
-            }
+            kwargs.retain(|(name, _)| name != "fields");
             prune_options(args, kwargs, 2);
         }
         "AlterModelOptions" => prune_options(args, kwargs, 1),
@@ -53,9 +49,10 @@ fn prune_op(op: &mut Value) {
             }
         }
         name if REPLAYED_OPERATIONS.contains(&name) => {}
+        // Nothing reads their arguments, not even by position.
         _ => {
-            args.iter_mut().for_each(unknown);
-            kwargs.iter_mut().for_each(|(_, i)| unknown(i));
+            args.clear();
+            kwargs.clear();
         }
     }
 }
