@@ -95,7 +95,7 @@ fn short_strings_in_the_facts_are_inline() {
         strings(&item.value, &mut all);
     }
     // The names the file imports, and from where.
-    for (local, (module, path)) in &facts.imports {
+    for (local, (module, path)) in facts.imports.iter() {
         all.push(local);
         all.push(module);
         all.extend(path.iter());

@@ -47,15 +47,3 @@ impl<S> From<std::collections::HashMap<CompactString, Import, S>> for Imports {
         Imports(entries)
     }
 }
-
-impl<'a> IntoIterator for &'a Imports {
-    type Item = (&'a CompactString, &'a Import);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (CompactString, Import)>,
-        fn(&'a (CompactString, Import)) -> (&'a CompactString, &'a Import),
-    >;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-}
