@@ -435,6 +435,7 @@ fn main() {
             phase("tight");
         }
         djperm::sinks::drop_unread_calls(&mut ws, &config.permission_sinks);
+        ws.drop_build_words();
         let index = djperm::index::Index::build(&ws, &config);
         phase("index");
         if std::env::var_os("FIELDS").is_some() {
@@ -480,6 +481,17 @@ fn main() {
         let all = djperm::rules::run_selected(&ctx, |code| selection.enabled(code));
         phase("rules");
         eprintln!("{} diagnostics", all.len());
+        if std::env::var_os("PER_RULE").is_some() {
+            let mut by_code: std::collections::BTreeMap<&str, (usize, isize)> = Default::default();
+            for d in &all {
+                let e = by_code.entry(d.code).or_default();
+                e.0 += 1;
+                e.1 += heap(d);
+            }
+            for (code, (n, b)) in by_code {
+                eprintln!("  {code} {n:>6} diagnostics {:>7.2} MB", mb(b));
+            }
+        }
         drop(all);
         drop(ctx);
         if std::env::var_os("FIELDS").is_some() {

@@ -10,9 +10,11 @@ use crate::value::{CompactString, Item, Value};
 
 mod attrs;
 pub mod helpers;
+mod imports;
 pub mod shrink;
 
 pub use attrs::Attrs;
+pub use imports::{Import, Imports};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FileFacts {
@@ -23,7 +25,7 @@ pub struct FileFacts {
     pub constants: FxHashMap<String, Value>,
     pub star_imports: ThinVec<String>,
     /// Names bound by imports: local name → (module, attribute path).
-    pub imports: FxHashMap<CompactString, (CompactString, ThinVec<CompactString>)>,
+    pub imports: Imports,
     /// Every module this file imports (`from a import b` gives `a` and `a.b`).
     pub imported_modules: ThinVec<CompactString>,
     pub classes: ThinVec<ClassFact>,
@@ -195,6 +197,10 @@ pub const REPLAYED_OPERATIONS: &[&str] = &[
     "SeparateDatabaseAndState",
 ];
 
+/// The model options the replay reads (`index/migrations.rs`); the facts of `CreateModel` and
+/// `AlterModelOptions` keep no other key of their `options` (`ordering`, `verbose_name`…).
+pub const REPLAYED_OPTIONS: &[&str] = &["permissions", "default_permissions", "swappable", "proxy"];
+
 /// The user methods that check permissions by name (`User.has_perm` and its kin).
 pub const HAS_PERM_METHODS: &[&str] = &["has_perm", "has_perms", "ahas_perm", "ahas_perms"];
 
@@ -279,7 +285,7 @@ pub struct Reference {
     /// `PermissionRequiredMixin` view. For `self.has_perm(…)`/`cls.has_perm(…)`: the bases of
     /// the enclosing class, to confirm it is a user model (or a backend). For `M2mString`: the
     /// model of the instance the relation hangs on, when the code says it.
-    pub class_bases: Vec<Value>,
+    pub class_bases: ThinVec<Value>,
     /// For class attributes and for `self.has_perm(…)`: the class name. For `M2mString`: the
     /// relation's attribute (`permissions`, `user_permissions`).
     pub owner: Option<String>,

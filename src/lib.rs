@@ -170,6 +170,7 @@ pub fn analyze_workspace(mut ws: Workspace, config: &Config, selection: &Selecti
     let timer = Timer::start();
     let dropped = sinks::drop_unread_calls(&mut ws, &config.permission_sinks);
     timer.report("unread calls", format_args!("{dropped} dropped"));
+    ws.drop_build_words();
     let timer = Timer::start();
     let index = Index::build(&ws, config);
     timer.report("index", format_args!("{} projects", index.projects.len()));

@@ -596,6 +596,23 @@ impl Workspace {
         self.modules.get(module).copied()
     }
 
+    /// A lean workspace (a report-only `check`: never edited nor built again) drops what only
+    /// its build read: the words called in each file it does not hold (the helper-call scan's);
+    /// the scans after the build read only whether a file may hold a word.
+    pub fn drop_build_words(&mut self) {
+        if !self.snapshot.lean {
+            return;
+        }
+        for words in self
+            .snapshot
+            .files
+            .iter_mut()
+            .filter_map(|f| f.words.as_mut())
+        {
+            words.forget_calls();
+        }
+    }
+
     pub fn path(&self, id: FileId) -> &str {
         &self.snapshot.files[id].path
     }

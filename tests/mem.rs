@@ -95,7 +95,7 @@ fn short_strings_in_the_facts_are_inline() {
         strings(&item.value, &mut all);
     }
     // The names the file imports, and from where.
-    for (local, (module, path)) in &facts.imports {
+    for (local, (module, path)) in facts.imports.iter() {
         all.push(local);
         all.push(module);
         all.extend(path.iter());
@@ -104,7 +104,7 @@ fn short_strings_in_the_facts_are_inline() {
     // Names, module paths, kwargs, labels: all there, none of them allocated on its own.
     for expected in [
         "CharField",
-        "max_length",
+        "on_delete",
         "django.db",
         "models",
         "accounts.User",
@@ -243,8 +243,7 @@ fn class_attributes_take_no_spare_room() {
 /// nothing, and resolves (owns) the others.
 #[test]
 fn settled_values_are_borrowed_by_the_context() {
-    use djperm::rules::Context;
-    use std::borrow::Cow;
+    use djperm::rules::{Context, Held};
     let (_dir, a) = common::project(&[
         ("blog/perms.py", "PERM = \"blog.can_publish\"\n"),
         (
@@ -259,8 +258,8 @@ fn settled_values_are_borrowed_by_the_context() {
         .filter(|r| a.ws.path(r.file) == "blog/views.py")
         .collect();
     assert_eq!(of_views.len(), 2);
-    assert!(matches!(of_views[0].value, Cow::Borrowed(_)));
+    assert!(matches!(of_views[0].value, Held::Borrowed(_)));
     assert!(
-        matches!(&of_views[1].value, Cow::Owned(i) if i.value.as_str() == Some("blog.can_publish"))
+        matches!(&of_views[1].value, Held::Owned(i) if i.value.as_str() == Some("blog.can_publish"))
     );
 }

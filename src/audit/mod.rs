@@ -247,7 +247,7 @@ fn project_report(
     ctx: &Context<'_>,
     resolver: &Resolver<'_>,
     project: &Project,
-    checks: &rustc_hash::FxHashMap<String, Vec<(crate::facts::RefKind, Span)>>,
+    checks: &perms::Checks,
 ) -> ProjectReport {
     let ws = &analysis.ws;
     let settings = project.settings.module.clone();

@@ -98,6 +98,12 @@ impl Shrink for Item {
     }
 }
 
+impl Shrink for super::Imports {
+    fn shrink(&mut self) {
+        self.entries_mut().shrink();
+    }
+}
+
 impl Shrink for super::Attrs {
     fn shrink(&mut self) {
         self.entries_mut().shrink();

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::{FileId, Span};
+use crate::facts::REPLAYED_OPTIONS;
 use crate::index::models::{
     parse_default_permissions, parse_permissions, PermOptions, ALTER_OPTION_KEYS, DEFAULT_ACTIONS,
 };
@@ -260,11 +261,7 @@ fn options_of(value: Option<&Item>) -> (FxHashMap<String, Item>, bool) {
             for (k, v) in items {
                 match k.as_str() {
                     Some(key) => {
-                        if matches!(
-                            key,
-                            "permissions" | "default_permissions" | "swappable" | "proxy"
-                        ) && v.value.has_unknown()
-                        {
+                        if REPLAYED_OPTIONS.contains(&key) && v.value.has_unknown() {
                             opaque = true;
                         }
                         map.insert(key.to_string(), v.clone());

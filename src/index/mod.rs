@@ -14,6 +14,7 @@ mod opaque;
 mod per_model;
 pub mod resolve;
 mod rows;
+mod shrink;
 pub mod unmigrated;
 pub mod version;
 
@@ -730,5 +731,6 @@ fn build_project(
     project.set_code_models(code_models);
     project.settings = settings;
     unmigrated::add_declared(&mut project);
+    project.shrink();
     project
 }

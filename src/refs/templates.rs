@@ -104,6 +104,9 @@ pub fn extract_template(file: FileId, text: &str) -> TemplateFacts {
     if let Some((s, codes)) = off_start {
         facts.noqa.off_ranges.push((s, text.len() as u32, codes));
     }
+    // Held for the whole run, as a Python file's facts: no spare room.
+    crate::facts::shrink::Shrink::shrink(&mut facts.references);
+    facts.helper_uses.shrink_to_fit();
     facts
 }
 
@@ -170,7 +173,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                             with_obj: false,
                             call_span: span(j, expr_end),
                             lookup: None,
-                            class_bases: Vec::new(),
+                            class_bases: Default::default(),
                             callee: None,
                             owner: None,
                         });
@@ -191,7 +194,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                             with_obj: false,
                             call_span: span(j, close + 1),
                             lookup: None,
-                            class_bases: Vec::new(),
+                            class_bases: Default::default(),
                             callee: None,
                             owner: None,
                         });
@@ -225,7 +228,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                         with_obj: false,
                         call_span: span(var_start, k),
                         lookup: None,
-                        class_bases: Vec::new(),
+                        class_bases: Default::default(),
                         callee: None,
                         owner: None,
                     }),
@@ -239,7 +242,7 @@ fn scan_tag(file: FileId, text: &str, start: usize, end: usize, out: &mut Vec<Re
                         with_obj: false,
                         call_span: span(var_start, k),
                         lookup: None,
-                        class_bases: Vec::new(),
+                        class_bases: Default::default(),
                         callee: None,
                         owner: None,
                     }),

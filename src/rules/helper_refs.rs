@@ -51,7 +51,7 @@ pub fn add_references<'a>(
         }
         refs.push(Resolved {
             file,
-            value: std::borrow::Cow::Owned(value),
+            value: super::Held::Owned(Box::new(value)),
             reference: super::Held::Owned(Box::new(reference)),
             chain: Some(chain.note()),
         });

@@ -82,16 +82,23 @@ pub struct PermString {
     pub literal: bool,
 }
 
-/// A reference borrowed from the facts, or owned (boxed: most are borrowed, and a reference is
-/// large).
-pub enum Held<'a> {
-    Borrowed(&'a Reference),
-    Owned(Box<Reference>),
+/// A reference (or a value) borrowed from the facts, or owned (boxed: most are borrowed, and
+/// a reference is large: the context holds one for each reference of the tree).
+pub enum Held<'a, T = Reference> {
+    Borrowed(&'a T),
+    Owned(Box<T>),
 }
 
-impl std::ops::Deref for Held<'_> {
-    type Target = Reference;
-    fn deref(&self) -> &Reference {
+/// As the value it holds (as `Cow`'s).
+impl<T: std::fmt::Debug> std::fmt::Debug for Held<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T> std::ops::Deref for Held<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
         match self {
             Held::Borrowed(r) => r,
             Held::Owned(r) => r,
@@ -106,7 +113,7 @@ pub struct Resolved<'a> {
     pub reference: Held<'a>,
     /// The reference's value resolved across files: borrowed from the facts when resolving
     /// changes nothing (a literal, a list of literals: most of them).
-    pub value: std::borrow::Cow<'a, Item>,
+    pub value: Held<'a, Item>,
     /// For a helper's call site, template use or attribute: how it reaches a permission API.
     pub chain: Option<String>,
 }
@@ -220,7 +227,10 @@ impl<'a> Context<'a> {
                     .map(move |r| Resolved {
                         file,
                         reference: Held::Borrowed(r),
-                        value: resolver.resolve_cow(&r.value),
+                        value: match resolver.resolve_cow(&r.value) {
+                            std::borrow::Cow::Borrowed(item) => Held::Borrowed(item),
+                            std::borrow::Cow::Owned(item) => Held::Owned(Box::new(item)),
+                        },
                         chain: None,
                     })
                     .collect::<Vec<_>>()
@@ -237,13 +247,15 @@ impl<'a> Context<'a> {
                     refs.push(Resolved {
                         file,
                         reference: Held::Borrowed(r),
-                        value: std::borrow::Cow::Borrowed(&r.value),
+                        value: Held::Borrowed(&r.value),
                         chain: None,
                     });
                 }
             }
         }
         helper_refs::add_references(ws, &resolver, declared, &mut refs);
+        // Held until the rules end: no spare room.
+        refs.shrink_to_fit();
         let mut routed = rustc_hash::FxHashSet::default();
         for facts in ws.python.iter().flatten() {
             for (value, _) in &facts.as_view_classes {

@@ -11,8 +11,47 @@ use crate::facts::RefKind;
 use crate::index::{PermissionDef, Project, Source};
 use crate::value::{Item, Value};
 
-/// `label.codename` (or `codename`) → (kind, span) of each place that checks it.
-pub type Checks = FxHashMap<String, Vec<(RefKind, Span)>>;
+/// `label.codename` (or `codename`) → (kind, span) of each place that checks it, for the names
+/// some project defines (the only ones [`checks_of`] asks for). Kept compact: a context holds
+/// it until the rules end, and a large tree has a check for most of its permissions.
+#[derive(Debug, Default)]
+pub struct Checks {
+    /// Every key, one after another, in order.
+    text: String,
+    /// For each key in order: the end of its text in `text` and of its places in `places`.
+    keys: Vec<(u32, u32)>,
+    /// The places of each key, in the order of their spans.
+    places: Vec<(RefKind, Span)>,
+}
+
+impl Checks {
+    fn key(&self, i: usize) -> &str {
+        let start = i.checked_sub(1).map_or(0, |p| self.keys[p].0 as usize);
+        &self.text[start..self.keys[i].0 as usize]
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// The places that check `name`.
+    pub fn get(&self, name: &str) -> Option<&[(RefKind, Span)]> {
+        let mut lo = 0;
+        let mut hi = self.keys.len();
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.key(mid).cmp(name) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => {
+                    let start = mid.checked_sub(1).map_or(0, |p| self.keys[p].1 as usize);
+                    return Some(&self.places[start..self.keys[mid].1 as usize]);
+                }
+            }
+        }
+        None
+    }
+}
 
 /// Every place a permission string (or a bare codename) is checked, built once per context
 /// (rules running side by side share it).
@@ -21,32 +60,73 @@ pub fn checks<'c>(ctx: &'c Context<'_>) -> &'c Checks {
 }
 
 fn build_checks(ctx: &Context<'_>) -> Checks {
-    let mut out: FxHashMap<String, Vec<(RefKind, Span)>> = FxHashMap::default();
+    // Counted first: the list is the largest thing the rules build.
+    let mut count = 0;
+    each_string(ctx, |text, _, _| count += usize::from(defined(ctx, text)));
+    let mut all: Vec<(&str, RefKind, Span)> = Vec::with_capacity(count);
+    each_string(ctx, |text, kind, span| {
+        if defined(ctx, text) {
+            all.push((text, kind, span))
+        }
+    });
+    // Stable: the places of one key with the same span keep the order of the references.
+    all.sort_by(|a, b| a.0.cmp(b.0).then(a.2.cmp(&b.2)));
+    all.dedup();
+    let mut out = Checks {
+        places: Vec::with_capacity(all.len()),
+        ..Checks::default()
+    };
+    for (i, (text, kind, span)) in all.iter().enumerate() {
+        if i == 0 || all[i - 1].0 != *text {
+            out.text.push_str(text);
+            out.keys.push((0, 0));
+        }
+        out.places.push((*kind, *span));
+        if let Some(last) = out.keys.last_mut() {
+            *last = (out.text.len() as u32, out.places.len() as u32);
+        }
+    }
+    out.text.shrink_to_fit();
+    out.keys.shrink_to_fit();
+    out
+}
+
+/// Each permission string of each reference (what [`super::Resolved::strings`] gives, borrowed)
+/// and each codename a lookup names, with the reference's kind.
+fn each_string<'c>(ctx: &'c Context<'_>, mut f: impl FnMut(&'c str, RefKind, Span)) {
     for r in &ctx.refs {
-        let mut texts: Vec<(String, Span)> =
-            r.strings().into_iter().map(|s| (s.text, s.span)).collect();
+        let kind = r.reference.kind;
+        let mut add = |item: &'c Item| {
+            if let Value::Str(s) = &item.value {
+                f(s.as_str(), kind, item.span);
+            }
+        };
+        match &r.value.value {
+            Value::Str(_) => add(&r.value),
+            Value::Seq(items) => items.iter().for_each(&mut add),
+            _ => {}
+        }
         if let Some(lookup) = &r.reference.lookup {
             for item in lookup.codename.iter().chain(&lookup.codename_in) {
                 match &item.value {
-                    Value::Str(s) => texts.push((s.to_string(), item.span)),
-                    Value::Seq(items) => texts.extend(
-                        items
-                            .iter()
-                            .filter_map(|i| i.value.as_str().map(|s| (s.to_string(), i.span))),
-                    ),
+                    Value::Str(_) => add(item),
+                    Value::Seq(items) => items.iter().for_each(&mut add),
                     _ => {}
                 }
             }
         }
-        for (text, span) in texts {
-            out.entry(text).or_default().push((r.reference.kind, span));
-        }
     }
-    for list in out.values_mut() {
-        list.sort_by_key(|(_, s)| *s);
-        list.dedup();
-    }
-    out
+}
+
+/// Whether some project defines a permission whose name (`label.codename`) or codename is
+/// `text`.
+fn defined(ctx: &Context<'_>, text: &str) -> bool {
+    ctx.index.projects.iter().any(|p| {
+        !p.labels_defining(text).is_empty()
+            || text
+                .match_indices('.')
+                .any(|(i, _)| p.lookup(&text[..i], &text[i + 1..]).next().is_some())
+    })
 }
 
 /// Checks of one permission: by its full name, and by its bare codename where a bare codename

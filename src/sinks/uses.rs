@@ -20,7 +20,7 @@ fn reference(chain: &Chain, value: Item, call_span: Span) -> Reference {
         with_obj: chain.with_obj,
         call_span,
         lookup: None,
-        class_bases: Vec::new(),
+        class_bases: Default::default(),
         owner: None,
         callee: None,
     }

@@ -196,6 +196,12 @@ impl Words {
         }
     }
 
+    /// Forget the words called: only the helper-call scan reads them, while the workspace is
+    /// built ([`crate::workspace::Workspace::drop_build_words`]).
+    pub fn forget_calls(&mut self) {
+        self.called = Box::default();
+    }
+
     fn has(&self, word: &[u8]) -> bool {
         let mask = self.all.len() as u64 * 64 - 1;
         bits(hash(word), mask)

@@ -20,6 +20,7 @@ use crate::facts::{python_noqa, FileFacts, RefKind, Reference, HAS_PERM_METHODS}
 use crate::value::{CompactString, Item, ThinVec, Value};
 
 mod definitions;
+mod fields;
 mod flow;
 mod fold;
 mod helpers;
@@ -101,13 +102,14 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
     let shapes = std::mem::take(&mut walker.shapes);
     let sink_literals = std::mem::take(&mut walker.sink_literals);
     ex.facts.stale_checks.extend(stale);
-    ex.facts.imports = std::mem::take(&mut ex.imports);
+    ex.facts.imports = std::mem::take(&mut ex.imports).into();
     shape_references(&mut ex.facts, shapes, &sink_literals);
     ex.facts
         .helpers
         .functions
         .retain(|f| !f.flows.is_empty() || !f.mutates.is_empty());
     operations::prune(&mut ex.facts);
+    fields::prune(&mut ex.facts);
     // The facts outlive the parse by the whole run: no spare capacity.
     crate::facts::shrink::Shrink::shrink(&mut ex.facts);
     ex.facts
@@ -301,7 +303,7 @@ impl<'a> Walker<'_, '_, 'a> {
             with_obj,
             call_span,
             lookup: None,
-            class_bases: Vec::new(),
+            class_bases: Default::default(),
             callee: None,
             owner: None,
         });

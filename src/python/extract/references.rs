@@ -123,7 +123,7 @@ impl<'a> Walker<'_, '_, 'a> {
                 self.push_ref(kind, item, with_obj, call_span);
                 if let (Some(class), Some(r)) = (class, self.ex.facts.references.last_mut()) {
                     r.owner = Some(class.name);
-                    r.class_bases = class.bases;
+                    r.class_bases = class.bases.into_iter().collect();
                 }
             }
             "has_module_perms" | "ahas_module_perms" => {
@@ -320,7 +320,7 @@ impl<'a> Walker<'_, '_, 'a> {
                     with_obj,
                     call_span: c.span,
                     lookup: None,
-                    class_bases: Vec::new(),
+                    class_bases: Default::default(),
                     owner: None,
                     callee: Some(Box::new(callee)),
                 })
@@ -368,7 +368,7 @@ impl<'a> Walker<'_, '_, 'a> {
                     let span = item.span;
                     self.push_ref(RefKind::MixinAttr, item, object_mixin, span);
                     if let Some(r) = self.ex.facts.references.last_mut() {
-                        r.class_bases = bases.to_vec();
+                        r.class_bases = bases.iter().cloned().collect();
                         r.owner = Some(class.name.id.to_string());
                     }
                 }
@@ -496,7 +496,7 @@ pub(super) fn shape_references(
                 value: item,
                 with_obj: false,
                 lookup: None,
-                class_bases: Vec::new(),
+                class_bases: Default::default(),
                 callee: None,
                 owner: None,
             });

@@ -105,7 +105,7 @@ impl<'a> Walker<'_, '_, 'a> {
             with_obj: false,
             call_span,
             lookup: Some(Box::new(lookup)),
-            class_bases: Vec::new(),
+            class_bases: Default::default(),
             callee: None,
             owner: None,
         });
