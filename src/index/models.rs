@@ -249,11 +249,14 @@ pub struct CodeModel {
     pub certain: bool,
 }
 
+/// A class by file and name, as the finder's memos key it.
+type ClassKey<'w> = (FileId, &'w str);
+
 pub struct ModelFinder<'r, 'w> {
     pub resolver: &'r Resolver<'w>,
-    memo: FxHashMap<(FileId, &'w str), u8>,
+    memo: FxHashMap<ClassKey<'w>, u8>,
     /// [`Self::linearize`]'s orders, by class.
-    linear: RefCell<FxHashMap<(FileId, &'w str), Rc<[ClassRef<'w>]>>>,
+    linear: RefCell<FxHashMap<ClassKey<'w>, Rc<[ClassRef<'w>]>>>,
     /// Top-level packages of INSTALLED_APPS entries and of the project (see
     /// `external_model_level`).
     app_roots: FxHashSet<String>,
