@@ -127,10 +127,9 @@ pub fn load(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
     load_with(root, exclude)
 }
 
-/// How many bytes of texts a report-only reading holds whole: `DJPERM_HELD_BUDGET` (bytes)
-/// when set, else 16 MB. Reading a small tree again, or summarising its texts in [`Words`] for
-/// the word scans, costs more than holding it; a larger tree holds only the texts it must
-/// (`fused.rs`).
+/// How many bytes a lean reading holds before it starts dropping texts:
+/// `DJPERM_HELD_BUDGET` (bytes) when set, else 16 MB. Reading a small tree again, or
+/// summarising its texts in [`Words`] for the word scans, costs more than holding it.
 pub fn held_budget() -> usize {
     std::env::var("DJPERM_HELD_BUDGET")
         .ok()

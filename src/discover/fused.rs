@@ -2,8 +2,7 @@
 //! walk lists the paths, the start-up files that decide the import roots are read, and then one
 //! parallel pass reads every file, runs the pre-filter and extracts the facts of each file it
 //! keeps while the text is at hand. No thread waits for the whole tree to be read before
-//! parsing starts, and a parsed text is dropped at once (or held while the tree may fit in the
-//! budget, then dropped when it does not).
+//! parsing starts, and a parsed text is dropped (or held, within the budget) at once.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,21 +19,19 @@ use crate::workspace::prefilter::{Need, Scope};
 use crate::workspace::{keeps_text, primary_modules, Preparsed, Snapshot, Timer, Words};
 
 /// What one file gave: its text (unless dropped), the pre-filter's answer, its words (for a
-/// dropped text), its facts (for a file the pre-filter keeps) and whether only the budget holds
-/// its text. The answer is `None` for a
+/// dropped text) and its facts (for a file the pre-filter keeps). The answer is `None` for a
 /// template read now (its facts are extracted by the build).
 type Read = (
     Option<String>,
     Option<Need>,
     Option<Words>,
     Option<Box<Preparsed>>,
-    bool,
 );
 
-/// The report-only check's reading without the cache: a snapshot for `scope` held whole when
-/// its bytes fit in `held_budget` ([`super::held_budget`]), else lean ([`Snapshot::lean`]:
-/// only the texts it must are held, the start-up files and the short ones, and a text dropped
-/// leaves its [`Words`]), with the facts of the files the pre-filter keeps extracted as they are read
+/// The report-only check's reading without the cache: a lean snapshot for `scope`
+/// ([`Snapshot::lean`]) whose texts are held while the bytes read stay within `held_budget`
+/// ([`super::held_budget`]; a tree that fits is held whole, and a text dropped leaves its
+/// [`Words`]), with the facts of the files the pre-filter keeps extracted as they are read
 /// ([`crate::workspace::SourceFile::parsed`]).
 pub fn load_parsed(
     root: &Path,
@@ -160,7 +157,7 @@ fn load_parsed_with(
                             Some(preparsed(facts, (m, p)))
                         })
                         .flatten();
-                    return Ok((None, need, Some(words), pre, false));
+                    return Ok((None, need, Some(words), pre));
                 }
                 let text = match held {
                     Some(text) => text?,
@@ -182,11 +179,11 @@ fn load_parsed_with(
                 // budget (and the short and start-up ones always), else dropped with its words.
                 let so_far = read_bytes.fetch_add(text.len(), Ordering::Relaxed);
                 let within = so_far + text.len() <= held_budget;
-                let must = keeps_text(rel)
+                let keep = within
+                    || keeps_text(rel)
                     || text.len() <= super::SMALL
                     || (!python && keep)
                     || super::names_lists(rel, &text);
-                let keep = within || must;
                 // The cache records every file's words; without it, only a dropped text's.
                 let words = (!keep || disk.is_some())
                     .then(|| words_of(rel, &text))
@@ -195,30 +192,12 @@ fn load_parsed_with(
                     let code = super::seen_code(rel, &text, code);
                     disk.seen(rel, stat, &text, code, words.clone());
                 }
-                Ok((keep.then_some(text), need, words, pre, keep && !must))
+                Ok((keep.then_some(text), need, words, pre))
             })
             .collect()
     });
     // A file left unread is not held: with the cache the snapshot is always lean.
     let all_held = disk.is_none() && read_bytes.into_inner() <= held_budget;
-    // The budget decides whether the tree is held whole: a lean snapshot holds no text only the
-    // budget kept, and leaves its words instead.
-    let mut results = results;
-    if !all_held {
-        results
-            .par_iter_mut()
-            .zip(found.par_iter())
-            .for_each(|(result, (rel, _, _))| {
-                if let Ok((text @ Some(_), _, words, _, true)) = result {
-                    if words.is_none() {
-                        *words = text.as_deref().and_then(|t| words_of(rel, t));
-                    }
-                    if words.is_some() {
-                        *text = None;
-                    }
-                }
-            });
-    }
 
     let mut snapshot = Snapshot::new(root);
     snapshot.lean = !all_held;
@@ -226,7 +205,7 @@ fn load_parsed_with(
     let mut bytes = 0;
     for ((rel, _, _), result) in found.into_iter().zip(results) {
         match result {
-            Ok((text, need, words, pre, _)) => {
+            Ok((text, need, words, pre)) => {
                 let id = match text {
                     Some(text) => {
                         bytes += text.len();
