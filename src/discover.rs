@@ -54,13 +54,22 @@ pub struct Unreadable {
 }
 
 /// JSON and YAML fixtures (`loaddata`): `fixtures/` directories.
+/// Extensions of fixtures and of templates (the directory decides, [`is_fixture`] and
+/// [`is_template`]).
+const FIXTURE_EXTENSIONS: &[&str] = &[".json", ".yaml"];
+const TEMPLATE_EXTENSIONS: &[&str] = &[".html", ".txt", ".htm"];
+
+fn has_extension(name: &[u8], extensions: &[&str]) -> bool {
+    extensions.iter().any(|e| name.ends_with(e.as_bytes()))
+}
+
 fn is_fixture(rel: &str) -> bool {
-    (rel.ends_with(".json") || rel.ends_with(".yaml"))
+    has_extension(rel.as_bytes(), FIXTURE_EXTENSIONS)
         && (rel.starts_with("fixtures/") || rel.contains("/fixtures/"))
 }
 
 fn is_template(rel: &str) -> bool {
-    (rel.ends_with(".html") || rel.ends_with(".txt") || rel.ends_with(".htm"))
+    has_extension(rel.as_bytes(), TEMPLATE_EXTENSIONS)
         && (rel.starts_with("templates/") || rel.contains("/templates/"))
 }
 
@@ -103,9 +112,9 @@ fn candidate(
     }
     // Most entries of a tree are none of these: no path is built for them.
     let name = entry.file_name().as_encoded_bytes();
-    if ![".py", ".html", ".txt", ".htm", ".json", ".yaml"]
-        .iter()
-        .any(|ext| name.ends_with(ext.as_bytes()))
+    if !(name.ends_with(b".py")
+        || has_extension(name, TEMPLATE_EXTENSIONS)
+        || has_extension(name, FIXTURE_EXTENSIONS))
     {
         return None;
     }

@@ -60,6 +60,19 @@ pub struct Item {
     pub literal: bool,
 }
 
+impl Item {
+    /// The strings it holds: itself when a string, else the string items of a sequence
+    /// (dynamic parts skipped).
+    pub fn str_items(&self) -> impl Iterator<Item = &Item> {
+        let items: &[Item] = match &self.value {
+            Value::Str(_) => std::slice::from_ref(self),
+            Value::Seq(items) => items,
+            _ => &[],
+        };
+        items.iter().filter(|i| matches!(i.value, Value::Str(_)))
+    }
+}
+
 impl Value {
     pub fn as_str(&self) -> Option<&str> {
         match self {

@@ -318,16 +318,10 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
         result
     }
 
-    /// The MRO after the class itself, approximated depth-first with later duplicates kept last
-    /// (C3 for the diamond shapes models use). Each class's order is computed once per finder.
-    fn ancestors(&self, class: ClassRef<'w>) -> Vec<ClassRef<'w>> {
-        let mut all = self.linearize(class, 0).0.to_vec();
-        all.remove(0);
-        all
-    }
-
-    /// The class followed by its MRO, and whether the depth limit cut it short (such an order
-    /// is not kept: computed from nearer the root it can be longer).
+    /// The class followed by its MRO, approximated depth-first with later duplicates kept last
+    /// (C3 for the diamond shapes models use), and whether the depth limit cut it short. Each
+    /// class's order is computed once per finder (one the limit cut is not kept: computed from
+    /// nearer the root it can be longer).
     fn linearize(&self, class: ClassRef<'w>, depth: u32) -> (Rc<[ClassRef<'w>]>, bool) {
         let key = (class.file, class.class.name.as_str());
         if let Some(known) = self.linear.borrow().get(&key) {
@@ -388,7 +382,8 @@ impl<'r, 'w> ModelFinder<'r, 'w> {
         if class.class.meta.is_some() {
             return self.resolver.meta_attr(class, name, 0);
         }
-        for ancestor in self.ancestors(class) {
+        let order = self.linearize(class, 0).0;
+        for &ancestor in order.iter().skip(1) {
             if ancestor.class.meta.is_none() {
                 continue;
             }

@@ -121,19 +121,16 @@ pub struct Resolved<'a> {
 impl Resolved<'_> {
     /// The permission strings it checks; dynamic parts are skipped.
     pub fn strings(&self) -> Vec<PermString> {
-        let one = |item: &Item| match &item.value {
-            Value::Str(s) => Some(PermString {
-                text: s.to_string(),
-                span: item.span,
-                literal: item.literal,
-            }),
-            _ => None,
-        };
-        match &self.value.value {
-            Value::Str(_) => one(&self.value).into_iter().collect(),
-            Value::Seq(items) => items.iter().filter_map(one).collect(),
-            _ => Vec::new(),
-        }
+        self.value
+            .str_items()
+            .filter_map(|item| {
+                Some(PermString {
+                    text: item.value.as_str()?.to_string(),
+                    span: item.span,
+                    literal: item.literal,
+                })
+            })
+            .collect()
     }
 }
 

@@ -95,24 +95,15 @@ fn build_checks(ctx: &Context<'_>) -> Checks {
 /// and each codename a lookup names, with the reference's kind.
 fn each_string<'c>(ctx: &'c Context<'_>, mut f: impl FnMut(&'c str, RefKind, Span)) {
     for r in &ctx.refs {
-        let kind = r.reference.kind;
-        let mut add = |item: &'c Item| {
-            if let Value::Str(s) = &item.value {
-                f(s.as_str(), kind, item.span);
-            }
-        };
-        match &r.value.value {
-            Value::Str(_) => add(&r.value),
-            Value::Seq(items) => items.iter().for_each(&mut add),
-            _ => {}
-        }
-        if let Some(lookup) = &r.reference.lookup {
-            for item in lookup.codename.iter().chain(&lookup.codename_in) {
-                match &item.value {
-                    Value::Str(_) => add(item),
-                    Value::Seq(items) => items.iter().for_each(&mut add),
-                    _ => {}
-                }
+        let looked_up = r.reference.lookup.iter().flat_map(|l| {
+            l.codename
+                .iter()
+                .chain(&l.codename_in)
+                .flat_map(Item::str_items)
+        });
+        for item in r.value.str_items().chain(looked_up) {
+            if let Some(s) = item.value.as_str() {
+                f(s, r.reference.kind, item.span);
             }
         }
     }
