@@ -211,9 +211,20 @@ fn unchanged(
     Some((Some(need), words))
 }
 
-/// The words of a Python file or a template, for when its text is not held.
-fn words_of(rel: &str, text: &str) -> Option<Words> {
-    (rel.ends_with(".py") || is_template(rel)).then(|| Words::of(text.as_bytes()))
+/// The words of a Python file or a template, for when its text is not held. `all`: every word
+/// (the cache's entries, and templates, which the hook scan searches for words); else, for a
+/// Python file, the words called alone ([`Words::calls_of`]): the helper-call scans, run
+/// several times, read those, and the rarer scans for any word read the text again.
+fn words_of(rel: &str, text: &str, all: bool) -> Option<Words> {
+    if rel.ends_with(".py") {
+        Some(if all {
+            Words::of(text.as_bytes())
+        } else {
+            Words::calls_of(text.as_bytes())
+        })
+    } else {
+        is_template(rel).then(|| Words::of(text.as_bytes()))
+    }
 }
 
 /// [`ignored::add_ignored`], returning the CPU milliseconds its walk took (for the timings).

@@ -8,7 +8,6 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::FileId;
 use crate::facts::FileFacts;
-use crate::python::extract_python;
 use crate::refs::templates::{extract_template, TemplateFacts};
 
 mod closure;
@@ -20,18 +19,18 @@ mod modules;
 pub mod prefilter;
 mod read;
 mod timer;
+mod waves;
 pub mod words;
 
 use closure::Closure;
 use disk_cache::DiskCache;
 pub use facts_cache::FactsCache;
-use facts_cache::FactsKey;
 pub use incremental::ScanMemo;
 pub use modules::primary_modules;
 use modules::{import_roots, ModuleMap};
 use prefilter::{Need, Scope};
 use read::read_back;
-pub use read::{decode, files_read, read_bytes, BOM};
+pub use read::{decode, decode_str, files_read, read_bytes, with_text, BOM};
 pub use timer::Timer;
 pub use words::Words;
 
@@ -434,10 +433,12 @@ impl Workspace {
         let mut searched: (FxHashSet<String>, FxHashSet<String>) = Default::default();
         let called: Vec<std::sync::OnceLock<Box<[u32]>>> =
             (0..n).map(|_| std::sync::OnceLock::new()).collect();
-        loop {
+        let root = ws.snapshot.root.clone();
+        let mut pipeline = waves::Pipeline::new(&root, cache, disk);
+        rayon::in_place_scope(|scope| loop {
             closure.run(&python);
             let mut wave = std::mem::take(&mut closure.next);
-            if wave.is_empty() && filter.is_some() && helper_rounds < 4 {
+            if wave.is_empty() && !pipeline.busy() && filter.is_some() && helper_rounds < 4 {
                 // Then the files that use the project's own permission helpers.
                 helper_rounds += 1;
                 let scan = Timer::start();
@@ -478,90 +479,52 @@ impl Workspace {
                 closure.run(&python);
                 wave = std::mem::take(&mut closure.next);
             }
-            if wave.is_empty() {
+            if wave.is_empty() && !pipeline.busy() {
                 break;
             }
             // Largest first: the threads finish together (a text not held sorts last).
             wave.sort_unstable_by_key(|&id| std::cmp::Reverse(ws.snapshot.files[id].text.len()));
-            waves += 1;
-            // A lean snapshot gives each text to its parse and drops it there; one not held
-            // is read again.
-            let root = &ws.snapshot.root;
+            waves += usize::from(!wave.is_empty());
             let lean = ws.snapshot.lean;
-            type Job = (FileId, Option<String>, Option<Box<Preparsed>>);
-            let jobs: Vec<Job> = wave
-                .iter()
-                .map(|&id| {
-                    let f = &mut ws.snapshot.files[id];
-                    let pre = f.parsed.take();
-                    let text = if !lean || pre.is_some() || f.on_disk || keeps_text(&f.path) {
-                        None
-                    } else {
-                        f.on_disk = true;
-                        Some(std::mem::take(&mut f.text))
-                    };
-                    (id, text, pre)
-                })
-                .collect();
-            let files = &ws.snapshot.files;
-            let parsed: Vec<(FileId, FileFacts, Option<Words>)> = jobs
-                .into_par_iter()
-                .map(|(id, held, pre)| {
-                    let f = &files[id];
-                    // A text dropped here leaves its words behind.
-                    let words = match &held {
-                        Some(text) if f.words.is_none() => Some(Words::of(text.as_bytes())),
-                        _ => None,
-                    };
-                    let (module, is_package) = map.primary[id].clone().unwrap_or_default();
-                    // Extracted while reading, under the same id and module name.
-                    // (Through the disk cache they were looked up and recorded there.)
-                    if let Some(pre) = pre.filter(|p| {
-                        cache.is_none()
-                            && p.id == id
-                            && p.module == module
-                            && p.is_package == is_package
-                    }) {
-                        return (id, pre.facts, words);
-                    }
-                    // Unchanged by its stat: the disk cache's facts, the file left unread.
-                    let known = (held.is_none() && f.on_disk && cache.is_none())
-                        .then(|| disk?.known_facts(id, &f.path, &module, is_package))
-                        .flatten();
-                    if let Some(facts) = known {
-                        return (id, facts, words);
-                    }
-                    let text: std::borrow::Cow<'_, str> = match held {
-                        Some(t) => t.into(),
-                        None if f.on_disk => read_back(root, &f.path).into(),
-                        None => f.text.as_str().into(),
-                    };
-                    // The memory cache first (the server's previous build), then the disk
-                    // cache (the command line's previous run), then the parser.
-                    let parse = || match disk {
-                        Some(disk) => disk.facts(id, &f.path, &module, is_package, &text, || {
-                            extract_python(id, &text, &module, is_package)
-                        }),
-                        None => extract_python(id, &text, &module, is_package),
-                    };
-                    let facts = match cache {
-                        Some(cache) => {
-                            let key = FactsKey::new(id, &module, is_package, &text);
-                            cache.facts(&f.path, key, parse)
-                        }
-                        None => parse(),
-                    };
-                    (id, facts, words)
-                })
-                .collect();
-            for (id, facts, words) in parsed {
-                if words.is_some() {
-                    ws.snapshot.files[id].words = words;
-                }
-                python[id] = Some(Box::new(facts));
-                closure.parsed(id);
+            for id in wave {
+                let f = &mut ws.snapshot.files[id];
+                let pre = f.parsed.take();
+                // A lean snapshot gives each text to its parse and drops it there; one not
+                // held is read again; any other text is lent and comes back.
+                let (text, give_back) = if f.on_disk {
+                    (None, false)
+                } else if lean && pre.is_none() && !keeps_text(&f.path) {
+                    f.on_disk = true;
+                    (Some(std::mem::take(&mut f.text)), false)
+                } else {
+                    (Some(std::mem::take(&mut f.text)), true)
+                };
+                let (module, is_package) = map.primary[id].clone().unwrap_or_default();
+                let job = waves::Job {
+                    id,
+                    path: f.path.clone(),
+                    on_disk: f.on_disk && !give_back,
+                    text,
+                    give_back,
+                    words: f.words.is_none(),
+                    pre,
+                    module,
+                    is_package,
+                };
+                pipeline.spawn(scope, job);
             }
-        }
+            for parsed in pipeline.results() {
+                let f = &mut ws.snapshot.files[parsed.id];
+                if parsed.words.is_some() {
+                    f.words = parsed.words;
+                }
+                if let Some(text) = parsed.text {
+                    f.text = text;
+                }
+                python[parsed.id] = Some(Box::new(parsed.facts));
+                closure.parsed(parsed.id);
+            }
+        });
         // Facts extracted while reading that no wave took.
         for f in &mut ws.snapshot.files {
             f.parsed = None;

@@ -217,3 +217,53 @@ fn prefilter_changes_nothing_on_real_projects() {
         );
     }
 }
+
+/// A models module reads a table from a module outside its app for its methods: the index scans
+/// that module's classes (it may define models), but a name of it that no class value names is
+/// not followed, so the data module behind the table is not parsed. A module it scans that
+/// defines settings still has its names followed. Either way the outcome is a full parse's.
+#[test]
+fn a_table_a_models_module_imports_for_its_methods_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = "[('AAA', 'AAA (Anaa)'), ('AAB', 'AAB (Arrabury)')]";
+    let files: &[(&str, String)] = &[
+        ("manage.py", "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n".into()),
+        ("proj/__init__.py", String::new()),
+        ("proj/settings.py", "from common.base import *\nINSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'blog']\n".into()),
+        ("common/__init__.py", String::new()),
+        ("common/tables.py", "from common.data import AIRPORTS\n\nCHOICE_SETS = {'airports': AIRPORTS}\n".into()),
+        ("common/data.py", format!("AIRPORTS = {table}\n")),
+        ("common/base.py", "from common.backends import BACKENDS\n\nAUTHENTICATION_BACKENDS = BACKENDS\n".into()),
+        ("common/backends.py", "BACKENDS = ['django.contrib.auth.backends.ModelBackend']\n".into()),
+        ("blog/__init__.py", String::new()),
+        ("blog/models.py", "from django.db import models\nfrom common.tables import CHOICE_SETS\nfrom common.base import AUTHENTICATION_BACKENDS\n\n\nclass Post(models.Model):\n    def choices(self):\n        return CHOICE_SETS.get('airports')\n\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n".into()),
+        ("blog/migrations/__init__.py", String::new()),
+        ("blog/migrations/0001_initial.py", "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.CreateModel(name='Post', fields=[], options={'permissions': [('can_publish', 'Can publish')]})]\n".into()),
+        ("blog/views.py", "def v(request):\n    return request.user.has_perm('blog.can_publsh')\n".into()),
+    ];
+    for (path, text) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    for scope in [Scope::Everything, Scope::Stable] {
+        assert_eq!(compare(dir.path(), scope), 0);
+    }
+    let (snapshot, _) = discover::load(dir.path(), &[]);
+    let id = |path: &str| snapshot.files.iter().position(|f| f.path == path).unwrap();
+    let (tables, data, backends) = (
+        id("common/tables.py"),
+        id("common/data.py"),
+        id("common/backends.py"),
+    );
+    let ws = Workspace::build_with(snapshot, &[], Scope::Stable);
+    assert!(ws.python[tables].is_some(), "scanned for models");
+    assert!(
+        ws.python[data].is_none(),
+        "the table's data is not followed"
+    );
+    assert!(
+        ws.python[backends].is_some(),
+        "a setting's value is followed"
+    );
+}

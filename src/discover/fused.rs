@@ -1,8 +1,9 @@
-//! The report-only reading without the disk cache, with the first parse fused into it: the
-//! walk lists the paths, the start-up files that decide the import roots are read, and then one
-//! parallel pass reads every file, runs the pre-filter and extracts the facts of each file it
-//! keeps while the text is at hand. No thread waits for the whole tree to be read before
-//! parsing starts, and a parsed text is dropped (or held, within the budget) at once.
+//! The report-only reading, with the first parse fused into it. Without the disk cache the
+//! walk reads each file as it lists it and runs the pre-filter there, holding the texts to
+//! parse and those kept (up to twice the held budget; past it, it only lists): reading overlaps the
+//! listing of directories. Then the start-up files decide the import roots, and one parallel
+//! pass extracts the facts of each file the pre-filter keeps (and reads the files the walk
+//! only listed). A parsed text is dropped (or held, within the budget) at once.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -57,6 +58,33 @@ pub fn load_parsed_cached(
     load_parsed_with(root, exclude, scope, 0, Some(disk))
 }
 
+/// What reading one file before the parse gave: the text when it is held or still to be
+/// parsed, whether it stays held after the parse, the pre-filter's answer (`None` for a
+/// template or a fixture) and the words of a text dropped.
+struct Early {
+    text: Option<String>,
+    keep: bool,
+    need: Option<Need>,
+    words: Option<Words>,
+}
+
+/// How a walked file reaches the parallel pass: read by the walk, listed (with its stat for
+/// the cache) for the pass to read, or a start-up file the cache's reading read for the
+/// module names (with its stat and text).
+enum Walked {
+    Read(Result<Early, String>),
+    Listed(Option<Stat>),
+    Startup(Option<Stat>, Result<String, String>),
+}
+
+/// The bytes of texts the walk itself holds for the pass (the texts to parse and those kept),
+/// for a held budget: twice it. Beyond them the walk only lists, and the pass reads the rest.
+/// Reading while the walk lists the directories keeps the threads busy during the walk; the cap
+/// bounds the memory a very large tree holds at once.
+fn walk_holds(held_budget: usize) -> usize {
+    held_budget.saturating_mul(2)
+}
+
 fn load_parsed_with(
     root: &Path,
     exclude: &[String],
@@ -67,7 +95,29 @@ fn load_parsed_with(
     let read_before = crate::workspace::files_read();
     let timer = Timer::start();
     let user_excludes = excludes(exclude);
-    let found: Mutex<Vec<(String, bool, Option<Stat>)>> = Mutex::new(Vec::new());
+    let read_bytes = AtomicUsize::new(0);
+    let walk_held = AtomicUsize::new(0);
+    // What the pre-filter and the budget decide for a text, wherever it is read.
+    let early = |rel: &str, text: &str| -> Early {
+        let python = rel.ends_with(".py");
+        let (keep, need, _) = keep_text(rel, text, scope);
+        // A parsed text is needed again only for a report or a scan: held within the budget
+        // (and the short and start-up ones always), else dropped with its words.
+        let so_far = read_bytes.fetch_add(text.len(), Ordering::Relaxed);
+        let keep = so_far + text.len() <= held_budget
+            || keeps_text(rel)
+            || text.len() <= super::SMALL
+            || (!python && keep)
+            || super::names_lists(rel, text);
+        let parse = need.is_some_and(|n| n != Need::Skip);
+        Early {
+            text: (keep || parse).then(|| text.to_owned()),
+            keep,
+            need,
+            words: (!keep).then(|| words_of(rel, text, false)).flatten(),
+        }
+    };
+    let found: Mutex<Vec<(String, bool, Walked)>> = Mutex::new(Vec::new());
     walker(root)
         .require_git(false)
         .hidden(false)
@@ -77,16 +127,25 @@ fn load_parsed_with(
                 let Some((entry, lossy, text_name)) = candidate(entry, root, &user_excludes) else {
                     return WalkState::Continue;
                 };
-                // Size and time before the bytes: an entry never pairs a newer time with
-                // older bytes.
-                let stat = disk
-                    .and_then(|_| entry.metadata().ok())
-                    .as_ref()
-                    .and_then(Stat::of);
+                let walked = match disk {
+                    // Size and time before the bytes: an entry never pairs a newer time with
+                    // older bytes.
+                    Some(_) => Walked::Listed(entry.metadata().ok().as_ref().and_then(Stat::of)),
+                    None if text_name
+                        && walk_held.load(Ordering::Relaxed) < walk_holds(held_budget) =>
+                    {
+                        let read = crate::workspace::with_text(entry.path(), |t| early(&lossy, t));
+                        if let Ok(Early { text: Some(t), .. }) = &read {
+                            walk_held.fetch_add(t.len(), Ordering::Relaxed);
+                        }
+                        Walked::Read(read)
+                    }
+                    None => Walked::Listed(None),
+                };
                 found
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push((lossy, text_name, stat));
+                    .push((lossy, text_name, walked));
                 WalkState::Continue
             })
         });
@@ -105,94 +164,135 @@ fn load_parsed_with(
         *text_name
     });
 
-    // The start-up files first: with the paths, they decide every file's module name.
+    // The start-up files: with the paths, they decide every file's module name (the walk read
+    // them, unless it only listed them).
     let mut paths = Snapshot::new(root);
-    let mut startup: Vec<Option<Result<String, String>>> = Vec::with_capacity(found.len());
-    for (rel, _, _) in &found {
-        let text = keeps_text(rel).then(|| {
-            crate::workspace::read_bytes(&root.join(rel))
-                .map_err(|e| e.to_string())
-                .and_then(super::decode)
-        });
-        match &text {
-            Some(Ok(text)) => paths.add(rel.clone(), text.clone()),
-            _ => paths.add_on_disk(rel.clone()),
+    for (rel, _, walked) in &mut found {
+        let mut text = None;
+        if keeps_text(rel) {
+            match walked {
+                Walked::Read(Ok(early)) => text = early.text.clone(),
+                Walked::Read(Err(_)) | Walked::Startup(..) => {}
+                // The cache's reading gives the text to the pass, as any file's.
+                Walked::Listed(stat) if disk.is_some() => {
+                    let read = crate::workspace::with_text(&root.join(&**rel), str::to_owned);
+                    text = read.as_ref().ok().cloned();
+                    *walked = Walked::Startup(*stat, read);
+                }
+                Walked::Listed(_) => {
+                    let read = crate::workspace::with_text(&root.join(&**rel), |t| early(rel, t));
+                    text = read.as_ref().ok().and_then(|e| e.text.clone());
+                    *walked = Walked::Read(read);
+                }
+            }
+        }
+        match text {
+            Some(text) => paths.add(rel.clone(), text),
+            None => paths.add_on_disk(rel.clone()),
         };
-        startup.push(text);
     }
     let modules = primary_modules(&paths);
     drop(paths);
+    timer.report("  walk", format_args!("{} paths", found.len()));
 
-    let read_bytes = AtomicUsize::new(0);
     let parsed = AtomicUsize::new(0);
-    // Extraction recurses once per nesting level: on the deep-stack pool, as every parse.
-    let results: Vec<Result<Read, String>> = crate::with_big_stacks(|| {
-        found
-            .par_iter()
-            .zip(startup.into_par_iter())
-            .enumerate()
-            .map(|(id, ((rel, _, stat), held))| {
-                let python = rel.ends_with(".py");
-                // The build parses a file without a module name under the empty one.
-                let module = || modules[id].clone().unwrap_or_default();
-                let preparsed = |facts: FileFacts, (module, is_package): (String, bool)| {
-                    parsed.fetch_add(1, Ordering::Relaxed);
-                    Box::new(Preparsed {
-                        id,
-                        module,
-                        is_package,
-                        facts,
-                    })
-                };
-                // Unchanged by its stat: not read; its facts, when the analysis reads them,
-                // come from the cache.
-                let unchanged = disk
-                    .zip(*stat)
-                    .and_then(|(d, stat)| super::unchanged(d, rel, stat, scope));
-                if let (Some((need, words)), Some(disk)) = (unchanged, disk) {
-                    let pre = (python && need.is_some_and(|n| n != Need::Skip))
-                        .then(|| {
-                            let (m, p) = module();
-                            let facts = disk.known_facts(id, rel, &m, p)?;
-                            Some(preparsed(facts, (m, p)))
-                        })
-                        .flatten();
-                    return Ok((None, need, Some(words), pre));
-                }
-                let text = match held {
-                    Some(text) => text?,
-                    None => crate::workspace::read_bytes(&root.join(rel))
-                        .map_err(|e| e.to_string())
-                        .and_then(super::decode)?,
-                };
-                let (keep, need, code) = keep_text(rel, &text, scope);
-                let pre = need.filter(|n| *n != Need::Skip).map(|_| {
+    // One file: its facts when the pre-filter keeps it, its text when held, its words when not.
+    let read_one = |id: usize, rel: &str, walked: Walked| -> Result<Read, String> {
+        let python = rel.ends_with(".py");
+        // The build parses a file without a module name under the empty one.
+        let module = || modules[id].clone().unwrap_or_default();
+        let preparsed = |facts: FileFacts, (module, is_package): (String, bool)| {
+            parsed.fetch_add(1, Ordering::Relaxed);
+            Box::new(Preparsed {
+                id,
+                module,
+                is_package,
+                facts,
+            })
+        };
+        let (stat, held) = match walked {
+            Walked::Read(early) => {
+                // Read by the walk: the facts of a text to parse, then the text kept
+                // or dropped.
+                let Early {
+                    text,
+                    keep,
+                    need,
+                    words,
+                } = early?;
+                let pre = need.filter(|n| *n != Need::Skip).and_then(|_| {
+                    let text = text.as_deref()?;
                     let (m, p) = module();
-                    let extract = || extract_python(id, &text, &m, p);
-                    let facts = match disk {
-                        Some(disk) => disk.facts(id, rel, &m, p, &text, extract),
-                        None => extract(),
-                    };
-                    preparsed(facts, (m, p))
+                    Some(preparsed(extract_python(id, text, &m, p), (m, p)))
                 });
-                // A parsed text is needed again only for a report or a scan: held within the
-                // budget (and the short and start-up ones always), else dropped with its words.
-                let so_far = read_bytes.fetch_add(text.len(), Ordering::Relaxed);
-                let within = so_far + text.len() <= held_budget;
-                let keep = within
-                    || keeps_text(rel)
-                    || text.len() <= super::SMALL
-                    || (!python && keep)
-                    || super::names_lists(rel, &text);
-                // The cache records every file's words; without it, only a dropped text's.
-                let words = (!keep || disk.is_some())
-                    .then(|| words_of(rel, &text))
-                    .flatten();
-                if let Some((disk, stat)) = disk.zip(*stat) {
-                    let code = super::seen_code(rel, &text, code);
-                    disk.seen(rel, stat, &text, code, words.clone());
-                }
+                return Ok((text.filter(|_| keep), need, words, pre));
+            }
+            Walked::Listed(stat) => (stat, None),
+            Walked::Startup(stat, text) => (stat, Some(text?)),
+        };
+        // Unchanged by its stat: not read; its facts, when the analysis reads them,
+        // come from the cache.
+        let unchanged = disk
+            .zip(stat)
+            .and_then(|(d, stat)| super::unchanged(d, rel, stat, scope));
+        if let (Some((need, words)), Some(disk)) = (unchanged, disk) {
+            let pre = (python && need.is_some_and(|n| n != Need::Skip))
+                .then(|| {
+                    let (m, p) = module();
+                    let facts = disk.known_facts(id, rel, &m, p)?;
+                    Some(preparsed(facts, (m, p)))
+                })
+                .flatten();
+            return Ok((None, need, Some(words), pre));
+        }
+        let process = |text: &str| {
+            let (keep, need, code) = keep_text(rel, text, scope);
+            let pre = need.filter(|n| *n != Need::Skip).map(|_| {
+                let (m, p) = module();
+                let extract = || extract_python(id, text, &m, p);
+                let facts = match disk {
+                    Some(disk) => disk.facts(id, rel, &m, p, text, extract),
+                    None => extract(),
+                };
+                preparsed(facts, (m, p))
+            });
+            let so_far = read_bytes.fetch_add(text.len(), Ordering::Relaxed);
+            let within = so_far + text.len() <= held_budget;
+            let keep = within
+                || keeps_text(rel)
+                || text.len() <= super::SMALL
+                || (!python && keep)
+                || super::names_lists(rel, text);
+            // The cache records every file's words; without it, only a dropped text's.
+            let words = (!keep || disk.is_some())
+                .then(|| words_of(rel, text, disk.is_some()))
+                .flatten();
+            if let Some((disk, stat)) = disk.zip(stat) {
+                let code = super::seen_code(rel, text, code);
+                disk.seen(rel, stat, text, code, words.clone());
+            }
+            (keep, need, words, pre)
+        };
+        match held {
+            Some(text) => {
+                let (keep, need, words, pre) = process(&text);
                 Ok((keep.then_some(text), need, words, pre))
+            }
+            // Read into the thread's buffer: only a text held is copied out of it.
+            None => crate::workspace::with_text(&root.join(rel), |text| {
+                let (keep, need, words, pre) = process(text);
+                (keep.then(|| text.to_owned()), need, words, pre)
+            }),
+        }
+    };
+    // Extraction recurses once per nesting level: on the deep-stack pool, as every parse.
+    let results: Vec<(String, Result<Read, String>)> = crate::with_big_stacks(|| {
+        found
+            .into_par_iter()
+            .enumerate()
+            .map(|(id, (rel, _, walked))| {
+                let result = read_one(id, &rel, walked);
+                (rel, result)
             })
             .collect()
     });
@@ -201,9 +301,9 @@ fn load_parsed_with(
 
     let mut snapshot = Snapshot::new(root);
     snapshot.lean = !all_held;
-    snapshot.files.reserve(found.len());
+    snapshot.files.reserve(results.len());
     let mut bytes = 0;
-    for ((rel, _, _), result) in found.into_iter().zip(results) {
+    for (rel, result) in results {
         match result {
             Ok((text, need, words, pre)) => {
                 let id = match text {

@@ -26,6 +26,9 @@ enum Work {
     /// The file is `<prefix>.models` or imported from it inside the app `prefix`: the index
     /// scans its classes for models and follows its imports inside the app.
     App(FileId, String),
+    /// A file the index scans for model classes: read whole, but its other names only when
+    /// the index may read them by name ([`read_by_name`]).
+    Scan(FileId),
 }
 
 pub struct Closure<'a> {
@@ -38,6 +41,7 @@ pub struct Closure<'a> {
     /// Work waiting for a file to be parsed.
     pending: Vec<Vec<Work>>,
     walked_full: Vec<bool>,
+    walked_scan: Vec<bool>,
     walked_refs: Vec<bool>,
     prefixes: Vec<Vec<String>>,
     demands: FxHashSet<String>,
@@ -59,6 +63,7 @@ impl<'a> Closure<'a> {
             work: Vec::new(),
             pending: (0..files).map(|_| Vec::new()).collect(),
             walked_full: vec![false; files],
+            walked_scan: vec![false; files],
             walked_refs: vec![false; files],
             prefixes: vec![Vec::new(); files],
             demands: FxHashSet::default(),
@@ -96,7 +101,7 @@ impl<'a> Closure<'a> {
     pub fn run(&mut self, python: &[Option<Box<FileFacts>>]) {
         while let Some(work) = self.work.pop() {
             let file = match &work {
-                Work::Full(f) | Work::Refs(f) | Work::App(f, _) => Some(*f),
+                Work::Full(f) | Work::Refs(f) | Work::App(f, _) | Work::Scan(f) => Some(*f),
                 Work::Demand(module, _, _) => self.modules.get(module).copied(),
             };
             let facts = match file {
@@ -116,7 +121,16 @@ impl<'a> Closure<'a> {
                 Work::Full(f) => {
                     if !std::mem::replace(&mut self.walked_full[f], true) {
                         if let Some((_, facts)) = facts {
-                            self.walk_full(f, facts);
+                            // A models or migrations module: its names as a scanned module's.
+                            let names = !defines_models(&facts.module) || read_by_name(facts);
+                            self.walk_full(f, facts, names);
+                        }
+                    }
+                }
+                Work::Scan(f) => {
+                    if !self.walked_full[f] && !std::mem::replace(&mut self.walked_scan[f], true) {
+                        if let Some((_, facts)) = facts {
+                            self.walk_full(f, facts, read_by_name(facts));
                         }
                     }
                 }
@@ -132,7 +146,7 @@ impl<'a> Closure<'a> {
                     if self.prefixes[f].contains(&prefix) {
                         continue;
                     }
-                    self.work.push(Work::Full(f));
+                    self.work.push(Work::Scan(f));
                     if let Some((_, facts)) = facts {
                         for imported in &facts.imported_modules {
                             let inside = imported
@@ -141,7 +155,7 @@ impl<'a> Closure<'a> {
                             match (inside, self.modules.get(imported.as_str())) {
                                 (true, Some(&id)) => self.work.push(Work::App(id, prefix.clone())),
                                 // A module of no app may define models with `Meta.app_label`.
-                                (false, Some(&id)) => self.work.push(Work::Full(id)),
+                                (false, Some(&id)) => self.work.push(Work::Scan(id)),
                                 _ => {}
                             }
                         }
@@ -227,9 +241,10 @@ impl<'a> Closure<'a> {
         }
     }
 
-    fn walk_full(&mut self, file: FileId, facts: &FileFacts) {
+    /// Every value of a definition file; its module-level names only when `names`.
+    fn walk_full(&mut self, file: FileId, facts: &FileFacts, names: bool) {
         self.walk_registrations(facts);
-        for (name, value) in &facts.constants {
+        for (name, value) in facts.constants.iter().filter(|_| names) {
             // Their strings name classes the index reads (app configs, backends).
             let apps = name == "INSTALLED_APPS" || name == "AUTHENTICATION_BACKENDS";
             if self.constants.insert((file, name.clone(), apps)) {
@@ -387,4 +402,28 @@ impl<'a> Closure<'a> {
             self.push_demand(module, &[class.into()], false);
         }
     }
+}
+
+/// Whether the index may read a module-level name of the file without a value naming it: a
+/// settings module's (any setting, through the settings it names) or a urlconf's. Of any other
+/// module whose classes it scans (models, migrations, what models import), it reads the classes
+/// and only the names their values lead to: a table such a module imports for its methods is not
+/// followed.
+fn read_by_name(facts: &FileFacts) -> bool {
+    [
+        "INSTALLED_APPS",
+        "AUTHENTICATION_BACKENDS",
+        "AUTH_USER_MODEL",
+        "MIGRATION_MODULES",
+        "urlpatterns",
+    ]
+    .iter()
+    .any(|name| facts.constants.contains_key(*name))
+}
+
+/// A module of a `models` or `migrations` package (or a `models` module).
+fn defines_models(module: &str) -> bool {
+    module
+        .split('.')
+        .any(|p| p == "models" || p == "migrations")
 }

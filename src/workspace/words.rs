@@ -196,6 +196,16 @@ impl Words {
         }
     }
 
+    /// The words called alone, for a text no scan of every word will read without the cache:
+    /// a text needs one pass over its `(`s instead of over all its words, and
+    /// [`Words::may_hold`] answers "maybe" for every word (the scan reads the text again).
+    pub fn calls_of(text: &[u8]) -> Words {
+        Words {
+            all: Box::default(),
+            called: called_of(text),
+        }
+    }
+
     /// Forget the words called: only the helper-call scan reads them, while the workspace is
     /// built ([`crate::workspace::Workspace::drop_build_words`]).
     pub fn forget_calls(&mut self) {
@@ -203,6 +213,9 @@ impl Words {
     }
 
     fn has(&self, word: &[u8]) -> bool {
+        if self.all.is_empty() {
+            return true;
+        }
         let mask = self.all.len() as u64 * 64 - 1;
         bits(hash(word), mask)
             .iter()
@@ -333,6 +346,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_calls_alone_answer_maybe_for_every_word() {
+        let text = b"from x import can\nif can(user): other_word = 1\n";
+        let calls = Words::calls_of(text);
+        assert!(calls.may_call("can"));
+        assert!(!calls.may_call("other_word"));
+        assert!(calls.may_hold("absent_word"));
+        assert!(!Words::of(text).may_hold("absent_word"));
     }
 
     #[test]
