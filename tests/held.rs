@@ -194,3 +194,40 @@ fn settings_assigned_at_run_time_count_when_the_text_is_not_held() {
     let (_, got) = lean(dir.path(), 0);
     assert_eq!(got, Vec::<String>::new());
 }
+
+/// A text the reading drops past its budget is not read again by the analysis: the index's
+/// search for run-time assignments to the settings lists knows it holds none (the reading keeps
+/// every text that names one), without the words of the whole text.
+#[test]
+fn a_text_dropped_past_the_budget_is_read_once() {
+    let view = "def v(request):\n    return request.user.has_perm('blog.can_publsh')\n";
+    let (dir, _, _) = common::project_padded(&[("blog/views.py".into(), view.into())], 12);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_djperm"))
+        .args(["check", "--no-cache", "--output-format", "concise"])
+        .current_dir(dir.path())
+        .env("DJPERM_TIMINGS", "1")
+        .env("DJPERM_HELD_BUDGET", "0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let count = |phase: &str, words: &str| -> usize {
+        let line = stderr
+            .lines()
+            .find(|l| l.contains(phase))
+            .unwrap_or_else(|| panic!("{stderr}"));
+        line.split(words)
+            .next()
+            .and_then(|s| s.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{line}"))
+    };
+    let walked = count("walk+read", " files,");
+    let all = count("timing: analysis", " files read in all");
+    // Read again: the reported file (for its snippet) and the models file its finding is
+    // checked against; none of the dropped ones.
+    assert!(walked >= 15, "{stderr}");
+    assert!(
+        all <= walked + 2,
+        "{all} reads for {walked} files\n{stderr}"
+    );
+}

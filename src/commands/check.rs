@@ -509,7 +509,13 @@ fn analyse(
     if plan.mode == FixMode::Check {
         let analysis = match disk {
             Some(disk) => cached_analysis(disk, snapshot, plan),
-            None => analyze(snapshot, &plan.config, &plan.selection),
+            None => {
+                let timer = djperm::workspace::Timer::start();
+                let analysis = analyze(snapshot, &plan.config, &plan.selection);
+                let read = djperm::workspace::files_read();
+                timer.report("analysis", format_args!("{read} files read in all"));
+                analysis
+            }
         };
         FixOutcome {
             analysis,

@@ -85,7 +85,14 @@ pub struct Words {
     all: Box<[u64]>,
     /// The words followed by `(`: their hashes, sorted and distinct.
     called: Box<[u32]>,
+    /// Without `all` ([`Words::calls_of`]): which of [`WATCHED`] the text may hold (bit `i`).
+    watched: u8,
 }
+
+/// Words a set of the words called alone still answers for: the settings lists a run-time
+/// assignment may extend (`settings.INSTALLED_APPS += [...]`), which the index looks for in
+/// every file.
+const WATCHED: [&str; 2] = ["AUTHENTICATION_BACKENDS", "INSTALLED_APPS"];
 
 static WORD: [bool; 256] = {
     let mut table = [false; 256];
@@ -193,16 +200,24 @@ impl Words {
         Words {
             all,
             called: called.into_boxed_slice(),
+            watched: 0,
         }
     }
 
     /// The words called alone, for a text no scan of every word will read without the cache:
     /// a text needs one pass over its `(`s instead of over all its words, and
-    /// [`Words::may_hold`] answers "maybe" for every word (the scan reads the text again).
+    /// [`Words::may_hold`] answers "maybe" for every word but the [`WATCHED`] ones (the scan
+    /// reads the text again).
     pub fn calls_of(text: &[u8]) -> Words {
+        let watched = WATCHED
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| memmem::find(text, w.as_bytes()).is_some())
+            .fold(0, |bits, (i, _)| bits | 1 << i);
         Words {
             all: Box::default(),
             called: called_of(text),
+            watched,
         }
     }
 
@@ -214,7 +229,10 @@ impl Words {
 
     fn has(&self, word: &[u8]) -> bool {
         if self.all.is_empty() {
-            return true;
+            return WATCHED
+                .iter()
+                .position(|w| w.as_bytes() == word)
+                .is_none_or(|i| self.watched & (1 << i) != 0);
         }
         let mask = self.all.len() as u64 * 64 - 1;
         bits(hash(word), mask)
@@ -356,6 +374,11 @@ mod tests {
         assert!(!calls.may_call("other_word"));
         assert!(calls.may_hold("absent_word"));
         assert!(!Words::of(text).may_hold("absent_word"));
+        // The settings lists are answered for.
+        assert!(!calls.may_hold("INSTALLED_APPS"));
+        let lists = Words::calls_of(b"settings.INSTALLED_APPS += ['blog']\n");
+        assert!(lists.may_hold("INSTALLED_APPS"));
+        assert!(!lists.may_hold("AUTHENTICATION_BACKENDS"));
     }
 
     #[test]
