@@ -227,13 +227,6 @@ fn words_of(rel: &str, text: &str, all: bool) -> Option<Words> {
     }
 }
 
-/// [`ignored::add_ignored`], returning the CPU milliseconds its walk took (for the timings).
-fn add_ignored_timed(snapshot: &mut Snapshot, exclude: &[String], timer: &Timer) -> f64 {
-    let before = timer.cpu_so_far();
-    ignored::add_ignored(snapshot, exclude);
-    timer.cpu_so_far() - before
-}
-
 /// Texts this short are kept whatever the pre-filter says: holding them costs less than opening
 /// the file again when an import leads to it (package `__init__.py`, small constant modules).
 const SMALL: usize = 1024;
@@ -263,30 +256,32 @@ fn load_with(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
     let root: PathBuf = root.to_path_buf();
     let user_excludes = excludes(exclude);
     let found: Mutex<Vec<(String, Result<String, String>)>> = Mutex::new(Vec::new());
-    walker(&root)
-        .require_git(false)
-        .hidden(false)
-        .build_parallel()
-        .run(|| {
-            Box::new(|entry| {
-                let Some((entry, lossy, text_name)) = candidate(entry, &root, &user_excludes)
-                else {
-                    return WalkState::Continue;
-                };
-                let path = entry.path();
-                let item = if !text_name {
-                    // Python cannot import it, and paths in reports must be text: say so.
-                    (lossy, Err("file name is not valid UTF-8".to_string()))
-                } else {
-                    let text = crate::workspace::read_bytes(path)
-                        .map_err(|e| e.to_string())
-                        .and_then(decode);
-                    (lossy, text)
-                };
-                found.lock().unwrap_or_else(|e| e.into_inner()).push(item);
-                WalkState::Continue
-            })
-        });
+    let ((), all, ignored_ms) = ignored::alongside(&root, exclude, || {
+        walker(&root)
+            .require_git(false)
+            .hidden(false)
+            .build_parallel()
+            .run(|| {
+                Box::new(|entry| {
+                    let Some((entry, lossy, text_name)) = candidate(entry, &root, &user_excludes)
+                    else {
+                        return WalkState::Continue;
+                    };
+                    let path = entry.path();
+                    let item = if !text_name {
+                        // Python cannot import it, and paths in reports must be text: say so.
+                        (lossy, Err("file name is not valid UTF-8".to_string()))
+                    } else {
+                        let text = crate::workspace::read_bytes(path)
+                            .map_err(|e| e.to_string())
+                            .and_then(decode);
+                        (lossy, text)
+                    };
+                    found.lock().unwrap_or_else(|e| e.into_inner()).push(item);
+                    WalkState::Continue
+                })
+            });
+    });
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     // Every file walked is an input (one lock for all).
@@ -304,11 +299,11 @@ fn load_with(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
             Err(reason) => unreadable.push(Unreadable { path: rel, reason }),
         }
     }
-    let ignored_cpu = add_ignored_timed(&mut snapshot, exclude, &timer);
+    ignored::add_hidden(&mut snapshot, all);
     timer.report(
         "walk+read",
         format_args!(
-            "{} files, {} read, {:.1} MB held, the ignored files' walk cpu {ignored_cpu:.1} ms",
+            "{} files, {} read, {:.1} MB held, the ignored files' walk {ignored_ms:.1} ms alongside",
             snapshot.files.len(),
             crate::workspace::files_read() - read_before,
             bytes as f64 / 1e6,

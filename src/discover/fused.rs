@@ -94,6 +94,34 @@ fn load_parsed_with(
 ) -> (Snapshot, Vec<Unreadable>) {
     let read_before = crate::workspace::files_read();
     let timer = Timer::start();
+    // The files the ignore files hide are listed alongside the reading.
+    let ((mut snapshot, unreadable, parsed, bytes), all, ignored_ms) =
+        super::ignored::alongside(root, exclude, || {
+            read_parsed(root, exclude, scope, held_budget, disk, &timer)
+        });
+    super::ignored::add_hidden(&mut snapshot, all);
+    timer.report(
+        "walk+read",
+        format_args!(
+            "{} files, {} read, {parsed} parsed while reading, {:.1} MB held, the ignored files' walk {ignored_ms:.1} ms alongside",
+            snapshot.files.len(),
+            crate::workspace::files_read() - read_before,
+            bytes as f64 / 1e6,
+        ),
+    );
+    (snapshot, unreadable)
+}
+
+/// The walk and the parallel pass of [`load_parsed_with`]: the snapshot, the files not read,
+/// how many were parsed and the bytes held.
+fn read_parsed(
+    root: &Path,
+    exclude: &[String],
+    scope: Scope,
+    held_budget: usize,
+    disk: Option<&DiskCache>,
+    timer: &Timer,
+) -> (Snapshot, Vec<Unreadable>, usize, usize) {
     let user_excludes = excludes(exclude);
     let read_bytes = AtomicUsize::new(0);
     let walk_held = AtomicUsize::new(0);
@@ -322,16 +350,5 @@ fn load_parsed_with(
         }
     }
     unreadable.sort_by(|a, b| a.path.cmp(&b.path));
-    let ignored_cpu = super::add_ignored_timed(&mut snapshot, exclude, &timer);
-    timer.report(
-        "walk+read",
-        format_args!(
-            "{} files, {} read, {} parsed while reading, {:.1} MB held, the ignored files' walk cpu {ignored_cpu:.1} ms",
-            snapshot.files.len(),
-            crate::workspace::files_read() - read_before,
-            parsed.into_inner(),
-            bytes as f64 / 1e6,
-        ),
-    );
-    (snapshot, unreadable)
+    (snapshot, unreadable, parsed.into_inner(), bytes)
 }
