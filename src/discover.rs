@@ -299,15 +299,44 @@ fn load_with(root: &Path, exclude: &[String]) -> (Snapshot, Vec<Unreadable>) {
             Err(reason) => unreadable.push(Unreadable { path: rel, reason }),
         }
     }
-    ignored::add_hidden(&mut snapshot, all);
+    let reading = Reading {
+        read_before,
+        parsed: None,
+        bytes,
+        ignored_ms,
+    };
+    finish_reading(&mut snapshot, all, &timer, reading);
+    (snapshot, unreadable)
+}
+
+/// What a reading reports in its timing line.
+struct Reading {
+    /// The count of files read before it started.
+    read_before: usize,
+    /// The files parsed while reading (a reading that parses).
+    parsed: Option<usize>,
+    /// The bytes of text held.
+    bytes: usize,
+    /// How long the listing of the files ignore files hide took, alongside.
+    ignored_ms: f64,
+}
+
+/// The end of a reading: the files the ignore files hid from its walk (`all`, listed
+/// alongside) are added, and the timing line is reported.
+fn finish_reading(snapshot: &mut Snapshot, all: Vec<String>, timer: &Timer, reading: Reading) {
+    ignored::add_hidden(snapshot, all);
+    let parsed = reading
+        .parsed
+        .map(|n| format!(" {n} parsed while reading,"))
+        .unwrap_or_default();
     timer.report(
         "walk+read",
         format_args!(
-            "{} files, {} read, {:.1} MB held, the ignored files' walk {ignored_ms:.1} ms alongside",
+            "{} files, {} read,{parsed} {:.1} MB held, the ignored files' walk {:.1} ms alongside",
             snapshot.files.len(),
-            crate::workspace::files_read() - read_before,
-            bytes as f64 / 1e6,
+            crate::workspace::files_read() - reading.read_before,
+            reading.bytes as f64 / 1e6,
+            reading.ignored_ms,
         ),
     );
-    (snapshot, unreadable)
 }

@@ -99,16 +99,13 @@ fn load_parsed_with(
         super::ignored::alongside(root, exclude, || {
             read_parsed(root, exclude, scope, held_budget, disk, &timer)
         });
-    super::ignored::add_hidden(&mut snapshot, all);
-    timer.report(
-        "walk+read",
-        format_args!(
-            "{} files, {} read, {parsed} parsed while reading, {:.1} MB held, the ignored files' walk {ignored_ms:.1} ms alongside",
-            snapshot.files.len(),
-            crate::workspace::files_read() - read_before,
-            bytes as f64 / 1e6,
-        ),
-    );
+    let reading = super::Reading {
+        read_before,
+        parsed: Some(parsed),
+        bytes,
+        ignored_ms,
+    };
+    super::finish_reading(&mut snapshot, all, &timer, reading);
     (snapshot, unreadable)
 }
 
