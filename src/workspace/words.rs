@@ -11,7 +11,9 @@
 //! - the words called (`name(`), as sorted 32-bit hashes: few per file, and one false "maybe"
 //!   in millions, so that a search for many helper names still skips nearly every file.
 //!
-//! "No" is certain; "maybe" is read and searched.
+//! "No" is certain; "maybe" is read and searched. Without the disk cache a dropped Python text
+//! keeps the second set alone ([`Words::calls_of`]): building the first costs more than reading
+//! the text again for the rarer scans that need it.
 
 use aho_corasick::AhoCorasick;
 use memchr::memmem;
