@@ -94,13 +94,17 @@ fn parse(job: Job, root: &Path, cache: Option<&FactsCache>, disk: Option<&DiskCa
     done(facts, Some(text))
 }
 
+/// What a job sends back: its result, or the panic that ended it (raised again on the calling
+/// thread, as a parallel iterator would, instead of leaving it waiting).
+type Outcome = std::thread::Result<Parsed>;
+
 /// Jobs running on the pool, their results coming back to the calling thread.
 pub(super) struct Pipeline<'a> {
     root: &'a Path,
     cache: Option<&'a FactsCache>,
     disk: Option<&'a DiskCache>,
-    sender: Sender<Parsed>,
-    receiver: Receiver<Parsed>,
+    sender: Sender<Outcome>,
+    receiver: Receiver<Outcome>,
     running: usize,
 }
 
@@ -130,14 +134,18 @@ impl<'a> Pipeline<'a> {
         let (root, cache, disk) = (self.root, self.cache, self.disk);
         let sender = self.sender.clone();
         scope.spawn(move |_| {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                parse(job, root, cache, disk)
+            }));
             // The receiver lives until every job is taken: a send cannot fail.
-            let _ = sender.send(parse(job, root, cache, disk));
+            let _ = sender.send(outcome);
         });
     }
 
-    /// Every result ready, waiting (and parsing on this thread meanwhile) for at least one.
+    /// Every result ready, waiting (and parsing on this thread meanwhile) for at least one. A
+    /// job that panicked panics here.
     pub fn results(&mut self) -> Vec<Parsed> {
-        let mut out: Vec<Parsed> = Vec::new();
+        let mut out: Vec<Outcome> = Vec::new();
         while out.is_empty() && self.running > 0 {
             out.extend(self.receiver.try_iter());
             if !out.is_empty() {
@@ -150,6 +158,8 @@ impl<'a> Pipeline<'a> {
             }
         }
         self.running -= out.len();
-        out
+        out.into_iter()
+            .map(|o| o.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
     }
 }
