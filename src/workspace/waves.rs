@@ -130,13 +130,19 @@ impl<'a> Pipeline<'a> {
     where
         'a: 's,
     {
-        self.running += 1;
         let (root, cache, disk) = (self.root, self.cache, self.disk);
+        self.spawn_work(scope, move || parse(job, root, cache, disk));
+    }
+
+    fn spawn_work<'s>(
+        &mut self,
+        scope: &rayon::Scope<'s>,
+        work: impl FnOnce() -> Parsed + Send + 's,
+    ) {
+        self.running += 1;
         let sender = self.sender.clone();
         scope.spawn(move |_| {
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                parse(job, root, cache, disk)
-            }));
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
             // The receiver lives until every job is taken: a send cannot fail.
             let _ = sender.send(outcome);
         });
@@ -161,5 +167,53 @@ impl<'a> Pipeline<'a> {
         out.into_iter()
             .map(|o| o.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(id: FileId) -> Parsed {
+        Parsed {
+            id,
+            facts: FileFacts::default(),
+            words: None,
+            text: None,
+        }
+    }
+
+    #[test]
+    fn every_result_comes_back() {
+        let root = Path::new(".");
+        let mut pipeline = Pipeline::new(root, None, None);
+        let mut ids = Vec::new();
+        rayon::in_place_scope(|scope| {
+            for id in 0..50 {
+                pipeline.spawn_work(scope, move || parsed(id));
+            }
+            while pipeline.busy() {
+                ids.extend(pipeline.results().into_iter().map(|p| p.id));
+            }
+        });
+        ids.sort_unstable();
+        assert_eq!(ids, (0..50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_job_that_panics_panics_on_the_calling_thread() {
+        let root = Path::new(".");
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut pipeline = Pipeline::new(root, None, None);
+            rayon::in_place_scope(|scope| {
+                pipeline.spawn_work(scope, || parsed(0));
+                pipeline.spawn_work(scope, || panic!("a broken parse"));
+                while pipeline.busy() {
+                    pipeline.results();
+                }
+            });
+        }));
+        let message = caught.expect_err("the panic reaches the caller");
+        assert_eq!(message.downcast_ref::<&str>(), Some(&"a broken parse"));
     }
 }
