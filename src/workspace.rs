@@ -30,7 +30,7 @@ pub use modules::primary_modules;
 use modules::{import_roots, ModuleMap};
 use prefilter::{Need, Scope};
 use read::read_back;
-pub use read::{decode, decode_str, files_read, read_bytes, with_text, BOM};
+pub use read::{decode, files_read, read_bytes, with_text, BOM};
 pub use timer::Timer;
 pub use words::Words;
 
@@ -503,7 +503,7 @@ impl Workspace {
                 let job = waves::Job {
                     id,
                     path: f.path.clone(),
-                    on_disk: f.on_disk && !give_back,
+                    on_disk: f.on_disk,
                     text,
                     give_back,
                     words: f.words.is_none(),

@@ -122,18 +122,21 @@ fn read_parsed(
     let user_excludes = excludes(exclude);
     let read_bytes = AtomicUsize::new(0);
     let walk_held = AtomicUsize::new(0);
-    // What the pre-filter and the budget decide for a text, wherever it is read.
-    let early = |rel: &str, text: &str| -> Early {
-        let python = rel.ends_with(".py");
-        let (keep, need, _) = keep_text(rel, text, scope);
-        // A parsed text is needed again only for a report or a scan: held within the budget
-        // (and the short and start-up ones always), else dropped with its words.
+    // A parsed text is needed again only for a report or a scan: held within the budget (and
+    // the short and start-up ones always), else dropped with its words. `filter_keeps`: what
+    // the pre-filter says of a template or a fixture.
+    let stays_held = |rel: &str, text: &str, filter_keeps: bool| {
         let so_far = read_bytes.fetch_add(text.len(), Ordering::Relaxed);
-        let keep = so_far + text.len() <= held_budget
+        so_far + text.len() <= held_budget
             || keeps_text(rel)
             || text.len() <= super::SMALL
-            || (!python && keep)
-            || super::names_lists(rel, text);
+            || (!rel.ends_with(".py") && filter_keeps)
+            || super::names_lists(rel, text)
+    };
+    // What the pre-filter and the budget decide for a text the walk reads.
+    let early = |rel: &str, text: &str| -> Early {
+        let (keep, need, _) = keep_text(rel, text, scope);
+        let keep = stays_held(rel, text, keep);
         let parse = need.is_some_and(|n| n != Need::Skip);
         Early {
             text: (keep || parse).then(|| text.to_owned()),
@@ -156,8 +159,10 @@ fn read_parsed(
                     // Size and time before the bytes: an entry never pairs a newer time with
                     // older bytes.
                     Some(_) => Walked::Listed(entry.metadata().ok().as_ref().and_then(Stat::of)),
+                    // The start-up files whatever the cap: they decide the module names.
                     None if text_name
-                        && walk_held.load(Ordering::Relaxed) < walk_holds(held_budget) =>
+                        && (keeps_text(&lossy)
+                            || walk_held.load(Ordering::Relaxed) < walk_holds(held_budget)) =>
                     {
                         let read = crate::workspace::with_text(entry.path(), |t| early(&lossy, t));
                         if let Ok(Early { text: Some(t), .. }) = &read {
@@ -189,26 +194,21 @@ fn read_parsed(
         *text_name
     });
 
-    // The start-up files: with the paths, they decide every file's module name (the walk read
-    // them, unless it only listed them).
+    // The start-up files: with the paths, they decide every file's module name (the walk
+    // without the cache read them).
     let mut paths = Snapshot::new(root);
     for (rel, _, walked) in &mut found {
         let mut text = None;
         if keeps_text(rel) {
             match walked {
                 Walked::Read(Ok(early)) => text = early.text.clone(),
-                Walked::Read(Err(_)) | Walked::Startup(..) => {}
                 // The cache's reading gives the text to the pass, as any file's.
-                Walked::Listed(stat) if disk.is_some() => {
+                Walked::Listed(stat) => {
                     let read = crate::workspace::with_text(&root.join(&**rel), str::to_owned);
                     text = read.as_ref().ok().cloned();
                     *walked = Walked::Startup(*stat, read);
                 }
-                Walked::Listed(_) => {
-                    let read = crate::workspace::with_text(&root.join(&**rel), |t| early(rel, t));
-                    text = read.as_ref().ok().and_then(|e| e.text.clone());
-                    *walked = Walked::Read(read);
-                }
+                Walked::Read(Err(_)) | Walked::Startup(..) => {}
             }
         }
         match text {
@@ -281,13 +281,7 @@ fn read_parsed(
                 };
                 preparsed(facts, (m, p))
             });
-            let so_far = read_bytes.fetch_add(text.len(), Ordering::Relaxed);
-            let within = so_far + text.len() <= held_budget;
-            let keep = within
-                || keeps_text(rel)
-                || text.len() <= super::SMALL
-                || (!python && keep)
-                || super::names_lists(rel, text);
+            let keep = stays_held(rel, text, keep);
             // The cache records every file's words; without it, only a dropped text's.
             let words = (!keep || disk.is_some())
                 .then(|| words_of(rel, text, disk.is_some()))

@@ -45,7 +45,7 @@ pub fn list_all(root: &Path, exclude: &[String]) -> Vec<String> {
                 let Some(rel) = relative(root, entry.path()) else {
                     return WalkState::Continue;
                 };
-                if rel.ends_with(".py") && !user_excludes.is_match(&rel) {
+                if !user_excludes.is_match(&rel) {
                     found.lock().unwrap_or_else(|e| e.into_inner()).push(rel);
                 }
                 WalkState::Continue

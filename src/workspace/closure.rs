@@ -244,11 +244,13 @@ impl<'a> Closure<'a> {
     /// Every value of a definition file; its module-level names only when `names`.
     fn walk_full(&mut self, file: FileId, facts: &FileFacts, names: bool) {
         self.walk_registrations(facts);
-        for (name, value) in facts.constants.iter().filter(|_| names) {
-            // Their strings name classes the index reads (app configs, backends).
-            let apps = name == "INSTALLED_APPS" || name == "AUTHENTICATION_BACKENDS";
-            if self.constants.insert((file, name.clone(), apps)) {
-                self.value(value, apps);
+        if names {
+            for (name, value) in &facts.constants {
+                // Their strings name classes the index reads (app configs, backends).
+                let apps = name == "INSTALLED_APPS" || name == "AUTHENTICATION_BACKENDS";
+                if self.constants.insert((file, name.clone(), apps)) {
+                    self.value(value, apps);
+                }
             }
         }
         for i in 0..facts.classes.len() {

@@ -9,10 +9,7 @@ pub const BOM: &str = "\u{feff}";
 
 /// A source file's bytes as text: UTF-8 without its byte order mark, or why not.
 pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    let mut text = String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        format!("not valid UTF-8 (byte {at}); djperm reads UTF-8 source only")
-    })?;
+    let mut text = String::from_utf8(bytes).map_err(|e| not_utf8(e.utf8_error()))?;
     if text.starts_with(BOM) {
         text.drain(..BOM.len());
     }
@@ -20,12 +17,14 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
 }
 
 /// [`decode`] without a copy: the text of `bytes`, without its byte order mark.
-pub fn decode_str(bytes: &[u8]) -> Result<&str, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        format!("not valid UTF-8 (byte {at}); djperm reads UTF-8 source only")
-    })?;
+fn decode_str(bytes: &[u8]) -> Result<&str, String> {
+    let text = std::str::from_utf8(bytes).map_err(not_utf8)?;
     Ok(text.strip_prefix(BOM).unwrap_or(text))
+}
+
+fn not_utf8(e: std::str::Utf8Error) -> String {
+    let at = e.valid_up_to();
+    format!("not valid UTF-8 (byte {at}); djperm reads UTF-8 source only")
 }
 
 thread_local! {
