@@ -165,9 +165,9 @@ fn bundled_rows_match_real_django() {
         .map(|p| {
             assert_eq!(p.source.as_str(), "bundled");
             (
-                p.label.clone(),
-                p.model.clone().unwrap_or_default(),
-                p.codename.clone(),
+                p.label.to_string(),
+                p.model.as_deref().unwrap_or_default().to_string(),
+                p.codename.to_string(),
             )
         })
         .collect();

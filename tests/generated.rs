@@ -124,9 +124,9 @@ fn generated_project_matches_real_django() {
         .filter(|p| p.in_database)
         .map(|p| {
             (
-                p.label.clone(),
-                p.model.clone().unwrap_or_default(),
-                p.codename.clone(),
+                p.label.to_string(),
+                p.model.as_deref().unwrap_or_default().to_string(),
+                p.codename.to_string(),
             )
         })
         .collect();

@@ -40,9 +40,9 @@ fn fresh_database_matches_real_django() {
             .filter(|p| p.in_database)
             .map(|p| {
                 (
-                    p.label.clone(),
-                    p.model.clone().unwrap_or_default(),
-                    p.codename.clone(),
+                    p.label.to_string(),
+                    p.model.as_deref().unwrap_or_default().to_string(),
+                    p.codename.to_string(),
                 )
             })
             .collect();

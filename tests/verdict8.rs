@@ -49,8 +49,8 @@ fn fresh_rows(a: &djperm::Analysis) -> BTreeSet<(String, String, String)> {
         .iter()
         .filter(|p| p.in_database)
         .map(|p| {
-            let model = p.model.clone().unwrap_or_default();
-            (p.label.clone(), model, p.codename.clone())
+            let model = p.model.as_deref().unwrap_or_default().to_string();
+            (p.label.to_string(), model, p.codename.to_string())
         })
         .collect()
 }

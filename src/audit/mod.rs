@@ -360,7 +360,7 @@ fn project_report(
         let perm = p.perm();
         if permissions
             .iter()
-            .any(|o| o.permission == perm && o.model == p.model)
+            .any(|o| o.permission == perm && o.model.as_deref() == p.model.as_deref())
         {
             continue;
         }
@@ -381,8 +381,8 @@ fn project_report(
             .collect();
         permissions.push(PermissionOut {
             permission: perm,
-            app_label: p.label.clone(),
-            model: p.model.clone(),
+            app_label: p.label.to_string(),
+            model: p.model.as_ref().map(|m| m.to_string()),
             source: p.source.as_str(),
             custom: matches!(
                 p.source,

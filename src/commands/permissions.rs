@@ -69,9 +69,9 @@ pub fn run(args: PermissionsArgs) -> Result<ExitCode, String> {
             };
             rows.push(PermissionRow {
                 permission: p.perm(),
-                app_label: p.label.clone(),
-                codename: p.codename.clone(),
-                model: p.model.clone(),
+                app_label: p.label.to_string(),
+                codename: p.codename.to_string(),
+                model: p.model.as_ref().map(|m| m.to_string()),
                 in_database: p.in_database,
                 source: match p.span {
                     // Read from the project's Python environment.

@@ -35,9 +35,9 @@ pub fn add_rows(project: &mut Project, app: &App, swapped: &dyn Fn(&str, &str, &
         }
         for codename in &model.permissions {
             project.add(PermissionDef {
-                label: app.label.clone(),
-                codename: codename.clone(),
-                model: Some(model.model.clone()),
+                label: app.label.as_str().into(),
+                codename: codename.as_str().into(),
+                model: Some(model.model.as_str().into()),
                 in_database: true,
                 source: Source::Bundled,
                 span: None,

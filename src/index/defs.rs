@@ -46,9 +46,9 @@ pub fn perm_defs(
         .filter(|a| written || version::default_action(a, django))
     {
         out.push(PermissionDef {
-            label: label.to_string(),
-            codename: format!("{action}_{model_name}"),
-            model: Some(model_name.to_string()),
+            label: label.into(),
+            codename: compact_str::format_compact!("{action}_{model_name}"),
+            model: Some(model_name.into()),
             in_database: true,
             source: Source::Default,
             span: Some(class_span),
@@ -60,9 +60,9 @@ pub fn perm_defs(
             .and_then(|list| list.iter().find(|e| e.codename == entry.codename))
             .map(|e| e.span);
         out.push(PermissionDef {
-            label: label.to_string(),
-            codename: entry.codename.clone(),
-            model: Some(model_name.to_string()),
+            label: label.into(),
+            codename: entry.codename.as_str().into(),
+            model: Some(model_name.into()),
             in_database: true,
             source: Source::Meta,
             span: Some(code_span.unwrap_or(entry.span)),

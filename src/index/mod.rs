@@ -21,6 +21,9 @@ pub mod version;
 use globset::{Glob, GlobMatcher};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
+
+use crate::value::CompactString;
 
 use crate::config::Config;
 use crate::diagnostic::{FileId, Span};
@@ -71,9 +74,11 @@ impl Source {
 
 #[derive(Clone, Debug)]
 pub struct PermissionDef {
-    pub label: String,
-    pub codename: String,
-    pub model: Option<String>,
+    // Inline up to 24 bytes, as nearly every label, codename and model name is: a large tree
+    // defines a permission per model and action, and the index holds them until the rules end.
+    pub label: CompactString,
+    pub codename: CompactString,
+    pub model: Option<CompactString>,
     pub in_database: bool,
     pub source: Source,
     /// Where it is defined (Meta entry, model class, data-migration call, rules call).
@@ -94,9 +99,10 @@ pub struct Project {
     pub apps: Vec<App>,
     pub labels: FxHashMap<String, usize>,
     pub perms: Vec<PermissionDef>,
-    pub by_label: FxHashMap<String, FxHashMap<String, Vec<usize>>>,
+    /// Label → codename → indexes into `perms` (nearly always one).
+    pub by_label: FxHashMap<CompactString, FxHashMap<CompactString, SmallVec<[u32; 2]>>>,
     /// Codename → the labels that define it (sorted), for did-you-mean across labels.
-    by_codename: FxHashMap<String, Vec<String>>,
+    by_codename: FxHashMap<CompactString, SmallVec<[CompactString; 1]>>,
     /// Label → indexes into `code_models` (non-abstract and abstract alike).
     models_by_label: FxHashMap<String, Vec<usize>>,
     /// Labels whose permission set is not fully known (unscanned apps, unfoldable options).
@@ -150,7 +156,7 @@ impl Project {
             .and_then(|m| m.get(codename))
             .into_iter()
             .flatten()
-            .map(|&i| &self.perms[i])
+            .map(|&i| &self.perms[i as usize])
     }
 
     pub fn is_known(&self, label: &str, codename: &str) -> bool {
@@ -173,7 +179,7 @@ impl Project {
     pub fn labels_defining(&self, codename: &str) -> Vec<&str> {
         self.by_codename
             .get(codename)
-            .map(|labels| labels.iter().map(String::as_str).collect())
+            .map(|labels| labels.iter().map(CompactString::as_str).collect())
             .unwrap_or_default()
     }
 
@@ -198,7 +204,7 @@ impl Project {
         let mut out: Vec<String> = self
             .lookup(label, codename)
             .filter(|p| p.in_database)
-            .filter_map(|p| p.model.clone())
+            .filter_map(|p| p.model.as_ref().map(|m| m.to_string()))
             .collect();
         out.sort();
         out.dedup();
@@ -212,7 +218,7 @@ impl Project {
             .get(label)
             .into_iter()
             .flat_map(|m| m.values().flatten())
-            .filter_map(|&i| self.perms[i].model.as_deref())
+            .filter_map(|&i| self.perms[i as usize].model.as_deref())
             .chain(self.code_models_of(label).map(|m| m.model_name.as_str()))
             .collect();
         out.sort_unstable();
@@ -226,7 +232,7 @@ impl Project {
             .get(label)
             .into_iter()
             .flat_map(|m| m.values().flatten())
-            .map(|&i| &self.perms[i])
+            .map(|&i| &self.perms[i as usize])
     }
 
     pub fn app(&self, label: &str) -> Option<&App> {
@@ -234,7 +240,7 @@ impl Project {
     }
 
     fn add(&mut self, def: PermissionDef) {
-        let i = self.perms.len();
+        let i = u32::try_from(self.perms.len()).expect("fewer than 4 billion permissions");
         self.by_label
             .entry(def.label.clone())
             .or_default()
@@ -614,9 +620,9 @@ fn build_project(
                         .filter(|p| version::exists(&p.codename, v))
                     {
                         project.add(PermissionDef {
-                            label: app.label.clone(),
-                            codename: p.codename.clone(),
-                            model: Some(model.model.clone()),
+                            label: app.label.as_str().into(),
+                            codename: p.codename.as_str().into(),
+                            model: Some(model.model.as_str().into()),
                             in_database: !unknown_user,
                             source: Source::Contrib,
                             span: None,
@@ -702,9 +708,9 @@ fn build_project(
         if let (Some(label), false) = (&m.label, m.abstract_) {
             for action in &m.rules_permissions {
                 project.add(PermissionDef {
-                    label: label.clone(),
-                    codename: format!("{action}_{}", m.model_name),
-                    model: Some(m.model_name.clone()),
+                    label: label.as_str().into(),
+                    codename: compact_str::format_compact!("{action}_{}", m.model_name),
+                    model: Some(m.model_name.as_str().into()),
                     in_database: false,
                     source: Source::Rules,
                     span: Some(m.span),
@@ -718,8 +724,8 @@ fn build_project(
         }
         if let Some((label, codename)) = perm.split_once('.') {
             project.add(PermissionDef {
-                label: label.to_string(),
-                codename: codename.to_string(),
+                label: label.into(),
+                codename: codename.into(),
                 model: None,
                 in_database: false,
                 source: Source::Config,

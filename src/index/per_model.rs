@@ -77,7 +77,7 @@ impl Tables<'_> {
                 let before = out.len();
                 for p in project.lookup_label(&app.label) {
                     if let Some(model) = &p.model {
-                        out.push((app.label.clone(), model.clone(), false));
+                        out.push((app.label.clone(), model.to_string(), false));
                     }
                 }
                 if out.len() > before {
@@ -236,9 +236,9 @@ pub(super) fn add(
                     continue;
                 }
                 project.add(PermissionDef {
-                    label: label.clone(),
-                    codename,
-                    model: Some(model_name.clone()),
+                    label: label.as_str().into(),
+                    codename: codename.into(),
+                    model: Some(model_name.as_str().into()),
                     in_database,
                     source,
                     span: Some(span),

@@ -148,9 +148,9 @@ pub(super) fn add_rows(
             };
             match (label, codename) {
                 (Some(label), Value::Str(codename)) => project.add(PermissionDef {
-                    label,
-                    codename: codename.into(),
-                    model,
+                    label: label.into(),
+                    codename,
+                    model: model.map(Into::into),
                     in_database: in_plan || at_migrate(file, row.span),
                     source: if in_plan {
                         Source::DataMigration
@@ -189,8 +189,8 @@ pub(super) fn add_rows(
             match resolver.resolve(&item.value, 0) {
                 Value::Str(name) => match name.split_once('.') {
                     Some((label, codename)) => project.add(PermissionDef {
-                        label: label.to_string(),
-                        codename: codename.to_string(),
+                        label: label.into(),
+                        codename: codename.into(),
                         model: None,
                         in_database: false,
                         source: Source::Rules,

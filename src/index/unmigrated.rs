@@ -94,9 +94,9 @@ pub fn add_declared(project: &mut Project) {
         };
         let label = model.label.clone().unwrap_or_default();
         let def = |codename: String, source: Source, span| PermissionDef {
-            label: label.clone(),
-            codename,
-            model: Some(model.model_name.clone()),
+            label: label.as_str().into(),
+            codename: codename.into(),
+            model: Some(model.model_name.as_str().into()),
             in_database: false,
             source,
             span: Some(span),

@@ -31,7 +31,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for key in keys {
             let (codename, label, model) = (&key.codename, &key.label, &key.model);
             let span = Span::new(file, key.start as u32, key.end as u32);
-            if !project.has_label(label) && !project.by_label.contains_key(label) {
+            if !project.has_label(label) && !project.by_label.contains_key(label.as_str()) {
                 if let Some(d) = unknown_label(project, span, label, codename, model) {
                     out.push(d);
                 }

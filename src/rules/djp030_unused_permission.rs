@@ -13,9 +13,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for p in unused_custom(ctx, project) {
             let Some(span) = p.span else { continue };
             let key = (
-                p.label.clone(),
-                p.model.clone().unwrap_or_default(),
-                p.codename.clone(),
+                p.label.to_string(),
+                p.model.as_deref().unwrap_or_default().to_string(),
+                p.codename.to_string(),
             );
             if invalid.contains(&key) {
                 continue;

@@ -241,7 +241,9 @@ pub fn label_suggestion(project: &Project, written: &str) -> Option<String> {
         }
     }
     let mut best: Option<(f64, &str)> = None;
-    for label in project.labels.keys().chain(project.by_label.keys()) {
+    for label in (project.labels.keys().map(String::as_str))
+        .chain(project.by_label.keys().map(|l| l.as_str()))
+    {
         let score = strsim::jaro_winkler(written, label);
         if score >= 0.9 && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, label));
@@ -308,7 +310,7 @@ pub fn suggestions(project: &Project, label: &str, codename: &str) -> Vec<String
         .filter(|c| c.chars().count().abs_diff(length) <= limit)
         .map(|c| (strsim::levenshtein(codename, c), c))
         .filter(|(d, _)| *d <= limit)
-        .map(|(d, c)| (d, c.clone()))
+        .map(|(d, c)| (d, c.to_string()))
         .collect();
     scored.sort();
     let Some(best) = scored.first().map(|(d, _)| *d) else {
