@@ -39,15 +39,15 @@ fn the_checks_map_holds_only_defined_names() {
     assert!(!codes.iter().any(|c| c.starts_with("DJP030")), "{codes:#?}");
 }
 
-const TEAM_MODELS: &str = "from django.contrib.auth.models import Permission\nfrom django.db import models\n\n\nclass Post(models.Model):\n    tags = models.ManyToManyField('Tag', blank=True)\n    labels = models.ManyToManyField('Tag', through='Labelled', blank=True, related_name='+')\n\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\n\nclass Tag(models.Model):\n    name = models.CharField(max_length=20, null=True, unique=True)\n\n\nclass Labelled(models.Model):\n    post = models.ForeignKey(Post, on_delete=models.CASCADE, db_index=False)\n    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)\n\n\nclass Team(models.Model):\n    permissions = models.ManyToManyField(Permission, blank=True, related_name='teams')\n    size = models.DecimalField(max_digits=12, decimal_places=2, default=0)\n";
+const TEAM_MODELS: &str = "from django.contrib.auth.models import Permission\nfrom django.db import models\n\n\nclass Post(models.Model):\n    tags = models.ManyToManyField('Tag', blank=True)\n    labels = models.ManyToManyField('Tag', through='Labelled', blank=True, related_name='+')\n\n    class Meta:\n        permissions = [('can_publish', 'Can publish')]\n\n\nclass Tag(models.Model):\n    name = models.CharField(max_length=20, null=True, unique=True)\n\n\nclass Labelled(models.Model):\n    post = models.ForeignKey(Post, on_delete=models.CASCADE, db_index=False)\n    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)\n\n\nclass Team(models.Model):\n    permissions = models.ManyToManyField(Permission, blank=True, related_name='teams')\n    size = models.DecimalField(max_digits=12, decimal_places=2, default=0)\n    code = models.CharField('code', 'extra', default=make_code, help_text=_('The code'), choices=Kind.choices)\n";
 
 const GRANT: &str = "def grant(team):\n    team.permissions.add('blog.can_publish')\n";
 
-/// The keyword arguments of a field declaration whose value is a number, a boolean or `None`
-/// are dropped at extraction; what is read of a field stays (`to`, `through`, `related_name`,
-/// the reference `on_delete` names), and so do a class's other attributes and its `Meta`.
+/// A field declaration keeps, of its arguments, only what some reader asks for: the first
+/// positional one and the keywords `to`, `through` and `related_name`; a class's other
+/// attributes and its `Meta` stay whole.
 #[test]
-fn field_declarations_keep_no_scalar_keyword_arguments() {
+fn field_declarations_keep_only_the_arguments_read() {
     use djperm::value::Value;
     let facts = djperm::python::extract_python(0, TEAM_MODELS, "blog.models", false);
     let kwargs = |class: &str, attr: &str| -> Vec<String> {
@@ -60,9 +60,19 @@ fn field_declarations_keep_no_scalar_keyword_arguments() {
     assert_eq!(kwargs("Post", "tags"), Vec::<String>::new());
     assert_eq!(kwargs("Post", "labels"), ["through", "related_name"]);
     assert_eq!(kwargs("Tag", "name"), Vec::<String>::new());
-    assert_eq!(kwargs("Labelled", "post"), ["on_delete"]);
+    assert_eq!(kwargs("Labelled", "post"), Vec::<String>::new());
     assert_eq!(kwargs("Team", "permissions"), ["related_name"]);
     assert_eq!(kwargs("Team", "size"), Vec::<String>::new());
+    assert_eq!(kwargs("Team", "code"), Vec::<String>::new());
+    let args = |class: &str, attr: &str| -> Vec<Value> {
+        let c = facts.classes.iter().find(|c| c.name == class).unwrap();
+        match &c.attrs.get(attr).unwrap().value {
+            Value::Call(call) => call.args.iter().map(|i| i.value.clone()).collect(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(args("Team", "code"), [Value::Str("code".into())]);
+    assert!(matches!(&args("Labelled", "post")[..], [Value::Ref { .. }]));
     // Not a field: kept whole.
     let other = djperm::python::extract_python(
         0,
