@@ -261,7 +261,10 @@ fn the_index_lists_take_no_spare_room() {
         assert!(!at.spilled() || at.capacity() == at.len(), "{at:?}");
     }
     assert!(
-        p.by_label.values().flat_map(|m| m.values()).all(|at| !at.spilled()),
+        p.by_label
+            .values()
+            .flat_map(|m| m.values())
+            .all(|at| !at.spilled()),
         "one permission per label and codename: no list leaves its slot"
     );
     assert_eq!(p.code_models.capacity(), p.code_models.len());

@@ -29,7 +29,8 @@ pub(super) fn prune(facts: &mut FileFacts) {
             };
             if declares_field(&call.func) {
                 call.args.truncate(1);
-                call.kwargs.retain(|(name, _)| READ.contains(&name.as_str()));
+                call.kwargs
+                    .retain(|(name, _)| READ.contains(&name.as_str()));
             }
         }
     }
