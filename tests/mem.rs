@@ -104,7 +104,7 @@ fn short_strings_in_the_facts_are_inline() {
     // Names, module paths, kwargs, labels: all there, none of them allocated on its own.
     for expected in [
         "CharField",
-        "on_delete",
+        "related_name",
         "django.db",
         "models",
         "accounts.User",
