@@ -48,8 +48,6 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
         noqa: python_noqa(source),
         ..FileFacts::default()
     };
-    let blanked = operations::blank_unread_operations(module, is_package, source);
-    let source = blanked.as_deref().unwrap_or(source);
     let parsed = match ruff_python_parser::parse_module(source) {
         Ok(parsed) => parsed,
         Err(err) => {
