@@ -302,6 +302,25 @@ fn syntax_error_in_a_migration() {
     );
 }
 
+/// A migration that only adds a field, written as `makemigrations` writes it, with a comma
+/// missing deep inside its operations: nothing in it matters to permissions, and the file still
+/// says it does not parse.
+#[test]
+fn syntax_error_deep_in_the_operations_of_a_migration() {
+    let dir = project(&[(
+        "blog/migrations/0002_more.py",
+        b"from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n\n    dependencies = [\n        ('blog', '0001_initial'),\n    ]\n\n    operations = [\n        migrations.AddField(\n            model_name='post',\n            name='note',\n            field=models.TextField(blank=True default=''),\n        ),\n    ]\n",
+    )]);
+    let run = check(dir.path());
+    let found = findings(&run);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with("blog/migrations/0002_more.py:14:") && f.contains("DJP000")),
+        "{run:#?}"
+    );
+}
+
 #[test]
 fn syntax_error_in_settings() {
     let object_check =
