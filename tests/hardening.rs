@@ -311,13 +311,12 @@ fn syntax_error_deep_in_the_operations_of_a_migration() {
         "blog/migrations/0002_more.py",
         b"from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n\n    dependencies = [\n        ('blog', '0001_initial'),\n    ]\n\n    operations = [\n        migrations.AddField(\n            model_name='post',\n            name='note',\n            field=models.TextField(blank=True default=''),\n        ),\n    ]\n",
     )]);
-    let run = check(dir.path());
-    let found = findings(&run);
-    assert!(
-        found
-            .iter()
-            .any(|f| f.starts_with("blog/migrations/0002_more.py:14:") && f.contains("DJP000")),
-        "{run:#?}"
+    assert_findings(
+        &check(dir.path()),
+        &[
+            "blog/migrations/0002_more.py:14:47: DJP000 Syntax error: Expected `,`, found name",
+            SHOP_BUG,
+        ],
     );
 }
 

@@ -23,10 +23,9 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
-use crate::value::CompactString;
-
 use crate::config::Config;
 use crate::diagnostic::{FileId, Span};
+use crate::value::CompactString;
 use crate::workspace::{Timer, Workspace};
 use apps::{App, Settings};
 use defs::{inferred_entries, perm_defs};
@@ -74,8 +73,8 @@ impl Source {
 
 #[derive(Clone, Debug)]
 pub struct PermissionDef {
-    // Inline up to 24 bytes, as nearly every label, codename and model name is: a large tree
-    // defines a permission per model and action, and the index holds them until the rules end.
+    /// Label, codename and model are held inline up to 24 bytes, as nearly every one is: a
+    /// large tree defines a permission per model and action, held until the rules end.
     pub label: CompactString,
     pub codename: CompactString,
     pub model: Option<CompactString>,

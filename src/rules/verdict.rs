@@ -4,6 +4,7 @@
 use crate::facts::RefKind;
 use crate::index::models::DEFAULT_ACTIONS;
 use crate::index::Project;
+use crate::value::CompactString;
 
 #[derive(Debug, PartialEq)]
 pub enum Verdict {
@@ -241,9 +242,8 @@ pub fn label_suggestion(project: &Project, written: &str) -> Option<String> {
         }
     }
     let mut best: Option<(f64, &str)> = None;
-    for label in (project.labels.keys().map(String::as_str))
-        .chain(project.by_label.keys().map(|l| l.as_str()))
-    {
+    let labels = project.labels.keys().map(String::as_str);
+    for label in labels.chain(project.by_label.keys().map(CompactString::as_str)) {
         let score = strsim::jaro_winkler(written, label);
         if score >= 0.9 && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, label));
