@@ -395,8 +395,7 @@ impl DiskCache {
             seen,
             templates,
         };
-        let bytes = postcard::to_allocvec(&payload).map_err(|e| e.to_string())?;
-        write(&self.dir, &bytes).map_err(|e| format!("{}: {e}", self.dir.display()))
+        write(&self.dir, &payload).map_err(|e| format!("{}: {e}", self.dir.display()))
     }
 }
 
@@ -457,7 +456,7 @@ fn decode(bytes: &[u8], build: &str) -> Option<Tables> {
     ))
 }
 
-fn write(dir: &Path, payload: &[u8]) -> std::io::Result<()> {
+fn write(dir: &Path, payload: &Payload) -> std::io::Result<()> {
     if !dir.is_dir() {
         std::fs::create_dir_all(dir)?;
     }
@@ -473,10 +472,100 @@ fn write(dir: &Path, payload: &[u8]) -> std::io::Result<()> {
         )?;
     }
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    use std::io::Write;
-    tmp.write_all(MAGIC)?;
-    tmp.write_all(&xxh3_128(payload).to_le_bytes())?;
-    tmp.write_all(payload)?;
+    write_payload(tmp.as_file_mut(), payload)?;
     tmp.persist(dir.join(FILE)).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// The magic line, the checksum and `payload`, encoded straight into `file`: the payload is
+/// never whole in memory (on a large tree it is as large as the facts, and a growing buffer
+/// would hold up to three times that at once). The checksum is written last, over its place
+/// at the start, so a file cut short never checks out.
+fn write_payload(file: &mut std::fs::File, payload: &Payload) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    file.write_all(MAGIC)?;
+    file.write_all(&[0; 16])?;
+    let hashing = Hashing {
+        inner: &mut *file,
+        hash: xxhash_rust::xxh3::Xxh3::new(),
+    };
+    let buffered = std::io::BufWriter::with_capacity(1 << 16, hashing);
+    let buffered = postcard::to_io(payload, buffered).map_err(std::io::Error::other)?;
+    let hashing = buffered.into_inner().map_err(|e| e.into_error())?;
+    let sum = hashing.hash.digest128();
+    file.seek(SeekFrom::Start(MAGIC.len() as u64))?;
+    file.write_all(&sum.to_le_bytes())?;
+    file.flush()
+}
+
+/// A writer that hashes what it passes on.
+struct Hashing<W> {
+    inner: W,
+    hash: xxhash_rust::xxh3::Xxh3,
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The streamed file is byte for byte the magic line, the one-shot checksum of the
+    /// payload's encoding and that encoding, and decodes to what was written.
+    #[test]
+    fn a_streamed_cache_file_is_the_one_shot_encoding() {
+        let words = Words::of(b"user.has_perm(\"a.b\")");
+        let payload = Payload {
+            build: "b1".to_string(),
+            entries: (0..3000)
+                .map(|i| Stored {
+                    path: format!("app{i}/models.py"),
+                    hash: i as u128 * 7919,
+                    module: format!("app{i}.models"),
+                    is_package: i % 2 == 0,
+                    facts: vec![i as u8; i % 97],
+                })
+                .collect(),
+            seen: vec![Seen {
+                path: "a.py".to_string(),
+                size: 3,
+                mtime: 4,
+                hash: 5,
+                need: 1,
+                words: Some(words),
+            }],
+            templates: Vec::new(),
+        };
+        let mut file = tempfile::tempfile().unwrap();
+        write_payload(&mut file, &payload).unwrap();
+        let mut written = Vec::new();
+        use std::io::{Read, Seek};
+        file.rewind().unwrap();
+        file.read_to_end(&mut written).unwrap();
+        let encoded = postcard::to_allocvec(&payload).unwrap();
+        let mut expected = MAGIC.to_vec();
+        expected.extend_from_slice(&xxh3_128(&encoded).to_le_bytes());
+        expected.extend_from_slice(&encoded);
+        assert!(encoded.len() > 1 << 17, "more than the writer's buffer");
+        assert!(written == expected, "the streamed file differs");
+        let (entries, seen, templates) = decode(&written, "b1").expect("decodes");
+        assert_eq!(entries.len(), 3000);
+        assert_eq!(entries["app5/models.py"].facts, vec![5u8; 5]);
+        assert_eq!(seen["a.py"].mtime, 4);
+        assert!(templates.is_empty());
+        assert!(
+            decode(&written, "b2").is_none(),
+            "another build's file is not read"
+        );
+    }
 }
