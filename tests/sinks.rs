@@ -372,3 +372,58 @@ fn the_command_line_finds_helper_call_sites_in_files_it_did_not_parse() {
         run.stdout
     );
 }
+
+const COMPONENTS: &str = "class Component:\n    required_permissions = ()\n    weight = None\n\n    def __init__(self, **kwargs):\n        for name, value in kwargs.items():\n            if not hasattr(self, name):\n                raise TypeError(name)\n            setattr(self, name, value)\n\n    def should_render(self, context):\n        if self.required_permissions:\n            return context['request'].user.has_perms(self.required_permissions)\n        return True\n\n\nclass Button(Component):\n    label = None\n\n\nclass Gate:\n    def __init__(self, name, permission=None, note=''):\n        self.name = name\n        self.permission = permission\n        self.prefixed = 'blog.' + note\n\n    def allowed(self, user):\n        return user.has_perm(self.permission) and user.has_perm(self.prefixed)\n\n\nclass Plain:\n    def __init__(self, permission):\n        self.permission = permission.upper()\n\n    def allowed(self, user):\n        return user.has_perm(self.permission)\n";
+
+/// A constructor's arguments reach the check a method makes of the attribute they set: a
+/// parameter stored as `self.<attr>`, and every keyword of an `__init__` that sets its keywords
+/// with `setattr` (reached through a subclass whose `__init__` only hands them on).
+#[test]
+fn what_a_constructor_stores_is_checked_where_a_method_reads_it() {
+    let (_d, a) = project(&[
+        ("blog/components.py", COMPONENTS),
+        (
+            "blog/buttons.py",
+            "from .components import Button\n\n\nclass RunButton(Button):\n    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n",
+        ),
+        (
+            "blog/views.py",
+            "from .buttons import RunButton\nfrom .components import Button, Gate, Plain\n\n\nBUTTONS = [\n    Button(weight=1, required_permissions=['blog.can_publish']),\n    Button(weight=2, required_permissions=['blog.publish_post']),\n    RunButton(weight=3, label='Run', required_permissions=['blog.run_post']),\n    Gate('a', 'blog.can_publsh'),\n    Gate('b', permission='blog.add_post'),\n    Gate('c', note='blog.nothing'),\n    Plain('blog.nope'),\n]\n",
+        ),
+    ]);
+    assert_eq!(
+        found(&a),
+        vec![
+            at("blog/views.py", 7, "DJP002"),
+            at("blog/views.py", 8, "DJP002"),
+            at("blog/views.py", 9, "DJP002"),
+        ]
+    );
+    let notes = notes(&a);
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "`Component.__init__()` (blog/components.py:5) passes it to `Component.required_permissions`, which passes it to `context['request'].user.has_perms` (blog/components.py:13)"
+        )),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "`Gate.__init__()` (blog/components.py:22) passes it to `Gate.permission`"
+        )),
+        "{notes:?}"
+    );
+}
+
+/// A class that only shares the attribute's name, an `__init__` that keeps its keywords to
+/// itself and a base outside the project bring nothing into view.
+#[test]
+fn a_constructor_that_stores_nothing_a_check_reads_is_not_a_sink() {
+    let (_d, a) = project(&[
+        ("blog/components.py", COMPONENTS),
+        (
+            "blog/views.py",
+            "from django.forms import Form\n\nfrom .components import Component\n\n\nclass Other:\n    required_permissions = ()\n\n    def __init__(self, **kwargs):\n        for name, value in kwargs.items():\n            setattr(self, name, value)\n\n\nclass Keeps(Component):\n    def __init__(self, **kwargs):\n        self.options = kwargs\n\n\nclass Outside(Form, Component):\n    pass\n\n\nITEMS = [\n    Other(required_permissions=['blog.nope_one']),\n    Keeps(required_permissions=['blog.nope_two']),\n    Outside(required_permissions=['blog.nope_three']),\n]\n",
+        ),
+    ]);
+    assert_eq!(found(&a), vec![]);
+}

@@ -61,6 +61,12 @@ pub struct HelperFn {
     /// Parameters whose permissions or groups the function changes (`user.groups.add(g)`).
     pub mutates: Vec<usize>,
     pub template: Option<TemplateHook>,
+    /// An `__init__` that sets an attribute for every keyword it is given
+    /// (`for k, v in kwargs.items(): setattr(self, k, v)`).
+    pub stores_keywords: bool,
+    /// An `__init__(self, *args, **kwargs)` that hands its keywords on to
+    /// `super().__init__(**kwargs)`: a constructor call reaches the next `__init__` up.
+    pub forwards_keywords: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -90,6 +96,8 @@ pub enum FlowTarget {
         with_obj: bool,
         span: Span,
     },
+    /// `self.<attr>` in an `__init__`: what a constructor call passes becomes the attribute.
+    Store { attr: String },
     /// Argument `arg` (a position, or a keyword) of another call.
     Call {
         callee: Value,

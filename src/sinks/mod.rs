@@ -133,6 +133,9 @@ pub fn infer(ws: &Workspace, resolver: &Resolver<'_>, declared: &[String]) -> He
                 .keys()
                 .filter_map(|n| n.rsplit('.').next().map(str::to_string)),
         );
+        if !sinks.attrs.is_empty() {
+            names.insert("__init__".to_string());
+        }
         let fns = Named {
             fns: &fns,
             names: &names,
@@ -207,6 +210,7 @@ fn reach(
                 let param = resolve::param_of(named.fns.get(id), arg, *bound)?;
                 sinks.params.get(&(id, param)).cloned()
             }
+            Callee::Init { init, class } => init_chain(named.fns, sinks, init, &class, arg),
             Callee::Dotted(name) => {
                 let crate::facts::helpers::ArgPos::Index(i) = arg else {
                     return None;
@@ -230,11 +234,84 @@ impl Named<'_, '_> {
             }
             _ => return None,
         };
-        if !self.names.contains(last.as_str()) {
+        if !may_name(|n| self.names.contains(n), last) {
             return None;
         }
         self.fns.callee(value)
     }
+}
+
+/// Whether a call whose callee's last name is `last` may name a sink, `known` telling the names
+/// of the sinks (by their last name): a sink's own name, or a class's (a capitalised name) when
+/// constructors may be sinks (`__init__` among them).
+pub(crate) fn may_name(known: impl Fn(&str) -> bool, last: &str) -> bool {
+    known(last) || (last.starts_with(|c: char| c.is_ascii_uppercase()) && known("__init__"))
+}
+
+/// The chain of argument `arg` of a call making `class` (its file and name), which runs `init`:
+/// a parameter that is a sink itself, one the `__init__` stores in an attribute a method of
+/// the class (or of a base) hands to a check, or, for an `__init__` that sets every keyword
+/// as an attribute, the keyword's own attribute.
+pub(crate) fn init_chain(
+    fns: &Functions<'_>,
+    sinks: &Sinks,
+    init: FnId,
+    class: &(FileId, String),
+    arg: &crate::facts::helpers::ArgPos,
+) -> Option<Chain> {
+    let f = fns.get(init);
+    let param = resolve::param_of(f, arg, true);
+    if let Some(chain) = param.and_then(|p| sinks.params.get(&(init, p))) {
+        return Some(chain.clone());
+    }
+    let hop = || format!("`{}()` ({})", f.name, location(fns.resolver.ws, f.span));
+    let stored = |attr: &str| stored_chain(fns.resolver, sinks, class.0, &class.1, attr, 0);
+    if let Some(p) = param {
+        for flow in f.flows.iter().filter(|flow| flow.param == p) {
+            if let FlowTarget::Store { attr } = &flow.target {
+                if let Some(chain) = stored(attr) {
+                    return Some(chain.through(hop(), flow.wrapped));
+                }
+            }
+        }
+        return None;
+    }
+    match arg {
+        // A keyword no parameter takes lands in `**kwargs`.
+        crate::facts::helpers::ArgPos::Keyword(k) if f.stores_keywords => {
+            stored(k).map(|chain| chain.through(hop(), false))
+        }
+        _ => None,
+    }
+}
+
+/// The chain of attribute `attr` of the class `name` of `file`: read by one of its methods, or
+/// by a method of one of its bases.
+fn stored_chain<'s>(
+    resolver: &Resolver<'_>,
+    sinks: &'s Sinks,
+    file: FileId,
+    name: &str,
+    attr: &str,
+    depth: u32,
+) -> Option<&'s Chain> {
+    if depth > 16 {
+        return None;
+    }
+    if let Some(chain) = sinks.attrs.get(&(file, name.to_string(), attr.to_string())) {
+        return Some(chain);
+    }
+    let facts = resolver.ws.python[file].as_ref()?;
+    let class = facts.classes.iter().rev().find(|c| c.name == name)?;
+    class
+        .bases
+        .iter()
+        .find_map(|b| match resolver.base_target(b, 0) {
+            crate::index::resolve::Target::Class(c) => {
+                stored_chain(resolver, sinks, c.file, &c.class.name, attr, depth + 1)
+            }
+            _ => None,
+        })
 }
 
 /// `pkg.mod.check:1` (argument 1 of `check`) or `pkg.mod.Base:Meta.permissions`.

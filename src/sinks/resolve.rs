@@ -14,6 +14,12 @@ pub type FnId = (FileId, usize);
 /// What a callee names.
 pub enum Callee {
     Project(FnId),
+    /// A project class called: the `__init__` that runs (its own, or the first up its bases,
+    /// past those that only hand their keywords on), with `self` bound, and the class made.
+    Init {
+        init: FnId,
+        class: (FileId, String),
+    },
     /// Anything else, by dotted name (a package's function, or a project function that forwards
     /// nothing), for the declared sinks.
     Dotted(String),
@@ -93,7 +99,15 @@ impl<'w> Functions<'w> {
             .rev()
             .find(|c| c.name == first.as_str())
         {
-            let [_, method] = path else { return None };
+            let [_, method] = path else {
+                return match self.constructor(file, class, 0) {
+                    Init::Found(init) => Some(Callee::Init {
+                        init,
+                        class: (file, class.name.clone()),
+                    }),
+                    Init::None | Init::Unknown => None,
+                };
+            };
             if class.methods.iter().any(|m| m == method) {
                 return Some(dotted());
             }
@@ -126,6 +140,52 @@ impl<'w> Functions<'w> {
             self.find(star, path, depth + 1)
                 .filter(|c| matches!(c, Callee::Project(_)))
         })
+    }
+}
+
+/// The `__init__` a class runs, as far as the project shows it.
+enum Init {
+    /// A project `__init__` that keeps something of its arguments (a helper function).
+    Found(FnId),
+    /// No `__init__` on the class or its project bases.
+    None,
+    /// One that keeps nothing a check reads, or one outside the project: nothing to follow.
+    Unknown,
+}
+
+impl Functions<'_> {
+    /// The `__init__` that runs when `class` (of `file`) is called: its own, else the first
+    /// found up its bases in order, passing over an `__init__(self, *args, **kwargs)` that
+    /// only hands its keywords to `super().__init__(**kwargs)`.
+    fn constructor(&self, file: FileId, class: &crate::facts::ClassFact, depth: u32) -> Init {
+        if depth > MAX_DEPTH {
+            return Init::Unknown;
+        }
+        if class.methods.iter().any(|m| m == "__init__") {
+            let name = format!("{}.__init__", class.name);
+            let found = self.resolver.ws.python[file]
+                .as_ref()
+                .and_then(|f| f.helpers.functions.iter().position(|h| h.name == name));
+            let Some(i) = found else {
+                return Init::Unknown;
+            };
+            let init = self.get((file, i));
+            if !(init.forwards_keywords && init.flows.is_empty() && !init.stores_keywords) {
+                return Init::Found((file, i));
+            }
+        }
+        for base in &class.bases {
+            match self.resolver.base_target(base, 0) {
+                Target::Class(c) => match self.constructor(c.file, c.class, depth + 1) {
+                    Init::None => continue,
+                    found => return found,
+                },
+                // A builtin (`object`): nothing the project's `__init__`s need.
+                Target::Unknown => {}
+                _ => return Init::Unknown,
+            }
+        }
+        Init::None
     }
 }
 

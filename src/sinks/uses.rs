@@ -27,22 +27,26 @@ fn reference(chain: &Chain, value: Item, call_span: Span) -> Reference {
 }
 
 /// The chain of argument `arg` of a call to `callee`, if it is a sink.
-fn arg_chain<'s>(
+fn arg_chain(
     fns: &Functions<'_>,
-    sinks: &'s Sinks,
+    sinks: &Sinks,
     callee: &Callee,
     arg: &ArgPos,
     bound: bool,
-) -> Option<&'s Chain> {
+) -> Option<Chain> {
     match callee {
         Callee::Project(id) => {
             let param = param_of(fns.get(*id), arg, bound)?;
-            sinks.params.get(&(*id, param))
+            sinks.params.get(&(*id, param)).cloned()
         }
+        Callee::Init { init, class } => super::init_chain(fns, sinks, *init, class, arg),
         Callee::Dotted(name) => {
             let ArgPos::Index(i) = arg else { return None };
             let declared = sinks.declared_fns.get(name)?;
-            declared.iter().find(|(p, _)| p == i).map(|(_, c)| c)
+            declared
+                .iter()
+                .find(|(p, _)| p == i)
+                .map(|(_, c)| c.clone())
         }
     }
 }
@@ -62,11 +66,15 @@ fn args_of<'i>(
 }
 
 pub fn call_sites(ws: &Workspace, fns: &Functions<'_>, sinks: &Sinks) -> Vec<Found> {
-    if sinks.params.is_empty() && sinks.declared_fns.is_empty() {
+    if sinks.params.is_empty() && sinks.declared_fns.is_empty() && sinks.attrs.is_empty() {
         return Vec::new();
     }
-    // Calls are resolved only when named like a sink.
+    // Calls are resolved only when named like a sink (or a class, whose constructor may store
+    // what it is given in an attribute a method checks).
     let mut names: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+    if !sinks.attrs.is_empty() {
+        names.insert("__init__");
+    }
     for (id, _) in sinks.params.keys() {
         names.extend(fns.get(*id).name.rsplit('.').next());
     }
@@ -74,9 +82,9 @@ pub fn call_sites(ws: &Workspace, fns: &Functions<'_>, sinks: &Sinks) -> Vec<Fou
         names.extend(name.rsplit('.').next());
     }
     let named = |v: &crate::value::Value| match v {
-        crate::value::Value::Ref { path, .. } | crate::value::Value::StarRef { path, .. } => {
-            path.last().is_some_and(|p| names.contains(p.as_str()))
-        }
+        crate::value::Value::Ref { path, .. } | crate::value::Value::StarRef { path, .. } => path
+            .last()
+            .is_some_and(|p| super::may_name(|n| names.contains(n), p)),
         _ => false,
     };
     ws.python
@@ -94,11 +102,7 @@ pub fn call_sites(ws: &Workspace, fns: &Functions<'_>, sinks: &Sinks) -> Vec<Fou
                 };
                 for (arg, item) in args_of(&call.args, &call.kwargs) {
                     if let Some(chain) = arg_chain(fns, sinks, &callee, &arg, call.bound) {
-                        out.push((
-                            file,
-                            reference(chain, item.clone(), call.span),
-                            chain.clone(),
-                        ));
+                        out.push((file, reference(&chain, item.clone(), call.span), chain));
                     }
                 }
             }

@@ -304,6 +304,18 @@ impl<'a> Closure<'a> {
         for i in &facts.rules_perms {
             self.item(i);
         }
+        // A class made with what may be a permission (`Button(required=["app.x"])`): its
+        // `__init__` and bases may store it where a method checks it (`crate::sinks`).
+        for call in &facts.helpers.calls {
+            if let Value::Ref { path, .. } | Value::StarRef { path, .. } = &call.callee {
+                if path
+                    .last()
+                    .is_some_and(|p| p.starts_with(|c: char| c.is_ascii_uppercase()))
+                {
+                    self.value(&call.callee, false);
+                }
+            }
+        }
         // Routed views: their classes and bases (DJP012, DJP017).
         for (v, _) in &facts.as_view_classes {
             self.value(v, false);

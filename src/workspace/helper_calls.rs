@@ -49,6 +49,9 @@ pub fn helper_names(python: &[Option<Box<FileFacts>>]) -> (FxHashSet<String>, Fx
             }
             let reaches = f.flows.iter().any(|flow| match &flow.target {
                 FlowTarget::Api { .. } => true,
+                // Stored for a method to read: its constructor calls are named after classes,
+                // which this search does not follow.
+                FlowTarget::Store { .. } => false,
                 FlowTarget::Call { callee, .. } => {
                     callee_name(callee).is_some_and(|n| calls.contains(&n))
                 }

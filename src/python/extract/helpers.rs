@@ -88,6 +88,59 @@ fn template_hook(func: &ast::StmtFunctionDef) -> Option<TemplateHook> {
     None
 }
 
+/// `super().__init__(..., **kwargs)` (or `super(Class, self).__init__`), handing on the
+/// keywords of the `**` parameter `kwargs`.
+fn super_init_with(expr: &Expr, kwargs: &str) -> bool {
+    let Expr::Call(call) = expr else { return false };
+    let Expr::Attribute(a) = &*call.func else {
+        return false;
+    };
+    let is_super = matches!(&*a.value, Expr::Call(c) if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "super"));
+    is_super
+        && a.attr.id.as_str() == "__init__"
+        && call.arguments.keywords.iter().any(|k| {
+            k.arg.is_none() && matches!(&k.value, Expr::Name(n) if n.id.as_str() == kwargs)
+        })
+}
+
+/// `for k, v in kwargs.items(): ... setattr(self, k, v)`: every keyword becomes an attribute.
+fn sets_every_keyword(f: &ast::StmtFor, kwargs: &str) -> bool {
+    let Expr::Call(iter) = &*f.iter else {
+        return false;
+    };
+    let over_kwargs = matches!(&*iter.func, Expr::Attribute(a)
+        if a.attr.id.as_str() == "items" && matches!(&*a.value, Expr::Name(n) if n.id.as_str() == kwargs));
+    let Expr::Tuple(t) = &*f.target else {
+        return false;
+    };
+    let [Expr::Name(k), Expr::Name(v)] = &t.elts[..] else {
+        return false;
+    };
+    over_kwargs && sets_attr(&f.body, k.id.as_str(), v.id.as_str(), 0)
+}
+
+/// `setattr(self, key, value)` among `body`'s statements (or those of its `if` blocks).
+fn sets_attr(body: &[ast::Stmt], key: &str, value: &str, depth: u32) -> bool {
+    let name = |e: &Expr, n: &str| matches!(e, Expr::Name(x) if x.id.as_str() == n);
+    depth <= 2
+        && body.iter().any(|s| match s {
+            ast::Stmt::Expr(e) => match &*e.value {
+                Expr::Call(c) if name(&c.func, "setattr") => matches!(
+                    &c.arguments.args[..],
+                    [obj, k, v] if is_self(obj) && name(k, key) && name(v, value)
+                ),
+                _ => false,
+            },
+            ast::Stmt::If(i) => {
+                sets_attr(&i.body, key, value, depth + 1)
+                    || i.elif_else_clauses
+                        .iter()
+                        .any(|c| sets_attr(&c.body, key, value, depth + 1))
+            }
+            _ => false,
+        })
+}
+
 /// Whether an argument may fold to a permission name (checked on the syntax, before folding).
 fn may_pass_name(expr: &Expr, depth: u32) -> bool {
     match expr {
@@ -135,6 +188,7 @@ impl<'a> Walker<'_, '_, 'a> {
             Some(_) if decorated("classmethod") => FnKind::ClassMethod,
             Some(_) => FnKind::Method,
         };
+        let init = kind == FnKind::Method && func.name.id.as_str() == "__init__";
         self.helper.push(HelperCtx {
             index: None,
             func,
@@ -142,7 +196,79 @@ impl<'a> Walker<'_, '_, 'a> {
             class,
             shadowed: Vec::new(),
         });
+        if init {
+            self.init_stores(func, &func.body, 0);
+        }
         true
+    }
+
+    /// What an `__init__` keeps of its arguments: a parameter stored as `self.<attr>` (a flow
+    /// to [`FlowTarget::Store`]), every keyword set as an attribute by a loop of `setattr`, and
+    /// keywords handed on to `super().__init__(**kwargs)`. Statements of its body and of its
+    /// `if`, `for`, `with` and `try` blocks; not of nested functions.
+    fn init_stores(&mut self, func: &'a ast::StmtFunctionDef, body: &'a [ast::Stmt], depth: u32) {
+        use ast::Stmt;
+        if depth > 4 {
+            return;
+        }
+        let kwargs = func.parameters.kwarg.as_ref().map(|p| p.name.id.as_str());
+        for stmt in body {
+            match stmt {
+                Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
+                    for t in targets {
+                        self.store(t, value);
+                    }
+                }
+                Stmt::AnnAssign(ast::StmtAnnAssign {
+                    target,
+                    value: Some(value),
+                    ..
+                }) => self.store(target, value),
+                Stmt::Expr(e) => {
+                    let forwarded = kwargs.is_some_and(|k| super_init_with(&e.value, k));
+                    if forwarded && param_names(&func.parameters).eq(["self"]) {
+                        if let Some(i) = self.helper_index() {
+                            self.ex.facts.helpers.functions[i].forwards_keywords = true;
+                        }
+                    }
+                }
+                Stmt::For(f) => {
+                    if kwargs.is_some_and(|k| sets_every_keyword(f, k)) {
+                        if let Some(i) = self.helper_index() {
+                            self.ex.facts.helpers.functions[i].stores_keywords = true;
+                        }
+                    }
+                    self.init_stores(func, &f.body, depth + 1);
+                }
+                Stmt::If(i) => {
+                    self.init_stores(func, &i.body, depth + 1);
+                    for clause in &i.elif_else_clauses {
+                        self.init_stores(func, &clause.body, depth + 1);
+                    }
+                }
+                Stmt::With(w) => self.init_stores(func, &w.body, depth + 1),
+                Stmt::Try(t) => {
+                    self.init_stores(func, &t.body, depth + 1);
+                    self.init_stores(func, &t.orelse, depth + 1);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `self.<attr> = <value>` in an `__init__`: the parameters `value` is made of are stored.
+    fn store(&mut self, target: &Expr, value: &Expr) {
+        let Expr::Attribute(a) = target else { return };
+        if !is_self(&a.value) {
+            return;
+        }
+        let params: Vec<Source> = self
+            .sources(value)
+            .into_iter()
+            .filter(|s| matches!(s, Source::Param(..)))
+            .collect();
+        let attr = a.attr.id.to_string();
+        self.record_flows(params, FlowTarget::Store { attr });
     }
 
     /// The current helper's entry in `HelperFacts::functions`, created when first needed.
@@ -168,6 +294,8 @@ impl<'a> Walker<'_, '_, 'a> {
             } else {
                 None
             },
+            stores_keywords: false,
+            forwards_keywords: false,
         };
         let helpers = &mut self.ex.facts.helpers.functions;
         helpers.push(fact);

@@ -104,10 +104,9 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
     ex.facts.stale_checks.extend(stale);
     ex.facts.imports = std::mem::take(&mut ex.imports).into();
     shape_references(&mut ex.facts, shapes, &sink_literals);
-    ex.facts
-        .helpers
-        .functions
-        .retain(|f| !f.flows.is_empty() || !f.mutates.is_empty());
+    ex.facts.helpers.functions.retain(|f| {
+        !f.flows.is_empty() || !f.mutates.is_empty() || f.stores_keywords || f.forwards_keywords
+    });
     operations::prune(&mut ex.facts);
     fields::prune(&mut ex.facts);
     // The facts outlive the parse by the whole run: no spare capacity.
