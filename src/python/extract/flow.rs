@@ -127,7 +127,7 @@ impl<'a> Walker<'_, '_, 'a> {
     pub(super) fn flow_events(&mut self, c: &Call<'a>) {
         // A check about an object neither fills nor reads the user's permission cache
         // (ModelBackend answers nothing for an object; guardian reads the database each time).
-        let obj = match c.name.as_str() {
+        let obj = match c.name {
             "has_perm" | "has_perms" | "ahas_perm" | "ahas_perms" => c.args().get(1),
             // Its argument is an app label: it always reads the user's cache.
             "has_module_perms" | "ahas_module_perms" => None,
@@ -135,10 +135,10 @@ impl<'a> Walker<'_, '_, 'a> {
         }
         .or_else(|| c.kw("obj"))
         .is_some_and(|o| !o.is_none_literal_expr());
-        if CHECK_METHODS.contains(&c.name.as_str()) && !obj {
-            if let Some(recv) = &c.receiver_text {
+        if CHECK_METHODS.contains(&c.name) && !obj {
+            if let Some(recv) = self.receiver_text(c) {
                 if recv != "rules" {
-                    self.push_event(Event::Check(recv.clone(), c.span));
+                    self.push_event(Event::Check(recv.to_string(), c.span));
                 }
             }
         }

@@ -417,9 +417,9 @@ impl<'a> Walker<'_, '_, 'a> {
         if self.helper.is_empty() {
             return;
         }
-        let api = match &c.receiver_text {
+        let api = match self.receiver_text(c) {
             Some(r) if r.len() <= 40 => format!("{r}.{}", c.name),
-            _ => c.name.clone(),
+            _ => c.name.to_string(),
         };
         let target = FlowTarget::Api {
             kind,
@@ -491,10 +491,7 @@ impl<'a> Walker<'_, '_, 'a> {
     /// project helper.
     pub(super) fn helper_call(&mut self, c: &Call<'a>) {
         // Only a call after a check can make a later check stale (DJP005).
-        let checked = self
-            .events
-            .last()
-            .is_some_and(|e| e.iter().any(|e| matches!(e, Event::Check(..))));
+        let checked = self.after_check();
         let passes_names = c
             .args()
             .iter()
@@ -503,6 +500,11 @@ impl<'a> Walker<'_, '_, 'a> {
         if self.helper.is_empty() && !checked && !passes_names {
             return;
         }
+        // Nothing is kept of a call whose callee names nothing the project could define (a
+        // builtin, a method of a local): its arguments are not folded.
+        let Some((callee, bound)) = self.callee(c) else {
+            return;
+        };
         let args = c.args();
         let positional = args.iter().take_while(|a| !a.is_starred_expr());
         let keywords = c.call.arguments.keywords.iter();
@@ -547,9 +549,6 @@ impl<'a> Walker<'_, '_, 'a> {
         if !checked && flows.is_empty() && !any {
             return;
         }
-        let Some((callee, bound)) = self.callee(c) else {
-            return;
-        };
         if checked {
             let texts = named
                 .iter()

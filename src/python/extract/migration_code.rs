@@ -58,7 +58,7 @@ impl<'a> Walker<'_, '_, 'a> {
             return;
         };
         if !matches!(rel.attr.id.as_str(), "permissions" | "user_permissions")
-            || !matches!(c.name.as_str(), "add" | "set" | "aadd" | "aset")
+            || !matches!(c.name, "add" | "set" | "aadd" | "aset")
         {
             return;
         }

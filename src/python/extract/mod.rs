@@ -75,6 +75,7 @@ pub fn extract_python(file: FileId, source: &str, module: &str, is_package: bool
         imports: FxHashMap::default(),
         local_classes: FxHashSet::default(),
         facts,
+        gets_models: memchr::memmem::find(source.as_bytes(), b"get_model").is_some(),
     };
     ex.bind_module(body);
     let module_functions = ex.facts.functions.iter().map(|f| f.name.clone()).collect();
@@ -123,6 +124,8 @@ struct Extractor<'s> {
     imports: FxHashMap<CompactString, (CompactString, ThinVec<CompactString>)>,
     local_classes: FxHashSet<String>,
     facts: FileFacts,
+    /// The text holds `get_model`: a local may then be bound to a model by name.
+    gets_models: bool,
 }
 
 /// A function's simple local bindings: a name assigned exactly once (possibly by tuple unpacking).
@@ -221,10 +224,9 @@ struct Call<'a> {
     call: &'a ast::ExprCall,
     span: Span,
     /// The called name: `f` in `f(...)` and in `x.f(...)`.
-    name: String,
+    name: &'a str,
     /// `x` in `x.f(...)`.
     receiver: Option<&'a Expr>,
-    receiver_text: Option<String>,
 }
 
 impl<'a> Call<'a> {
@@ -239,7 +241,7 @@ impl<'a> Call<'a> {
     /// `x.<relation>` in `x.<relation>.add(...)` and the other related-manager methods.
     fn related_manager(&self) -> Option<&'a ast::ExprAttribute> {
         if !matches!(
-            self.name.as_str(),
+            self.name,
             "add" | "remove" | "set" | "clear" | "aadd" | "aremove" | "aset" | "aclear"
         ) {
             return None;
@@ -260,7 +262,7 @@ fn keyword<'a>(call: &'a ast::ExprCall, name: &str) -> Option<&'a Expr> {
         .map(|k| &k.value)
 }
 
-impl<'a> Walker<'_, '_, 'a> {
+impl<'s, 'a> Walker<'_, 's, 'a> {
     fn scope(&self) -> Option<&Scope<'a>> {
         let lazy = self.scopes.last()?;
         Some(lazy.scope.get_or_init(|| Self::function_scope(lazy.func)))
@@ -274,10 +276,20 @@ impl<'a> Walker<'_, '_, 'a> {
         self.ex.item(expr, self.fold(expr))
     }
 
+    /// Record `event` in the enclosing function's list. Before the function's first check no
+    /// other event can matter to the scans of the list (`flow::stale_checks`,
+    /// `flow::helper_candidates`), so the list starts with a check or stays empty.
     fn push_event(&mut self, event: Event) {
         if let Some(events) = self.events.last_mut() {
-            events.push(event);
+            if !events.is_empty() || matches!(event, Event::Check(..)) {
+                events.push(event);
+            }
         }
+    }
+
+    /// Whether the enclosing function has made a check (see [`Walker::push_event`]).
+    fn after_check(&self) -> bool {
+        self.events.last().is_some_and(|e| !e.is_empty())
     }
 
     fn mark_sink(&mut self, item: &Item) {
@@ -308,6 +320,11 @@ impl<'a> Walker<'_, '_, 'a> {
         });
     }
 
+    /// `x` in `x.f(...)`, as written.
+    fn receiver_text(&self, c: &Call<'a>) -> Option<&'s str> {
+        c.receiver.map(|r| self.ex.text(r.range()))
+    }
+
     fn import_origin(&self, name: &str) -> Option<&str> {
         self.ex.imports.get(name).map(|(m, _)| m.as_str())
     }
@@ -316,8 +333,8 @@ impl<'a> Walker<'_, '_, 'a> {
     fn handle_call(&mut self, call: &'a ast::ExprCall) {
         let span = self.ex.span(call.range());
         let name = match &*call.func {
-            Expr::Name(n) => n.id.to_string(),
-            Expr::Attribute(a) => a.attr.id.to_string(),
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) => a.attr.id.as_str(),
             _ => return,
         };
         let receiver = match &*call.func {
@@ -329,7 +346,6 @@ impl<'a> Walker<'_, '_, 'a> {
             span,
             name,
             receiver,
-            receiver_text: receiver.map(|r| self.ex.text(r.range()).to_string()),
         };
         if c.name == "RunPython" {
             self.ex.facts.has_run_python = true;
@@ -353,7 +369,7 @@ impl<'a> Walker<'_, '_, 'a> {
         self.m2m_strings(&c);
         self.granted_queries(&c);
         self.not_permissions_in_call(&c);
-        match c.name.as_str() {
+        match c.name {
             "get" | "filter" | "aget" | "exclude" | "get_by_natural_key" | "create"
             | "get_or_create" | "update_or_create" | "acreate" | "aget_or_create"
             | "aupdate_or_create" => self.permission_query(&c),
@@ -418,8 +434,10 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                 self.visit_expr(&assign.value);
                 for t in &assign.targets {
                     self.visit_expr(t);
-                    let text = self.ex.text(t.range()).to_string();
-                    self.push_event(Event::Rebind(text));
+                    if self.after_check() {
+                        let text = self.ex.text(t.range()).to_string();
+                        self.push_event(Event::Rebind(text));
+                    }
                 }
             }
             Stmt::Delete(del) => self.deleted_caches(del),

@@ -28,14 +28,14 @@ impl<'a> Walker<'_, '_, 'a> {
 
     /// URL names and log messages.
     pub(super) fn not_permissions_in_call(&mut self, c: &Call<'a>) {
-        match c.name.as_str() {
+        match c.name {
             "path" | "re_path" | "url" => {
                 if let Some(name) = c.kw("name") {
                     self.not_a_permission(name);
                 }
             }
             m if LOG_METHODS.contains(&m) => {
-                let logger = c.receiver_text.as_deref().is_some_and(|r| {
+                let logger = self.receiver_text(c).is_some_and(|r| {
                     let last = r.rsplit('.').next().unwrap_or(r).to_ascii_lowercase();
                     last.contains("log")
                 });

@@ -82,13 +82,13 @@ impl<'a> Walker<'_, '_, 'a> {
     /// shortcuts, django-rules names.
     pub(super) fn permission_call(&mut self, c: &Call<'a>) {
         let (call, call_span, receiver) = (c.call, c.span, c.receiver);
-        let (func_name, receiver_text, args) = (&c.name, &c.receiver_text, c.args());
+        let (func_name, receiver_text, args) = (c.name, self.receiver_text(c), c.args());
         let kw = |name: &str| c.kw(name);
         let first = |name: &str| args.first().or_else(|| kw(name));
-        match func_name.as_str() {
+        match func_name {
             "has_perm" | "ahas_perm" | "has_perms" | "ahas_perms" => {
                 // `rules.has_perm(name, user)` and bare `has_perm(...)` helpers are not user methods.
-                if receiver.is_none() || receiver_text.as_deref() == Some("rules") {
+                if receiver.is_none() || receiver_text == Some("rules") {
                     return self.helper_call(c);
                 }
                 let plural = func_name.ends_with('s');
@@ -127,7 +127,7 @@ impl<'a> Walker<'_, '_, 'a> {
                 }
             }
             "has_module_perms" | "ahas_module_perms" => {
-                if receiver.is_none() || receiver_text.as_deref() == Some("rules") {
+                if receiver.is_none() || receiver_text == Some("rules") {
                     return;
                 }
                 if let Some(label) = first("app_label") {

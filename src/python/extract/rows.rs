@@ -13,12 +13,12 @@ impl<'a> Walker<'_, '_, 'a> {
     /// `Permission.objects.<method>(...)`: a lookup, or a created row.
     pub(super) fn permission_query(&mut self, c: &Call<'a>) {
         let (call, call_span, receiver) = (c.call, c.span, c.receiver.map(on_database));
-        let func_name = &c.name;
+        let func_name = c.name;
         // `Permission.objects.filter(...).get(...)` (filters chained, or the queryset bound to a
         // local first): the keywords of every call, the get's method.
         let mut calls = vec![call];
         let mut receiver = receiver;
-        if matches!(func_name.as_str(), "get" | "aget") {
+        if matches!(func_name, "get" | "aget") {
             for _ in 0..8 {
                 let (inner, via_local) = match receiver {
                     Some(Expr::Call(inner)) => (inner, false),
@@ -59,7 +59,7 @@ impl<'a> Walker<'_, '_, 'a> {
             return;
         }
         let mut lookup = Lookup {
-            method: func_name.clone(),
+            method: func_name.to_string(),
             ..Lookup::default()
         };
         if func_name == "get_by_natural_key" {
@@ -132,10 +132,11 @@ impl<'a> Walker<'_, '_, 'a> {
             });
         // Otherwise only a local bound once to `apps.get_model(...)` can be the model (a
         // class a name folds to is never the content type's label and name).
-        let local = matches!(
-            self.scope().and_then(|s| s.locals.get(n.id.as_str())),
-            Some(Some((_, None)))
-        );
+        let local = self.ex.gets_models
+            && matches!(
+                self.scope().and_then(|s| s.locals.get(n.id.as_str())),
+                Some(Some((_, None)))
+            );
         imported
             || (local
                 && self.model_of(expr, 0)
