@@ -133,11 +133,10 @@ pub fn infer(ws: &Workspace, resolver: &Resolver<'_>, declared: &[String]) -> He
                 .keys()
                 .filter_map(|n| n.rsplit('.').next().map(str::to_string)),
         );
-        if !sinks.attrs.is_empty() {
-            names.insert("__init__".to_string());
-        }
+        let init_args = InitArgs::new(ws, &sinks);
         let fns = Named {
             fns: &fns,
+            init_args: &init_args,
             names: &names,
         };
         for (file, facts) in ws.python.iter().enumerate() {
@@ -181,6 +180,7 @@ pub fn infer(ws: &Workspace, resolver: &Resolver<'_>, declared: &[String]) -> He
 /// The functions, with the names of the sinks found so far.
 struct Named<'a, 'w> {
     fns: &'a Functions<'w>,
+    init_args: &'a InitArgs,
     names: &'a rustc_hash::FxHashSet<String>,
 }
 
@@ -205,7 +205,7 @@ fn reach(
         }),
         FlowTarget::Call {
             callee, bound, arg, ..
-        } if round > 0 => match named.callee(callee)? {
+        } if round > 0 => match named.callee(callee, arg)? {
             Callee::Project(id) => {
                 let param = resolve::param_of(named.fns.get(id), arg, *bound)?;
                 sinks.params.get(&(id, param)).cloned()
@@ -227,25 +227,79 @@ fn reach(
 }
 
 impl Named<'_, '_> {
-    fn callee(&self, value: &crate::value::Value) -> Option<Callee> {
+    fn callee(
+        &self,
+        value: &crate::value::Value,
+        arg: &crate::facts::helpers::ArgPos,
+    ) -> Option<Callee> {
         let last = match value {
             crate::value::Value::Ref { path, .. } | crate::value::Value::StarRef { path, .. } => {
                 path.last()?
             }
             _ => return None,
         };
-        if !may_name(|n| self.names.contains(n), last) {
-            return None;
+        let named = self.names.contains(last.as_str())
+            || (is_class_name(last) && self.init_args.may_reach(arg));
+        named.then(|| self.fns.callee(value)).flatten()
+    }
+}
+
+/// A capitalised name: a class, whose constructor may store an argument where a method checks it.
+pub(crate) fn is_class_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+/// Which arguments of a constructor call can reach a sink through what an `__init__` stores:
+/// a keyword named like an attribute that is a sink (an `__init__` that sets every keyword)
+/// or like a parameter an `__init__` stores in one, and any positional argument when some
+/// `__init__` stores a parameter in one. Calls of classes that pass none of them are not
+/// resolved.
+pub(crate) struct InitArgs {
+    keywords: rustc_hash::FxHashSet<String>,
+    positional: bool,
+}
+
+impl InitArgs {
+    pub(crate) fn new(ws: &Workspace, sinks: &Sinks) -> InitArgs {
+        let attrs: rustc_hash::FxHashSet<&str> =
+            sinks.attrs.keys().map(|(_, _, a)| a.as_str()).collect();
+        let mut keywords: rustc_hash::FxHashSet<String> =
+            attrs.iter().map(|a| a.to_string()).collect();
+        let mut positional = false;
+        for (file, facts) in ws.python.iter().enumerate() {
+            let Some(facts) = facts else { continue };
+            for (i, f) in facts.helpers.functions.iter().enumerate() {
+                if !f.name.ends_with(".__init__") {
+                    continue;
+                }
+                for flow in &f.flows {
+                    let stored = matches!(&flow.target, FlowTarget::Store { attr } if attrs.contains(attr.as_str()));
+                    if stored || sinks.params.contains_key(&((file, i), flow.param)) {
+                        keywords.extend(f.params.get(flow.param).cloned());
+                        positional = true;
+                    }
+                }
+            }
         }
-        self.fns.callee(value)
+        InitArgs {
+            keywords,
+            positional,
+        }
+    }
+
+    pub(crate) fn may_reach(&self, arg: &crate::facts::helpers::ArgPos) -> bool {
+        match arg {
+            crate::facts::helpers::ArgPos::Index(_) => self.positional,
+            crate::facts::helpers::ArgPos::Keyword(k) => self.keywords.contains(k),
+        }
     }
 }
 
 /// Whether a call whose callee's last name is `last` may name a sink, `known` telling the names
-/// of the sinks (by their last name): a sink's own name, or a class's (a capitalised name) when
-/// constructors may be sinks (`__init__` among them).
+/// of the functions that may be sinks (by their last name): a sink's own name, or a class's
+/// when constructors may be sinks (`__init__` among them).
 pub(crate) fn may_name(known: impl Fn(&str) -> bool, last: &str) -> bool {
-    known(last) || (last.starts_with(|c: char| c.is_ascii_uppercase()) && known("__init__"))
+    known(last) || (is_class_name(last) && known("__init__"))
 }
 
 /// The chain of argument `arg` of a call making `class` (its file and name), which runs `init`:

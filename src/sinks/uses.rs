@@ -72,19 +72,21 @@ pub fn call_sites(ws: &Workspace, fns: &Functions<'_>, sinks: &Sinks) -> Vec<Fou
     // Calls are resolved only when named like a sink (or a class, whose constructor may store
     // what it is given in an attribute a method checks).
     let mut names: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
-    if !sinks.attrs.is_empty() {
-        names.insert("__init__");
-    }
     for (id, _) in sinks.params.keys() {
         names.extend(fns.get(*id).name.rsplit('.').next());
     }
     for name in sinks.declared_fns.keys() {
         names.extend(name.rsplit('.').next());
     }
-    let named = |v: &crate::value::Value| match v {
-        crate::value::Value::Ref { path, .. } | crate::value::Value::StarRef { path, .. } => path
-            .last()
-            .is_some_and(|p| super::may_name(|n| names.contains(n), p)),
+    let init_args = super::InitArgs::new(ws, sinks);
+    let named = |call: &crate::facts::helpers::HelperCall| match &call.callee {
+        crate::value::Value::Ref { path, .. } | crate::value::Value::StarRef { path, .. } => {
+            path.last().is_some_and(|p| {
+                names.contains(p.as_str())
+                    || (super::is_class_name(p)
+                        && args_of(&call.args, &call.kwargs).any(|(a, _)| init_args.may_reach(&a)))
+            })
+        }
         _ => false,
     };
     ws.python
@@ -94,7 +96,7 @@ pub fn call_sites(ws: &Workspace, fns: &Functions<'_>, sinks: &Sinks) -> Vec<Fou
             let mut out = Vec::new();
             let calls = facts.as_ref().map_or(&[][..], |f| &f.helpers.calls[..]);
             for call in calls {
-                if !named(&call.callee) {
+                if !named(call) {
                     continue;
                 }
                 let Some(callee) = fns.callee(&call.callee) else {
