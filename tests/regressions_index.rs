@@ -237,3 +237,48 @@ fn authentication_only_backends_relax_nothing() {
         "{got:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Names a function imports itself.
+
+fn rows_migration(body: &str) -> String {
+    format!(
+        "from django.db import migrations\n\n\ndef create(apps, schema_editor):\n{body}    ct = ContentType.objects.get_for_model(Group)\n    Permission.objects.create(name='Decide', codename='decide_for_group', content_type=ct)\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('blog', '0001_initial')]\n    operations = [migrations.RunPython(create)]\n"
+    )
+}
+
+const DECIDE_VIEWS: &str = "def v(request):\n    a = request.user.has_perm('auth.decide_for_group')\n    return request.user.has_perm('blog.decide_for_group')\n";
+
+/// A data migration that imports `Group` inside its function creates its row under `auth`: the
+/// same codename under another label is unknown (and `auth` is suggested). A name the function
+/// both imports and assigns is not followed: the row's label stays open.
+#[test]
+fn a_name_a_function_imports_itself_is_what_it_imports() {
+    let imports = "    from django.contrib.auth.models import Group, Permission\n    from django.contrib.contenttypes.models import ContentType\n\n";
+    let (_d, a) = project(&[
+        ("blog/migrations/0002_rows.py", &rows_migration(imports)),
+        ("blog/views.py", DECIDE_VIEWS),
+    ]);
+    let got = codes(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("DJP002 Unknown permission `blog.decide_for_group`"),
+        "{got:?}"
+    );
+    let suggested = a.diagnostics.iter().any(|d| {
+        d.notes
+            .iter()
+            .chain(d.help.iter())
+            .any(|n| n.contains("auth.decide_for_group"))
+    });
+    assert!(suggested, "{:?}", a.diagnostics);
+
+    let rebound = format!(
+        "{imports}    if schema_editor is None:\n        Group = apps.get_model('blog', 'Post')\n"
+    );
+    let (_d, a) = project(&[
+        ("blog/migrations/0002_rows.py", &rows_migration(&rebound)),
+        ("blog/views.py", DECIDE_VIEWS),
+    ]);
+    assert_eq!(codes(&a), Vec::<String>::new());
+}

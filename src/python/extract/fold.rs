@@ -40,6 +40,13 @@ impl Extractor<'_> {
                     None => Value::Unknown,
                 };
             }
+            // `from django.contrib.auth.models import Group` inside the function.
+            if let Some((level, module, imported)) = scope.imports.get(name) {
+                return Value::Ref {
+                    module: self.absolute_module(*level, *module).into(),
+                    path: imported.iter().map(|n| (*n).into()).collect(),
+                };
+            }
         }
         if let Some(value) = self.facts.constants.get(name) {
             return value.clone();
@@ -443,6 +450,33 @@ pub(super) fn collect_locals<'a>(
                 mark_unknown_targets(&f.target, scope, counts);
                 collect_locals(&f.body, scope, counts);
                 collect_locals(&f.orelse, scope, counts);
+            }
+            Stmt::ImportFrom(imp) => {
+                let module = imp.module.as_ref().map(|m| m.id.as_str());
+                for alias in imp.names.iter().filter(|a| a.name.id.as_str() != "*") {
+                    let local = alias.asname.as_ref().unwrap_or(&alias.name).id.as_str();
+                    *counts.entry(local.to_string()).or_default() += 1;
+                    scope.imports.insert(
+                        local.to_string(),
+                        (imp.level, module, Some(alias.name.id.as_str())),
+                    );
+                }
+            }
+            Stmt::Import(imp) => {
+                for alias in &imp.names {
+                    let full = alias.name.id.as_str();
+                    let (local, module) = match &alias.asname {
+                        Some(asname) => (asname.id.as_str(), full),
+                        None => {
+                            let root = full.split('.').next().unwrap_or(full);
+                            (root, root)
+                        }
+                    };
+                    *counts.entry(local.to_string()).or_default() += 1;
+                    scope
+                        .imports
+                        .insert(local.to_string(), (0, Some(module), None));
+                }
             }
             Stmt::While(w) => {
                 collect_locals(&w.body, scope, counts);

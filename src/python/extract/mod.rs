@@ -132,6 +132,9 @@ struct Extractor<'s> {
 #[derive(Default)]
 struct Scope<'a> {
     locals: FxHashMap<String, Option<(&'a Expr, Option<usize>)>>,
+    /// Names the function imports itself, bound once: (relative level, module, imported name;
+    /// `None` for `import a.b`, which binds a module).
+    imports: FxHashMap<String, (u32, Option<&'a str>, Option<&'a str>)>,
     /// Parameters' annotations (`group: Group`).
     annotations: FxHashMap<String, &'a Expr>,
 }
