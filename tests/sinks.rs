@@ -427,3 +427,28 @@ fn a_constructor_that_stores_nothing_a_check_reads_is_not_a_sink() {
     ]);
     assert_eq!(found(&a), vec![]);
 }
+
+/// A class whose `__init__` a decorator writes (`@dataclass`, attrs' `@attr.s`) sets each field
+/// it is given by keyword: the field a method checks is checked at the call. Not with
+/// `init=False`, and not for a look-alike decorator of the project's own.
+#[test]
+fn a_generated_init_stores_its_fields() {
+    let (_d, a) = project(&[
+        (
+            "blog/tabs.py",
+            "from dataclasses import dataclass\n\nimport attr\n\nfrom .deco import dataclass as plain\n\n\n@dataclass(frozen=True)\nclass Tab:\n    label: str\n    permission: str = 'blog.can_publish'\n\n    def visible(self, user):\n        return user.has_perm(self.permission)\n\n\n@dataclass(init=False)\nclass Manual:\n    permission: str = 'blog.can_publish'\n\n    def visible(self, user):\n        return user.has_perm(self.permission)\n\n\n@attr.s\nclass Legacy:\n    permission = attr.ib(default='blog.can_publish')\n\n    def visible(self, user):\n        return user.has_perm(self.permission)\n\n\n@plain\nclass Fake:\n    permission = 'blog.can_publish'\n\n    def visible(self, user):\n        return user.has_perm(self.permission)\n",
+        ),
+        ("blog/deco.py", "def dataclass(cls):\n    return cls\n"),
+        (
+            "blog/views.py",
+            "from .tabs import Fake, Legacy, Manual, Tab\n\nTABS = [\n    Tab('Posts', permission='blog.nope_tab'),\n    Manual(permission='blog.nope_manual'),\n    Legacy(permission='blog.nope_legacy'),\n    Fake(permission='blog.nope_fake'),\n    Tab('Ok', permission='blog.can_publish'),\n]\n",
+        ),
+    ]);
+    assert_eq!(
+        found(&a),
+        vec![
+            at("blog/views.py", 4, "DJP002"),
+            at("blog/views.py", 6, "DJP002"),
+        ]
+    );
+}

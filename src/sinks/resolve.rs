@@ -161,11 +161,12 @@ impl Functions<'_> {
         if depth > MAX_DEPTH {
             return Init::Unknown;
         }
-        if class.methods.iter().any(|m| m == "__init__") {
-            let name = format!("{}.__init__", class.name);
-            let found = self.resolver.ws.python[file]
-                .as_ref()
-                .and_then(|f| f.helpers.functions.iter().position(|h| h.name == name));
+        // A helper `__init__` the class defines, or one a decorator writes (`@dataclass`).
+        let name = format!("{}.__init__", class.name);
+        let found = self.resolver.ws.python[file]
+            .as_ref()
+            .and_then(|f| f.helpers.functions.iter().position(|h| h.name == name));
+        if found.is_some() || class.methods.iter().any(|m| m == "__init__") {
             let Some(i) = found else {
                 return Init::Unknown;
             };

@@ -202,6 +202,57 @@ impl<'a> Walker<'_, '_, 'a> {
         true
     }
 
+    /// A module-level class whose `__init__` a decorator writes (`@dataclass`, attrs'
+    /// `@define`/`@attr.s`) sets each field it is given by keyword as an attribute: a helper
+    /// `__init__` that stores every keyword. Judged by where the decorator comes from.
+    pub(super) fn generated_init(&mut self, class: &'a ast::StmtClassDef) {
+        let own_init = class
+            .body
+            .iter()
+            .any(|s| matches!(s, ast::Stmt::FunctionDef(f) if f.name.id.as_str() == "__init__"));
+        if own_init {
+            return;
+        }
+        let writes_init = class.decorator_list.iter().any(|d| {
+            let (func, call) = match &d.expression {
+                Expr::Call(c) => (&*c.func, Some(c)),
+                e => (e, None),
+            };
+            // `@dataclass(init=False)` writes none.
+            let no_init = call.is_some_and(|c| {
+                c.arguments.keywords.iter().any(|k| {
+                    k.arg.as_ref().is_some_and(|a| a.id.as_str() == "init")
+                        && matches!(&k.value, Expr::BooleanLiteral(b) if !b.value)
+                })
+            });
+            let Value::Ref { module, path } = self.fold(func) else {
+                return false;
+            };
+            let name = path.last().map(|p| p.as_str()).unwrap_or_default();
+            let writer = match module.as_str() {
+                "dataclasses" => name == "dataclass",
+                "attr" => matches!(name, "s" | "attrs" | "define" | "frozen" | "mutable"),
+                "attrs" => matches!(name, "define" | "frozen" | "mutable"),
+                _ => false,
+            };
+            writer && !no_init
+        });
+        if !writes_init {
+            return;
+        }
+        self.ex.facts.helpers.functions.push(HelperFn {
+            name: format!("{}.__init__", class.name.id),
+            span: self.ex.span(class.name.range),
+            kind: FnKind::Method,
+            params: vec!["self".to_string()],
+            flows: Vec::new(),
+            mutates: Vec::new(),
+            template: None,
+            stores_keywords: true,
+            forwards_keywords: false,
+        });
+    }
+
     /// What an `__init__` keeps of its arguments: a parameter stored as `self.<attr>` (a flow
     /// to [`FlowTarget::Store`]), every keyword set as an attribute by a loop of `setattr`, and
     /// keywords handed on to `super().__init__(**kwargs)`. Statements of its body and of its

@@ -423,6 +423,9 @@ impl<'a> Visitor<'a> for Walker<'_, '_, 'a> {
                 let own_has_perm = class.body.iter().any(|s| {
                     matches!(s, Stmt::FunctionDef(f) if HAS_PERM_METHODS.contains(&f.name.id.as_str()))
                 });
+                if self.classes.is_empty() {
+                    self.generated_init(class);
+                }
                 self.classes.push(EnclosingClass {
                     name: class.name.id.to_string(),
                     bases,
