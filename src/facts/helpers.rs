@@ -143,6 +143,12 @@ pub fn may_name_permission(value: &Value) -> bool {
     }
 }
 
+/// A capitalised name: a class, whose constructor may store an argument where a method checks
+/// it (`crate::sinks`).
+pub fn is_class_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
 /// A template's use of a filter or tag that may be a project helper: `"app.x"|name:arg` (the
 /// value, then the argument) or `{% name "app.x" other key="v" %}` (the arguments).
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ mod uses;
 use rustc_hash::FxHashMap;
 
 use crate::diagnostic::{FileId, Span};
-use crate::facts::helpers::FlowTarget;
+use crate::facts::helpers::{is_class_name, FlowTarget};
 use crate::facts::{RefKind, Reference};
 use crate::index::resolve::Resolver;
 use crate::workspace::Workspace;
@@ -205,23 +205,10 @@ fn reach(
         }),
         FlowTarget::Call {
             callee, bound, arg, ..
-        } if round > 0 => match named.callee(callee, arg)? {
-            Callee::Project(id) => {
-                let param = resolve::param_of(named.fns.get(id), arg, *bound)?;
-                sinks.params.get(&(id, param)).cloned()
-            }
-            Callee::Init { init, class } => init_chain(named.fns, sinks, init, &class, arg),
-            Callee::Dotted(name) => {
-                let crate::facts::helpers::ArgPos::Index(i) = arg else {
-                    return None;
-                };
-                let declared = sinks.declared_fns.get(&name)?;
-                declared
-                    .iter()
-                    .find(|(p, _)| p == i)
-                    .map(|(_, c)| c.clone())
-            }
-        },
+        } if round > 0 => {
+            let callee = named.callee(callee, arg)?;
+            uses::arg_chain(named.fns, sinks, &callee, arg, *bound)
+        }
         _ => None,
     }
 }
@@ -242,11 +229,6 @@ impl Named<'_, '_> {
             || (is_class_name(last) && self.init_args.may_reach(arg));
         named.then(|| self.fns.callee(value)).flatten()
     }
-}
-
-/// A capitalised name: a class, whose constructor may store an argument where a method checks it.
-pub(crate) fn is_class_name(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_uppercase())
 }
 
 /// Which arguments of a constructor call can reach a sink through what an `__init__` stores:

@@ -8,8 +8,9 @@ use crate::workspace::Workspace;
 /// Drop the recorded calls (`helpers.calls`) whose callee cannot be a sink: they are read only
 /// by `uses::call_sites` and the inference rounds, and only when the callee's last name is that
 /// of a sink (or a class, when some `__init__` is a helper: [`super::may_name`]); every sink is
-/// a function of some file's `helpers.functions` or a declared `permission-sinks` function. Only a lean workspace (a report-only `check`, never edited or
-/// analysed again) drops them, and only facts it holds alone. Returns how many were dropped.
+/// a function of some file's `helpers.functions` or a declared `permission-sinks` function.
+/// Only a lean workspace (a report-only `check`, never edited or analysed again) drops them,
+/// and only facts it holds alone. Returns how many were dropped.
 pub fn drop_unread_calls(ws: &mut Workspace, declared: &[String]) -> usize {
     if !ws.snapshot.lean {
         return 0;

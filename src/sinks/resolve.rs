@@ -166,14 +166,16 @@ impl Functions<'_> {
         let found = self.resolver.ws.python[file]
             .as_ref()
             .and_then(|f| f.helpers.functions.iter().position(|h| h.name == name));
-        if found.is_some() || class.methods.iter().any(|m| m == "__init__") {
-            let Some(i) = found else {
-                return Init::Unknown;
-            };
-            let init = self.get((file, i));
-            if !(init.forwards_keywords && init.flows.is_empty() && !init.stores_keywords) {
-                return Init::Found((file, i));
+        match found {
+            Some(i) => {
+                let init = self.get((file, i));
+                if !(init.forwards_keywords && init.flows.is_empty() && !init.stores_keywords) {
+                    return Init::Found((file, i));
+                }
             }
+            // An `__init__` that keeps nothing a check reads.
+            None if class.methods.iter().any(|m| m == "__init__") => return Init::Unknown,
+            None => {}
         }
         for base in &class.bases {
             match self.resolver.base_target(base, 0) {

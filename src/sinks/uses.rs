@@ -27,7 +27,7 @@ fn reference(chain: &Chain, value: Item, call_span: Span) -> Reference {
 }
 
 /// The chain of argument `arg` of a call to `callee`, if it is a sink.
-fn arg_chain(
+pub(super) fn arg_chain(
     fns: &Functions<'_>,
     sinks: &Sinks,
     callee: &Callee,
@@ -83,7 +83,7 @@ pub fn call_sites(ws: &Workspace, fns: &Functions<'_>, sinks: &Sinks) -> Vec<Fou
         crate::value::Value::Ref { path, .. } | crate::value::Value::StarRef { path, .. } => {
             path.last().is_some_and(|p| {
                 names.contains(p.as_str())
-                    || (super::is_class_name(p)
+                    || (crate::facts::helpers::is_class_name(p)
                         && args_of(&call.args, &call.kwargs).any(|(a, _)| init_args.may_reach(&a)))
             })
         }

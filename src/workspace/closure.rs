@@ -310,7 +310,7 @@ impl<'a> Closure<'a> {
             if let Value::Ref { path, .. } | Value::StarRef { path, .. } = &call.callee {
                 if path
                     .last()
-                    .is_some_and(|p| p.starts_with(|c: char| c.is_ascii_uppercase()))
+                    .is_some_and(|p| crate::facts::helpers::is_class_name(p))
                 {
                     self.value(&call.callee, false);
                 }

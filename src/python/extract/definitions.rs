@@ -61,19 +61,12 @@ impl Extractor<'_> {
         match stmt {
             Stmt::Import(imp) => {
                 for alias in &imp.names {
-                    let name = alias.name.id.as_str();
-                    self.facts.imported_modules.push(name.into());
-                    match &alias.asname {
-                        Some(asname) => {
-                            self.imports
-                                .insert(asname.id.as_str().into(), (name.into(), ThinVec::new()));
-                        }
-                        None => {
-                            let root = name.split('.').next().unwrap_or(name);
-                            self.imports
-                                .insert(root.into(), (root.into(), ThinVec::new()));
-                        }
-                    }
+                    self.facts
+                        .imported_modules
+                        .push(alias.name.id.as_str().into());
+                    let (local, module) = import_binding(alias);
+                    self.imports
+                        .insert(local.into(), (module.into(), ThinVec::new()));
                 }
             }
             Stmt::ImportFrom(imp) => {
@@ -418,6 +411,19 @@ impl Extractor<'_> {
 }
 
 /// `self.<name> = …` targets anywhere in a method body.
+/// What `import a.b` (or `import a.b as c`) binds: the name and the module it names, `a` and
+/// `a` (or `c` and `a.b`).
+pub(super) fn import_binding(alias: &ast::Alias) -> (&str, &str) {
+    let full = alias.name.id.as_str();
+    match &alias.asname {
+        Some(asname) => (asname.id.as_str(), full),
+        None => {
+            let root = full.split('.').next().unwrap_or(full);
+            (root, root)
+        }
+    }
+}
+
 fn collect_self_assigns(body: &[Stmt], out: &mut crate::value::ThinVec<String>) {
     fn push(target: &Expr, out: &mut crate::value::ThinVec<String>) {
         if let Expr::Attribute(a) = target {

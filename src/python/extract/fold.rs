@@ -464,14 +464,7 @@ pub(super) fn collect_locals<'a>(
             }
             Stmt::Import(imp) => {
                 for alias in &imp.names {
-                    let full = alias.name.id.as_str();
-                    let (local, module) = match &alias.asname {
-                        Some(asname) => (asname.id.as_str(), full),
-                        None => {
-                            let root = full.split('.').next().unwrap_or(full);
-                            (root, root)
-                        }
-                    };
+                    let (local, module) = super::definitions::import_binding(alias);
                     *counts.entry(local.to_string()).or_default() += 1;
                     scope
                         .imports
